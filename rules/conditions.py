@@ -1,0 +1,93 @@
+"""The small condition language of a rule's ``when``, compiled once into a predicate.
+
+A ``when`` is a mapping; all of its keys must hold:
+- ``<fact>: <value>``                equality
+- ``<fact>: {<op>: <value>, ...}``   ops: eq, ne, in, not_in, gt, gte, lt, lte
+- ``all: [cond, ...]`` / ``any: [cond, ...]`` / ``not: cond``
+- ``fired: <rule-id>``               that rule fired in an earlier stage
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Set
+from typing import Any
+
+Facts = Mapping[str, Any]
+Predicate = Callable[[Facts, Set[str]], bool]
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "in": lambda value, options: value in options,
+    "not_in": lambda value, options: value not in options,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
+
+
+class ConditionError(ValueError):
+    """A ``when`` that does not follow the condition language."""
+
+
+def compile_condition(when: Mapping[str, Any], known_facts: Set[str]) -> Predicate:
+    """Compile ``when`` into a predicate over (facts, fired rule ids); unknown facts are errors."""
+    if not isinstance(when, Mapping) or not when:
+        raise ConditionError("a condition must be a non-empty mapping")
+    return _all_of([_compile_key(key, value, known_facts) for key, value in when.items()])
+
+
+def _all_of(parts: list[Predicate]) -> Predicate:
+    # Specialised closures: rules run thousands of times per counterfactual search.
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda facts, fired: first(facts, fired) and second(facts, fired)
+    head, rest = parts[0], _all_of(parts[1:])
+    return lambda facts, fired: head(facts, fired) and rest(facts, fired)
+
+
+def _compile_list(key: str, value: Any, known: Set[str]) -> list[Predicate]:
+    if not isinstance(value, list) or not value:
+        raise ConditionError(f"'{key}' takes a non-empty list of conditions")
+    return [compile_condition(item, known) for item in value]
+
+
+def _compile_key(key: str, value: Any, known: Set[str]) -> Predicate:
+    if key == "all":
+        return _all_of(_compile_list(key, value, known))
+    if key == "any":
+        items = _compile_list(key, value, known)
+        return lambda facts, fired: any(item(facts, fired) for item in items)
+    if key == "not":
+        inner = compile_condition(value, known)
+        return lambda facts, fired: not inner(facts, fired)
+    if key == "fired":
+        if not isinstance(value, str):
+            raise ConditionError("'fired' takes a rule id")
+        return lambda facts, fired: value in fired
+    if key not in known:
+        raise ConditionError(f"unknown fact {key!r}; known facts: {', '.join(sorted(known))}")
+    return _compile_match(key, value)
+
+
+def _compile_match(fact: str, expected: Any) -> Predicate:
+    if not isinstance(expected, Mapping):
+        return lambda facts, fired: bool(facts[fact] == expected)
+    if not expected:
+        raise ConditionError(f"{fact!r} needs at least one operator")
+    checks: list[Predicate] = []
+    for op, operand in expected.items():
+        if op not in _OPS:
+            raise ConditionError(f"unknown operator {op!r} on {fact!r}; use one of {', '.join(_OPS)}")
+        if op in ("in", "not_in") and not isinstance(operand, list):
+            raise ConditionError(f"'{op}' on {fact!r} takes a list")
+        checks.append(_check(fact, _OPS[op], frozenset(operand) if op in ("in", "not_in") else operand))
+    return _all_of(checks)
+
+
+def _check(fact: str, check: Callable[[Any, Any], bool], operand: Any) -> Predicate:
+    return lambda facts, fired: check(facts[fact], operand)

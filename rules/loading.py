@@ -1,0 +1,130 @@
+"""Load rule files and their cases from ``rules/data`` and ``rules/cases``."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import yaml
+
+from rules.conditions import Predicate, compile_condition
+from rules.facts import PROFILE_FIELDS
+from rules.model import STAGES, Rule, RuleCases, Stage
+
+RULES_DIR = Path(__file__).resolve().parent
+DATA_DIR = RULES_DIR / "data"
+CASES_DIR = RULES_DIR / "cases"
+
+# Facts computed from the profile and the catalog before any rule runs.
+DERIVED_FACTS: tuple[str, ...] = (
+    "usable_examples",
+    "behaviour_signals",
+    "changing_knowledge",
+    "monthly_saving_usd",
+    "provider_can_fine_tune",
+    "fine_tuning_deadlines",
+    "fine_tuning_alternative",
+)
+# Facts each stage adds for the stages after it.
+STAGE_FACTS: dict[Stage, tuple[str, ...]] = {
+    "signal": (),
+    "readiness": ("prompting_score", "rag_score", "fine_tuning_score"),
+    "feasibility": ("prompting_score", "rag_score", "fine_tuning_score", "fine_tuning_indicated", "rag_indicated"),
+    "advice": (
+        "prompting_score",
+        "rag_score",
+        "fine_tuning_score",
+        "fine_tuning_indicated",
+        "rag_indicated",
+        "fine_tuning_chosen",
+        "rag_chosen",
+        "strategy",
+    ),
+}
+
+
+def known_facts(stage: Stage) -> frozenset[str]:
+    """The facts a rule of ``stage`` may test."""
+    return frozenset(PROFILE_FIELDS) | frozenset(DERIVED_FACTS) | frozenset(STAGE_FACTS[stage])
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    predicate: Predicate
+    path: Path
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[CompiledRule, ...]
+    version: str
+
+    @cached_property
+    def staged(self) -> dict[Stage, tuple[CompiledRule, ...]]:
+        """Rules grouped by stage, in run order."""
+        return {stage: tuple(item for item in self.rules if item.rule.stage == stage) for stage in STAGES}
+
+    def get(self, rule_id: str) -> CompiledRule | None:
+        return next((item for item in self.rules if item.rule.id == rule_id), None)
+
+
+class RuleFileError(ValueError):
+    """A rule file that cannot be loaded; the message names the file."""
+
+
+def _load_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def load_rules(data_dir: Path = DATA_DIR) -> RuleSet:
+    """Load, validate and compile every ``<criterion>/<rule-id>.yaml`` under ``data_dir``."""
+    compiled: list[CompiledRule] = []
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    for path in sorted(data_dir.glob("*/*.yaml")):
+        digest.update(path.relative_to(data_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+        try:
+            rule = Rule.model_validate(_load_yaml(path))
+        except ValueError as exc:
+            raise RuleFileError(f"{path}: {exc}") from exc
+        if rule.id != path.stem:
+            raise RuleFileError(f"{path}: id {rule.id!r} must match the file name")
+        if rule.criterion != path.parent.name:
+            raise RuleFileError(f"{path}: criterion {rule.criterion!r} must match the folder")
+        if rule.id in seen:
+            raise RuleFileError(f"{path}: duplicate rule id {rule.id!r}")
+        seen.add(rule.id)
+        try:
+            predicate = compile_condition(rule.when, known_facts(rule.stage))
+        except ValueError as exc:
+            raise RuleFileError(f"{path}: when: {exc}") from exc
+        compiled.append(CompiledRule(rule=rule, predicate=predicate, path=path))
+    compiled.sort(key=lambda item: (STAGES.index(item.rule.stage), item.rule.id))
+    return RuleSet(rules=tuple(compiled), version=digest.hexdigest()[:12])
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    """The bundled rules, loaded once per process."""
+    return load_rules()
+
+
+def load_cases(cases_dir: Path = CASES_DIR) -> dict[str, RuleCases]:
+    """Every ``<rule-id>.yaml`` of must-fire and must-not-fire profiles."""
+    cases: dict[str, RuleCases] = {}
+    for path in sorted(cases_dir.glob("*.yaml")):
+        try:
+            item = RuleCases.model_validate(_load_yaml(path))
+        except ValueError as exc:
+            raise RuleFileError(f"{path}: {exc}") from exc
+        if item.rule != path.stem:
+            raise RuleFileError(f"{path}: rule {item.rule!r} must match the file name")
+        cases[item.rule] = item
+    return cases

@@ -1,0 +1,26 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.api.deps import DatabaseDep
+from service.errors import ServiceUnavailable
+from service.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, summary="The process can serve: its database answers", responses={503: {"description": "Not ready"}})
+def readyz(database: DatabaseDep) -> Health:
+    try:
+        database.ping()
+    except SQLAlchemyError as exc:
+        raise ServiceUnavailable("The database does not answer; requests that store data will fail until it is back.", code="database_unavailable") from exc
+    return Health(status="ok", checks={"database": "ok"})

@@ -1,0 +1,103 @@
+"""Turning every failure into RFC 9457 problem+json, and documenting it in OpenAPI."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.errors import PROBLEM_JSON, AdvisorError
+
+log = logging.getLogger("service.errors")
+
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "content": {
+        PROBLEM_JSON: {
+            "schema": {
+                "type": "object",
+                "required": ["type", "title", "status", "code", "detail"],
+                "properties": {
+                    "type": {"type": "string"},
+                    "title": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "field": {"type": "string"},
+                    "line": {"type": "integer"},
+                    "errors": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        }
+    }
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, **_PROBLEM_SCHEMA}
+    for status, text in (
+        (400, "Malformed request"),
+        (404, "Not found"),
+        (413, "Body too large"),
+        (422, "Validation failed"),
+    )
+}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+# Discriminator tags and the body marker are not places a user can find in their request.
+_LOC_NOISE = {"body", "wrapped", "profile"}
+
+
+def problem(error: AdvisorError, request: Request) -> JSONResponse:
+    return JSONResponse(
+        error.to_problem(instance=request.url.path), status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers
+    )
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for i, p in enumerate(loc) if not (i < 2 and p in _LOC_NOISE and (i == 0 or loc[0] == "body"))]
+    return ".".join(parts) or "body"
+
+
+def _validation_error(exc: RequestValidationError) -> AdvisorError:
+    errors = [
+        {"field": _field(tuple(err.get("loc", ()))), "message": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    if any(err["type"] == "json_invalid" for err in errors):
+        return AdvisorError("The body is not valid JSON; send a JSON object.", code="invalid_json", status=400, field="body", errors=errors)
+    first = errors[0] if errors else {"field": "body", "message": "invalid"}
+    return AdvisorError(
+        f"{first['field']}: {first['message']}. Fix the listed fields and send the request again.",
+        code="validation_error",
+        status=422,
+        field=first["field"],
+        errors=errors,
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the one handler per failure kind."""
+
+    @app.exception_handler(AdvisorError)
+    async def on_advisor_error(request: Request, exc: AdvisorError) -> JSONResponse:
+        return problem(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(_validation_error(exc), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else "Request failed"
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No route {request.method} {request.url.path}; see /docs for the API."
+        error = AdvisorError(detail, code=code, status=exc.status_code, headers=dict(exc.headers or {}))
+        return problem(error, request)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        error = AdvisorError("Something went wrong on our side; the request was not applied. Try again.", code="internal_error", status=500)
+        return problem(error, request)

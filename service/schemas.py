@@ -1,0 +1,85 @@
+"""Request and response bodies of the HTTP API (the domain models live in rules/)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from rules.facts import Profile
+from rules.model import Verdict
+
+
+class FewShotExample(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    input: str = Field(min_length=1, max_length=20000)
+    output: str = Field(min_length=1, max_length=20000)
+
+
+class AdviceRequest(BaseModel):
+    """A profile plus, optionally, the material an artifact needs."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    profile: Profile
+    artifact: bool = Field(default=False, description="Also build the first artifact of the chosen strategy.")
+    dataset_id: str | None = Field(default=None, max_length=64, description="A validated dataset: its report replaces the stated example count and quality.")
+    examples: list[FewShotExample] | None = Field(default=None, max_length=5000, description="Examples for a few-shot prompt.")
+    knowledge_base: str | None = Field(default=None, max_length=128, description="An existing knowledge base for a grounded prompt.")
+
+
+def _advice_kind(value: Any) -> str:
+    return "wrapped" if isinstance(value, dict) and "profile" in value else "profile"
+
+
+AdviceBody = Annotated[
+    Annotated[AdviceRequest, Tag("wrapped")] | Annotated[Profile, Tag("profile")],
+    Discriminator(_advice_kind),
+]
+
+
+class AdviceOut(Verdict):
+    """A stored verdict: the decision, its reasons, and the profile it was made for."""
+
+    id: str
+    created_at: dt.datetime
+    profile: Profile
+    notes: list[str] = Field(default_factory=list)
+
+
+class AdvicePage(BaseModel):
+    items: list[AdviceOut]
+    next_cursor: str | None
+
+
+class RuleOut(BaseModel):
+    id: str
+    title: str
+    criterion: str
+    stage: str
+    guide: str
+    because: str
+    when: dict[str, Any]
+    then: dict[str, Any]
+    evidence: list[str]
+    cases: dict[str, list[dict[str, Any]]] | None = None
+
+
+class GuideSectionOut(BaseModel):
+    anchor: str
+    lang: Literal["en", "he"]
+    title: str
+    body: str
+
+
+class GuideIndexOut(BaseModel):
+    lang: Literal["en", "he"]
+    title: str
+    sections: list[dict[str, str]]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    checks: dict[str, str] = Field(default_factory=dict)
