@@ -45,8 +45,8 @@ def _candidates(values: dict[str, Any]) -> list[Candidate]:
     for name, options in UNORDERED.items():
         found += [(1.0 + i / 10, name, v) for i, v in enumerate(options) if v != values[name]]
     for name, numbers in NUMERIC.items():
-        here = math.log10(values[name] + 1)
-        found += [(abs(math.log10(v + 1) - here), name, v) for v in numbers if v != values[name]]
+        magnitude = math.log10(values[name] + 1)
+        found += [(abs(math.log10(v + 1) - magnitude), name, v) for v in numbers if v != values[name]]
     found.sort(key=lambda item: item[0])
     return found
 

@@ -208,7 +208,11 @@ def decide(
         if item.rule.then.flag is not None
     ]
     steps = sorted(
-        ((step.order, index, _render(step.text, facts)) for index, item in enumerate(run.fired) for step in item.rule.then.next_steps),
+        (
+            (step.order, index, _render(step.text, facts))
+            for index, item in enumerate(run.fired)
+            for step in item.rule.then.next_steps
+        ),
     )
     next_steps = list(dict.fromkeys(text for _, _, text in steps))
     economics = estimate(profile, catalog)

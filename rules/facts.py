@@ -7,15 +7,23 @@ would assume before the team answers.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Provider = Literal["openai", "google", "anthropic", "open_weights", "undecided"]
 Quality = Literal["high", "mixed", "low", "unknown"]
 Change = Literal["static", "yearly", "monthly", "weekly", "daily", "realtime"]
 PromptingStatus = Literal["not_tried", "works", "insufficient"]
 Strategy = Literal["prompting", "rag", "fine_tuning", "rag_and_fine_tuning"]
+
+
+def _integral(value: Any) -> Any:
+    # JSON Schema counts 3.0 as an integer; a fractional number or a string stays an error.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Count = Annotated[int, BeforeValidator(_integral)]
 
 STRATEGIES: tuple[Strategy, ...] = ("prompting", "rag", "fine_tuning", "rag_and_fine_tuning")
 
@@ -44,7 +52,7 @@ class Profile(BaseModel):
         description="The model provider the team uses or plans to use.",
         json_schema_extra=_meta("s5-providers", "Which provider do you use?", "באיזה ספק אתם משתמשים?"),
     )
-    examples: int = Field(
+    examples: Count = Field(
         default=0,
         ge=0,
         description="How many labelled input→output examples the team has.",
@@ -135,7 +143,7 @@ class Profile(BaseModel):
             "האם ניסיתם הנחיה מוקפדת עם כמה דוגמאות? איך זה עבד?",
         ),
     )
-    prompt_tokens: int = Field(
+    prompt_tokens: Count = Field(
         default=300,
         ge=0,
         description="Size in tokens of today's instruction block (system prompt + examples).",
@@ -145,7 +153,7 @@ class Profile(BaseModel):
             "כמה אסימונים (tokens) יש בבלוק ההוראות שלכם (הנחיית מערכת ודוגמאות)?",
         ),
     )
-    requests_per_day: int = Field(
+    requests_per_day: Count = Field(
         default=100,
         ge=0,
         description="Expected requests per day.",

@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON request body (413 beyond).")
     max_upload_mb: int = Field(default=200, description="Largest upload in MiB (413 beyond).")
     default_tenant: str = Field(default="default", description="Tenant for open single-tenant mode.")
-    embedding_model: str | None = Field(default=None, description="sentence-transformers name or path; bundled MiniLM when unset.")
+    embedding_model: str | None = Field(
+        default=None, description="sentence-transformers name or path; bundled MiniLM when unset."
+    )
     log_level: str = Field(default="INFO", description="Python log level.")
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")

@@ -6,6 +6,7 @@ status, a message that says what to do next, and where the problem is (field or 
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 PROBLEM_JSON = "application/problem+json"
@@ -35,6 +36,8 @@ class AdvisorError(Exception):
             self.code = code
         if status is not None:
             self.status = status
+            if type(self) is AdvisorError:
+                self.title = HTTPStatus(status).phrase
         self.field = field
         self.line = line
         self.errors = errors or []

@@ -25,9 +25,13 @@ class AdviceRequest(BaseModel):
 
     profile: Profile
     artifact: bool = Field(default=False, description="Also build the first artifact of the chosen strategy.")
-    dataset_id: str | None = Field(default=None, max_length=64, description="A validated dataset: its report replaces the stated example count and quality.")
+    dataset_id: str | None = Field(
+        default=None, max_length=64, description="A validated dataset: its report replaces the stated example count and quality."
+    )
     examples: list[FewShotExample] | None = Field(default=None, max_length=5000, description="Examples for a few-shot prompt.")
-    knowledge_base: str | None = Field(default=None, max_length=128, description="An existing knowledge base for a grounded prompt.")
+    knowledge_base: str | None = Field(
+        default=None, max_length=128, description="An existing knowledge base for a grounded prompt."
+    )
 
 
 def _advice_kind(value: Any) -> str:

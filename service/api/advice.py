@@ -10,6 +10,7 @@ from service import advice
 from service.api.deps import ClockDep, SessionDep, TenantDep
 from service.api.problems import PROBLEM_RESPONSES
 from service.schemas import AdviceBody, AdviceOut, AdvicePage
+from service.store.repositories import CURSOR_PATTERN
 
 router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPONSES)
 
@@ -26,7 +27,7 @@ def list_advice(
     session: SessionDep,
     tenant: TenantDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page")] = None,
 ) -> AdvicePage:
     return advice.list_advice(session, tenant, limit, cursor)
 

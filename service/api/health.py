@@ -17,10 +17,17 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, summary="The process can serve: its database answers", responses={503: {"description": "Not ready"}})
+@router.get(
+    "/readyz",
+    response_model=Health,
+    summary="The process can serve: its database answers",
+    responses={503: {"description": "Not ready"}},
+)
 def readyz(database: DatabaseDep) -> Health:
     try:
         database.ping()
     except SQLAlchemyError as exc:
-        raise ServiceUnavailable("The database does not answer; requests that store data will fail until it is back.", code="database_unavailable") from exc
+        raise ServiceUnavailable(
+            "The database does not answer; requests that store data will fail until it is back.", code="database_unavailable"
+        ) from exc
     return Health(status="ok", checks={"database": "ok"})

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import PROBLEM_JSON, AdvisorError
@@ -65,7 +67,9 @@ def _validation_error(exc: RequestValidationError) -> AdvisorError:
         for err in exc.errors()
     ]
     if any(err["type"] == "json_invalid" for err in errors):
-        return AdvisorError("The body is not valid JSON; send a JSON object.", code="invalid_json", status=400, field="body", errors=errors)
+        return AdvisorError(
+            "The body is not valid JSON; send a JSON object.", code="invalid_json", status=400, field="body", errors=errors
+        )
     first = errors[0] if errors else {"field": "body", "message": "invalid"}
     return AdvisorError(
         f"{first['field']}: {first['message']}. Fix the listed fields and send the request again.",
@@ -74,6 +78,14 @@ def _validation_error(exc: RequestValidationError) -> AdvisorError:
         field=first["field"],
         errors=errors,
     )
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 def install(app: FastAPI) -> None:
@@ -91,13 +103,21 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else "Request failed"
+        headers = dict(exc.headers or {})
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No route {request.method} {request.url.path}; see /docs for the API."
-        error = AdvisorError(detail, code=code, status=exc.status_code, headers=dict(exc.headers or {}))
+        if exc.status_code == 405:
+            # Starlette names only the first matching route's methods; a path may have several routes.
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+            detail = f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}."
+        error = AdvisorError(detail, code=code, status=exc.status_code, headers=headers)
+        error.title = HTTPStatus(exc.status_code).phrase
         return problem(error, request)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        error = AdvisorError("Something went wrong on our side; the request was not applied. Try again.", code="internal_error", status=500)
+        error = AdvisorError(
+            "Something went wrong on our side; the request was not applied. Try again.", code="internal_error", status=500
+        )
         return problem(error, request)

@@ -45,7 +45,9 @@ def test_every_profile_gets_an_explained_verdict(profile: Profile) -> None:
         assert profile.prompting_status != "not_tried"
     if profile.needs_external_knowledge:
         assert verdict.strategy in ("rag", "rag_and_fine_tuning")
-    assert {c.strategy for c in verdict.counterfactuals} == {"prompting", "rag", "fine_tuning", "rag_and_fine_tuning"} - {verdict.strategy}
+    assert {c.strategy for c in verdict.counterfactuals} == {"prompting", "rag", "fine_tuning", "rag_and_fine_tuning"} - {
+        verdict.strategy
+    }
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

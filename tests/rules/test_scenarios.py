@@ -43,8 +43,13 @@ def test_openai_after_cutoff_cannot_fine_tune() -> None:
 
 def test_anthropic_with_fresh_knowledge_gets_rag_not_tuning() -> None:
     profile = _profile(
-        provider="anthropic", examples=5000, example_quality="high", custom_style=True,
-        needs_external_knowledge=True, knowledge_change="weekly", prompting_status="insufficient",
+        provider="anthropic",
+        examples=5000,
+        example_quality="high",
+        custom_style=True,
+        needs_external_knowledge=True,
+        knowledge_change="weekly",
+        prompting_status="insufficient",
     )
     verdict = decide(profile, default_catalog(), today=TODAY)
     assert verdict.strategy == "rag"
@@ -66,7 +71,14 @@ def test_low_quality_data_blocks_tuning_with_its_own_flag() -> None:
 
 
 def test_economics_compares_long_prompt_with_tuned_prompt() -> None:
-    profile = _profile(provider="openai", prompt_tokens=5000, requests_per_day=1_000_000, examples=1000, example_quality="high", prompting_status="works")
+    profile = _profile(
+        provider="openai",
+        prompt_tokens=5000,
+        requests_per_day=1_000_000,
+        examples=1000,
+        example_quality="high",
+        prompting_status="works",
+    )
     economics = decide(profile, default_catalog(), today=TODAY).economics
     assert economics is not None
     # 5,000 tokens × 30M requests at gpt-4.1-mini's $0.40/M vs 500 tokens at the tuned $0.80/M.

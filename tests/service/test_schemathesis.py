@@ -1,0 +1,23 @@
+"""schemathesis over our own OpenAPI schema: no 5xx, responses match the schema, documented statuses."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from service.config import Settings
+from service.main import create_app
+from tests.conftest import TODAY
+
+# schemathesis parametrizes at collection time, so the app (on a throwaway SQLite file) is built here.
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="advisor-schemathesis-"))
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings(data_dir=_DATA_DIR), clock=lambda: TODAY))
+
+
+@schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
+    case.call_and_validate()

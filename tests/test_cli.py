@@ -1,0 +1,69 @@
+"""The `advisor` console script, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import load_scenarios
+
+ADVISOR = Path(sys.executable).parent / "advisor"
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ADVISOR), *args], input=stdin, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_decide_file_prints_verdict_json(tmp_path: Path) -> None:
+    case = next(c for c in load_scenarios() if c["expect"]["strategy"] == "rag")
+    path = tmp_path / "profile.json"
+    path.write_text(json.dumps(case["profile"]), encoding="utf-8")
+    result = run("decide", str(path))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["strategy"] == "rag"
+
+
+def test_decide_stdin_explain_is_readable() -> None:
+    profile = {
+        "task": "Tone-matched answers",
+        "provider": "anthropic",
+        "examples": 3000,
+        "example_quality": "high",
+        "custom_style": True,
+        "prompting_status": "insufficient",
+    }
+    result = run("decide", "-", "--explain", stdin=json.dumps(profile))
+    assert result.returncode == 0, result.stderr
+    assert "Strategy: prompting" in result.stdout
+    assert "provider_cannot_fine_tune" in result.stdout
+    assert "guide §s5-anthropic" in result.stdout
+
+
+def test_decide_rejects_bad_input_with_location(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"task": "x", "examples": "many"}', encoding="utf-8")
+    result = run("decide", str(bad))
+    assert result.returncode == 2
+    assert "examples" in result.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"task": \n', encoding="utf-8")
+    result = run("decide", str(broken))
+    assert result.returncode == 2
+    assert "line 2" in result.stderr
+    assert run("decide", str(tmp_path / "missing.json")).returncode == 2
+
+
+def test_rules_and_knowledge_checks_pass() -> None:
+    rules = run("rules", "check")
+    assert rules.returncode == 0, rules.stderr
+    assert "rules OK" in rules.stdout
+    knowledge = run("knowledge", "check")
+    assert knowledge.returncode == 0, knowledge.stderr
+
+
+def test_knowledge_check_warns_about_stale_entries() -> None:
+    result = run("knowledge", "check", "--max-age-days", "0")
+    assert result.returncode == 0
+    assert "warning: openai" in result.stderr
