@@ -158,7 +158,7 @@ def _strategy_scores(scores: dict[str, int], blocked: dict[str, list[str]]) -> d
     }
 
 
-_WHATIF_CACHE: OrderedDict[tuple[Any, ...], list[Counterfactual]] = OrderedDict()
+_WHATIF_CACHE: OrderedDict[tuple[Any, ...], tuple[Catalog, list[Counterfactual]]] = OrderedDict()
 WHATIF_CACHE_SIZE = 4096
 
 
@@ -168,11 +168,11 @@ def _counterfactuals(
     """Counterfactuals, memoized on everything they depend on (the task text does not count)."""
     key = (rules.version, id(catalog), catalog.as_of, day, *(v for k, v in values.items() if k != "task"))
     cached = _WHATIF_CACHE.get(key)
-    if cached is not None:
+    if cached is not None and cached[0] is catalog:
         _WHATIF_CACHE.move_to_end(key)
-        return cached
+        return cached[1]
     found = counterfactuals.search(values, strategy, lambda v: run_rules(v, catalog, rules, day).strategy)
-    _WHATIF_CACHE[key] = found
+    _WHATIF_CACHE[key] = (catalog, found)
     if len(_WHATIF_CACHE) > WHATIF_CACHE_SIZE:
         _WHATIF_CACHE.popitem(last=False)
     return found

@@ -45,9 +45,24 @@ STAGE_FACTS: dict[Stage, tuple[str, ...]] = {
 }
 
 
+# Free text is never a fact: rules decide on typed answers only (and what-ifs ignore the task).
+RULE_FACTS = frozenset(PROFILE_FIELDS) - {"task"}
+
+
 def known_facts(stage: Stage) -> frozenset[str]:
     """The facts a rule of ``stage`` may test."""
-    return frozenset(PROFILE_FIELDS) | frozenset(DERIVED_FACTS) | frozenset(STAGE_FACTS[stage])
+    return RULE_FACTS | frozenset(DERIVED_FACTS) | frozenset(STAGE_FACTS[stage])
+
+
+def _fired_references(when: object) -> set[str]:
+    if isinstance(when, dict):
+        found = {when["fired"]} if isinstance(when.get("fired"), str) else set()
+        for value in when.values():
+            found |= _fired_references(value)
+        return found
+    if isinstance(when, list):
+        return set().union(*(_fired_references(item) for item in when)) if when else set()
+    return set()
 
 
 @dataclass(frozen=True)
@@ -105,9 +120,23 @@ def load_rules(data_dir: Path = DATA_DIR) -> RuleSet:
             predicate = compile_condition(rule.when, known_facts(rule.stage))
         except ValueError as exc:
             raise RuleFileError(f"{path}: when: {exc}") from exc
+        if rule.stage == "advice" and (rule.then.score or rule.then.block):
+            raise RuleFileError(f"{path}: an advice-stage rule runs after the decision; it cannot score or block")
         compiled.append(CompiledRule(rule=rule, predicate=predicate, path=path))
     compiled.sort(key=lambda item: (STAGES.index(item.rule.stage), item.rule.id))
+    _check_fired_references(compiled)
     return RuleSet(rules=tuple(compiled), version=digest.hexdigest()[:12])
+
+
+def _check_fired_references(compiled: list[CompiledRule]) -> None:
+    """A ``fired:`` condition must name a rule of an earlier stage (or earlier in the same stage)."""
+    position = {item.rule.id: index for index, item in enumerate(compiled)}
+    for index, item in enumerate(compiled):
+        for name in _fired_references(item.rule.when):
+            if name not in position:
+                raise RuleFileError(f"{item.path}: when: fired: no rule {name!r}")
+            if position[name] >= index:
+                raise RuleFileError(f"{item.path}: when: fired: {name!r} runs later, so it has not fired yet")
 
 
 @lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from filelock import FileLock
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,10 +40,20 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+MIGRATION_LOCK_ID = 7_331_001
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration."""
+    """Bring the schema to the newest migration; concurrent starters wait for each other."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        with FileLock(f"{engine.url.database}.migrate.lock"), engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        return
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
