@@ -50,6 +50,7 @@ class ModelEntry(Sourced):
     max_example_tokens: int = Field(ge=0)
     price: Price | None = None
     tuned_price: TunedPrice | None = None
+    tuning_id: str | None = Field(default=None, description="The snapshot name a tuning job takes, when it differs from id.")
     note: str | None = None
 
 

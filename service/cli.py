@@ -11,11 +11,14 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
+from service.datasets.cli import data_app
+
 app = typer.Typer(help="Tuning Advisor: should we prompt, retrieve (RAG), or fine-tune?", no_args_is_help=True)
 rules_app = typer.Typer(help="Validate the rules and their cases.", no_args_is_help=True)
 knowledge_app = typer.Typer(help="Validate the provider catalog and the guide.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(knowledge_app, name="knowledge")
+app.add_typer(data_app, name="data")
 
 
 @app.command()

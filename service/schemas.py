@@ -51,6 +51,7 @@ class AdviceOut(Verdict):
     created_at: dt.datetime
     profile: Profile
     notes: list[str] = Field(default_factory=list)
+    artifact: dict[str, Any] | None = Field(default=None, description="The first artifact of the strategy, when asked for.")
 
 
 class AdvicePage(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
@@ -30,6 +30,11 @@ def list_advice(
     cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page")] = None,
 ) -> AdvicePage:
     return advice.list_advice(session, tenant, limit, cursor)
+
+
+@router.get("/{advice_id}/artifact", response_model=dict[str, Any], summary="The artifact built with an advice")
+def get_artifact(advice_id: str, session: SessionDep, tenant: TenantDep) -> dict[str, Any]:
+    return advice.get_artifact(session, tenant, advice_id)
 
 
 @router.get("/{advice_id}", response_model=AdviceOut, summary="One stored advice")

@@ -36,15 +36,24 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         }
     }
 }
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": text, **_PROBLEM_SCHEMA}
-    for status, text in (
-        (400, "Malformed request"),
-        (404, "Not found"),
-        (413, "Body too large"),
-        (422, "Validation failed"),
-    )
+_DESCRIPTIONS = {
+    400: "Malformed request",
+    404: "Not found",
+    409: "Conflicts with an earlier request",
+    413: "Body too large",
+    422: "Validation failed",
+    502: "The provider failed",
+    503: "A dependency is unavailable",
+    504: "The provider did not answer in time",
 }
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem+json answers a route can give."""
+    return {status: {"description": _DESCRIPTIONS[status], **_PROBLEM_SCHEMA} for status in statuses}
+
+
+PROBLEM_RESPONSES = problem_responses(400, 404, 413, 422)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
 # Discriminator tags and the body marker are not places a user can find in their request.
 _LOC_NOISE = {"body", "wrapped", "profile"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, DateTime, Dialect, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -43,7 +43,49 @@ class AdviceRow(Base):
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     verdict: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     request: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    artifact: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     rules_version: Mapped[str] = mapped_column(String(64), nullable=False)
     catalog_as_of: Mapped[str] = mapped_column(String(10), nullable=False)
 
     __table_args__ = (Index("ix_advice_tenant_seq", "tenant_id", "seq"),)
+
+
+class DatasetRow(Base):
+    """An uploaded training file: stored on disk by content, with its validation report."""
+
+    __tablename__ = "datasets"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    path: Mapped[str] = mapped_column(Text, nullable=False)
+    provider: Mapped[str] = mapped_column(String(32), nullable=False)
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
+class TuningJobRow(Base):
+    """A tuning-job spec and, when submitted, what the provider said about it."""
+
+    __tablename__ = "tuning_jobs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    dataset_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    provider: Mapped[str] = mapped_column(String(32), nullable=False)
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    provider_files: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    provider_job_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    provider_status: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    fine_tuned_model: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+    __table_args__ = (UniqueConstraint("tenant_id", "idempotency_key", name="uq_tuning_jobs_tenant_key"),)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from service.config import Settings
 from service.main import create_app
@@ -20,4 +21,8 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings(dat
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
-    case.call_and_validate()
+    excluded = []
+    if case.media_type == "multipart/form-data":
+        # A multipart file part has no JSON type: schemathesis' "file became an object" is still a file upload.
+        excluded.append(negative_data_rejection)
+    case.call_and_validate(excluded_checks=excluded)

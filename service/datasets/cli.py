@@ -1,0 +1,109 @@
+"""``advisor data check|convert``: validate a training file and convert it between formats."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.datasets.convert import convert_file
+from service.datasets.formats import severity
+from service.datasets.schemas import TARGET_FORMATS, DatasetReport
+from service.datasets.validate import validate_file
+from service.errors import AdvisorError
+
+data_app = typer.Typer(help="Check fine-tuning data and convert it between provider formats.", no_args_is_help=True)
+PROGRESS_BYTES = 5 * 1024 * 1024  # smaller files finish before a bar is worth drawing
+
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSONL or CSV training file.")]
+
+
+def _fail(error: AdvisorError) -> typer.Exit:
+    typer.echo(f"error: {error.message}", err=True)
+    return typer.Exit(2)
+
+
+def _check(file: Path, provider: str, model: str | None, show_progress: bool) -> DatasetReport:
+    size = file.stat().st_size
+    if not show_progress or size < PROGRESS_BYTES:
+        return validate_file(file, provider=provider, model=model)
+    with typer.progressbar(length=size, label=f"Checking {file.name}", file=sys.stderr) as bar:
+        done = [0]
+
+        def advance(position: int) -> None:
+            bar.update(position - done[0])
+            done[0] = position
+
+        return validate_file(file, provider=provider, model=model, progress=advance)
+
+
+def _render(file: Path, report: DatasetReport) -> str:
+    stats = report.tokens
+    lines = [
+        f"{file}: {report.format or 'unrecognized format'} ({report.file_type}), "
+        f"{report.examples:,} valid examples in {report.lines:,} lines",
+        f"target: {report.provider} {report.model or ''}".rstrip(),
+        f"tokens per example ({stats.tokenizer}{'' if stats.exact else ', estimate'}): "
+        f"min {stats.min:,}, median {stats.median:,}, p95 {stats.p95:,}, max {stats.max:,}; total {stats.total:,}",
+    ]
+    if report.epochs is not None:
+        usd = report.estimated_cost_usd
+        cost = (
+            ""
+            if usd is None
+            else f", estimated training cost ${usd:,.2f}"
+            if usd >= 1
+            else f", estimated training cost ${usd:.4f}"
+        )
+        lines.append(f"default epochs: {report.epochs}{cost}")
+    for finding in report.findings:
+        where = f"line {finding.line}" if finding.line is not None else "file"
+        lines.append(f"  {finding.severity:<7} {where:<11} {finding.code}: {finding.message}")
+    if report.findings_truncated:
+        counts = ", ".join(f"{code} {n:,}" for code, n in sorted(report.finding_counts.items()))
+        lines.append(f"  (only the first findings of each code are listed; all counts: {counts})")
+    errors = sum(n for code, n in report.finding_counts.items() if severity(code) == "error")
+    warnings = sum(report.finding_counts.values()) - errors
+    lines.append("OK: no errors" if report.ok else f"NOT OK: {errors:,} errors")
+    lines[-1] += f", {warnings:,} warnings"
+    return "\n".join(lines)
+
+
+@data_app.command()
+def check(
+    file: FileArg,
+    provider: Annotated[str, typer.Option(help="openai, google, anthropic or open_weights.")] = "openai",
+    model: Annotated[str | None, typer.Option(help="Model to tune; the provider's default when omitted.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Validate a training file; exit 1 when it has errors."""
+    try:
+        report = _check(file, provider, model, show_progress=not json_output)
+    except AdvisorError as error:
+        raise _fail(error) from None
+    typer.echo(report.model_dump_json(indent=2) if json_output else _render(file, report))
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@data_app.command()
+def convert(
+    file: FileArg,
+    to: Annotated[str, typer.Option("--to", help=f"One of: {', '.join(TARGET_FORMATS)}.")],
+    out: Annotated[Path, typer.Option("-o", "--out", file_okay=False, help="Directory for train.jsonl and validation.jsonl.")],
+    validation_fraction: Annotated[float, typer.Option(min=0.0, max=0.99, help="Share held out for validation.")] = 0.1,
+    seed: Annotated[int, typer.Option(help="Seed of the deterministic split.")] = 42,
+) -> None:
+    """Convert the valid examples of a file to another format, deduplicated, with a seeded split."""
+    try:
+        result = convert_file(file, to, out, validation_fraction=validation_fraction, seed=seed)
+    except AdvisorError as error:
+        raise _fail(error) from None
+    typer.echo(f"train: {result.train:,} examples -> {result.train_path}")
+    if result.validation_path is not None:
+        typer.echo(f"validation: {result.validation:,} examples -> {result.validation_path}")
+    typer.echo(f"dropped {result.dropped:,} invalid or unconvertible lines, {result.duplicates:,} duplicates")
+    if result.train == 0:
+        typer.echo("error: nothing to train on; run `advisor data check` on the file.", err=True)
+        raise typer.Exit(1)

@@ -1,0 +1,82 @@
+"""Pydantic models of a dataset report and a conversion result, and the normalized example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["error", "warning"]
+DatasetFormat = Literal["openai_chat", "instruction", "author_chat", "gemini_contents", "anthropic_bedrock"]
+TargetFormat = Literal["openai_chat", "gemini_contents", "anthropic_bedrock", "trl_messages", "prompt_completion"]
+TARGET_FORMATS: tuple[TargetFormat, ...] = (
+    "openai_chat",
+    "gemini_contents",
+    "anthropic_bedrock",
+    "trl_messages",
+    "prompt_completion",
+)
+
+
+class Example(NamedTuple):
+    """One training example in provider-neutral form: roles are only ``user`` and ``assistant``."""
+
+    system: str | None
+    turns: tuple[tuple[str, str], ...]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Finding(_Frozen):
+    """One problem in a training file; ``line`` is 1-based, None for the whole file."""
+
+    code: str
+    line: int | None
+    severity: Severity
+    message: str
+
+
+class TokenStats(_Frozen):
+    """Token counts per valid example; ``exact`` is False when the count is an o200k estimate."""
+
+    exact: bool
+    tokenizer: str
+    min: int = 0
+    median: int = 0
+    p95: int = 0
+    max: int = 0
+    total: int = 0
+
+
+class DatasetReport(_Frozen):
+    """What ``validate_file`` found in a training file."""
+
+    format: DatasetFormat | None = Field(description="The majority format of the file; None when no line was recognizable.")
+    file_type: Literal["jsonl", "csv"]
+    examples: int = Field(description="Examples without any error, in the majority format.")
+    lines: int
+    findings: list[Finding]
+    finding_counts: dict[str, int] = Field(description="Findings per code, including those beyond the listed ones.")
+    findings_truncated: bool = Field(description="True when some findings of a frequent code were not listed.")
+    tokens: TokenStats
+    epochs: int | None = Field(description="OpenAI's default epoch heuristic for this many examples; None for 0.")
+    estimated_cost_usd: float | None
+    provider: str
+    model: str | None
+    ok: bool
+    sha256: str
+
+
+class ConversionResult(_Frozen):
+    """What ``convert_file`` wrote."""
+
+    to: TargetFormat
+    train_path: Path
+    validation_path: Path | None
+    train: int
+    validation: int
+    dropped: int = Field(description="Lines not written: invalid, blank or not representable in the target.")
+    duplicates: int = Field(description="Later copies of an example already written.")

@@ -1,0 +1,135 @@
+"""Dataset use cases: store an upload, validate it, convert it. Files live under the data dir."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.datasets.convert import convert_file
+from service.datasets.schemas import TARGET_FORMATS, ConversionResult, DatasetReport
+from service.datasets.validate import validate_file
+from service.errors import NotFound, PayloadTooLarge, ValidationFailed
+from service.store.models import DatasetRow, utcnow
+
+CHUNK = 1024 * 1024
+PROVIDERS = ("openai", "google", "anthropic", "open_weights", "undecided")
+
+
+def datasets_dir(data_dir: Path) -> Path:
+    return data_dir / "datasets"
+
+
+def _safe_name(filename: str | None) -> str:
+    # The content decides the format (the report says what it found); the name only has to be safe on disk.
+    name = Path((filename or "").replace("\\", "/")).name.strip()[:200]
+    return name if name and not name.startswith(".") else "upload.jsonl"
+
+
+def store_upload(stream: BinaryIO, filename: str | None, data_dir: Path, max_bytes: int) -> tuple[Path, str, int]:
+    """Stream an upload to disk (never all in memory); returns (path, sha256, size). Partial files never stay."""
+    name = _safe_name(filename)
+    folder = datasets_dir(data_dir) / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    partial = folder / f".{name}.partial"
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with partial.open("wb") as out:
+            for block in iter(lambda: stream.read(CHUNK), b""):
+                size += len(block)
+                if size > max_bytes:
+                    raise PayloadTooLarge(
+                        f"The file is larger than {max_bytes // (1024 * 1024)} MiB; split it or raise ADVISOR_MAX_UPLOAD_MB."
+                    )
+                digest.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        final = folder / name
+        os.replace(partial, final)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return final, digest.hexdigest(), size
+
+
+def create_dataset(
+    session: Session,
+    tenant_id: str,
+    stream: BinaryIO,
+    filename: str | None,
+    *,
+    provider: str,
+    model: str | None,
+    data_dir: Path,
+    max_bytes: int,
+) -> DatasetRow:
+    """Store, validate and record an upload; the row exists only once the file is safely on disk."""
+    if provider not in PROVIDERS:
+        raise ValidationFailed(f"Unknown provider {provider!r}; use one of {', '.join(PROVIDERS)}.", field="provider")
+    path, sha256, size = store_upload(stream, filename, data_dir, max_bytes)
+    try:
+        report = validate_file(path, provider="google" if provider == "undecided" else provider, model=model)
+    except BaseException:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
+    row = DatasetRow(
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        created_at=utcnow(),
+        filename=path.name,
+        sha256=sha256,
+        size_bytes=size,
+        path=str(path),
+        provider=provider,
+        model=report.model,
+        report=report.model_dump(mode="json"),
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def get_dataset(session: Session, tenant_id: str, dataset_id: str) -> DatasetRow:
+    row = session.scalars(select(DatasetRow).where(DatasetRow.id == dataset_id, DatasetRow.tenant_id == tenant_id)).first()
+    if row is None:
+        raise NotFound(f"No dataset {dataset_id!r}; upload one with POST /v1/datasets.", code="dataset_not_found")
+    return row
+
+
+def report_of(row: DatasetRow) -> DatasetReport:
+    return DatasetReport.model_validate(row.report)
+
+
+def conversion_dir(row: DatasetRow, to: str) -> Path:
+    return Path(row.path).parent / "converted" / to
+
+
+def convert_dataset(row: DatasetRow, to: str, validation_fraction: float, seed: int = 42) -> ConversionResult:
+    """Convert (dedupe, seeded split) into the dataset's folder; repeated calls overwrite the same files."""
+    if to not in TARGET_FORMATS:
+        raise ValidationFailed(f"Unknown format {to!r}; use one of {', '.join(TARGET_FORMATS)}.", field="to")
+    return convert_file(Path(row.path), to, conversion_dir(row, to), validation_fraction=validation_fraction, seed=seed)
+
+
+def converted_file(row: DatasetRow, to: str, name: str) -> Path:
+    """A file written by convert_dataset, or 404 when it was never converted."""
+    if to not in TARGET_FORMATS or name not in ("train.jsonl", "validation.jsonl"):
+        raise NotFound("Converted files are train.jsonl and validation.jsonl under a known format.", code="file_not_found")
+    path = conversion_dir(row, to) / name
+    if not path.is_file():
+        raise NotFound(f"{name} was not converted to {to} yet; POST /v1/datasets/{row.id}/convert first.", code="file_not_found")
+    return path
+
+
+def iter_file(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        yield from iter(lambda: handle.read(CHUNK), b"")

@@ -1,0 +1,1 @@
+"""The only package that imports provider SDKs (enforced by import-linter)."""

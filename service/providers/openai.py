@@ -1,0 +1,112 @@
+"""OpenAI fine-tuning through the official SDK. Errors leave here as AdvisorError subclasses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import openai
+
+from service.errors import AdvisorError, ProviderUnavailable
+from service.providers.base import ProviderJob
+
+
+class ProviderRejected(AdvisorError):
+    status = 422
+    code = "provider_rejected"
+    title = "The provider rejected the request"
+
+
+class ProviderTimeout(ProviderUnavailable):
+    status = 504
+    code = "provider_timeout"
+    title = "The provider did not answer in time"
+
+
+class OpenAITuning:
+    """Upload, create and poll supervised fine-tuning jobs."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        http_client: httpx2.Client | None = None,
+        max_retries: int = 2,
+        timeout: float = 60.0,
+    ) -> None:
+        self._secret = api_key
+        self._client = openai.OpenAI(
+            api_key=api_key, base_url=base_url, http_client=http_client, max_retries=max_retries, timeout=timeout
+        )
+
+    def upload(self, path: Path, *, idempotency_key: str) -> str:
+        with path.open("rb") as handle:
+            created = self._call(
+                self._client.files.create,
+                file=(path.name, handle),
+                purpose="fine-tune",
+                extra_headers={"Idempotency-Key": idempotency_key},
+            )
+        return str(created.id)
+
+    def create_job(
+        self,
+        *,
+        model: str,
+        training_file: str,
+        validation_file: str | None,
+        hyperparameters: dict[str, Any],
+        suffix: str | None,
+        idempotency_key: str,
+    ) -> ProviderJob:
+        extra: dict[str, Any] = {}
+        if validation_file:
+            extra["validation_file"] = validation_file
+        if suffix:
+            extra["suffix"] = suffix
+        job = self._call(
+            self._client.fine_tuning.jobs.create,
+            model=model,
+            training_file=training_file,
+            method={"type": "supervised", "supervised": {"hyperparameters": hyperparameters}},
+            extra_headers={"Idempotency-Key": idempotency_key},
+            **extra,
+        )
+        return _job(job)
+
+    def retrieve(self, job_id: str) -> ProviderJob:
+        return _job(self._call(self._client.fine_tuning.jobs.retrieve, job_id))
+
+    def _call(self, sdk_method: Any, /, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return sdk_method(*args, **kwargs)
+        except openai.APITimeoutError as exc:
+            raise ProviderTimeout("OpenAI did not answer in time; retry with the same Idempotency-Key.") from exc
+        except openai.APIConnectionError as exc:
+            raise ProviderUnavailable("OpenAI could not be reached; retry with the same Idempotency-Key.") from exc
+        except openai.AuthenticationError as exc:
+            raise ProviderRejected("OpenAI refused the API key; check OPENAI_API_KEY.", code="provider_auth_failed") from exc
+        except openai.APIStatusError as exc:
+            detail = self._redact(_message(exc))
+            if exc.status_code >= 500 or exc.status_code == 429:
+                raise ProviderUnavailable(
+                    f"OpenAI answered {exc.status_code}: {detail}. Retry later with the same Idempotency-Key."
+                ) from exc
+            raise ProviderRejected(f"OpenAI rejected the request ({exc.status_code}): {detail}") from exc
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._secret, "[redacted]") if self._secret else text
+
+
+def _message(exc: openai.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body) if isinstance(body, dict) else {}
+    return str(error.get("message") if isinstance(error, dict) and error.get("message") else exc.message)
+
+
+def _job(job: Any) -> ProviderJob:
+    error = getattr(job, "error", None)
+    message = getattr(error, "message", None) if error else None
+    return ProviderJob(id=str(job.id), status=str(job.status), fine_tuned_model=job.fine_tuned_model, error=message)
