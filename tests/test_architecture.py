@@ -18,5 +18,7 @@ def test_import_contracts_hold() -> None:
 
 def test_rules_doc_is_generated_from_the_rules() -> None:
     script = ROOT / "scripts" / "gen_rules_doc.py"
-    result = subprocess.run([sys.executable, str(script), "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, str(script), "--check"], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 0, "docs/rules.md is stale: run scripts/gen_rules_doc.py\n" + result.stdout + result.stderr
