@@ -50,6 +50,7 @@ class _ProviderFacts:
     can_fine_tune: bool
     deadlines: str
     alternative: str
+    savings: dict[tuple[str | None, int, int], float] = field(default_factory=dict, compare=False)
 
 
 _PROVIDER_FACTS: dict[tuple[int, dt.date], tuple[Catalog, dict[str, _ProviderFacts]]] = {}
@@ -88,10 +89,15 @@ def derive_facts(values: dict[str, Any], catalog: Catalog, today: dt.date) -> di
     facts["usable_examples"] = int(values["examples"] * QUALITY_WEIGHT[values["example_quality"]])
     facts["behaviour_signals"] = sum(1 for name in BEHAVIOUR_FIELDS if values[name])
     facts["changing_knowledge"] = values["knowledge_change"] in CHANGING
-    facts["monthly_saving_usd"] = monthly_saving_usd(
-        catalog, values["provider"], values["model"], values["prompt_tokens"], values["requests_per_day"]
-    )
     provider = _provider_facts(catalog, today)[values["provider"]]
+    # Memoized: the counterfactual search asks for the same few prompt sizes hundreds of times.
+    key = (values["model"], values["prompt_tokens"], values["requests_per_day"])
+    saving = provider.savings.get(key)
+    if saving is None:
+        saving = monthly_saving_usd(catalog, values["provider"], *key)
+        if len(provider.savings) < 10_000:
+            provider.savings[key] = saving
+    facts["monthly_saving_usd"] = saving
     facts["provider_can_fine_tune"] = provider.can_fine_tune
     facts["fine_tuning_deadlines"] = provider.deadlines
     facts["fine_tuning_alternative"] = provider.alternative

@@ -70,8 +70,8 @@ def _artifact(
     return {"strategy": verdict.strategy, "parts": parts}, []
 
 
-def create_advice(session: Session, tenant_id: str, body: AdviceRequest | Profile, today: Clock) -> AdviceOut:
-    """Decide, store the verdict with its profile (and artifact when asked), and return it."""
+def create_advice(session: Session, tenant_id: str, body: AdviceRequest | Profile, today: Clock) -> dict[str, Any]:
+    """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
     request = as_request(body)
     day = today()
     profile, report, notes = _with_dataset(session, tenant_id, request)
@@ -80,26 +80,31 @@ def create_advice(session: Session, tenant_id: str, body: AdviceRequest | Profil
     if request.artifact:
         artifact, more = _artifact(profile, verdict, request, report, day)
         notes += more
-    row = AdviceRow(
-        id=str(uuid.uuid4()),
-        created_at=utcnow(),
-        strategy=verdict.strategy,
-        task=profile.task,
-        profile=profile.model_dump(mode="json"),
-        verdict={**verdict.model_dump(mode="json", by_alias=True), "notes": notes},
-        request=request.model_dump(mode="json", exclude={"profile", "examples"}, exclude_none=True),
-        artifact=artifact,
-        rules_version=verdict.rules_version,
-        catalog_as_of=verdict.catalog_as_of,
-    )
-    AdviceRepository(session, tenant_id).add(row)
-    return to_out(row)
+    values: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "created_at": utcnow(),
+        "strategy": verdict.strategy,
+        "task": profile.task,
+        "profile": profile.model_dump(mode="json"),
+        "verdict": {**verdict.model_dump(mode="json", by_alias=True), "notes": notes},
+        "request": request.model_dump(mode="json", exclude={"profile", "examples"}, exclude_none=True),
+        "artifact": artifact,
+        "rules_version": verdict.rules_version,
+        "catalog_as_of": verdict.catalog_as_of,
+    }
+    AdviceRepository(session, tenant_id).add(values)
+    return _payload(values["id"], values["created_at"], values["verdict"], values["profile"], artifact)
+
+
+def _payload(
+    advice_id: str, created_at: dt.datetime, verdict: dict[str, Any], profile: dict[str, Any], artifact: dict[str, Any] | None
+) -> dict[str, Any]:
+    stamp = created_at.isoformat().replace("+00:00", "Z")
+    return {**verdict, "id": advice_id, "created_at": stamp, "profile": profile, "artifact": artifact}
 
 
 def to_out(row: AdviceRow) -> AdviceOut:
-    return AdviceOut.model_validate(
-        {**row.verdict, "id": row.id, "created_at": row.created_at, "profile": row.profile, "artifact": row.artifact}
-    )
+    return AdviceOut.model_validate(_payload(row.id, row.created_at, row.verdict, row.profile, row.artifact))
 
 
 def _row(session: Session, tenant_id: str, advice_id: str) -> AdviceRow:

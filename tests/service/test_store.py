@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from service.config import Settings
 from service.main import create_app
 from service.store.db import Database, upgrade
-from service.store.models import AdviceRow, utcnow
+from service.store.models import utcnow
 from service.store.repositories import AdviceRepository
 from tests.conftest import TODAY
 
@@ -34,21 +34,23 @@ def test_tenants_do_not_see_each_other(database_url: str) -> None:
     database = Database(database_url)
     upgrade(database.engine)
     with database.session() as session:
-        row = AdviceRow(
-            id=f"a-{utcnow().timestamp()}",
-            created_at=utcnow(),
-            strategy="rag",
-            task="t",
-            profile={},
-            verdict={},
-            request={},
-            rules_version="v",
-            catalog_as_of="2026-11-01",
-        )
-        AdviceRepository(session, "tenant-a").add(row)
-        assert AdviceRepository(session, "tenant-a").get(row.id) is not None
-        assert AdviceRepository(session, "tenant-b").get(row.id) is None
-        assert row.id not in {r.id for r in AdviceRepository(session, "tenant-b").page(100, None)[0]}
+        advice_id = f"a-{utcnow().timestamp()}"
+        values = {
+            "id": advice_id,
+            "created_at": utcnow(),
+            "strategy": "rag",
+            "task": "t",
+            "profile": {},
+            "verdict": {},
+            "request": {},
+            "artifact": None,
+            "rules_version": "v",
+            "catalog_as_of": "2026-11-01",
+        }
+        AdviceRepository(session, "tenant-a").add(values)
+        assert AdviceRepository(session, "tenant-a").get(advice_id) is not None
+        assert AdviceRepository(session, "tenant-b").get(advice_id) is None
+        assert advice_id not in {r.id for r in AdviceRepository(session, "tenant-b").page(100, None)[0]}
     database.dispose()
 
 
