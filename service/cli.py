@@ -12,6 +12,8 @@ import typer
 from pydantic import ValidationError
 
 from service.datasets.cli import data_app
+from service.errors import AdvisorError
+from service.knowledge_bases.cli import _worker_running, kb_app
 
 app = typer.Typer(help="Tuning Advisor: should we prompt, retrieve (RAG), or fine-tune?", no_args_is_help=True)
 rules_app = typer.Typer(help="Validate the rules and their cases.", no_args_is_help=True)
@@ -19,20 +21,48 @@ knowledge_app = typer.Typer(help="Validate the provider catalog and the guide.",
 app.add_typer(rules_app, name="rules")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(data_app, name="data")
+app.add_typer(kb_app, name="kb")
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default ADVISOR_HOST or 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default ADVISOR_PORT or 8000)")] = None,
+    worker: Annotated[bool, typer.Option(help="Also start the worker process (ingestion, search)")] = True,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs)."""
+    """Serve the HTTP API (OpenAPI at /docs), with the worker beside it."""
+    import subprocess
+
     import uvicorn
 
     from service.config import get_settings
 
     settings = get_settings()
-    uvicorn.run("service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+    child = None
+    if worker and not _worker_running(settings):
+        # The worker is its own process: embeddings never share the API's core or event loop.
+        child = subprocess.Popen([sys.executable, "-m", "service.worker"])
+    try:
+        uvicorn.run("service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+    finally:
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@app.command("worker")
+def worker_command(threads: Annotated[int, typer.Option(min=1, max=8, help="Jobs run at once")] = 1) -> None:
+    """Run the worker: owns the vector store, ingests documents, answers searches for the API."""
+    from service.config import get_settings
+    from service.worker.main import run_worker
+
+    try:
+        run_worker(get_settings(), threads=threads)
+    except AdvisorError as exc:
+        _fail(exc.message)
 
 
 @app.command()

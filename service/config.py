@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite in data_dir when unset.")
     redis_url: str | None = Field(default=None, description="Redis for jobs and rate limits; SQLite/in-memory when unset.")
     chroma_url: str | None = Field(default=None, description="Chroma server URL; a local PersistentClient when unset.")
+    worker_url: str | None = Field(default=None, description="The worker's endpoint; found in the data dir when unset.")
     host: str = Field(default="127.0.0.1", description="Address `advisor serve` binds to.")
     port: int = Field(default=8000, description="Port `advisor serve` binds to.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON request body (413 beyond).")

@@ -85,7 +85,9 @@ trainer = SFTTrainer(
         eval_strategy="epoch",
         logging_steps=10,
     ),
-    peft_config=LoraConfig(r={hyper["lora_r"]}, lora_alpha={hyper["lora_alpha"]}, target_modules="all-linear", task_type="CAUSAL_LM"),
+    peft_config=LoraConfig(
+        r={hyper["lora_r"]}, lora_alpha={hyper["lora_alpha"]}, target_modules="all-linear", task_type="CAUSAL_LM"
+    ),
 )
 trainer.train()
 trainer.save_model("advisor-lora")

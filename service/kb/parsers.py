@@ -1,0 +1,180 @@
+"""Uploaded files to plain-text documents: .txt, .md, .html, .pdf and .jsonl.
+
+Every parser takes bytes and a file name and either returns documents or raises ``ParseError`` with
+a stable code (and the line for .jsonl); arbitrary bytes never escape as another exception.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import PurePosixPath
+from typing import Any
+
+from service.errors import AdvisorError
+
+SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """One document's text; ``source`` is the uploaded file name shown to users and cited."""
+
+    doc_id: str
+    source: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class ParseError(AdvisorError):
+    """A file that cannot be read as a document; ``line`` is set for .jsonl."""
+
+    status = 422
+    code = "unreadable_document"
+    title = "The document could not be read"
+
+    def __init__(self, code: str, message: str, line: int | None = None) -> None:
+        super().__init__(message, code=code, line=line)
+
+
+def parse_file(data: bytes, filename: str) -> list[ParsedDocument]:
+    """Documents in one uploaded file, chosen by its extension."""
+    name = PurePosixPath(filename.replace("\\", "/")).name or "document"
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in (".txt", ".md", ".markdown"):
+        return [ParsedDocument(name, name, _non_empty(_decode(data, name), name), {"format": suffix[1:]})]
+    if suffix in (".html", ".htm"):
+        return [ParsedDocument(name, name, _non_empty(html_to_text(_decode(data, name)), name), {"format": "html"})]
+    if suffix == ".pdf":
+        return [ParsedDocument(name, name, _pdf_text(data, name), {"format": "pdf"})]
+    if suffix == ".jsonl":
+        return _jsonl_documents(data, name)
+    raise ParseError(
+        "unsupported_file_type",
+        f"{name}: files of type {suffix or '(none)'} are not supported; upload one of {', '.join(SUPPORTED_EXTENSIONS)}.",
+    )
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ParseError(
+            "invalid_encoding", f"{name}: byte {exc.start} is not UTF-8; save the file as UTF-8 and upload it again.", line
+        ) from None
+    # The BOM and NULs carry no meaning but would end up in chunks and confuse tokenizers.
+    return text.removeprefix(_BOM).replace("\x00", "")
+
+
+def _non_empty(text: str, name: str) -> str:
+    if not text.strip():
+        raise ParseError("empty_document", f"{name}: the file has no text; upload a file with content.")
+    return text
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a browser shows; headings become markdown headings so chunking sees them."""
+
+    _HIDDEN = frozenset({"script", "style", "template", "noscript", "head", "title", "svg"})
+    _BLOCK = frozenset(
+        {"p", "div", "section", "article", "br", "li", "tr", "table", "ul", "ol", "pre", "blockquote", "hr", "main", "header"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+        self._heading: list[str] | None = None
+        self._level = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self._hidden += 1
+        elif re.fullmatch(r"h[1-6]", tag):
+            self._heading, self._level = [], int(tag[1])
+        elif tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self._hidden = max(0, self._hidden - 1)
+        elif re.fullmatch(r"h[1-6]", tag) and self._heading is not None:
+            title = " ".join("".join(self._heading).split())
+            if title:
+                self.parts.append(f"\n\n{'#' * self._level} {title}\n\n")
+            self._heading = None
+        elif tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._hidden:
+            return
+        if self._heading is not None:
+            self._heading.append(data)
+        else:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page, headings as ``#`` lines, paragraphs separated by blank lines."""
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    paragraphs = (" ".join(block.split()) for block in re.split(r"\n\s*\n", "".join(parser.parts)))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _pdf_text(data: bytes, name: str) -> str:
+    # pypdf logs a warning per damaged object; a user's broken PDF is not our log's business.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # pypdf raises many types (and worse) on damaged files
+        raise ParseError("invalid_pdf", f"{name}: not a readable PDF ({type(exc).__name__}); export it again.") from None
+    # A page per section: the heading keeps the page number in each chunk's heading path.
+    sections = [f"# Page {number}\n\n{text.strip()}" for number, text in enumerate(pages, 1) if text.strip()]
+    if not sections:
+        raise ParseError("empty_document", f"{name}: the PDF has no extractable text (scanned images need OCR first).")
+    return "\n\n".join(sections).replace("\x00", "")
+
+
+def _jsonl_documents(data: bytes, name: str) -> list[ParsedDocument]:
+    text = _decode(data, name)
+    documents: list[ParsedDocument] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
+            raise ParseError(
+                "invalid_json", f"{name} line {number}: not a JSON object; write one object per line.", number
+            ) from None
+        if not isinstance(record, dict):
+            raise ParseError("invalid_json", f"{name} line {number}: expected an object with id and text.", number)
+        doc_id, body, metadata = record.get("id"), record.get("text"), record.get("metadata", {})
+        if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+            doc_id = str(doc_id)
+        if not isinstance(doc_id, str) or not doc_id.strip():
+            raise ParseError("missing_id", f"{name} line {number}: `id` must be a non-empty string.", number)
+        if not isinstance(body, str) or not body.strip():
+            raise ParseError("missing_text", f"{name} line {number}: `text` must be a non-empty string.", number)
+        if not isinstance(metadata, dict):
+            raise ParseError("invalid_metadata", f"{name} line {number}: `metadata` must be an object.", number)
+        if doc_id in seen:
+            raise ParseError("duplicate_id", f"{name} line {number}: id {doc_id!r} appears twice; ids must be unique.", number)
+        seen.add(doc_id)
+        documents.append(ParsedDocument(doc_id, name, body.replace("\x00", ""), {**metadata, "format": "jsonl"}))
+    if not documents:
+        raise ParseError("empty_document", f"{name}: no documents; write one {{id, text, metadata}} object per line.")
+    return documents

@@ -1,0 +1,200 @@
+"""`advisor kb ...` and `advisor worker`. With a worker running, the CLI goes through it; else it owns the store."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from service.config import Settings, get_settings
+from service.errors import AdvisorError
+
+kb_app = typer.Typer(help="Knowledge bases for the RAG path: create, ingest, query, evaluate.", no_args_is_help=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+@contextlib.contextmanager
+def _session(settings: Settings) -> Iterator[Any]:
+    from service.store.db import Database, upgrade
+
+    database = Database(settings.resolved_database_url)
+    upgrade(database.engine)
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()
+
+
+def _worker_running(settings: Settings) -> bool:
+    from service.knowledge_bases import worker_client
+
+    try:
+        worker_client.call(settings, "health", {})
+    except AdvisorError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _operations(settings: Settings) -> Iterator[Any]:
+    """The running worker's endpoint, or this process as the store's owner when no worker runs."""
+    if _worker_running(settings):
+        from service.knowledge_bases import worker_client
+
+        class Remote:
+            def __getattr__(self, name: str) -> Any:
+                return lambda body: worker_client.call(settings, name.replace("delete_document", "documents/delete"), body)
+
+        yield Remote()
+        return
+    from service.worker.runtime import Runtime
+    from service.worker.server import Operations
+
+    runtime = Runtime(settings)
+    try:
+        yield Operations(runtime)
+    finally:
+        runtime.close()
+
+
+@kb_app.command("create")
+def create(
+    name: str,
+    embedding_model: Annotated[str | None, typer.Option(help="sentence-transformers name or path")] = None,
+    chunk_tokens: Annotated[int, typer.Option(min=50, max=2000)] = 300,
+    chunk_overlap: Annotated[int, typer.Option(min=0, max=1000)] = 45,
+) -> None:
+    """Create a knowledge base."""
+    from service.knowledge_bases import service
+
+    settings = get_settings()
+    with _session(settings) as session:
+        try:
+            row = service.create_kb(session, settings.default_tenant, name, embedding_model, chunk_tokens, chunk_overlap)
+        except AdvisorError as exc:
+            raise _fail(exc.message) from exc
+        typer.echo(json.dumps({"id": row.id, "name": row.name}))
+
+
+@kb_app.command("ingest")
+def ingest(name: str, paths: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
+    """Ingest files and wait for the job, with a progress bar."""
+    from service.knowledge_bases import service
+
+    settings = get_settings()
+    with _session(settings) as session:
+        try:
+            kb = service.get_kb(session, settings.default_tenant, name)
+            handles = [path.open("rb") for path in paths]
+            try:
+                job = service.start_ingestion(
+                    session, settings, settings.default_tenant, kb, [(h, p.name) for h, p in zip(handles, paths, strict=True)]
+                )
+            finally:
+                for handle in handles:
+                    handle.close()
+        except AdvisorError as exc:
+            raise _fail(exc.message) from exc
+        job_id = job.id
+    runner = None if _worker_running(settings) else threading.Thread(target=_ingest_here, args=(settings, job_id), daemon=True)
+    if runner is not None:
+        runner.start()
+    result = _wait(settings, job_id)
+    if runner is not None:
+        runner.join()
+    typer.echo(json.dumps(result))
+    if result["state"] != "succeeded":
+        raise typer.Exit(1)
+
+
+def _ingest_here(settings: Settings, job_id: str) -> None:
+    from service.worker.runtime import Runtime
+    from service.worker.tasks import ingest as run
+
+    runtime = Runtime(settings)
+    try:
+        run(runtime, job_id)
+    finally:
+        runtime.close()
+
+
+def _wait(settings: Settings, job_id: str) -> dict[str, Any]:
+    from service.store.models import JobRow
+
+    with _session(settings) as session, typer.progressbar(length=1, label="Ingesting", file=None) as bar:
+        shown = 0
+        while True:
+            session.expire_all()
+            job = session.get(JobRow, job_id)
+            if job is None:
+                raise _fail(f"job {job_id} disappeared")
+            if job.total:
+                bar.length = job.total
+                bar.update(job.done - shown)
+                shown = job.done
+            if job.state in ("succeeded", "failed"):
+                return {"job": job.id, "state": job.state, "result": job.result, "error": job.error}
+            time.sleep(0.2)
+
+
+@kb_app.command("query")
+def query(
+    name: str,
+    question: str,
+    k: Annotated[int, typer.Option(min=1, max=50)] = 5,
+    mode: Annotated[str, typer.Option(help="dense or hybrid")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"hits": [...]}')] = False,
+) -> None:
+    """Search a knowledge base."""
+    if mode not in ("dense", "hybrid"):
+        raise _fail("--mode is dense or hybrid")
+    hits = _with_kb(name, lambda ops, kb_id: ops.query({"kb_id": kb_id, "q": question, "k": k, "mode": mode}))["hits"]
+    if as_json:
+        typer.echo(json.dumps({"hits": hits}, ensure_ascii=False))
+        return
+    for rank, hit in enumerate(hits, 1):
+        typer.echo(f"{rank}. {hit['doc']} #{hit['chunk']} ({hit['score']:.3f}) {hit['heading']}\n   {hit['text'][:200]}")
+
+
+@kb_app.command("eval")
+def evaluate(name: str, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """hit@1/3/5 and MRR per mode for a JSONL of {"q", "expected_doc"}."""
+    items = []
+    for number, line in enumerate(file.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            items.append({"q": str(item["q"]), "expected_doc": str(item["expected_doc"])})
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _fail(f'{file} line {number}: expected {{"q": ..., "expected_doc": ...}}') from exc
+    metrics = _with_kb(name, lambda ops, kb_id: ops.evaluate({"kb_id": kb_id, "items": items}))["metrics"]
+    typer.echo(json.dumps(metrics, indent=2))
+
+
+def _with_kb(name: str, action: Any) -> dict[str, Any]:
+    from service.knowledge_bases import service
+
+    settings = get_settings()
+    with _session(settings) as session:
+        try:
+            kb_id = service.get_kb(session, settings.default_tenant, name).id
+        except AdvisorError as exc:
+            raise _fail(exc.message) from exc
+    try:
+        with _operations(settings) as ops:
+            result: dict[str, Any] = action(ops, kb_id)
+            return result
+    except AdvisorError as exc:
+        raise _fail(exc.message) from exc

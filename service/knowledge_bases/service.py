@@ -1,0 +1,187 @@
+"""Knowledge-base use cases on the API side: rows in the store, files on disk, work for the worker."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from service.kb.parsers import SUPPORTED_EXTENSIONS
+from service.knowledge_bases import worker_client
+from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow, utcnow
+from service.worker.queue import get_queue
+
+CHUNK = 1024 * 1024
+
+
+def collection_for(tenant_id: str, name: str) -> str:
+    """Stable per tenant and name, and never shared between tenants."""
+    digest = hashlib.sha256(f"{tenant_id}\x00{name}".encode()).hexdigest()[:16]
+    return f"kb-{digest}"
+
+
+def create_kb(
+    session: Session, tenant_id: str, name: str, embedding_model: str | None, chunk_tokens: int, chunk_overlap: int
+) -> KnowledgeBaseRow:
+    if chunk_overlap >= chunk_tokens:
+        raise ValidationFailed("chunk_overlap must be smaller than chunk_tokens.", field="chunk_overlap")
+    row = KnowledgeBaseRow(
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        name=name,
+        collection=collection_for(tenant_id, name),
+        embedding_model=embedding_model,
+        chunk_tokens=chunk_tokens,
+        chunk_overlap=chunk_overlap,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(
+            f"A knowledge base named {name!r} exists; pick another name or delete it.", code="knowledge_base_exists"
+        ) from exc
+    return row
+
+
+def get_kb(session: Session, tenant_id: str, ref: str) -> KnowledgeBaseRow:
+    """By id or by name."""
+    query = select(KnowledgeBaseRow).where(
+        KnowledgeBaseRow.tenant_id == tenant_id, (KnowledgeBaseRow.id == ref) | (KnowledgeBaseRow.name == ref)
+    )
+    row = session.scalars(query).first()
+    if row is None:
+        raise NotFound(f"No knowledge base {ref!r}; create it with POST /v1/knowledge-bases.", code="knowledge_base_not_found")
+    return row
+
+
+def list_kbs(session: Session, tenant_id: str) -> list[KnowledgeBaseRow]:
+    query = select(KnowledgeBaseRow).where(KnowledgeBaseRow.tenant_id == tenant_id).order_by(KnowledgeBaseRow.created_at)
+    return list(session.scalars(query))
+
+
+def document_count(session: Session, kb: KnowledgeBaseRow) -> tuple[int, int]:
+    query = select(func.count(), func.coalesce(func.sum(KbDocumentRow.chunks), 0)).where(KbDocumentRow.kb_id == kb.id)
+    documents, chunks = session.execute(query).one()
+    return int(documents), int(chunks)
+
+
+def delete_kb(session: Session, settings: Settings, kb: KnowledgeBaseRow) -> None:
+    """Drop the collection through the worker first, then the rows: nothing orphaned in the store."""
+    documents, _ = document_count(session, kb)
+    if documents:
+        worker_client.call(settings, "drop", {"kb_id": kb.id})
+    for row in session.scalars(select(KbDocumentRow).where(KbDocumentRow.kb_id == kb.id)):
+        session.delete(row)
+    session.delete(kb)
+    session.commit()
+
+
+def _store_file(stream: BinaryIO, filename: str | None, folder: Path, budget: int) -> tuple[dict[str, str], int]:
+    name = Path((filename or "").replace("\\", "/")).name.strip() or "document.txt"
+    if not name.lower().endswith(SUPPORTED_EXTENSIONS):
+        raise ValidationFailed(
+            f"{name!r}: unsupported file type; send {', '.join(SUPPORTED_EXTENSIONS)}.",
+            code="unsupported_file_type",
+            field="files",
+        )
+    target = folder / f"{len(list(folder.iterdir())):04d}-{name}"
+    size = 0
+    with target.open("wb") as out:
+        for block in iter(lambda: stream.read(CHUNK), b""):
+            size += len(block)
+            if size > budget:
+                raise PayloadTooLarge("The upload is larger than ADVISOR_MAX_UPLOAD_MB allows; send fewer or smaller files.")
+            out.write(block)
+        out.flush()
+        os.fsync(out.fileno())
+    return {"path": str(target), "filename": name}, size
+
+
+def start_ingestion(
+    session: Session, settings: Settings, tenant_id: str, kb: KnowledgeBaseRow, uploads: list[tuple[BinaryIO, str | None]]
+) -> JobRow:
+    """Store the files, record a queued job, then enqueue it: a crash never loses an accepted upload."""
+    if not uploads:
+        raise ValidationFailed("Send at least one file in the `files` field.", field="files")
+    job_id = str(uuid.uuid4())
+    folder = settings.data_dir / "kb_uploads" / job_id
+    folder.mkdir(parents=True)
+    files: list[dict[str, str]] = []
+    budget = settings.max_upload_mb * 1024 * 1024
+    try:
+        for stream, filename in uploads:
+            stored, size = _store_file(stream, filename, folder, budget)
+            budget -= size
+            files.append(stored)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    now = utcnow()
+    job = JobRow(
+        id=job_id,
+        tenant_id=tenant_id,
+        kind="ingest",
+        kb_id=kb.id,
+        state="queued",
+        done=0,
+        total=0,
+        attempts=0,
+        payload={"files": files},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(job)
+    session.commit()
+    get_queue(settings).ingest(job_id)
+    return job
+
+
+def get_job(session: Session, tenant_id: str, job_id: str) -> JobRow:
+    job = session.get(JobRow, job_id)
+    if job is None or job.tenant_id != tenant_id:
+        raise NotFound(f"No job {job_id!r}.", code="job_not_found")
+    return job
+
+
+def list_documents(session: Session, kb: KnowledgeBaseRow) -> list[KbDocumentRow]:
+    query = select(KbDocumentRow).where(KbDocumentRow.kb_id == kb.id).order_by(KbDocumentRow.source, KbDocumentRow.doc_id)
+    return list(session.scalars(query))
+
+
+def get_document(session: Session, kb: KnowledgeBaseRow, doc_id: str) -> KbDocumentRow:
+    row = session.get(KbDocumentRow, (kb.id, doc_id))
+    if row is None:
+        raise NotFound(f"No document {doc_id!r} in {kb.name!r}.", code="document_not_found")
+    return row
+
+
+def delete_document(session: Session, settings: Settings, kb: KnowledgeBaseRow, doc_id: str) -> int:
+    row = get_document(session, kb, doc_id)
+    removed = int(worker_client.call(settings, "documents/delete", {"kb_id": kb.id, "doc_id": doc_id})["removed"])
+    session.delete(row)
+    session.commit()
+    return removed
+
+
+def query(settings: Settings, kb: KnowledgeBaseRow, q: str, k: int, mode: str) -> list[dict[str, Any]]:
+    hits: list[dict[str, Any]] = worker_client.call(settings, "query", {"kb_id": kb.id, "q": q, "k": k, "mode": mode})["hits"]
+    return hits
+
+
+def evaluate(settings: Settings, kb: KnowledgeBaseRow, items: list[dict[str, str]], modes: list[str]) -> dict[str, Any]:
+    metrics: dict[str, Any] = worker_client.call(settings, "evaluate", {"kb_id": kb.id, "items": items, "modes": modes})[
+        "metrics"
+    ]
+    return metrics
