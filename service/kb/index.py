@@ -13,7 +13,7 @@ needed; BM25: its snapshot holds only live records). Upserting a document then g
 3. flip: ONE ``update`` call turns the new records ``live`` and the orphaned ones ``stale``, so a
    query sees the old version or the new one, never a mix (beyond ``max_batch_size`` changed
    records the flip takes several calls);
-4. delete the stale records, and bump the collection's ``kb_version`` so BM25 snapshots rebuild.
+4. bump the collection's ``kb_version`` so BM25 snapshots rebuild, then delete the stale records.
 
 A crash between steps leaves only invisible pending or stale records, which the next upsert of
 that document removes. One process writes a collection at a time (see ARCHITECTURE).
@@ -41,10 +41,10 @@ from service.kb.embeddings import Embedder, KnowledgeBaseEmbeddingFunction
 from service.kb.fusion import RRF_K, dense_weight, rrf
 from service.kb.lexical import LexicalIndex
 from service.kb.parsers import ParsedDocument
+from service.kb.writes import WRITE_BATCH, DocumentWrite, batches
 
 Mode = Literal["dense", "hybrid"]
 Progress = Callable[[int, int], None]
-WRITE_BATCH = 5000  # under Chroma's max batch (5,461 here)
 CANDIDATES = 50  # per ranker before fusion
 
 
@@ -103,28 +103,6 @@ def collection_name(kb_name: str) -> str:
     # The digest keeps distinct names distinct ("Q&A" vs "Q-A", or two Hebrew names with empty slugs).
     digest = hashlib.sha256(kb_name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"kb-{slug}-{digest}" if slug else f"kb-{digest}"
-
-
-def _record_id(chunk: Chunk) -> str:
-    key = "\x00".join((chunk.content_hash, chunk.heading, str(chunk.start), str(chunk.end), chunk.source))
-    return f"{chunk.chunk_id}@{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
-
-
-def _metadata(chunk: Chunk, state: str) -> dict[str, Any]:
-    return {
-        "doc_id": chunk.doc_id,
-        "source": chunk.source,
-        "chunk": chunk.index,
-        "heading": chunk.heading,
-        "start": chunk.start,
-        "end": chunk.end,
-        "content_hash": chunk.content_hash,
-        "state": state,
-    }
-
-
-def _batches(items: Sequence[Any], size: int = WRITE_BATCH) -> list[Sequence[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class KnowledgeBaseIndex:
@@ -187,7 +165,7 @@ class KnowledgeBaseIndex:
         """``upsert_document`` for many documents with one embedding pass (batches pad less)."""
         collection = self.ensure()
         total = sum(len(chunks) for _, chunks in items)
-        plans = [self._plan(collection, doc, chunks) for doc, chunks in items]
+        plans = [DocumentWrite(collection, doc.doc_id, chunks) for doc, chunks in items]
         texts = [text for plan in plans for text in plan.texts_to_embed]
         reused = sum(plan.reused for plan in plans)
         report = (lambda done, _: progress(reused + done, total)) if progress else None
@@ -196,35 +174,28 @@ class KnowledgeBaseIndex:
         offset = 0
         for plan in plans:
             count = len(plan.texts_to_embed)
-            plan.commit(collection, vectors[offset : offset + count], self.client.get_max_batch_size())
+            if plan.changed:
+                plan.write_pending(collection, vectors[offset : offset + count])
+                plan.flip(collection, self.client.get_max_batch_size())
+                self._bump(collection)  # right after the flip: BM25 snapshots follow the dense view
+                plan.remove_orphans(collection)
             offset += count
             results.append(UpsertResult(count, plan.reused, len(plan.orphans)))
-        if any(plan.changed for plan in plans):
-            self._bump(collection)
         if progress:
             progress(total, total)
         return results
-
-    def _plan(self, collection: Collection, doc: ParsedDocument, chunks: list[Chunk]) -> _DocumentWrite:
-        existing = collection.get(where={"doc_id": doc.doc_id}, include=["metadatas"])
-        states = {rid: (meta or {}).get("state") for rid, meta in zip(existing["ids"], existing["metadatas"] or [], strict=True)}
-        by_hash = {
-            (meta or {}).get("content_hash"): rid
-            for rid, meta in zip(existing["ids"], existing["metadatas"] or [], strict=True)
-            if (meta or {}).get("state") != "stale"
-        }
-        return _DocumentWrite(collection, chunks, states, by_hash)
 
     def delete_document(self, doc_id: str) -> int:
         """Remove a document's chunks (hidden from queries in one step); returns how many were removed."""
         collection = self.ensure()
         ids = collection.get(where={"doc_id": doc_id}, include=[])["ids"]
-        for batch in _batches(ids):
+        if not ids:
+            return 0
+        for batch in batches(ids, self.client.get_max_batch_size()):
             collection.update(ids=list(batch), metadatas=[{"state": "stale"}] * len(batch))
-        for batch in _batches(ids):
+        self._bump(collection)
+        for batch in batches(ids):
             collection.delete(ids=list(batch))
-        if ids:
-            self._bump(collection)
         return len(ids)
 
     # -- reads ----------------------------------------------------------------------------------
@@ -335,40 +306,3 @@ def _to_hit(text: str, meta: Any, score: float) -> Hit:
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),
     )
-
-
-class _DocumentWrite:
-    """The records one document upsert adds, keeps and removes (see the module docstring)."""
-
-    def __init__(self, collection: Collection, chunks: list[Chunk], states: dict[str, Any], by_hash: dict[Any, str]) -> None:
-        wanted = {_record_id(chunk): chunk for chunk in chunks}
-        self.new = [(rid, c) for rid, c in wanted.items() if states.get(rid) != "live"]
-        self.orphans = [rid for rid in states if rid not in wanted]
-        sources = {rid: by_hash.get(c.content_hash) for rid, c in self.new}
-        reuse = sorted({src for src in sources.values() if src is not None})
-        stored: dict[str, Any] = {}
-        for batch in _batches(reuse):
-            got = collection.get(ids=list(batch), include=["embeddings"])
-            stored.update(zip(got["ids"], got["embeddings"] if got["embeddings"] is not None else [], strict=True))
-        self.vectors: dict[str, Any] = {rid: stored[src] for rid, src in sources.items() if src in stored}
-        self.to_embed = [rid for rid, _ in self.new if rid not in self.vectors]
-        self.texts_to_embed = [wanted[rid].text for rid in self.to_embed]
-        self.reused = len(chunks) - len(self.to_embed)
-        self.changed = bool(self.new or self.orphans)
-        self._chunks = wanted
-
-    def commit(self, collection: Collection, embedded: np.ndarray, flip_batch: int) -> None:
-        """Write pending records, flip them live with the orphans stale in one call, delete orphans."""
-        self.vectors.update(zip(self.to_embed, embedded, strict=True))
-        for batch in _batches(self.new):
-            collection.upsert(
-                ids=[rid for rid, _ in batch],
-                embeddings=np.asarray([self.vectors[rid] for rid, _ in batch], dtype=np.float32),
-                documents=[chunk.text for _, chunk in batch],
-                metadatas=[_metadata(chunk, "pending") for _, chunk in batch],
-            )
-        flips = [(rid, "live") for rid, _ in self.new] + [(rid, "stale") for rid in self.orphans]
-        for batch in _batches(flips, flip_batch):
-            collection.update(ids=[rid for rid, _ in batch], metadatas=[{"state": state} for _, state in batch])
-        for batch in _batches(self.orphans):
-            collection.delete(ids=list(batch))

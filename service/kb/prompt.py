@@ -1,23 +1,39 @@
-"""Grounded prompts: retrieved chunks as numbered sources, per provider, with a snippet that sends it."""
+"""Grounded prompts: retrieved chunks as numbered sources, in each provider's own request shape.
+
+The prompt is plain data plus a Python snippet a user can run. This module only writes the snippet's
+text; it never imports a provider SDK (only ``service.providers`` may).
+"""
 
 from __future__ import annotations
 
-import json
+import pprint
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from service.kb.index import Hit
 
 Provider = Literal["openai", "anthropic", "google", "open_weights", "undecided"]
-INSTRUCTION = (
-    "Answer the question using only the numbered sources. Cite every claim with its source number in brackets, like [1]. "
-    'If the sources do not contain the answer, say "I don\'t know" and do not guess.'
+
+DEFAULT_MODELS: dict[str, str] = {  # the catalog's default models (knowledge/catalog/*.yaml)
+    "openai": "gpt-4.1-mini",
+    "anthropic": "claude-sonnet-4-5",
+    "google": "gemini-2.5-flash",
+    "open_weights": "Qwen/Qwen2.5-7B-Instruct",
+}
+
+INSTRUCTIONS = (
+    "Answer the question using only the numbered documents provided. "
+    "Cite every document you use with its number in square brackets, like [1] or [2]. "
+    'If the documents do not contain the answer, say "I don\'t know" instead of guessing. '
+    "Answer in the language of the question."
 )
 
 
 class Citation(BaseModel):
+    """What the marker [index] in an answer points to."""
+
     index: int
     doc: str
     doc_id: str
@@ -26,14 +42,19 @@ class Citation(BaseModel):
 
 
 class GroundedPrompt(BaseModel):
-    """The prompt as the provider's API takes it, the citation list, and a runnable snippet."""
+    """A ready request: ``messages`` (OpenAI-style), ``system`` + ``messages`` (Anthropic), or
+    ``systemInstruction`` + ``contents`` (Gemini), the citations it numbers, and a runnable snippet."""
+
+    # Gemini's REST field is systemInstruction; the JSON should read like the request it is.
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     kind: Literal["grounded_prompt"] = "grounded_prompt"
     provider: str
     question: str
+    model: str
     system: str | None = None
     messages: list[dict[str, Any]] | None = None
-    system_instruction: dict[str, Any] | None = None
+    system_instruction: dict[str, Any] | None = Field(default=None, alias="systemInstruction")
     contents: list[dict[str, Any]] | None = None
     citations: list[Citation]
     snippet: str
@@ -43,90 +64,114 @@ def _citations(hits: Sequence[Hit]) -> list[Citation]:
     return [Citation(index=i, doc=h.doc, doc_id=h.doc_id, chunk=h.chunk, heading=h.heading) for i, h in enumerate(hits, 1)]
 
 
-def _numbered(hits: Sequence[Hit]) -> str:
-    blocks = [f"[{i}] {hit.doc}{' > ' + hit.heading if hit.heading else ''}\n{hit.text}" for i, hit in enumerate(hits, 1)]
-    return "\n\n".join(blocks) if blocks else "(no sources were found)"
+def _numbered_context(hits: Sequence[Hit]) -> str:
+    if not hits:
+        return "(no documents were found for this question)"
+    blocks = []
+    for i, hit in enumerate(hits, 1):
+        where = f"{hit.doc} > {hit.heading}" if hit.heading else hit.doc
+        blocks.append(f"[{i}] {where}\n{hit.text}")
+    return "\n\n".join(blocks)
 
 
 def _xml_escape(text: str) -> str:
+    # A document containing "</document_content>" must not be able to close our tags.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _documents_xml(hits: Sequence[Hit]) -> str:
-    parts = [
-        f'<document index="{i}">\n<source>{_xml_escape(hit.doc)}</source>\n'
-        f"<document_content>{_xml_escape(hit.text)}</document_content>\n</document>"
-        for i, hit in enumerate(hits, 1)
-    ]
-    return "<documents>\n" + "\n".join(parts) + "\n</documents>"
+def _anthropic_documents(hits: Sequence[Hit]) -> str:
+    parts = ["<documents>"]
+    for i, hit in enumerate(hits, 1):
+        source = f"{hit.doc} > {hit.heading}" if hit.heading else hit.doc
+        parts.append(
+            f'<document index="{i}">\n<source>{_xml_escape(source)}</source>\n'
+            f"<document_content>\n{_xml_escape(hit.text)}\n</document_content>\n</document>"
+        )
+    parts.append("</documents>")
+    return "\n".join(parts)
 
 
-def grounded_prompt(question: str, hits: Sequence[Hit], provider: str) -> GroundedPrompt:
-    """The prompt for ``provider``; undecided and open-weights teams get the OpenAI chat shape."""
+def grounded_prompt(q: str, hits: Sequence[Hit], provider: Provider | str, model: str | None = None) -> GroundedPrompt:
+    """The grounded request for ``provider`` (a ``Provider``); open_weights, undecided and any other
+    value get the OpenAI chat shape, which open-weights servers (vLLM, TGI, Ollama) also speak."""
+    chosen = model or DEFAULT_MODELS.get(provider, DEFAULT_MODELS["openai"])
     citations = _citations(hits)
     if provider == "anthropic":
-        system = f"{INSTRUCTION}\nThe sources are inside <documents>; their index attribute is the number to cite."
-        user = f"{_documents_xml(hits)}\n\n<question>{_xml_escape(question)}</question>"
-        messages = [{"role": "user", "content": user}]
+        # Anthropic's long-context advice: documents first in XML, the question last.
+        system = f"{INSTRUCTIONS} A document's number is its index attribute inside <documents>."
+        messages = [{"role": "user", "content": f"{_anthropic_documents(hits)}\n\nQuestion: {q}"}]
+        snippet = _anthropic_snippet(chosen, system, messages)
         return GroundedPrompt(
-            provider=provider,
-            question=question,
-            system=system,
-            messages=messages,
-            citations=citations,
-            snippet=_anthropic_snippet(system, messages),
+            provider=provider, question=q, model=chosen, system=system, messages=messages, citations=citations, snippet=snippet
         )
+    user_text = f"Documents:\n\n{_numbered_context(hits)}\n\nQuestion: {q}"
     if provider == "google":
-        instruction = {"parts": [{"text": INSTRUCTION}]}
-        contents = [{"role": "user", "parts": [{"text": f"Sources:\n{_numbered(hits)}\n\nQuestion: {question}"}]}]
+        system_instruction = {"parts": [{"text": INSTRUCTIONS}]}
+        contents = [{"role": "user", "parts": [{"text": user_text}]}]
         return GroundedPrompt(
             provider=provider,
-            question=question,
-            system_instruction=instruction,
+            question=q,
+            model=chosen,
+            system_instruction=system_instruction,
             contents=contents,
             citations=citations,
-            snippet=_gemini_snippet(INSTRUCTION, contents),
+            snippet=_google_snippet(chosen, INSTRUCTIONS, contents),
         )
-    messages = [
-        {"role": "system", "content": INSTRUCTION},
-        {"role": "user", "content": f"Sources:\n{_numbered(hits)}\n\nQuestion: {question}"},
-    ]
+    messages = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": user_text}]
     return GroundedPrompt(
-        provider=provider, question=question, messages=messages, citations=citations, snippet=_openai_snippet(messages)
+        provider=provider,
+        question=q,
+        model=chosen,
+        messages=messages,
+        citations=citations,
+        snippet=_openai_snippet(chosen, messages, open_weights=provider == "open_weights"),
     )
 
 
-def _openai_snippet(messages: list[dict[str, Any]]) -> str:
-    return f"""from openai import OpenAI
-
-client = OpenAI()  # reads OPENAI_API_KEY from the environment
-messages = {json.dumps(messages, ensure_ascii=False, indent=4)}
-response = client.chat.completions.create(model="gpt-4.1-mini", messages=messages)
-print(response.choices[0].message.content)
-"""
+def _literal(value: Any) -> str:
+    # pprint writes valid Python literals (strings stay readable, Hebrew included).
+    return pprint.pformat(value, width=100, sort_dicts=False)
 
 
-def _anthropic_snippet(system: str, messages: list[dict[str, Any]]) -> str:
-    return f"""import anthropic
+def _openai_snippet(model: str, messages: list[dict[str, Any]], open_weights: bool) -> str:
+    if open_weights:
+        # vLLM, TGI and Ollama serve the OpenAI chat API; point the SDK at that server.
+        client = (
+            'client = OpenAI(\n    base_url=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"),\n'
+            '    api_key=os.environ.get("OPENAI_API_KEY", "not-needed"),\n)'
+        )
+    else:
+        client = 'client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])'
+    return (
+        "import os\n\nfrom openai import OpenAI\n\n"
+        f"{client}\n"
+        f"messages = {_literal(messages)}\n"
+        f"response = client.chat.completions.create(model={model!r}, messages=messages, temperature=0)\n"
+        "print(response.choices[0].message.content)\n"
+    )
 
-client = anthropic.Anthropic()  # reads ANTHROPIC_API_KEY from the environment
-system = {json.dumps(system, ensure_ascii=False)}
-messages = {json.dumps(messages, ensure_ascii=False, indent=4)}
-message = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, system=system, messages=messages)
-print(message.content[0].text)
-"""
+
+def _anthropic_snippet(model: str, system: str, messages: list[dict[str, Any]]) -> str:
+    # No temperature/top_p/top_k: anthropic 2.x's messages.create does not take them.
+    return (
+        "import os\n\nimport anthropic\n\n"
+        'client = anthropic.Anthropic(api_key=os.environ["ANTHROPIC_API_KEY"])\n'
+        f"system = {_literal(system)}\n"
+        f"messages = {_literal(messages)}\n"
+        f"response = client.messages.create(model={model!r}, max_tokens=1024, system=system, messages=messages)\n"
+        'print("".join(block.text for block in response.content if block.type == "text"))\n'
+    )
 
 
-def _gemini_snippet(instruction: str, contents: list[dict[str, Any]]) -> str:
-    return f"""from google import genai
-from google.genai import types
-
-client = genai.Client()  # reads GEMINI_API_KEY, or use vertexai=True with a project
-contents = {json.dumps(contents, ensure_ascii=False, indent=4)}
-response = client.models.generate_content(
-    model="gemini-2.5-flash",
-    contents=contents,
-    config=types.GenerateContentConfig(system_instruction={json.dumps(instruction, ensure_ascii=False)}),
-)
-print(response.text)
-"""
+def _google_snippet(model: str, system: str, contents: list[dict[str, Any]]) -> str:
+    return (
+        "import os\n\nfrom google import genai\nfrom google.genai import types\n\n"
+        'client = genai.Client(api_key=os.environ["GEMINI_API_KEY"])\n'
+        f"contents = {_literal(contents)}\n"
+        "response = client.models.generate_content(\n"
+        f"    model={model!r},\n"
+        "    contents=contents,\n"
+        f"    config=types.GenerateContentConfig(system_instruction={_literal(system)}, temperature=0),\n"
+        ")\n"
+        "print(response.text)\n"
+    )
