@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -41,7 +42,7 @@ def serve(
     child = None
     if worker and not _worker_running(settings):
         # The worker is its own process: embeddings never share the API's core or event loop.
-        child = subprocess.Popen([sys.executable, "-m", "service.worker"])
+        child = subprocess.Popen([sys.executable, "-m", "service.worker"], preexec_fn=_die_with_parent)
     try:
         uvicorn.run("service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
     finally:
@@ -51,6 +52,15 @@ def serve(
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM if `advisor serve` dies, even by SIGKILL (no orphaned store owner)."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 @app.command("worker")
