@@ -38,69 +38,127 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def documents(count: int, paragraphs: int = 8) -> list[tuple[str, str]]:
+def documents(count: int, paragraphs: int = 8, words_per_paragraph: int = 22) -> list[tuple[str, str]]:
     words = ["policy", "team", "request", "approval", "budget", "travel"]
     words += ["laptop", "access", "review", "incident", "customer", "contract"]
     docs = []
     for d in range(count):
         body = "\n\n".join(
-            " ".join(f"{words[(d * 7 + p * 3 + i) % len(words)]} item{d}-{p}-{i}" for i in range(22)) for p in range(paragraphs)
+            " ".join(f"{words[(d * 7 + p * 3 + i) % len(words)]} item{d}-{p}-{i}" for i in range(words_per_paragraph))
+            for p in range(paragraphs)
         )
         docs.append((f"doc-{d:04d}.md", f"# Document {d}\n\n{body}"))
     return docs
 
 
 def bench_ingestion(client: object) -> None:
+    """Parse-free ingestion through KnowledgeBaseIndex vs bare ``model.encode`` of the same texts."""
     from service.kb.chunking import chunk_document
-    from service.kb.embeddings import Embedder
+    from service.kb.embeddings import ENCODE_BATCH, Embedder
     from service.kb.index import KnowledgeBaseIndex
     from service.kb.parsers import parse_file
 
     embedder = Embedder(None)
     embedder.encode(["warm up"])
     items = []
-    for name, text in documents(120):
+    for name, text in documents(250, words_per_paragraph=12):
         for doc in parse_file(text.encode(), name):
-            items.append((doc, chunk_document(doc, 200, 30)))
+            items.append((doc, chunk_document(doc, 100, 15, model=embedder.model_name)))
     texts = [chunk.text for _, chunks in items for chunk in chunks]
-    bare = ingest = float("inf")
-    # Alternate the two and keep each one's best run: the machine is shared, so noise only adds time.
-    for attempt in range(2):
+    bare = ingest = 0.0
+    # Two halves, alternating bare and indexed: load from other processes on this shared machine
+    # then hits both sides alike, and the whole part costs two passes over the texts, not four.
+    half = len(items) // 2
+    for part, batch in enumerate((items[:half], items[half:])):
+        batch_texts = [chunk.text for _, chunks in batch for chunk in chunks]
         start = time.perf_counter()
-        embedder.encode_many(texts)
-        bare = min(bare, time.perf_counter() - start)
-        index = KnowledgeBaseIndex(client, f"bench-ingest-{attempt}", embedder)  # type: ignore[arg-type]
+        embedder.model.encode(batch_texts, batch_size=ENCODE_BATCH, normalize_embeddings=True, convert_to_numpy=True)
+        bare += time.perf_counter() - start
+        index = KnowledgeBaseIndex(client, f"bench-ingest-{part}", embedder)  # type: ignore[arg-type]
         start = time.perf_counter()
-        index.upsert_documents(items)
-        ingest = min(ingest, time.perf_counter() - start)
+        index.upsert_documents(batch)
+        ingest += time.perf_counter() - start
     print(
-        f"1. ingestion: {len(texts)} chunks; bare encode {len(texts) / bare:.1f} chunks/s, "
-        f"ingest {len(texts) / ingest:.1f} chunks/s; ratio {bare / ingest:.2f} (goal >= 0.80)"
+        f"1. ingestion: {len(texts)} chunks of {len(items)} documents; bare model.encode {len(texts) / bare:.1f} chunks/s, "
+        f"through the index {len(texts) / ingest:.1f} chunks/s; ratio {bare / ingest:.2f} (goal >= 0.80)"
     )
 
 
+def _texts(rng: np.random.Generator, count: int, length: int = 60, vocabulary: int = 20_000) -> list[str]:
+    """Zipf-distributed synthetic words, so BM25's posting lists look like a real corpus's."""
+    ranks = np.minimum(rng.zipf(1.2, size=(count, length)), vocabulary)
+    return [" ".join(f"w{r}" for r in row) for row in ranks]
+
+
 def bench_query(client: object, total: int) -> None:
-    collection = client.get_or_create_collection("bench-query", embedding_function=None, metadata={"hnsw:space": "cosine"})  # type: ignore[attr-defined]
+    """Dense and hybrid queries through KnowledgeBaseIndex at ``total`` chunks of random unit vectors."""
+    from service.kb.embeddings import Embedder
+    from service.kb.index import KnowledgeBaseIndex
+
+    index = KnowledgeBaseIndex(client, "bench-query", Embedder(None))  # type: ignore[arg-type]
+    collection = index.ensure()
     rng = np.random.default_rng(7)
     start = time.perf_counter()
     for offset in range(0, total, 5000):
         size = min(5000, total - offset)
         vectors = rng.standard_normal((size, 384)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        ids = [f"c{offset + i}" for i in range(size)]
-        collection.upsert(ids=ids, embeddings=vectors, documents=[f"chunk {i}" for i in ids])
+        texts = _texts(rng, size)
+        numbers = range(offset, offset + size)
+        collection.add(
+            ids=[f"doc-{n // 10}#{n % 10}@{n:016x}" for n in numbers],
+            embeddings=vectors,
+            documents=texts,
+            metadatas=[
+                {
+                    "doc_id": f"doc-{n // 10}",
+                    "source": f"doc-{n // 10}.md",
+                    "chunk": n % 10,
+                    "heading": "",
+                    "start": 0,
+                    "end": len(text),
+                    "content_hash": "",
+                    "state": "live",
+                }
+                for n, text in zip(numbers, texts, strict=True)
+            ],
+        )
     fill = time.perf_counter() - start
     queries = rng.standard_normal((200, 384)).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    timings = []
-    for vector in queries:
-        t0 = time.perf_counter()
-        collection.query(query_embeddings=vector[None, :], n_results=10, include=["documents", "distances"])
-        timings.append((time.perf_counter() - t0) * 1000)
-    print(
-        f"2. query at {collection.count()} chunks (filled in {fill:.0f} s): p50 {statistics.median(timings):.2f} ms, "
-        f"p99 {percentile(timings, 0.99):.2f} ms (goal p99 <= 15 ms)"
+    words = [" ".join(text.split()[:6]) for text in _texts(rng, 200)]
+
+    def timed(run: object) -> list[float]:
+        timings = []
+        for i, vector in enumerate(queries):
+            t0 = time.perf_counter()
+            run(i, vector)  # type: ignore[operator]
+            timings.append((time.perf_counter() - t0) * 1000)
+        return timings
+
+    raw = timed(lambda i, v: collection.query(query_embeddings=v[None, :], n_results=10, include=["documents", "distances"]))
+    dense = timed(lambda i, v: index.query("q", 10, "dense", embedding=v))
+    start = time.perf_counter()
+    index.refresh()  # builds the BM25 snapshot of this collection version
+    snapshot = time.perf_counter() - start
+    hybrid = timed(lambda i, v: index.query(words[i], 10, "hybrid", embedding=v))
+    # A write bumps the version: BM25 rebuilds in the background while queries keep being answered.
+    from service.kb.chunking import chunk_document
+    from service.kb.parsers import ParsedDocument
+
+    doc = ParsedDocument("late.md", "late.md", "# Late\n\nA document written while queries run.")
+    index.upsert_document(doc, chunk_document(doc, model=index.embedder.model_name))
+    during = timed(lambda i, v: index.query(words[i], 10, "hybrid", embedding=v))
+    print(f"2. query at {collection.count()} chunks (filled in {fill:.0f} s), 200 queries each, k=10, precomputed vectors:")
+    rows = (
+        ("raw collection.query", raw),
+        ("index.query dense", dense),
+        ("index.query hybrid", hybrid),
+        ("hybrid while BM25 rebuilds after a write", during),
     )
+    for name, timings in rows:
+        print(f"   {name}: p50 {statistics.median(timings):.2f} ms, p99 {percentile(timings, 0.99):.2f} ms (goal p99 <= 15 ms)")
+    print(f"   BM25 snapshot build (reads every live chunk back from Chroma): {snapshot:.1f} s")
 
 
 def _advice_latencies(port: int, seconds: float, connections: int = 8) -> list[float]:

@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
+from service.artifacts.prompt_cli import prompt_app
 from service.datasets.cli import data_app
 from service.errors import AdvisorError
 from service.knowledge_bases.cli import _worker_running, kb_app
@@ -23,6 +24,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(data_app, name="data")
 app.add_typer(kb_app, name="kb")
+app.add_typer(prompt_app, name="prompt")
 
 
 @app.command()

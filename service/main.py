@@ -7,7 +7,7 @@ import logging
 
 from fastapi import FastAPI
 
-from service.api import advice, datasets, health, knowledge_bases, problems, rules, tuning_jobs
+from service.api import advice, datasets, health, knowledge_bases, problems, prompts, rules, tuning_jobs
 from service.config import Settings, get_settings
 from service.limits import BodyLimit
 from service.providers.factory import tuning_clients
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     app.state.clock = clock or dt.date.today
     app.state.tuning_clients = tuning_clients(settings)
     problems.install(app)
-    for module in (health, advice, rules, datasets, tuning_jobs, knowledge_bases):
+    for module in (health, advice, rules, datasets, tuning_jobs, knowledge_bases, prompts):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_mb * 1024 * 1024)
     return app

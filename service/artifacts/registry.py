@@ -47,4 +47,4 @@ def builders_for(strategy: Strategy) -> list[Builder]:
 
 def _load_builtin() -> None:
     # Importing the modules runs their @register decorators; done lazily so importing the registry is cheap.
-    from service.artifacts import tuning_spec  # noqa: F401
+    from service.artifacts import prompting, tuning_spec  # noqa: F401

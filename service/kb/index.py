@@ -11,8 +11,8 @@ needed; BM25: its snapshot holds only live records). Upserting a document then g
 2. write new records as ``pending`` (invisible), reusing the stored vector of any record with the
    same content hash and embedding only the rest;
 3. flip: ONE ``update`` call turns the new records ``live`` and the orphaned ones ``stale``, so a
-   query sees the old version or the new one, never a mix (beyond ``max_batch_size`` changed
-   records the flip takes several calls);
+   query sees the old version or the new one, never a mix (a document with more than
+   ``max_batch_size`` changed records needs several calls; many documents share calls, whole);
 4. bump the collection's ``kb_version`` so BM25 snapshots rebuild, then delete the stale records.
 
 A crash between steps leaves only invisible pending or stale records, which the next upsert of
@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
@@ -41,7 +40,8 @@ from service.kb.embeddings import Embedder, KnowledgeBaseEmbeddingFunction
 from service.kb.fusion import RRF_K, dense_weight, rrf
 from service.kb.lexical import LexicalIndex
 from service.kb.parsers import ParsedDocument
-from service.kb.writes import WRITE_BATCH, DocumentWrite, batches
+from service.kb.snapshot import Snapshot, SnapshotCache
+from service.kb.writes import WRITE_BATCH, WritePlan, batches
 
 Mode = Literal["dense", "hybrid"]
 Progress = Callable[[int, int], None]
@@ -82,18 +82,7 @@ class DocumentInfo:
     chunks: int
 
 
-@dataclass(frozen=True)
-class _Snapshot:
-    """The live records of one collection version, and BM25 over them."""
-
-    ids: list[str]
-    texts: dict[str, str]
-    metadatas: dict[str, dict[str, Any]]
-    lexical: LexicalIndex
-
-
-_snapshots: dict[str, tuple[str, _Snapshot]] = {}  # collection id -> (version, snapshot)
-_snapshot_lock = threading.Lock()
+_snapshots = SnapshotCache()
 
 
 def collection_name(kb_name: str) -> str:
@@ -140,6 +129,7 @@ class KnowledgeBaseIndex:
     def drop(self) -> None:
         """Delete the collection and everything in it (no error if it does not exist)."""
         with contextlib.suppress(NotFoundError, ValueError):
+            _snapshots.forget(str(self._get().id))
             self.client.delete_collection(self.collection_name)
         self._collection = None
 
@@ -163,27 +153,23 @@ class KnowledgeBaseIndex:
         self, items: list[tuple[ParsedDocument, list[Chunk]]], progress: Progress | None = None
     ) -> list[UpsertResult]:
         """``upsert_document`` for many documents with one embedding pass (batches pad less)."""
+        if len({doc.doc_id for doc, _ in items}) < len(items):
+            raise ValueError("each document may appear once per upsert_documents call")
         collection = self.ensure()
         total = sum(len(chunks) for _, chunks in items)
-        plans = [DocumentWrite(collection, doc.doc_id, chunks) for doc, chunks in items]
-        texts = [text for plan in plans for text in plan.texts_to_embed]
-        reused = sum(plan.reused for plan in plans)
-        report = (lambda done, _: progress(reused + done, total)) if progress else None
+        plan = WritePlan(collection, [(doc.doc_id, chunks) for doc, chunks in items])
+        texts = plan.texts_to_embed
+        skipped = total - len(texts)
+        report = (lambda done, _: progress(skipped + done, total)) if progress else None
         vectors = self.embedder.encode_many(texts, report) if texts else np.zeros((0, 0), np.float32)
-        results: list[UpsertResult] = []
-        offset = 0
-        for plan in plans:
-            count = len(plan.texts_to_embed)
-            if plan.changed:
-                plan.write_pending(collection, vectors[offset : offset + count])
-                plan.flip(collection, self.client.get_max_batch_size())
-                self._bump(collection)  # right after the flip: BM25 snapshots follow the dense view
-                plan.remove_orphans(collection)
-            offset += count
-            results.append(UpsertResult(count, plan.reused, len(plan.orphans)))
+        if any(change.changed for change in plan.documents):
+            plan.write_pending(collection, vectors)
+            plan.flip(collection, self.client.get_max_batch_size())
+            self._bump(collection)  # right after the flip: BM25 snapshots follow the dense view
+            plan.remove_orphans(collection)
         if progress:
             progress(total, total)
-        return results
+        return [UpsertResult(change.embedded, change.skipped, len(change.orphans)) for change in plan.documents]
 
     def delete_document(self, doc_id: str) -> int:
         """Remove a document's chunks (hidden from queries in one step); returns how many were removed."""
@@ -201,93 +187,98 @@ class KnowledgeBaseIndex:
     # -- reads ----------------------------------------------------------------------------------
     def list_documents(self) -> list[DocumentInfo]:
         """Live documents with their chunk counts, sorted by id."""
-        snapshot = self._snapshot()
         counts: dict[str, list[Any]] = {}
-        for meta in snapshot.metadatas.values():
+        for meta in self._snapshot(fresh=True).metadatas.values():
             entry = counts.setdefault(meta["doc_id"], [meta["source"], 0])
             entry[1] += 1
         return [DocumentInfo(doc_id, source, n) for doc_id, (source, n) in sorted(counts.items())]
 
     def count(self) -> int:
-        """Number of live chunks."""
-        return len(self._snapshot().ids)
+        """Number of live chunks (records of writes in flight are not counted)."""
+        collection = self.ensure()
+        hidden: Any = {"state": {"$ne": "live"}}
+        return collection.count() - len(collection.get(where=hidden, include=[])["ids"])
+
+    def refresh(self) -> None:
+        """Bring BM25 up to date now (after an ingest job, before an evaluation)."""
+        self._snapshot(fresh=True)
 
     def query(self, q: str, k: int = 5, mode: Mode = "hybrid", embedding: Sequence[float] | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``q``; ``embedding`` skips encoding ``q`` (benchmarks, batch eval)."""
         if k <= 0 or (not q.strip() and embedding is None):
             return []
-        vector = list(embedding) if embedding is not None else self.embedder.encode([q])[0]
+        vector = list(embedding) if embedding is not None else self.embedder.encode_query(q)
         if mode == "dense":
-            return self._dense(vector, k)[:k]
+            return self._dense(vector, k)
         if mode != "hybrid":
             raise ValueError(f"mode must be 'dense' or 'hybrid', not {mode!r}")
+        # Candidates are ids only (cheap at 100k chunks); only the fused top ones are read back,
+        # and that read is also the liveness check, so a stale BM25 snapshot is harmless.
         snapshot = self._snapshot()
-        dense = self._dense(vector, max(k, CANDIDATES))
-        lexical = snapshot.lexical.search(q, max(k, CANDIDATES))
+        collection = self.ensure()
+        n = max(k, CANDIDATES)
+        nearest = collection.query(query_embeddings=np.asarray([vector], dtype=np.float32), n_results=n, include=[])
+        lexical = [rid for rid, _ in snapshot.lexical.search(q, n)]
         weight = dense_weight(q, self.embedder.tokenizer)
-        fused = rrf([[h.chunk_id for h in dense], [rid.rsplit("@", 1)[0] for rid, _ in lexical]], [weight, 1.0], RRF_K)
-        by_chunk = {h.chunk_id: h for h in dense}
-        by_chunk.update({rid.rsplit("@", 1)[0]: self._hit(rid, snapshot, 0.0) for rid, _ in lexical if rid in snapshot.texts})
-        hits = []
-        for chunk_id, score in fused[:k]:
-            hit = by_chunk[chunk_id]
-            hits.append(Hit(hit.doc, hit.doc_id, hit.chunk, score, hit.text, hit.heading, hit.start, hit.end))
-        return hits
-
-    def _hit(self, rid: str, snapshot: _Snapshot, score: float) -> Hit:
-        meta = snapshot.metadatas[rid]
-        return _to_hit(snapshot.texts[rid], meta, score)
+        fused = rrf([nearest["ids"][0], lexical], [weight, 1.0], RRF_K)
+        hits: list[Hit] = []
+        for window in batches(fused, 2 * k):
+            got = collection.get(ids=[rid for rid, _ in window], include=["documents", "metadatas"])
+            records = dict(zip(got["ids"], zip(got["documents"] or [], got["metadatas"] or [], strict=True), strict=True))
+            for rid, score in window:
+                text, meta = records.get(rid, (None, None))
+                if meta and meta.get("state") == "live":
+                    hits.append(_to_hit(text or "", meta, score))
+            if len(hits) >= k:
+                break
+        return hits[:k]
 
     def _dense(self, vector: list[float], n: int) -> list[Hit]:
         collection = self.ensure()
+        query_vector = np.asarray([vector], dtype=np.float32)
         fetch = n
         while True:
-            query_vector = np.asarray([vector], dtype=np.float32)
             result = collection.query(
                 query_embeddings=query_vector, n_results=fetch, include=["documents", "metadatas", "distances"]
             )
-            ids = result["ids"][0]
-            metas = (result["metadatas"] or [[]])[0]
-            docs = (result["documents"] or [[]])[0]
-            distances = (result["distances"] or [[]])[0]
-            hits = [
+            found = [
                 _to_hit(text or "", meta, 1.0 - float(distance))
-                for meta, text, distance in zip(metas, docs, distances, strict=True)
+                for text, meta, distance in zip(
+                    (result["documents"] or [[]])[0],
+                    (result["metadatas"] or [[]])[0],
+                    (result["distances"] or [[]])[0],
+                    strict=True,
+                )
                 if meta and meta.get("state") == "live"
             ]
             # Pending/stale records exist only while a write is in flight: fetch deeper only then.
-            if len(hits) >= n or len(ids) < fetch or fetch >= 16 * n:
-                return hits[:n]
+            if len(found) >= n or len(result["ids"][0]) < fetch or fetch >= 16 * n:
+                return found[:n]
             fetch *= 4
 
-    def _snapshot(self) -> _Snapshot:
-        """Live records and their BM25 index, rebuilt when the collection's version changed."""
+    def _snapshot(self, fresh: bool = False) -> Snapshot:
+        """The BM25 snapshot: current, or (big KBs, ``fresh=False``) recent while it rebuilds."""
         collection = self.ensure()
-        version = self._version()
-        key = str(collection.id)
-        with _snapshot_lock:
-            cached = _snapshots.get(key)
-            if cached and cached[0] == version:
-                return cached[1]
-            ids: list[str] = []
-            texts: dict[str, str] = {}
-            metadatas: dict[str, dict[str, Any]] = {}
-            offset = 0
-            while True:
-                page = collection.get(
-                    where={"state": "live"}, include=["documents", "metadatas"], limit=WRITE_BATCH, offset=offset
-                )
-                for rid, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True):
-                    ids.append(rid)
-                    texts[rid] = text or ""
-                    metadatas[rid] = dict(meta or {})
-                if len(page["ids"]) < WRITE_BATCH:
-                    break
-                offset += WRITE_BATCH
-            lexical = LexicalIndex((rid, _lexical_text(texts[rid], metadatas[rid])) for rid in ids)
-            snapshot = _Snapshot(ids, texts, metadatas, lexical)
-            _snapshots[key] = (version, snapshot)
-            return snapshot
+        return _snapshots.get(str(collection.id), self._version(), lambda version: _load(collection, version), fresh)
+
+
+def _load(collection: Collection, version: str) -> Snapshot:
+    """Every live record of ``collection`` (paged: one big read overflows SQLite's variable limit)."""
+    ids: list[str] = []
+    texts: dict[str, str] = {}
+    metadatas: dict[str, dict[str, Any]] = {}
+    offset = 0
+    while True:
+        page = collection.get(where={"state": "live"}, include=["documents", "metadatas"], limit=WRITE_BATCH, offset=offset)
+        for rid, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True):
+            ids.append(rid)
+            texts[rid] = text or ""
+            metadatas[rid] = dict(meta or {})
+        if len(page["ids"]) < WRITE_BATCH:
+            break
+        offset += WRITE_BATCH
+    lexical = LexicalIndex((rid, _lexical_text(texts[rid], metadatas[rid])) for rid in ids)
+    return Snapshot(version, ids, texts, metadatas, lexical)
 
 
 def _lexical_text(text: str, meta: dict[str, Any]) -> str:

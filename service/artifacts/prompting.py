@@ -1,0 +1,155 @@
+"""The registered builder of the ``prompting`` strategy, and where few-shot examples come from.
+
+Examples come from a request (``[{input, output}]``) or a file: JSONL lines of ``{input, output}``, or
+any training format the dataset validator reads, where the last answer is the output and everything
+before it the input.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from rules.facts import Profile
+from service.artifacts.few_shot import MAX_CANDIDATES, BudgetTooSmall, Candidate, Embed, FewShotRequest, build_few_shot
+from service.artifacts.registry import ArtifactContext, register
+from service.datasets import formats
+from service.datasets.reader import TrainingFile
+
+ADVICE_BUDGET = 2000  # tokens; a profile's prompt_tokens raises it
+PERSONAL_STATE = ["preferences", "history_summary"]
+LEXICAL_DIM = 1024
+_LABELS = {"user": "User", "assistant": "Assistant"}
+
+
+class FewShotNeedsExamples(BaseModel):
+    """What to send to get a few-shot prompt, when the advice came without examples."""
+
+    kind: Literal["few_shot_needs_examples"] = "few_shot_needs_examples"
+    detail: str
+    send: dict[str, Any]
+
+
+def _pair(obj: Any) -> tuple[str, str] | None:
+    if isinstance(obj, dict):
+        given, expected = obj.get("input"), obj.get("output")
+        if isinstance(given, str) and isinstance(expected, str):
+            return (given, expected) if given.strip() and expected.strip() else None
+    if obj is None:
+        return None
+    example = formats.check(obj).example
+    if example is None:
+        return None
+    last = max((i for i, (role, _) in enumerate(example.turns) if role == "assistant"), default=-1)
+    history = example.turns[:last]
+    if last < 1 or not history:
+        return None
+    if len(history) == 1:
+        return history[0][1], example.turns[last][1]
+    return "\n\n".join(f"{_LABELS[role]}: {text}" for role, text in history), example.turns[last][1]
+
+
+def _utf8(text: str) -> str:
+    # A JSON line may hold a lone surrogate (an escaped \ud800); it could not be sent on as UTF-8, so it becomes "?".
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def candidates_from_file(source: Path | str, limit: int = MAX_CANDIDATES) -> tuple[list[Candidate], list[str]]:
+    """The usable examples of a file (ids are line numbers, the first ``limit``), and notes on what was left out."""
+    found: list[Candidate] = []
+    skipped = 0
+    more = False
+    for line, _text, obj in TrainingFile(source, lambda code, line, message: None).objects():
+        pair = _pair(obj)
+        if pair is None:
+            skipped += 1
+        elif len(found) < limit:
+            found.append(Candidate(line, _utf8(pair[0]), _utf8(pair[1])))
+        else:
+            more = True
+            break
+    notes = []
+    if skipped:
+        notes.append(f"{skipped} line(s) were not usable examples (no answer, errors, tool calls or media) and were skipped.")
+    if more:
+        notes.append(f"Only the first {limit:,} usable examples were considered.")
+    return found, notes
+
+
+def lexical_embed(texts: list[str]) -> list[list[float]]:
+    """Hashed word counts: a model-free stand-in where no embedding function is available (the advice hot path)."""
+    vectors = np.zeros((len(texts), LEXICAL_DIM))
+    for row, text in enumerate(texts):
+        for word in re.findall(r"\w+", text.lower()):
+            vectors[row, zlib.crc32(word.encode()) % LEXICAL_DIM] += 1.0
+    return [list(map(float, vector)) for vector in vectors]
+
+
+def _needs_examples(profile: Profile, dataset_id: str | None) -> FewShotNeedsExamples:
+    body = {"task": profile.task, "provider": profile.provider, "token_budget": max(profile.prompt_tokens, ADVICE_BUDGET)}
+    if dataset_id is not None:
+        return FewShotNeedsExamples(
+            detail=f"Build the few-shot prompt from dataset {dataset_id}: POST /v1/prompts/few-shot with this body "
+            "(add instructions, k or state_fields as needed).",
+            send={**body, "dataset_id": dataset_id},
+        )
+    return FewShotNeedsExamples(
+        detail='A few-shot prompt needs examples: POST /v1/advice again with "artifact": true and "examples" '
+        "(input/output pairs from real traffic; 10 or more leave some to evaluate on), as in this body. "
+        "Or upload a dataset (POST /v1/datasets) and send its dataset_id.",
+        send={
+            "profile": profile.model_dump(mode="json", exclude_defaults=True),
+            "artifact": True,
+            "examples": [{"input": "a real input", "output": "the output you want for it"}],
+        },
+    )
+
+
+@register("prompting")
+def few_shot_artifact(context: ArtifactContext) -> BaseModel:
+    """The few-shot prompt from the advice's examples (or dataset file); what to send when there are none.
+
+    ``services["embed"]`` selects with real embeddings; without it, hashed word counts stand in, since the
+    advice call runs in the API process, which must not load a model.
+    """
+    profile = context.profile
+    examples = context.material.get("examples")
+    path = context.material.get("dataset_path")
+    notes: list[str] = []
+    candidates = None
+    if not examples and isinstance(path, str | Path):
+        candidates, notes = candidates_from_file(path)
+    if not examples and not candidates:
+        return _needs_examples(profile, context.material.get("dataset_id"))
+    embed = context.services.get("embed")
+    embedding = "bundled all-MiniLM-L6-v2"
+    if not callable(embed):
+        embed, embedding = lexical_embed, "hashed word-count (no model in the API process)"
+        notes.append("For selection with sentence embeddings, POST /v1/prompts/few-shot with the same examples.")
+    request = FewShotRequest.model_validate(
+        {
+            "task": profile.task,
+            "provider": profile.provider,
+            "model": profile.model,
+            "examples": examples if candidates is None else None,
+            "token_budget": max(profile.prompt_tokens, ADVICE_BUDGET),
+            "state_fields": PERSONAL_STATE if profile.personalization else None,
+            "strict_format": profile.strict_format,
+        }
+    )
+    return _build(request, embed, candidates, embedding, notes)
+
+
+def _build(
+    request: FewShotRequest, embed: Embed, candidates: list[Candidate] | None, embedding: str, notes: list[str]
+) -> BaseModel:
+    try:
+        return build_few_shot(request, embed, candidates=candidates, embedding=embedding, notes=notes)
+    except BudgetTooSmall as exc:  # a long task: give the examples room next to it rather than fail the advice
+        wider = request.model_copy(update={"token_budget": exc.needed + ADVICE_BUDGET})
+        return build_few_shot(wider, embed, candidates=candidates, embedding=embedding, notes=notes)
