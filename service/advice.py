@@ -21,6 +21,7 @@ from service.store.models import AdviceRow, utcnow
 from service.store.repositories import AdviceRepository
 
 Clock = Callable[[], dt.date]
+Embed = Callable[[list[str]], list[list[float]]]
 # Share of lines with errors above which a dataset counts as low quality, and as mixed above zero.
 LOW_QUALITY_ERROR_SHARE = 0.2
 
@@ -40,10 +41,13 @@ def quality_of(report: DatasetReport) -> Quality:
     return "low" if bad_share > LOW_QUALITY_ERROR_SHARE else "mixed"
 
 
-def _with_dataset(session: Session, tenant_id: str, request: AdviceRequest) -> tuple[Profile, DatasetReport | None, list[str]]:
+def _with_dataset(
+    session: Session, tenant_id: str, request: AdviceRequest
+) -> tuple[Profile, DatasetReport | None, list[str], str | None]:
     if request.dataset_id is None:
-        return request.profile, None, []
-    report = datasets.report_of(datasets.get_dataset(session, tenant_id, request.dataset_id))
+        return request.profile, None, [], None
+    row = datasets.get_dataset(session, tenant_id, request.dataset_id)
+    report = datasets.report_of(row)
     quality = quality_of(report)
     profile = request.profile.model_copy(update={"examples": report.examples, "example_quality": quality})
     note = (
@@ -51,34 +55,45 @@ def _with_dataset(session: Session, tenant_id: str, request: AdviceRequest) -> t
         f"({report.lines} lines, {report.examples} valid), not from the profile "
         f"(which said {request.profile.examples}, {request.profile.example_quality})."
     )
-    return profile, report, [note]
+    return profile, report, [note], row.path
 
 
 def _artifact(
-    profile: Profile, verdict: Any, request: AdviceRequest, report: DatasetReport | None, today: dt.date
+    profile: Profile,
+    verdict: Any,
+    request: AdviceRequest,
+    report: DatasetReport | None,
+    today: dt.date,
+    embed: Embed | None,
+    dataset_path: str | None,
 ) -> tuple[dict[str, Any] | None, list[str]]:
     builders = builders_for(verdict.strategy)
     if not builders:
         return None, [f"No artifact builder is registered for {verdict.strategy} yet."]
-    material: dict[str, Any] = {"dataset_id": request.dataset_id, "dataset_report": report}
+    material: dict[str, Any] = {"dataset_id": request.dataset_id, "dataset_report": report, "dataset_path": dataset_path}
     if request.examples is not None:
         material["examples"] = [example.model_dump() for example in request.examples]
     if request.knowledge_base is not None:
         material["knowledge_base"] = request.knowledge_base
-    context = ArtifactContext(profile=profile, verdict=verdict, material=material, services={"today": today})
+    services: dict[str, Any] = {"today": today}
+    if embed is not None:
+        services["embed"] = embed
+    context = ArtifactContext(profile=profile, verdict=verdict, material=material, services=services)
     parts = [builder(context).model_dump(mode="json") for builder in builders]
     return {"strategy": verdict.strategy, "parts": parts}, []
 
 
-def create_advice(session: Session, tenant_id: str, body: AdviceRequest | Profile, today: Clock) -> dict[str, Any]:
+def create_advice(
+    session: Session, tenant_id: str, body: AdviceRequest | Profile, today: Clock, embed: Embed | None = None
+) -> dict[str, Any]:
     """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
     request = as_request(body)
     day = today()
-    profile, report, notes = _with_dataset(session, tenant_id, request)
+    profile, report, notes, dataset_path = _with_dataset(session, tenant_id, request)
     verdict = decide(profile, default_catalog(), today=day)
     artifact = None
     if request.artifact:
-        artifact, more = _artifact(profile, verdict, request, report, day)
+        artifact, more = _artifact(profile, verdict, request, report, day, embed, dataset_path)
         notes += more
     values: dict[str, Any] = {
         "id": str(uuid.uuid4()),

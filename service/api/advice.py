@@ -6,22 +6,30 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
 
 from service import advice
-from service.api.deps import ClockDep, DatabaseDep, SessionDep, TenantDep
+from service.api.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep, TenantDep
 from service.api.problems import PROBLEM_RESPONSES
-from service.schemas import AdviceBody, AdviceOut, AdvicePage
+from service.knowledge_bases.worker_client import worker_embed, worker_running
+from service.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.store.repositories import CURSOR_PATTERN
 
 router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=AdviceOut, summary="Decide a strategy for a profile and store it")
-async def create_advice(body: AdviceBody, database: DatabaseDep, tenant: TenantDep, clock: ClockDep) -> Response:
-    # The hot path runs on the event loop: it is CPU work under the GIL either way (about 1 ms), and a
-    # thread-pool hop per request cost more than it saved. The stored JSON is sent as is.
-    with database.session() as session:
-        payload = advice.create_advice(session, tenant, body, clock)
+async def create_advice(
+    body: AdviceBody, database: DatabaseDep, tenant: TenantDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
+    # The plain verdict runs on the event loop: CPU work under the GIL either way (about 1 ms), and a
+    # thread-pool hop cost more than it saved. Artifacts may wait on the worker, so they go to a thread.
+    def run() -> dict[str, Any]:
+        embed = worker_embed(settings) if worker_running(settings) else None
+        with database.session() as session:
+            return advice.create_advice(session, tenant, body, clock, embed)
+
+    payload = await run_in_threadpool(run) if isinstance(body, AdviceRequest) and body.artifact else run()
     return Response(
         json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         status_code=201,

@@ -12,24 +12,13 @@ from fastapi import APIRouter
 
 from service.api.deps import SessionDep, SettingsDep, TenantDep
 from service.api.problems import problem_responses
-from service.artifacts.few_shot import BUNDLED_EMBEDDING, Embed, FewShotPrompt, FewShotRequest, build_few_shot
+from service.artifacts.few_shot import BUNDLED_EMBEDDING, FewShotPrompt, FewShotRequest, build_few_shot
 from service.artifacts.prompting import candidates_from_file
-from service.config import Settings
 from service.datasets import service as datasets
 from service.errors import ValidationFailed
-from service.knowledge_bases import worker_client
+from service.knowledge_bases.worker_client import worker_embed
 
 router = APIRouter(tags=["prompts"], responses=problem_responses(400, 404, 413, 422, 503))
-
-
-def worker_embed(settings: Settings) -> Embed:
-    """Embeddings computed by the worker process (cached there per text); the API never loads a model."""
-
-    def embed(texts: list[str]) -> list[list[float]]:
-        vectors: list[list[float]] = worker_client.call(settings, "embed", {"texts": texts, "model": None})["vectors"]
-        return vectors
-
-    return embed
 
 
 @router.post("/v1/prompts/few-shot", response_model=FewShotPrompt, summary="A few-shot prompt within a token budget")

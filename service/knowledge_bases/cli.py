@@ -37,13 +37,9 @@ def _session(settings: Settings) -> Iterator[Any]:
 
 
 def _worker_running(settings: Settings) -> bool:
-    from service.knowledge_bases import worker_client
+    from service.knowledge_bases.worker_client import worker_running
 
-    try:
-        worker_client.call(settings, "health", {})
-    except AdvisorError:
-        return False
-    return True
+    return worker_running(settings)
 
 
 @contextlib.contextmanager

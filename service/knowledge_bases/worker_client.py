@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -42,3 +43,22 @@ def call(settings: Settings, operation: str, body: dict[str, Any]) -> dict[str, 
             payload.get("detail", "worker error"), code=payload.get("code", "worker_error"), status=response.status_code
         )
     return payload
+
+
+def worker_embed(settings: Settings) -> Callable[[list[str]], list[list[float]]]:
+    """Embeddings computed by the worker process (cached there per text); the API never loads a model."""
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = call(settings, "embed", {"texts": texts, "model": None})["vectors"]
+        return vectors
+
+    return embed
+
+
+def worker_running(settings: Settings) -> bool:
+    """True when a worker answers; a few ms on loopback."""
+    try:
+        call(settings, "health", {})
+    except AdvisorError:
+        return False
+    return True

@@ -135,3 +135,37 @@ def test_bad_uploads_are_clear(rag: tuple[TestClient, Worker]) -> None:
     assert job["result"]["errors"][0]["line"] == 2
     assert client.post("/v1/knowledge-bases/nope/query", json={"q": "x"}).json()["code"] == "knowledge_base_not_found"
     assert client.get("/v1/jobs/nope").json()["code"] == "job_not_found"
+
+
+def test_advice_artifact_selects_with_the_workers_embeddings(rag: tuple[TestClient, Worker]) -> None:
+    client, _ = rag
+    examples = [
+        {"input": f"Ticket {i}: {topic}", "output": team}
+        for i, (topic, team) in enumerate(
+            [
+                ("invoice is wrong", "billing"),
+                ("app crashes", "mobile"),
+                ("refund please", "billing"),
+                ("cannot log in", "accounts"),
+            ]
+            * 3
+        )
+    ]
+    profile = {"task": "Route support tickets to a team", "provider": "openai"}
+    advice = client.post("/v1/advice", json={"profile": profile, "artifact": True, "examples": examples}).json()
+    part = advice["artifact"]["parts"][0]
+    assert part["kind"] == "few_shot_prompt"
+    assert "MiniLM" in part["selection"], part["selection"]
+
+
+def test_advice_artifact_from_a_dataset_file(rag: tuple[TestClient, Worker]) -> None:
+    client, _ = rag
+    lines = [json.dumps({"input_text": f"Question {i} about invoices", "output_text": f"Answer {i}"}) for i in range(30)]
+    dataset = client.post(
+        "/v1/datasets", files={"file": ("qa.jsonl", "\n".join(lines).encode())}, data={"provider": "openai"}
+    ).json()
+    profile = {"task": "Answer invoice questions", "provider": "openai"}
+    advice = client.post("/v1/advice", json={"profile": profile, "artifact": True, "dataset_id": dataset["id"]}).json()
+    assert advice["strategy"] == "prompting"
+    part = advice["artifact"]["parts"][0]
+    assert part["kind"] == "few_shot_prompt" and part["example_ids"], part
