@@ -24,12 +24,14 @@ async def create_advice(
 ) -> Response:
     # The plain verdict runs on the event loop: CPU work under the GIL either way (about 1 ms), and a
     # thread-pool hop cost more than it saved. Artifacts may wait on the worker, so they go to a thread.
+    wants_artifact = isinstance(body, AdviceRequest) and body.artifact
+
     def run() -> dict[str, Any]:
-        embed = worker_embed(settings) if worker_running(settings) else None
+        embed = worker_embed(settings) if wants_artifact and worker_running(settings) else None
         with database.session() as session:
             return advice.create_advice(session, tenant, body, clock, embed)
 
-    payload = await run_in_threadpool(run) if isinstance(body, AdviceRequest) and body.artifact else run()
+    payload = await run_in_threadpool(run) if wants_artifact else run()
     return Response(
         json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         status_code=201,
