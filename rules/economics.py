@@ -41,9 +41,22 @@ def _monthly_costs(entry: ModelEntry | None, prompt_tokens: int, requests_per_da
 
 
 def monthly_saving_usd(catalog: Catalog, provider: str, model: str | None, prompt_tokens: int, requests_per_day: int) -> float:
-    """Dollars a month a shorter tuned prompt would save; 0 where either side has no price."""
-    today, tuned = _monthly_costs(priced_model(catalog, provider, model), prompt_tokens, requests_per_day)
-    return 0.0 if today is None or tuned is None else round(today - tuned, 2)
+    """Dollars a month a shorter prompt would save if the behaviour lived in the weights.
+
+    Whether the provider can tune is a separate rule, so a provider without a tuned price is
+    priced at its own base price (Claude), and one without any price (self-hosted open weights)
+    at the undecided default (Vertex Gemini) as a proxy for inference cost.
+    """
+    entry = priced_model(catalog, provider, model)
+    if entry is None or entry.price is None:
+        entry = priced_model(catalog, "undecided", None)
+    if entry is None or entry.price is None:
+        return 0.0
+    tuned_price = entry.tuned_price.input_per_mtok if entry.tunable and entry.tuned_price else entry.price.input_per_mtok
+    requests = requests_per_day * DAYS_PER_MONTH
+    today = _cost(prompt_tokens * requests, entry.price.input_per_mtok) or 0.0
+    tuned = _cost(tuned_prompt_tokens(prompt_tokens) * requests, tuned_price) or 0.0
+    return round(today - tuned, 2)
 
 
 def estimate(profile: Profile, catalog: Catalog) -> Economics:

@@ -90,3 +90,29 @@ def test_economics_compares_long_prompt_with_tuned_prompt() -> None:
 
 def test_small_prompts_get_no_economics() -> None:
     assert decide(_profile(), default_catalog(), today=TODAY).economics is None
+
+
+def test_a_big_prompt_on_claude_wants_tuning_it_cannot_have() -> None:
+    profile = _profile(
+        provider="anthropic",
+        prompt_tokens=6000,
+        requests_per_day=500_000,
+        examples=2000,
+        example_quality="high",
+        prompting_status="works",
+    )
+    verdict = decide(profile, default_catalog(), today=TODAY)
+    assert verdict.strategy == "prompting"
+    assert "provider_cannot_fine_tune" in {flag.code for flag in verdict.flags}
+
+
+def test_a_big_prompt_on_open_weights_pays_for_tuning() -> None:
+    profile = _profile(
+        provider="open_weights",
+        prompt_tokens=6000,
+        requests_per_day=500_000,
+        examples=2000,
+        example_quality="high",
+        prompting_status="works",
+    )
+    assert decide(profile, default_catalog(), today=TODAY).strategy == "fine_tuning"
