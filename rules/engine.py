@@ -122,16 +122,15 @@ def run_rules(values: dict[str, Any], catalog: Catalog, ruleset: RuleSet, today:
             facts["fine_tuning_chosen"] = facts["fine_tuning_indicated"] and "fine_tuning" not in blocked
             facts["rag_chosen"] = facts["rag_indicated"] and "rag" not in blocked
             facts["strategy"] = _strategy(facts["rag_chosen"], facts["fine_tuning_chosen"])
-        for item in ruleset.staged[stage]:
-            if not item.predicate(facts, fired_ids):
+        for item, predicate, rule_id, score, block in ruleset.plan[stage]:
+            if not predicate(facts, fired_ids):
                 continue
-            fired_ids.add(item.rule.id)
+            fired_ids.add(rule_id)
             run.fired.append(item)
-            then = item.rule.then
-            for lever, points in then.score.items():
+            for lever, points in score:
                 scores[lever] += points
-            for lever in then.block:
-                blocked.setdefault(lever, []).append(item.rule.id)
+            for lever in block:
+                blocked.setdefault(lever, []).append(rule_id)
     run.scores, run.blocked, run.strategy = scores, blocked, facts["strategy"]
     return run
 

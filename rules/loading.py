@@ -82,6 +82,17 @@ class RuleSet:
         """Rules grouped by stage, in run order."""
         return {stage: tuple(item for item in self.rules if item.rule.stage == stage) for stage in STAGES}
 
+    @cached_property
+    def plan(self) -> dict[Stage, tuple[tuple[CompiledRule, Predicate, str, tuple[tuple[str, int], ...], tuple[str, ...]], ...]]:
+        """Per stage: (rule, predicate, id, score items, blocks), unpacked once for the engine's hot loop."""
+        return {
+            stage: tuple(
+                (item, item.predicate, item.rule.id, tuple(item.rule.then.score.items()), tuple(item.rule.then.block))
+                for item in rules
+            )
+            for stage, rules in self.staged.items()
+        }
+
     def get(self, rule_id: str) -> CompiledRule | None:
         return next((item for item in self.rules if item.rule.id == rule_id), None)
 
