@@ -38,6 +38,9 @@ def evaluate(
     index: Searchable, items: Sequence[Mapping[str, Any]], modes: Sequence[Mode] = ("dense", "hybrid")
 ) -> dict[str, dict[str, float]]:
     """{mode: {"hit@1", "hit@3", "hit@5", "mrr", "n"}} over items of ``{"q", "expected_doc"}``."""
+    refresh = getattr(index, "refresh", None)
+    if callable(refresh):
+        refresh()  # score the knowledge base as it is now, not a BM25 snapshot still catching up
     report: dict[str, dict[str, float]] = {}
     for mode in modes:
         ranks = [

@@ -4,6 +4,10 @@ MiniLM barely represents Hebrew, so Hebrew recall depends on this index. Hebrew 
 one-letter prefixes ו ה ב ל מ ש כ ("and", "the", "in", "to", "from", "that", "as") to the next
 word: "בחופשה" is "in the vacation". Each Hebrew token is indexed as written and with up to two
 prefix letters stripped, so "חופשה" in a question matches "בחופשה" and "והחופשה" in a document.
+
+Measured on tests/service/kb/corpus (20 Hebrew questions, BM25 alone): MRR 0.967 with words as
+written, 1.000 with prefixes stripped. BM25 hit@1 on all 38 questions: 0.895 plain, 0.921 with
+prefixes, 0.947 adding the plural stemmer, 0.974 adding each chunk's heading to its text.
 """
 
 from __future__ import annotations
