@@ -85,6 +85,7 @@ def ingest(runtime: Runtime, job_id: str) -> None:
             finished += len(chunks)
             _record_document(runtime, tenant_id, kb_id, doc, len(chunks))
             _update(runtime, job_id, done=finished)
+        index.refresh()  # lexical search sees the new chunks now, not after a background rebuild
         outcome = {**totals, "documents": len(documents), "chunks": total, "errors": errors}
         state = "failed" if errors and not documents else "succeeded"
         _update(
