@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from knowledge.loader import default_catalog
-from rules.facts import Count
+from rules.facts import Count, Provider
 from service.artifacts.tuning_spec import TuningSpec, build_tuning_spec
 from service.datasets import service as datasets
 from service.errors import AdvisorError, Conflict, NotFound
@@ -27,7 +27,7 @@ SUBMITTABLE = ("openai",)
 class TuningJobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    provider: Literal["openai", "google", "anthropic", "open_weights", "undecided"]
+    provider: Provider
     dataset_id: str | None = Field(default=None, max_length=64)
     model: str | None = Field(default=None, max_length=200)
     examples: Count = Field(default=0, ge=0, description="Used for the estimate when no dataset is given.")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from rules.facts import Count
+from rules.facts import Count, Provider
 from service.api.deps import SessionDep, SettingsDep, TenantDep
 from service.api.problems import PROBLEM_RESPONSES
 from service.datasets import service
@@ -65,7 +65,7 @@ def upload_dataset(
     tenant: TenantDep,
     settings: SettingsDep,
     provider: Annotated[
-        Literal["openai", "google", "anthropic", "open_weights", "undecided"],
+        Provider,
         Form(description="The provider whose limits and tokenizer apply"),
     ],
     model: Annotated[str | None, Form(max_length=200)] = None,

@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from rules.facts import Count
+from rules.facts import Count, Provider
 from service.api.deps import SessionDep, SettingsDep, TenantDep
 from service.api.problems import problem_responses
 from service.kb.index import Hit
-from service.kb.prompt import grounded_prompt
+from service.kb.prompt import GroundedPrompt, grounded_prompt
 from service.knowledge_bases import service
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow
 
@@ -82,7 +82,7 @@ class HitOut(BaseModel):
 
 class PromptIn(_Strict):
     q: str = Field(min_length=1, max_length=4000)
-    provider: Literal["openai", "anthropic", "google", "open_weights", "undecided"] = "openai"
+    provider: Provider = "openai"
     k: Count = Field(default=5, ge=1, le=20)
     mode: Mode = "hybrid"
 
@@ -203,12 +203,12 @@ def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, settin
 
 
 @router.post(
-    "/v1/knowledge-bases/{kb}/prompt", response_model=dict[str, Any], summary="A grounded prompt with numbered citations"
+    "/v1/knowledge-bases/{kb}/prompt", response_model=GroundedPrompt, summary="A grounded prompt with numbered citations"
 )
-def prompt(kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> dict[str, Any]:
+def prompt(kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> GroundedPrompt:
     hits = service.query(settings, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
     built = grounded_prompt(body.q, [Hit(**hit) for hit in hits], body.provider)
-    return built.model_dump(mode="json") if hasattr(built, "model_dump") else dict(built.__dict__)
+    return built
 
 
 @router.post("/v1/knowledge-bases/{kb}/evaluate", response_model=dict[str, Any], summary="hit@1, hit@3, hit@5 and MRR per mode")

@@ -19,9 +19,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from knowledge.loader import default_catalog
-from rules.facts import Count
+from rules.facts import Count, Provider
 from service.artifacts.prompt_snippets import evaluate_script, run_snippet
-from service.artifacts.renderers import INPUT, Pair, Provider, Renderer, count, format_hint, output_schema, shape_of
+from service.artifacts.renderers import INPUT, Pair, Renderer, count, format_hint, output_schema, shape_of
 from service.datasets.tokens import encoding_for_model
 from service.errors import ValidationFailed
 from service.schemas import FewShotExample

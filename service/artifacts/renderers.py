@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from service.datasets.tokens import TokenCounter
 
-Provider = Literal["openai", "anthropic", "google", "open_weights", "undecided"]
 Shape = Literal["openai", "anthropic", "google"]
 INPUT = "input"
 STATE_TAG = "user_state"

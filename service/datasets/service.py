@@ -8,11 +8,12 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rules.facts import Provider
 from service.datasets.convert import convert_file
 from service.datasets.schemas import TARGET_FORMATS, ConversionResult, DatasetReport
 from service.datasets.validate import validate_file
@@ -20,7 +21,7 @@ from service.errors import NotFound, PayloadTooLarge, ValidationFailed
 from service.store.models import DatasetRow, utcnow
 
 CHUNK = 1024 * 1024
-PROVIDERS = ("openai", "google", "anthropic", "open_weights", "undecided")
+PROVIDERS: tuple[str, ...] = get_args(Provider)
 
 
 def datasets_dir(data_dir: Path) -> Path:

@@ -12,9 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rules.facts import Provider
 from service.kb.index import Hit
-
-Provider = Literal["openai", "anthropic", "google", "open_weights", "undecided"]
 
 DEFAULT_MODELS: dict[str, str] = {  # the catalog's default models (knowledge/catalog/*.yaml)
     "openai": "gpt-4.1-mini",
