@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(default=None, description="Redis for jobs and rate limits; SQLite/in-memory when unset.")
     chroma_url: str | None = Field(default=None, description="Chroma server URL; a local PersistentClient when unset.")
     worker_url: str | None = Field(default=None, description="The worker's endpoint; found in the data dir when unset.")
+    worker_host: str = Field(default="127.0.0.1", description="Address the worker's endpoint binds to (private network only).")
+    worker_port: int = Field(default=0, ge=0, le=65535, description="Worker endpoint port; 0 picks a free one.")
     host: str = Field(default="127.0.0.1", description="Address `advisor serve` binds to.")
     port: int = Field(default=8000, description="Port `advisor serve` binds to.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON request body (413 beyond).")
@@ -28,7 +31,25 @@ class Settings(BaseSettings):
         default=None, description="sentence-transformers name or path; bundled MiniLM when unset."
     )
     log_level: str = Field(default="INFO", description="Python log level.")
+    log_format: Literal["json", "text"] = Field(default="json", description="One JSON object per log line, or plain text.")
+    auth: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="API keys on /v1 routes: `auto` turns them on when serving on a non-loopback host.",
+    )
+    rate_limit_per_minute: int = Field(default=1200, ge=0, description="Requests per minute per API key; 0 turns limits off.")
+    rate_limit_burst: int = Field(default=120, ge=1, description="Requests a key may send at once above the steady rate.")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL used in links sent to Slack.")
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Slack app signing secret; Slack off when unset.")
+    slack_workspaces: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description='JSON: {"T0123": {"bot_token": "xoxb-...", "tenant": "acme"}}, one entry per Slack workspace.',
+    )
+    slack_api_url: str = Field(default="https://slack.com/api/", description="Slack Web API base URL (tests point it at a fake).")
+    intake_provider: Literal["auto", "rules", "openai", "anthropic"] = Field(
+        default="auto", description="Free-text intake: rule-based, or an LLM when its key is set (`auto`)."
+    )
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     google_cloud_project: str | None = Field(default=None, validation_alias="GOOGLE_CLOUD_PROJECT")
 
@@ -37,6 +58,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'advisor.db').resolve()}"
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Keys are required when asked for, or by default when the API listens beyond loopback."""
+        if self.auth != "auto":
+            return self.auth == "on"
+        return self.host not in {"127.0.0.1", "localhost", "::1"}
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

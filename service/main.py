@@ -7,8 +7,23 @@ import logging
 
 from fastapi import FastAPI
 
-from service.api import advice, datasets, health, knowledge_bases, problems, prompts, rules, tuning_jobs
+from service import auth, observability, slack
+from service.api import (
+    advice,
+    datasets,
+    health,
+    intake,
+    knowledge_bases,
+    metrics,
+    problems,
+    prompts,
+    questionnaire,
+    rules,
+    tuning_jobs,
+    web,
+)
 from service.config import Settings, get_settings
+from service.datasets.service import sweep_orphans
 from service.limits import BodyLimit
 from service.providers.factory import tuning_clients
 from service.store.db import Database, upgrade
@@ -26,6 +41,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     logging.basicConfig(level=settings.log_level)
     database = Database(settings.resolved_database_url)
     upgrade(database.engine)
+    sweep_orphans(database, settings.data_dir)  # uploads a killed process wrote but never recorded
 
     app = FastAPI(title="Tuning Advisor", version="0.1.0", description=API_DESCRIPTION)
     app.state.settings = settings
@@ -33,7 +49,12 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     app.state.clock = clock or dt.date.today
     app.state.tuning_clients = tuning_clients(settings)
     problems.install(app)
-    for module in (health, advice, rules, datasets, tuning_jobs, knowledge_bases, prompts):
+    auth.install(app, settings)
+    routers = (health, metrics, advice, questionnaire, intake, rules, datasets, tuning_jobs, knowledge_bases, prompts)
+    for module in routers:
         app.include_router(module.router)
+    slack.install(app, settings)
+    app.include_router(web.router)  # last: it serves `/` and static files
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_mb * 1024 * 1024)
+    observability.install(app, settings)  # outermost: every response gets a request id and is measured
     return app

@@ -140,3 +140,47 @@ class JobRow(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class QuestionnaireSessionRow(Base):
+    """A questionnaire in progress or finished: its language, the answers given, and the advice it led to."""
+
+    __tablename__ = "questionnaire_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    lang: Mapped[str] = mapped_column(String(8), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    asked: Mapped[list[Any]] = mapped_column(JSON, nullable=False, default=list)
+    advice_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class ApiKeyRow(Base):
+    """An API key of one tenant. Only a hash is stored; the key itself is shown once, at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    prefix: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    key_hash: Mapped[str] = mapped_column(String(128), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class SlackDeliveryRow(Base):
+    """One Slack request handled (keyed by event id or trigger id), so a retry never answers twice."""
+
+    __tablename__ = "slack_deliveries"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    team_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    advice_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    channel: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    message_ts: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
