@@ -1,7 +1,46 @@
-"""Routes for intake (being built)."""
+"""POST /v1/intake: a free-text description -> a draft profile, the words behind each field, the questions left.
+
+Nothing is stored: the draft is a starting point the page and the Slack bot hand to the
+questionnaire (``POST /v1/questionnaire/sessions`` with ``answers``). Tests swap the provider
+clients through ``app.state.extraction_clients``, a function provider -> client like ``tuning_clients``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.api.deps import SettingsDep, TenantDep
+from service.api.problems import problem_responses
+from service.intake import IntakeResult, extract
+from service.intake.extract import MAX_TEXT_CHARS
+
+router = APIRouter(tags=["intake"], responses=problem_responses(400, 413, 422))
+
+
+class IntakeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    # The limits are documented here and enforced by the intake itself, so a violation gets its own code
+    # (empty_text, text_too_long) in the same place for HTTP and for the Slack bot.
+    text: str = Field(
+        description="The use case in your own words, English or Hebrew.",
+        json_schema_extra={"minLength": 1, "maxLength": MAX_TEXT_CHARS, "pattern": r"\S"},
+        examples=["We have about 2,000 labelled tickets, the docs change every week, output must be JSON."],
+    )
+    lang: Literal["en", "he"] | None = Field(default=None, description="The text's language; detected when null.")
+
+
+@router.post(
+    "/v1/intake",
+    response_model=IntakeResult,
+    summary="Draft a profile from a free-text description",
+    description="Rule-based by default; an LLM with structured output when ADVISOR_INTAKE_PROVIDER and its key are set.",
+)
+def intake(body: IntakeRequest, request: Request, settings: SettingsDep, tenant: TenantDep) -> IntakeResult:
+    # A sync route: an LLM call blocks a pool thread, never the event loop. The tenant is resolved (auth,
+    # rate limits) even though nothing is stored.
+    factory = getattr(request.app.state, "extraction_clients", None)
+    return extract(body.text, body.lang, settings, factory)

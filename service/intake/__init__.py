@@ -1,0 +1,5 @@
+"""Free-text intake: a description in English or Hebrew -> a draft profile, its evidence, and the questions left."""
+
+from service.intake.extract import Evidence, IntakeResult, check_text, detect_lang, extract, extract_rules
+
+__all__ = ["Evidence", "IntakeResult", "check_text", "detect_lang", "extract", "extract_rules"]

@@ -1,0 +1,217 @@
+"""Free text -> a draft Profile with the words each fact came from, and the questions still to ask.
+
+Two extractors share one result type. The rule-based one is the default: offline, fast, and every
+value it reports is backed by a span of the text. With a provider key (``ADVISOR_INTAKE_PROVIDER``)
+an LLM fills the same fields through ``service.providers``; its quotes are checked against the
+text, and any provider failure falls back to the rules with a note, never an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from rules.facts import Profile
+from service.config import Settings
+from service.errors import ValidationFailed
+from service.intake.choices import PROMPTING_RULES, PROVIDER_RULES, QUALITY_RULES
+from service.intake.lexicon import CHANGE_RULES, COUNT_RULES, FACT_RULES
+from service.intake.matching import HEBREW_LETTER, LATIN_LETTER, Hit, first_per_field, run_rules
+
+MAX_TEXT_CHARS = 5000
+TASK_MAX_CHARS = 2000
+Lang = Literal["en", "he"]
+
+# Used when service.questionnaire.questions is not importable: the questionnaire's order at the time of writing.
+FALLBACK_ASK_ORDER: tuple[str, ...] = (
+    "task",
+    "needs_external_knowledge",
+    "knowledge_change",
+    "examples",
+    "example_quality",
+    "prompting_status",
+    "custom_style",
+    "strict_format",
+    "domain_language",
+    "narrow_task",
+    "personalization",
+    "provider",
+    "prompt_tokens",
+    "requests_per_day",
+)
+
+
+class Evidence(BaseModel):
+    """One extracted fact and the exact words it came from: ``text == input[start:end]`` (code point offsets)."""
+
+    field: str
+    value: Any
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class IntakeResult(BaseModel):
+    """A draft profile (only the fields found), its evidence, and the question ids still needed, in ask order."""
+
+    lang: Lang
+    profile: dict[str, Any]
+    evidence: list[Evidence]
+    missing: list[str]
+    source: Literal["rules", "llm"]
+    notes: list[str] = Field(default_factory=list)
+
+
+ClientFactory = Callable[[str], Any]
+
+
+def check_text(text: str) -> None:
+    """The limits every caller shares: something to read, and not more than a description's worth."""
+    if not text.strip():
+        raise ValidationFailed("Describe the use case in a sentence or more; the text is empty.", code="empty_text", field="text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValidationFailed(
+            f"The text has {len(text)} characters; send at most {MAX_TEXT_CHARS} (a short description, not documents).",
+            code="text_too_long",
+            field="text",
+        )
+
+
+def detect_lang(text: str) -> Lang:
+    """Hebrew when Hebrew letters are at least as many as Latin ones (Hebrew texts quote "JSON", "GPT")."""
+    hebrew = len(HEBREW_LETTER.findall(text))
+    return "he" if hebrew and hebrew >= len(LATIN_LETTER.findall(text)) else "en"
+
+
+def extract_rules(text: str, lang: str | None = None) -> IntakeResult:
+    """The rule-based extractor: pure, offline, English and Hebrew patterns over the same text."""
+    language: Lang = "he" if lang == "he" else "en" if lang == "en" else detect_lang(text)
+    chosen = _implied(first_per_field(rule_hits(text)))
+    task = task_span(text)
+    if task is not None:
+        chosen["task"] = Hit("task", text[task[0] : task[1]], *task)
+    profile, evidence, notes = build_draft(text, chosen.values())
+    return IntakeResult(lang=language, profile=profile, evidence=evidence, missing=missing(profile), source="rules", notes=notes)
+
+
+def rule_hits(text: str) -> list[Hit]:
+    """Every rule hit; a traffic count claims its words first ("requests daily" is not "changes daily")."""
+    counts = run_rules(text, COUNT_RULES)
+    traffic = [(hit.start, hit.end) for hit in counts if hit.field == "requests_per_day"]
+    changes = run_rules(text, CHANGE_RULES, claimed=traffic)
+    others = run_rules(text, FACT_RULES + PROVIDER_RULES + PROMPTING_RULES + QUALITY_RULES)
+    return counts + changes + others
+
+
+def _implied(chosen: dict[str, Hit]) -> dict[str, Hit]:
+    # Facts that change on a schedule are facts the model cannot have learned: "the docs change every week".
+    change = chosen.get("knowledge_change")
+    if change is not None and change.value != "static" and "needs_external_knowledge" not in chosen:
+        chosen["needs_external_knowledge"] = Hit("needs_external_knowledge", True, change.start, change.end)
+    return chosen
+
+
+_SENTENCE = re.compile(r"[.!?](?=\s|$)|\n")
+
+
+def task_span(text: str) -> tuple[int, int] | None:
+    """The first sentence (or the whole text when that sentence is a fragment), within Profile's length limit."""
+    start = len(text) - len(text.lstrip())
+    if start == len(text):
+        return None
+    stop = _SENTENCE.search(text, start)
+    end = stop.end() if stop else len(text)
+    if len(text[start:end].split()) < 3:
+        end = len(text)
+    end = min(end, start + TASK_MAX_CHARS)
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def build_draft(text: str, hits: Any) -> tuple[dict[str, Any], list[Evidence], list[str]]:
+    """Profile values and evidence from hits, keeping only values Profile accepts (a note for each one dropped)."""
+    profile: dict[str, Any] = {}
+    evidence: list[Evidence] = []
+    notes: list[str] = []
+    for hit in sorted(hits, key=lambda h: (h.start, h.field)):
+        if not _valid(hit.field, hit.value):
+            notes.append(f"Dropped {hit.field}={hit.value!r}: not a value the profile accepts.")
+            continue
+        profile[hit.field] = hit.value
+        evidence.append(Evidence(field=hit.field, value=hit.value, text=text[hit.start : hit.end], start=hit.start, end=hit.end))
+    return profile, evidence, notes
+
+
+def _valid(field: str, value: Any) -> bool:
+    if field not in Profile.model_fields:
+        return False
+    try:
+        Profile.model_validate({"task": "draft", field: value})
+    except ValidationError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def ask_order() -> tuple[str, ...]:
+    """Question ids in the questionnaire's order, without the optional ones."""
+    try:
+        from service.questionnaire.questions import questions
+    except ImportError:
+        return FALLBACK_ASK_ORDER
+    ids = tuple(q.id for q in questions("en") if not q.optional)
+    return ids or FALLBACK_ASK_ORDER
+
+
+def missing(profile: dict[str, Any]) -> list[str]:
+    """The questions the draft leaves open, skipping follow-ups its answers already settle."""
+    settled = set(profile)
+    if profile.get("examples") == 0:
+        settled.add("example_quality")  # no examples, nothing to rate
+    if profile.get("needs_external_knowledge") is False:
+        settled.add("knowledge_change")  # no outside facts, nothing to go stale
+    return [field for field in ask_order() if field not in settled]
+
+
+def extract(text: str, lang: str | None, settings: Settings, client_factory: ClientFactory | None = None) -> IntakeResult:
+    """An LLM extraction when one is configured and keyed, else the rules; always a result for valid text."""
+    check_text(text)
+    provider, reason = llm_provider(settings)
+    if provider is None:
+        result = extract_rules(text, lang)
+        if reason:
+            result.notes.append(reason)
+        return result
+    from service.intake.llm import extract_llm
+
+    if client_factory is None:
+        from service.providers.extraction import extraction_clients
+
+        client_factory = extraction_clients(settings)
+    client = client_factory(provider)
+    if client is None:
+        result = extract_rules(text, lang)
+        result.notes.append(f"No {provider} client is configured; used the rule-based extractor.")
+        return result
+    return extract_llm(text, lang, client)
+
+
+_KEY_NAMES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+
+
+def llm_provider(settings: Settings) -> tuple[str | None, str | None]:
+    """Which LLM extracts (None: the rules), and a note when a requested one has no key."""
+    keys = {"openai": settings.openai_api_key, "anthropic": settings.anthropic_api_key}
+    choice = settings.intake_provider
+    if choice == "rules":
+        return None, None
+    if choice == "auto":
+        return next((name for name, key in keys.items() if key is not None), None), None
+    if keys[choice] is None:
+        return None, f"ADVISOR_INTAKE_PROVIDER is {choice} but {_KEY_NAMES[choice]} is not set; used the rule-based extractor."
+    return choice, None

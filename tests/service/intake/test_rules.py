@@ -1,0 +1,171 @@
+"""The rule extractor on labelled English and Hebrew descriptions, numbers, negation, evidence and missing questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from rules.facts import Profile
+from service.intake import IntakeResult, detect_lang, extract_rules
+from service.intake.extract import ask_order
+from service.intake.numbers import first_number
+from tests.service.intake.cases import DEV_EN, DEV_HE, HELDOUT2_EN, HELDOUT2_HE, HELDOUT_EN, HELDOUT_HE, Case
+from tests.service.intake.measure import score
+
+ISSUE_EXAMPLE = "we have about 2,000 labelled tickets, the docs change every week, output must be JSON"
+
+
+def found(result: IntakeResult) -> dict[str, Any]:
+    return {name: value for name, value in result.profile.items() if name != "task"}
+
+
+def assert_evidence_exact(text: str, result: IntakeResult) -> None:
+    assert [e.field for e in result.evidence].count("task") <= 1
+    assert {e.field for e in result.evidence} == set(result.profile)
+    for evidence in result.evidence:
+        assert text[evidence.start : evidence.end] == evidence.text
+        assert evidence.text.strip() == evidence.text and evidence.text
+        assert result.profile[evidence.field] == evidence.value
+
+
+@pytest.mark.parametrize(("text", "expected"), DEV_EN, ids=[f"en{i}" for i in range(len(DEV_EN))])
+def test_english_descriptions(text: str, expected: dict[str, Any]) -> None:
+    result = extract_rules(text)
+    assert result.lang == "en"
+    assert found(result) == expected
+    assert_evidence_exact(text, result)
+
+
+@pytest.mark.parametrize(("text", "expected"), DEV_HE, ids=[f"he{i}" for i in range(len(DEV_HE))])
+def test_hebrew_descriptions(text: str, expected: dict[str, Any]) -> None:
+    result = extract_rules(text)
+    assert result.lang == "he"
+    assert found(result) == expected
+    assert_evidence_exact(text, result)
+
+
+def test_issue_example_with_its_words() -> None:
+    result = extract_rules(ISSUE_EXAMPLE)
+    assert result.source == "rules"
+    assert result.profile["examples"] == 2000
+    assert result.profile["knowledge_change"] == "weekly"
+    assert result.profile["needs_external_knowledge"] is True
+    assert result.profile["strict_format"] is True
+    words = {e.field: e.text for e in result.evidence}
+    assert words["examples"] == "about 2,000 labelled tickets"
+    assert words["knowledge_change"] == "change every week"
+    assert words["strict_format"] == "JSON"
+    start = ISSUE_EXAMPLE.index("about 2,000")
+    examples = next(e for e in result.evidence if e.field == "examples")
+    assert (examples.start, examples.end) == (start, start + len("about 2,000 labelled tickets"))
+
+
+def test_missing_follows_the_questionnaire_and_skips_what_was_found() -> None:
+    result = extract_rules(ISSUE_EXAMPLE)
+    order = ask_order()
+    assert result.missing == [q for q in order if q not in result.profile]
+    assert "prompting_status" in result.missing and "examples" not in result.missing
+    assert "model" not in result.missing  # optional: never asked for as "missing"
+
+
+def test_no_examples_and_no_outside_facts_settle_their_follow_ups() -> None:
+    result = extract_rules("We have no labelled examples and no internal documents are involved.")
+    assert result.profile["examples"] == 0
+    assert result.profile["needs_external_knowledge"] is False
+    assert "example_quality" not in result.missing
+    assert "knowledge_change" not in result.missing
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("2,000", 2000),
+        ("2k", 2000),
+        ("2.5K", 2500),
+        ("about 1,200", 1200),
+        ("~300", 300),
+        ("two thousand", 2000),
+        ("a few hundred", 300),
+        ("ten thousand", 10000),
+        ("1.2 million", 1_200_000),
+        ("כ-2,000", 2000),
+        ("כ־500", 500),
+        ("אלפיים", 2000),
+        ("כאלפיים", 2000),
+        ("שלושת אלפים", 3000),
+        ("10 אלף", 10000),
+        ("חצי מיליון", 500_000),
+        ("בערך מאתיים", 200),
+    ],
+)
+def test_numbers_as_people_write_them(words: str, value: int) -> None:
+    assert first_number(words) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("No JSON needed, plain answers.", "strict_format", False),
+        ("A JSON schema is not required here.", "strict_format", False),
+        ("The reply must not break the JSON schema.", "strict_format", True),
+        ("It must be JSON, not free text.", "strict_format", True),
+        ("Tone doesn't matter to us.", "custom_style", False),
+        ("לא צריך JSON בכלל.", "strict_format", False),
+        ("אין לנו מסמכים פנימיים.", "needs_external_knowledge", False),
+        ("הטון לא משנה לנו.", "custom_style", False),
+        ("We don't use OpenAI; we run Claude.", "provider", "anthropic"),
+        ("לא ניסינו פרומפט עדיין.", "prompting_status", "not_tried"),
+    ],
+)
+def test_negation(text: str, field: str, value: Any) -> None:
+    result = extract_rules(text)
+    assert result.profile[field] == value
+    assert_evidence_exact(text, result)
+
+
+def test_counts_claim_their_words() -> None:
+    # "requests daily" is traffic, not a statement about how often the knowledge changes.
+    result = extract_rules("We serve 5,000 requests daily from a static FAQ.")
+    assert result.profile["requests_per_day"] == 5000
+    assert result.profile.get("knowledge_change") in (None, "static")
+
+
+def test_hebrew_prefixes_attach_to_words() -> None:
+    result = extract_rules("התשובות מבוססות על המסמכים הפנימיים, ובמונחים של התחום; אנחנו בGemini.")
+    assert result.profile["domain_language"] is True
+    assert result.profile["provider"] == "google"
+    assert_evidence_exact("התשובות מבוססות על המסמכים הפנימיים, ובמונחים של התחום; אנחנו בGemini.", result)
+
+
+def test_language_detection_and_override() -> None:
+    assert detect_lang("יש לנו 500 דוגמאות ב-JSON") == "he"
+    assert detect_lang("We use GPT-4o and need JSON.") == "en"
+    assert extract_rules("We use GPT-4o.", lang="he").lang == "he"
+
+
+def test_task_is_the_first_sentence_within_profile_limits() -> None:
+    text = "  Classify support tickets by urgency. We have 400 examples."
+    result = extract_rules(text)
+    assert result.profile["task"] == "Classify support tickets by urgency."
+    long_text = "word " * 900
+    task = extract_rules(long_text).profile["task"]
+    assert len(task) <= 2000 and long_text.startswith(task)
+    Profile(task=task)
+
+
+def test_a_fragment_first_sentence_takes_the_whole_text() -> None:
+    text = "Hi. We need to classify tickets."
+    assert extract_rules(text).profile["task"] == text
+
+
+@pytest.mark.parametrize(
+    "cases",
+    [HELDOUT_EN, HELDOUT_HE, HELDOUT2_EN, HELDOUT2_HE],
+    ids=["heldout-en", "heldout-he", "heldout2-en", "heldout2-he"],
+)
+def test_unseen_descriptions_keep_their_precision_and_recall(cases: list[Case]) -> None:
+    measured = score(cases)
+    # Measured: precision 1.00 on all four sets, recall 0.76-0.88 (see docs/intake.md). Below the floor is a regression.
+    assert measured.precision >= 0.9, measured.errors
+    assert measured.recall >= 0.7, measured.errors
