@@ -45,12 +45,31 @@ class Profile(BaseModel):
             "s1-context-illusion",
             "What should the model do?",
             "מה המודל צריך לעשות?",
+            help={
+                "en": "A sentence or two on what the model should produce; it is kept with the advice but never decides it.",
+                "he": "משפט או שניים על מה שהמודל צריך להפיק; הוא נשמר עם ההמלצה אך אינו מכריע אותה.",
+            },
         ),
     )
     provider: Provider = Field(
         default="undecided",
         description="The model provider the team uses or plans to use.",
-        json_schema_extra=_meta("s5-providers", "Which provider do you use?", "באיזה ספק אתם משתמשים?"),
+        json_schema_extra=_meta(
+            "s5-providers",
+            "Which provider do you use?",
+            "באיזה ספק אתם משתמשים?",
+            help={
+                "en": "The provider decides whether a tuning job can start today and what each token costs.",
+                "he": "הספק קובע אם אפשר להתחיל היום עבודת כוונון וכמה עולה כל אסימון.",
+            },
+            choices={
+                "openai": {"en": "OpenAI", "he": "OpenAI"},
+                "google": {"en": "Google (Gemini on Vertex AI)", "he": "Google (Gemini ב-Vertex AI)"},
+                "anthropic": {"en": "Anthropic (Claude)", "he": "Anthropic (Claude)"},
+                "open_weights": {"en": "An open-weight model we host", "he": "מודל עם משקולות פתוחות שאנחנו מארחים"},
+                "undecided": {"en": "Not decided yet", "he": "עוד לא החלטנו"},
+            },
+        ),
     )
     examples: Count = Field(
         default=0,
@@ -60,6 +79,10 @@ class Profile(BaseModel):
             "s4-quantity",
             "How many labelled input→output examples do you have?",
             "כמה דוגמאות מתויגות של קלט→פלט יש לכם?",
+            help={
+                "en": "Count only input→output pairs you could train on; about 100 good ones is the least worth tuning on.",
+                "he": "ספרו רק זוגות קלט→פלט שאפשר לאמן עליהם; כ-100 טובים הם המינימום שמצדיק כוונון.",
+            },
         ),
     )
     example_quality: Quality = Field(
@@ -69,6 +92,16 @@ class Profile(BaseModel):
             "s4-quality",
             "How accurate and consistent are those examples?",
             "עד כמה הדוגמאות מדויקות ועקביות?",
+            help={
+                "en": "Reviewed, consistent examples count in full; mixed or unchecked ones about half; poor ones not at all.",
+                "he": "דוגמאות שנבדקו ועקביות נספרות במלואן; מעורבות או שלא נבדקו נספרות כמחצית, וגרועות אינן נספרות.",
+            },
+            choices={
+                "high": {"en": "High: reviewed and consistent", "he": "גבוהה: נבדקו והן עקביות"},
+                "mixed": {"en": "Mixed: some errors or inconsistencies", "he": "מעורבת: יש שגיאות או חוסר עקביות"},
+                "low": {"en": "Low: many errors", "he": "נמוכה: שגיאות רבות"},
+                "unknown": {"en": "Not checked yet", "he": "עוד לא בדקנו"},
+            },
         ),
     )
     needs_external_knowledge: bool = Field(
@@ -78,6 +111,10 @@ class Profile(BaseModel):
             "s3-new-knowledge",
             "Do answers depend on facts the model can't know (private documents, recent data)?",
             "האם התשובות תלויות בעובדות שהמודל לא יכול לדעת (מסמכים פנימיים, נתונים עדכניים)?",
+            help={
+                "en": "Facts the model never saw (internal documents, prices, recent events) belong in retrieval, not training.",
+                "he": "עובדות שהמודל לא ראה (מסמכים פנימיים, מחירים, אירועים אחרונים) שייכות לאחזור ולא לאימון.",
+            },
         ),
     )
     knowledge_change: Change = Field(
@@ -87,6 +124,18 @@ class Profile(BaseModel):
             "s3-new-knowledge",
             "How often do the facts behind the answers change?",
             "באיזו תדירות משתנות העובדות שעליהן נשענות התשובות?",
+            help={
+                "en": "Facts that change monthly or faster go stale inside a tuned model; retrieval keeps them current.",
+                "he": "עובדות שמשתנות מדי חודש או מהר יותר מתיישנות בתוך מודל מכוונן; אחזור שומר אותן עדכניות.",
+            },
+            choices={
+                "static": {"en": "Rarely or never", "he": "כמעט אף פעם"},
+                "yearly": {"en": "About once a year", "he": "בערך פעם בשנה"},
+                "monthly": {"en": "Every month", "he": "כל חודש"},
+                "weekly": {"en": "Every week", "he": "כל שבוע"},
+                "daily": {"en": "Every day", "he": "כל יום"},
+                "realtime": {"en": "All the time (real time)", "he": "כל הזמן (בזמן אמת)"},
+            },
         ),
     )
     strict_format: bool = Field(
@@ -96,6 +145,10 @@ class Profile(BaseModel):
             "s2-format",
             "Must every answer follow a strict structure, such as a fixed JSON schema?",
             "האם כל תשובה חייבת לעמוד במבנה קבוע, למשל סכמת JSON מוגדרת?",
+            help={
+                "en": "A fixed structure the model keeps missing even with clear instructions is a reason to tune.",
+                "he": "מבנה קבוע שהמודל מחטיא גם עם הוראות ברורות הוא סיבה לכוונן.",
+            },
         ),
     )
     custom_style: bool = Field(
@@ -105,6 +158,10 @@ class Profile(BaseModel):
             "s2-style",
             "Must answers sound like you: a house voice, tone or persona?",
             "האם התשובות צריכות להישמע כמוכם: קול, טון או פרסונה של הבית?",
+            help={
+                "en": "A voice that a few examples in the prompt cannot hold is one of the best reasons to tune.",
+                "he": "קול שכמה דוגמאות בהנחיה אינן מצליחות לשמר הוא אחת הסיבות הטובות לכוונן.",
+            },
         ),
     )
     domain_language: bool = Field(
@@ -114,6 +171,10 @@ class Profile(BaseModel):
             "s2-domain-language",
             "Does the task use niche terminology that general models handle poorly?",
             "האם המשימה משתמשת במינוח של תחום צר שמודלים כלליים מתקשים בו?",
+            help={
+                "en": "Jargon, codes or abbreviations of a narrow field that the model gets wrong.",
+                "he": "ז'רגון, קודים או ראשי תיבות של תחום צר שהמודל טועה בהם.",
+            },
         ),
     )
     narrow_task: bool = Field(
@@ -123,6 +184,10 @@ class Profile(BaseModel):
             "s2-narrow-task",
             "Is it one narrow, repeated task such as classification or extraction?",
             "האם זו משימה צרה וחוזרת, כמו סיווג או חילוץ?",
+            help={
+                "en": "One repeated job with a clear right answer is where a small tuned model does best.",
+                "he": "עבודה אחת שחוזרת על עצמה ויש לה תשובה נכונה ברורה היא המקום שבו מודל קטן מכוונן מצטיין.",
+            },
         ),
     )
     personalization: bool = Field(
@@ -132,6 +197,10 @@ class Profile(BaseModel):
             "s1-app-side-state",
             "Must answers adapt to each user (preferences, history, profile)?",
             "האם התשובות צריכות להתאים לכל משתמש (העדפות, היסטוריה, פרופיל)?",
+            help={
+                "en": "Per-user memory lives in your application and goes into the prompt; the model does not learn your users.",
+                "he": "זיכרון לכל משתמש נשמר באפליקציה ומתווסף להנחיה; המודל אינו לומד את המשתמשים שלכם.",
+            },
         ),
     )
     prompting_status: PromptingStatus = Field(
@@ -141,6 +210,15 @@ class Profile(BaseModel):
             "s3-prompting-first",
             "Have you tried a careful prompt with a few examples? How did it do?",
             "האם ניסיתם הנחיה מוקפדת עם כמה דוגמאות? איך זה עבד?",
+            help={
+                "en": "Try a careful prompt with a few examples before anything else, then say whether it was good enough.",
+                "he": "נסו הנחיה מוקפדת עם כמה דוגמאות לפני כל דבר אחר, ואז ציינו אם היא הספיקה.",
+            },
+            choices={
+                "not_tried": {"en": "Not tried yet", "he": "עוד לא ניסינו"},
+                "works": {"en": "Tried, and it works well enough", "he": "ניסינו, וזה עובד מספיק טוב"},
+                "insufficient": {"en": "Tried, but it falls short", "he": "ניסינו, אבל זה לא מספיק"},
+            },
         ),
     )
     prompt_tokens: Count = Field(
@@ -151,6 +229,10 @@ class Profile(BaseModel):
             "s2-shorter-prompts",
             "How many tokens is your instruction block (system prompt and examples)?",
             "כמה אסימונים (tokens) יש בבלוק ההוראות שלכם (הנחיית מערכת ודוגמאות)?",
+            help={
+                "en": "A long instruction block sent with every request is what a tuned model can shorten.",
+                "he": "בלוק הוראות ארוך שנשלח עם כל בקשה הוא מה שמודל מכוונן יכול לקצר.",
+            },
         ),
     )
     requests_per_day: Count = Field(
@@ -161,13 +243,25 @@ class Profile(BaseModel):
             "s2-shorter-prompts",
             "How many requests per day do you expect?",
             "כמה בקשות ביום אתם מצפים?",
+            help={
+                "en": "With the prompt size, this sets what the instruction block costs each month.",
+                "he": "יחד עם גודל ההנחיה, זה קובע כמה עולה בלוק ההוראות בכל חודש.",
+            },
         ),
     )
     model: str | None = Field(
         default=None,
         max_length=200,
         description="Optional: the model the team targets; prices use the provider's default otherwise.",
-        json_schema_extra=_meta("s5-providers", "Which model do you target (optional)?", "לאיזה מודל אתם מכוונים (לא חובה)?"),
+        json_schema_extra=_meta(
+            "s5-providers",
+            "Which model do you target (optional)?",
+            "לאיזה מודל אתם מכוונים (לא חובה)?",
+            help={
+                "en": "Leave it empty to price on the provider's default model.",
+                "he": "השאירו ריק כדי לתמחר לפי מודל ברירת המחדל של הספק.",
+            },
+        ),
     )
 
 

@@ -1,0 +1,134 @@
+"""The questionnaire use case: sessions that ask only what can still change the verdict, stored per tenant.
+
+A session's state is derived from its answers on every change: the next question and whether it is
+done come from ``adaptive.plan``. When no unanswered question can change the strategy, the session
+stores an advice (``service.advice.create_advice``, the same as POST /v1/advice) and is done.
+Changing an answer later recomputes: the session asks again if the new answers leave the strategy
+open, or stores a new advice for the new answers at once; the verdict always matches the answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rules.facts import Profile
+from service import advice
+from service.advice import Clock
+from service.errors import NotFound
+from service.questionnaire.adaptive import Plan, plan
+from service.questionnaire.questions import Lang, field_order, question, questions, validate_answer
+from service.questionnaire.schemas import AnswerIn, Progress, SchemaOut, SessionCreate, SessionOut
+from service.schemas import AdviceOut
+from service.store.models import QuestionnaireSessionRow, utcnow
+
+FIRST = "task"  # asked before anything else: the advice is stored under it
+
+
+def schema(lang: Lang) -> SchemaOut:
+    return SchemaOut(lang=lang, questions=questions(lang))
+
+
+def _row(session: Session, tenant_id: str, session_id: str, *, lock: bool = False) -> QuestionnaireSessionRow:
+    query = select(QuestionnaireSessionRow).where(
+        QuestionnaireSessionRow.id == session_id, QuestionnaireSessionRow.tenant_id == tenant_id
+    )
+    row = session.scalars(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise NotFound(
+            f"No questionnaire session {session_id!r}; start one with POST /v1/questionnaire/sessions.",
+            code="session_not_found",
+        )
+    return row
+
+
+def _settle(session: Session, tenant_id: str, row: QuestionnaireSessionRow, today: Clock) -> tuple[Plan, AdviceOut | None]:
+    """Bring status and advice in line with the answers; returns the plan and a newly stored advice."""
+    current = plan(row.answers, field_order(), today())
+    if FIRST not in row.answers or current.open:
+        row.status, row.advice_id = "asking", None
+        return current, None
+    if row.status == "done" and row.advice_id is not None:
+        return current, None
+    payload = advice.create_advice(session, tenant_id, Profile.model_validate(row.answers), today)
+    row.status, row.advice_id = "done", payload["id"]
+    return current, AdviceOut.model_validate(payload)
+
+
+def _out(
+    session: Session, tenant_id: str, row: QuestionnaireSessionRow, current: Plan | None, made: AdviceOut | None
+) -> SessionOut:
+    lang: Lang = "he" if row.lang == "he" else "en"
+    done = row.status == "done" and row.advice_id is not None
+    next_id = None if done or current is None else (FIRST if FIRST not in row.answers else current.next)
+    remaining = 0 if done or current is None else len(current.open) + (FIRST not in row.answers)
+    stored = made or (advice.get_advice(session, tenant_id, row.advice_id) if done and row.advice_id else None)
+    return SessionOut(
+        id=row.id,
+        lang=lang,
+        status="done" if done else "asking",
+        answers=dict(row.answers),
+        asked=list(row.asked),
+        question=question(next_id, lang) if next_id else None,
+        progress=Progress(answered=len(row.answers), remaining_at_most=remaining),
+        advice=stored,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def create_session(session: Session, tenant_id: str, body: SessionCreate, today: Clock) -> SessionOut:
+    """A new session, with any prefilled answers validated like answers given one by one."""
+    answers = {name: validate_answer(name, value) for name, value in body.answers.items()}
+    now = utcnow()
+    row = QuestionnaireSessionRow(
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        lang=body.lang,
+        status="asking",
+        answers=answers,
+        asked=[name for name in field_order() if name in answers],
+        advice_id=None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    current, made = _settle(session, tenant_id, row, today)
+    session.commit()
+    return _out(session, tenant_id, row, current, made)
+
+
+def get_session(session: Session, tenant_id: str, session_id: str, today: Clock) -> SessionOut:
+    """Resume a session: a finished one as stored, an open one with its next question."""
+    row = _row(session, tenant_id, session_id)
+    if row.status == "done" and row.advice_id is not None:
+        return _out(session, tenant_id, row, None, None)
+    # Still asking: the plan depends on today (a provider's tuning may have ended since).
+    current, made = _settle(session, tenant_id, row, today)
+    if made is not None:
+        row.updated_at = utcnow()
+    session.commit()
+    return _out(session, tenant_id, row, current, made)
+
+
+def answer(session: Session, tenant_id: str, session_id: str, body: AnswerIn, today: Clock) -> SessionOut:
+    """Record one answer (or change an earlier one) and move the session on."""
+    row = _row(session, tenant_id, session_id, lock=True)
+    value: Any = validate_answer(body.question_id, body.value)
+    changed = body.question_id not in row.answers or row.answers[body.question_id] != value
+    if changed:
+        row.answers = {**row.answers, body.question_id: value}
+        if body.question_id not in row.asked:
+            row.asked = [*row.asked, body.question_id]
+        # A stored advice belongs to the old answers; _settle stores a new one or asks again.
+        row.status, row.advice_id = "asking", None
+        row.updated_at = utcnow()
+    if row.status == "done" and row.advice_id is not None:
+        session.commit()
+        return _out(session, tenant_id, row, None, None)
+    current, made = _settle(session, tenant_id, row, today)
+    session.commit()
+    return _out(session, tenant_id, row, current, made)

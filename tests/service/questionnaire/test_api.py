@@ -1,0 +1,174 @@
+"""/v1/questionnaire over HTTP: walks, edits, errors, tenancy, and sessions that outlive the app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from knowledge.loader import default_catalog
+from rules.engine import decide
+from rules.facts import Profile
+from service.config import Settings
+from service.main import create_app
+from service.store.models import QuestionnaireSessionRow
+from tests.conftest import TODAY, load_scenarios
+
+PROBLEM = "application/problem+json"
+SESSIONS = "/v1/questionnaire/sessions"
+
+
+def start(client: TestClient, **body: Any) -> dict[str, Any]:
+    response = client.post(SESSIONS, json=body)
+    assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"{SESSIONS}/{response.json()['id']}"
+    return dict(response.json())
+
+
+def send(client: TestClient, session_id: str, question_id: str, value: Any) -> dict[str, Any]:
+    response = client.post(f"{SESSIONS}/{session_id}/answers", json={"question_id": question_id, "value": value})
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def answer_all(client: TestClient, body: dict[str, Any], profile: dict[str, Any]) -> dict[str, Any]:
+    """Answer whatever is asked from ``profile`` (its defaults where it is silent) until done."""
+    for _ in range(len(Profile.model_fields) + 1):
+        if body["status"] == "done":
+            return body
+        asked = body["question"]["id"]
+        body = send(client, body["id"], asked, profile.get(asked, Profile.model_fields[asked].default))
+    raise AssertionError("the questionnaire did not finish")
+
+
+@pytest.mark.parametrize("case", load_scenarios(), ids=lambda c: c["id"])
+def test_scenario_walk_reaches_the_full_profiles_verdict(client: TestClient, case: dict[str, Any]) -> None:
+    body = start(client, lang="en")
+    assert body["question"]["id"] == "task" and body["status"] == "asking" and body["advice"] is None
+    body = answer_all(client, body, case["profile"])
+    full = decide(Profile.model_validate(case["profile"]), default_catalog(), today=TODAY)
+    assert body["advice"]["strategy"] == case["expect"]["strategy"] == full.strategy
+    assert body["question"] is None and body["progress"]["remaining_at_most"] == 0
+    assert body["asked"] == list(body["answers"]) and len(body["asked"]) < len(Profile.model_fields)
+    stored = client.get(f"/v1/advice/{body['advice']['id']}").json()
+    assert stored == body["advice"]
+    assert stored["profile"] == {**Profile.model_validate({"task": "-"}).model_dump(mode="json"), **body["answers"]}
+
+
+def test_no_examples_means_no_quality_question(client: TestClient) -> None:
+    body = start(client, lang="en", answers={"task": "Summarise calls", "needs_external_knowledge": False})
+    body = send(client, body["id"], "knowledge_change", "static")
+    assert body["question"]["id"] == "examples"
+    body = answer_all(client, send(client, body["id"], "examples", 0), {"example_quality": "high", "custom_style": True})
+    assert "example_quality" not in body["asked"]
+    assert body["advice"]["strategy"] == "prompting"
+
+
+def test_editing_an_earlier_answer_changes_the_verdict(client: TestClient) -> None:
+    profile = {"task": "Label tickets", "examples": 800, "example_quality": "high", "narrow_task": True}
+    profile |= {"prompting_status": "insufficient", "provider": "google"}
+    done = answer_all(client, start(client, lang="en"), profile)
+    assert done["advice"]["strategy"] == "fine_tuning"
+    # Still decided after the edit: a new advice for the new answers at once.
+    edited = send(client, done["id"], "needs_external_knowledge", True)
+    assert edited["status"] == "done" and edited["advice"]["strategy"] == "rag_and_fine_tuning"
+    assert edited["advice"]["id"] != done["advice"]["id"]
+    # An edit that leaves the strategy open asks again, and the old advice is no longer the session's.
+    reopened = send(client, done["id"], "prompting_status", "works")
+    assert reopened["status"] == "asking" and reopened["advice"] is None
+    assert reopened["question"]["id"] in Profile.model_fields and reopened["question"]["id"] not in reopened["answers"]
+    finished = answer_all(client, reopened, {**profile, "prompting_status": "works", "needs_external_knowledge": True})
+    expected = {**profile, "prompting_status": "works", "needs_external_knowledge": True}
+    assert finished["advice"]["strategy"] == decide(Profile.model_validate(expected), default_catalog(), today=TODAY).strategy
+    assert client.get(f"{SESSIONS}/{done['id']}").json() == finished
+
+
+def test_the_same_answer_again_keeps_the_advice(client: TestClient) -> None:
+    done = answer_all(client, start(client, lang="en"), {"task": "Q&A on manuals", "needs_external_knowledge": True})
+    again = send(client, done["id"], "needs_external_knowledge", True)
+    assert again["advice"]["id"] == done["advice"]["id"]
+
+
+def test_hebrew_session_and_optional_model(client: TestClient) -> None:
+    body = start(client, lang="he", answers={"task": "תיוג פניות", "examples": 1000, "example_quality": "high"})
+    assert body["lang"] == "he" and any("\u0590" <= ch <= "\u05ff" for ch in body["question"]["text"])
+    body = send(client, body["id"], "model", None)
+    assert body["answers"]["model"] is None and body["status"] == "asking"
+
+
+@pytest.mark.parametrize(
+    ("question_id", "value", "code"),
+    [("examples", -5, "invalid_answer"), ("provider", "azure", "invalid_answer"), ("custom_style", "yes", "invalid_answer")],
+)
+def test_invalid_answer_is_422_naming_the_question(client: TestClient, question_id: str, value: Any, code: str) -> None:
+    body = start(client, lang="en")
+    response = client.post(f"{SESSIONS}/{body['id']}/answers", json={"question_id": question_id, "value": value})
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+    assert response.json()["code"] == code and response.json()["field"] == question_id
+    # Nothing was stored.
+    assert client.get(f"{SESSIONS}/{body['id']}").json()["answers"] == {}
+
+
+def test_unknown_question_and_bad_prefill(client: TestClient) -> None:
+    body = start(client, lang="en")
+    response = client.post(f"{SESSIONS}/{body['id']}/answers", json={"question_id": "colour", "value": "red"})
+    assert (response.status_code, response.json()["code"], response.json()["field"]) == (422, "unknown_question", "colour")
+    response = client.post(SESSIONS, json={"lang": "en", "answers": {"task": "x", "examples": "many"}})
+    assert (response.status_code, response.json()["code"], response.json()["field"]) == (422, "invalid_answer", "examples")
+    response = client.post(SESSIONS, json={"lang": "fr"})
+    assert response.status_code == 422 and response.json()["field"] == "lang"
+
+
+def test_unknown_and_foreign_sessions_are_404(client: TestClient) -> None:
+    for path in (f"{SESSIONS}/no-such-session", f"{SESSIONS}/no-such-session/answers"):
+        response = client.get(path) if path.endswith("session") else client.post(path, json={"question_id": "task", "value": "x"})
+        assert response.status_code == 404 and response.json()["code"] == "session_not_found"
+    body = start(client, lang="en", answers={"task": "Label tickets"})
+    database = client.app.state.database  # type: ignore[attr-defined]
+    with database.session() as session:
+        session.execute(
+            update(QuestionnaireSessionRow).where(QuestionnaireSessionRow.id == body["id"]).values(tenant_id="someone-else")
+        )
+        session.commit()
+    response = client.get(f"{SESSIONS}/{body['id']}")
+    assert response.status_code == 404 and response.json()["code"] == "session_not_found"
+    response = client.post(f"{SESSIONS}/{body['id']}/answers", json={"question_id": "examples", "value": 3})
+    assert response.status_code == 404
+
+
+def test_sessions_survive_a_restart(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
+    profile = {"task": "Answer HR questions from our handbook", "needs_external_knowledge": True, "custom_style": True}
+    profile |= {"examples": 2000, "example_quality": "high", "prompting_status": "insufficient", "provider": "google"}
+    first = create_app(settings, clock=lambda: TODAY)
+    with TestClient(first) as client:
+        body = start(client, lang="he", answers={"task": profile["task"]})
+        body = send(client, body["id"], body["question"]["id"], profile[body["question"]["id"]])
+        before = client.get(f"{SESSIONS}/{body['id']}").json()
+    first.state.database.dispose()
+
+    second = create_app(settings, clock=lambda: TODAY)
+    with TestClient(second) as client:
+        resumed = client.get(f"{SESSIONS}/{body['id']}").json()
+        assert resumed == before and resumed["status"] == "asking" and resumed["lang"] == "he"
+        done = answer_all(client, resumed, profile)
+        assert done["advice"]["strategy"] == "rag_and_fine_tuning"
+        assert client.get(f"/v1/advice/{done['advice']['id']}").status_code == 200
+    second.state.database.dispose()
+
+
+def test_the_verdict_follows_todays_catalog(tmp_path: Path) -> None:
+    """OpenAI stops new tuning jobs on 2027-01-06: the same answers lead elsewhere after that day."""
+    settings = Settings(data_dir=tmp_path / "data", database_url=None)
+    profile = {"task": "Label tickets", "examples": 800, "example_quality": "high", "narrow_task": True}
+    profile |= {"prompting_status": "insufficient", "provider": "openai"}
+    for day, strategy in ((TODAY, "fine_tuning"), (dt.date(2027, 2, 1), "prompting")):
+        app = create_app(settings, clock=lambda day=day: day)
+        with TestClient(app) as client:
+            done = answer_all(client, start(client, lang="en"), profile)
+            assert done["advice"]["strategy"] == strategy
+        app.state.database.dispose()
