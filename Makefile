@@ -20,7 +20,13 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/advisor serve
 
+# Two API processes (8001, 8002), a worker and `chroma run` on local PostgreSQL + Redis; see docs/deployment.md.
+.PHONY: run-scaled
+run-scaled: install
+	$(BIN)/python scripts/run_scaled.py
+
 test: install
+	-@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && apt-get update -qq && apt-get install -y -qq chromium; } || echo "chromium not installed: the browser tests will skip"
 	$(BIN)/python -m pytest -q
 
 lint: install

@@ -22,7 +22,7 @@ from service.errors import NotFound
 from service.questionnaire.adaptive import Plan, plan
 from service.questionnaire.questions import Lang, field_order, question, questions, validate_answer
 from service.questionnaire.schemas import AnswerIn, Progress, SchemaOut, SessionCreate, SessionOut
-from service.schemas import AdviceOut
+from service.schemas import AdviceOut, AdviceRequest
 from service.store.models import QuestionnaireSessionRow, utcnow
 
 FIRST = "task"  # asked before anything else: the advice is stored under it
@@ -53,7 +53,9 @@ def _settle(session: Session, tenant_id: str, row: QuestionnaireSessionRow, toda
         return current, None
     if row.status == "done" and row.advice_id is not None:
         return current, None
-    payload = advice.create_advice(session, tenant_id, Profile.model_validate(row.answers), today)
+    # With its artifact: what the profile alone can build (a job spec), or what to send for one (a prompt).
+    request = AdviceRequest(profile=Profile.model_validate(row.answers), artifact=True)
+    payload = advice.create_advice(session, tenant_id, request, today)
     row.status, row.advice_id = "done", payload["id"]
     return current, AdviceOut.model_validate(payload)
 

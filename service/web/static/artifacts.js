@@ -1,0 +1,143 @@
+// What an advice's artifact offers to download, part by part (see service/artifacts/): a few-shot
+// prompt gives its text, its request JSON, code and held-out JSONL; a tuning spec gives the job spec as
+// JSON and YAML, code and extra files; anything else is offered whole as JSON.
+import { t } from "./i18n.js";
+
+const JSON_TYPE = "application/json";
+const TEXT_TYPE = "text/plain";
+const PROMPT_FIELDS = ["system", "messages", "systemInstruction", "contents", "output_schema"];
+
+function json(value) {
+  return JSON.stringify(value, null, 2) + "\n";
+}
+
+function typeOf(name) {
+  if (name.endsWith(".json")) return JSON_TYPE;
+  if (name.endsWith(".jsonl")) return "application/jsonl";
+  if (name.endsWith(".yaml") || name.endsWith(".yml")) return "application/yaml";
+  return TEXT_TYPE;
+}
+
+function contentText(content) {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((block) => block.text ?? "").join("\n");
+  return content == null ? "" : JSON.stringify(content);
+}
+
+/** The prompt as plain text, one "# role" block per message, whatever the provider's request shape. */
+export function promptText(part) {
+  const blocks = [];
+  if (typeof part.system === "string") blocks.push(`# system\n${part.system}`);
+  if (part.systemInstruction) blocks.push(`# system\n${contentText(part.systemInstruction.parts)}`);
+  for (const message of part.messages ?? []) blocks.push(`# ${message.role}\n${contentText(message.content)}`);
+  for (const turn of part.contents ?? []) blocks.push(`# ${turn.role}\n${contentText(turn.parts)}`);
+  return blocks.join("\n\n") + "\n";
+}
+
+function requestShape(part) {
+  const shape = { model: part.model };
+  for (const field of PROMPT_FIELDS) if (part[field] != null) shape[field] = part[field];
+  return shape;
+}
+
+// --- YAML: block style for the job spec; strings stay JSON-quoted (valid YAML) unless they span lines.
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+function isCollection(value) {
+  return value !== null && typeof value === "object" && Object.keys(value).length > 0;
+}
+
+function yamlScalar(value, indent) {
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value)) return "[]";
+  if (typeof value === "object") return "{}";
+  if (typeof value !== "string") return String(value);
+  const body = value.endsWith("\n") ? value.slice(0, -1) : value;
+  const literal = body.includes("\n") && !/^\s/.test(body) && !body.endsWith("\n") && !/[\r\t]/.test(body);
+  if (!literal) return JSON.stringify(value);
+  const lines = body.split("\n").map((line) => (line ? `${indent}  ${line}` : ""));
+  return `${value.endsWith("\n") ? "|" : "|-"}\n${lines.join("\n")}`;
+}
+
+function yamlBlock(value, indent) {
+  if (Array.isArray(value)) {
+    return value
+      .map((item) => (isCollection(item) ? `${indent}-\n${yamlBlock(item, `${indent}  `)}` : `${indent}- ${yamlScalar(item, `${indent}  `)}`))
+      .join("\n");
+  }
+  return Object.entries(value)
+    .map(([key, item]) => {
+      const name = PLAIN_KEY.test(key) ? key : JSON.stringify(key);
+      return isCollection(item) ? `${indent}${name}:\n${yamlBlock(item, `${indent}  `)}` : `${indent}${name}: ${yamlScalar(item, indent)}`;
+    })
+    .join("\n");
+}
+
+export function toYaml(value) {
+  return (isCollection(value) ? yamlBlock(value, "") : yamlScalar(value, "")) + "\n";
+}
+
+// --- files per part -------------------------------------------------------------------------------
+
+function extraFiles(part, seen) {
+  return Object.entries(part.files ?? {})
+    .filter(([name, text]) => typeof text === "string" && text && !seen.has(name))
+    .map(([name, text]) => ({
+      name,
+      label: name.endsWith(".jsonl") ? t("dlHeldOut") : t("dlFile", { name }),
+      type: typeOf(name),
+      text,
+    }));
+}
+
+function promptFiles(part) {
+  const files = [
+    { name: "prompt.txt", label: t("dlPromptText"), type: TEXT_TYPE, text: promptText(part) },
+    { name: "prompt.json", label: t("dlPromptJson"), type: JSON_TYPE, text: json(requestShape(part)) },
+  ];
+  if (part.snippet) files.push({ name: "run_prompt.py", label: t("dlRunSnippet"), type: TEXT_TYPE, text: part.snippet });
+  return [...files, ...extraFiles(part, new Set())];
+}
+
+function tuningFiles(part) {
+  const spec = { ...part };
+  delete spec.snippet;
+  delete spec.files;
+  const files = [
+    { name: "tuning-job-spec.json", label: t("dlSpecJson"), type: JSON_TYPE, text: json(spec) },
+    { name: "tuning-job-spec.yaml", label: t("dlSpecYaml"), type: "application/yaml", text: toYaml(spec) },
+  ];
+  const seen = new Set();
+  if (part.snippet && !Object.values(part.files ?? {}).includes(part.snippet)) {
+    files.push({ name: "start_tuning.py", label: t("dlTuneSnippet"), type: TEXT_TYPE, text: part.snippet });
+    seen.add("start_tuning.py");
+  }
+  return [...files, ...extraFiles(part, seen)];
+}
+
+/** Files to offer for one artifact part; an empty list means the part is an explanation (what to send). */
+export function filesOf(part) {
+  if (part.kind === "few_shot_prompt") return promptFiles(part);
+  if (part.kind === "tuning_spec") return tuningFiles(part);
+  if (part.kind === "few_shot_needs_examples") return [];
+  return [{ name: `${part.kind || "artifact"}.json`, label: t("dlAll"), type: JSON_TYPE, text: json(part) }];
+}
+
+/** Parse pasted JSONL into [{input, output}]; throws {line} on the first line that is not one. */
+export function parseExamples(text) {
+  const examples = [];
+  text.split("\n").forEach((raw, index) => {
+    const line = raw.trim();
+    if (!line) return;
+    let value;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw { line: index + 1 };
+    }
+    const ok = value && typeof value.input === "string" && typeof value.output === "string" && value.input && value.output;
+    if (!ok) throw { line: index + 1 };
+    examples.push({ input: value.input, output: value.output });
+  });
+  return examples;
+}
