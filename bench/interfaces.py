@@ -132,7 +132,8 @@ def one_session(client: httpx.Client, profile: dict[str, Any]) -> tuple[float, i
         question = session["question"]["id"]
         value = profile.get(question, session["question"].get("default"))
         body = {"question_id": question, "value": value}
-        seconds, response = timed(lambda b=body: client.post(f"/v1/questionnaire/sessions/{session['id']}/answers", json=b))
+        url = f"/v1/questionnaire/sessions/{session['id']}/answers"
+        seconds, response = timed(lambda u=url, b=body: client.post(u, json=b))
         if response.status_code != 200:
             raise SystemExit(f"answer failed: {response.status_code} {response.text[:300]}")
         total += seconds
@@ -233,7 +234,8 @@ def main() -> None:
         f"  questions asked: mean {statistics.mean(questions):.1f} (profiles have {fields} fields)"
     )
     ratio = session_p50 / advice_p50
-    print(f"session / advice (p50): {ratio:.2f}x  goal <= {GOAL_SESSION_RATIO:.0f}x  {'met' if ratio <= GOAL_SESSION_RATIO else 'MISSED'}")
+    verdict = "met" if ratio <= GOAL_SESSION_RATIO else "MISSED"
+    print(f"session / advice (p50): {ratio:.2f}x  goal <= {GOAL_SESSION_RATIO:.0f}x  {verdict}")
     if not acks:
         return
     print(f"slack /advise ack        n={len(acks):4d}  p50 {pct(acks, 0.5):7.2f} ms  p99 {pct(acks, 0.99):7.2f} ms")

@@ -16,6 +16,7 @@ from service.artifacts.registry import ArtifactContext, builders_for
 from service.datasets import service as datasets
 from service.datasets.schemas import DatasetReport
 from service.errors import NotFound
+from service.observability import record_verdict
 from service.schemas import AdviceOut, AdvicePage, AdviceRequest
 from service.store.models import AdviceRow, utcnow
 from service.store.repositories import AdviceRepository
@@ -108,6 +109,7 @@ def create_advice(
         "catalog_as_of": verdict.catalog_as_of,
     }
     AdviceRepository(session, tenant_id).add(values)
+    record_verdict(verdict.strategy)  # here, not in a route: questionnaire and Slack advice count too
     return _payload(values["id"], values["created_at"], values["verdict"], values["profile"], artifact)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -13,6 +14,7 @@ import typer
 from pydantic import ValidationError
 
 from service.artifacts.prompt_cli import prompt_app
+from service.auth.cli import keys_app
 from service.datasets.cli import data_app
 from service.errors import AdvisorError
 from service.knowledge_bases.cli import _worker_running, kb_app
@@ -25,6 +27,7 @@ app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(data_app, name="data")
 app.add_typer(kb_app, name="kb")
 app.add_typer(prompt_app, name="prompt")
+app.add_typer(keys_app, name="keys")
 
 
 @app.command()
@@ -40,6 +43,10 @@ def serve(
 
     from service.config import get_settings
 
+    if host is not None:
+        # The app reads its settings from the environment, and auth turns on beyond loopback: let it see this host.
+        os.environ["ADVISOR_HOST"] = host
+        get_settings.cache_clear()
     settings = get_settings()
     child = None
     if worker and not _worker_running(settings):

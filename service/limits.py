@@ -45,6 +45,12 @@ class BodyLimit:
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if rejected:
+                # The app caught the overflow and answered on its own (FastAPI: 400 "error parsing the body"): say 413.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _reject(send, scope, limit)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)

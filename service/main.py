@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from fastapi import FastAPI
 
@@ -38,7 +37,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     """Build the app: open the store (running migrations), mount routes and error handlers."""
     settings = settings or get_settings()
     settings.ensure_dirs()
-    logging.basicConfig(level=settings.log_level)
+    observability.configure_logging(settings)  # first: migrations and routers may log
     database = Database(settings.resolved_database_url)
     upgrade(database.engine)
     sweep_orphans(database, settings.data_dir)  # uploads a killed process wrote but never recorded

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from service import auth
 from service.advice import Clock
 from service.config import Settings
 from service.store.db import Database
@@ -33,9 +34,15 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 async def get_tenant(request: Request) -> str:
-    # Single-tenant open mode until API keys exist: every row still carries a tenant id.
+    """The tenant of the request's API key, as the auth gate found it (service/auth); open mode: the default tenant."""
+    tenant: str | None = request.scope.get("state", {}).get("tenant")
+    if tenant is not None:
+        return tenant
     settings: Settings = request.app.state.settings
-    return settings.default_tenant
+    if not settings.auth_enabled:
+        return settings.default_tenant
+    # A route outside /v1 that needs a tenant: the gate did not run, so check the key here (fail closed).
+    return await auth.tenant_of_request(request)
 
 
 async def get_clock(request: Request) -> Clock:

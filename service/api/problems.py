@@ -10,9 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.errors import PROBLEM_JSON, AdvisorError
+from service.errors import PROBLEM_JSON, AdvisorError, ServiceUnavailable
+from service.observability import current_request_id
 
 log = logging.getLogger("service.errors")
 
@@ -31,6 +33,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
                     "field": {"type": "string"},
                     "line": {"type": "integer"},
                     "errors": {"type": "array", "items": {"type": "object"}},
+                    "request_id": {"type": "string"},
                 },
             }
         }
@@ -60,9 +63,10 @@ _LOC_NOISE = {"body", "wrapped", "profile"}
 
 
 def problem(error: AdvisorError, request: Request) -> JSONResponse:
-    return JSONResponse(
-        error.to_problem(instance=request.url.path), status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers
-    )
+    body = error.to_problem(instance=request.url.path)
+    if (request_id := current_request_id()) is not None:
+        body["request_id"] = request_id  # the same id as the X-Request-ID header and the log lines
+    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=error.headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -121,6 +125,15 @@ def install(app: FastAPI) -> None:
             detail = f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}."
         error = AdvisorError(detail, code=code, status=exc.status_code, headers=headers)
         error.title = HTTPStatus(exc.status_code).phrase
+        return problem(error, request)
+
+    @app.exception_handler(OperationalError)
+    async def on_database_down(request: Request, exc: OperationalError) -> JSONResponse:
+        # A stopped or restarting database is a dependency outage (503, retry), not a bug of ours (500).
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+        error = ServiceUnavailable(
+            "The database does not answer; the request was not applied. Retry shortly.", code="database_unavailable"
+        )
         return problem(error, request)
 
     @app.exception_handler(Exception)

@@ -80,9 +80,9 @@ class TrainingFile:
         if self.progress is not None:
             self.progress(done)
 
-    def _decoded(self, stream: BinaryIO) -> Iterator[tuple[int, str | None]]:
+    def _decoded(self, raw_lines: Iterator[tuple[int, bytes | None]]) -> Iterator[tuple[int, str | None]]:
         """Decoded lines; None for undecodable and oversized ones, which are reported."""
-        for number, raw in self._raw_lines(stream):
+        for number, raw in raw_lines:
             if raw is None:
                 self.report("example_too_long", number, f"Line is over {MAX_LINE_BYTES} bytes; split or shorten it.")
                 yield number, None
@@ -95,7 +95,8 @@ class TrainingFile:
 
     def _records(self, stream: BinaryIO, csv_hint: bool) -> Iterator[tuple[int, str | dict[str, str] | None]]:
         """JSONL text lines or CSV rows as dicts; decides the file type from the first line."""
-        lines = self._decoded(stream)
+        raw_lines = self._raw_lines(stream)
+        lines = self._decoded(raw_lines)
         first = next(lines, None)
         if first is None:
             return
@@ -106,6 +107,8 @@ class TrainingFile:
             self.file_type = "csv"
             if header is None:
                 self.report("invalid_csv", number, "CSV header must be 'input_text,output_text' or 'prompt,completion'.")
+                for _ in raw_lines:  # still count and hash the whole file, without a finding per line
+                    pass
                 return
             yield from self._csv_rows(lines, header)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +19,11 @@ from service.datasets.convert import convert_file
 from service.datasets.schemas import TARGET_FORMATS, ConversionResult, DatasetReport
 from service.datasets.validate import validate_file
 from service.errors import NotFound, PayloadTooLarge, ValidationFailed
+from service.store.db import Database
 from service.store.models import DatasetRow, utcnow
 
 CHUNK = 1024 * 1024
+ORPHAN_AFTER_SECONDS = 6 * 3600  # far longer than any upload takes to write and validate
 PROVIDERS: tuple[str, ...] = get_args(Provider)
 
 
@@ -97,6 +100,32 @@ def create_dataset(
     session.add(row)
     session.commit()
     return row
+
+
+def sweep_orphans(database: Database, data_dir: Path, older_than: float = ORPHAN_AFTER_SECONDS) -> list[Path]:
+    """Remove upload folders no dataset row points to, once nothing in them changed for ``older_than`` seconds.
+
+    A process killed between writing an upload and committing its row leaves such a folder (a client never
+    got its id). API processes sharing the data dir may have an upload in flight, so only old folders go.
+    """
+    root = datasets_dir(data_dir)
+    if not root.is_dir():
+        return []
+    with database.session() as session:
+        known = {Path(path).parent.name for path in session.scalars(select(DatasetRow.path))}
+    cutoff = time.time() - older_than
+    removed: list[Path] = []
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.name not in known and _last_change(folder) < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _last_change(folder: Path) -> float:
+    times = [folder.stat().st_mtime]
+    times += [path.stat().st_mtime for path in folder.rglob("*")]
+    return max(times)
 
 
 def get_dataset(session: Session, tenant_id: str, dataset_id: str) -> DatasetRow:

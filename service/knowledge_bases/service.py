@@ -18,7 +18,7 @@ from service.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from service.kb.parsers import SUPPORTED_EXTENSIONS
 from service.knowledge_bases import worker_client
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow, utcnow
-from service.worker.queue import get_queue
+from service.worker.queue import QueueUnavailable, get_queue
 
 CHUNK = 1024 * 1024
 
@@ -144,7 +144,14 @@ def start_ingestion(
     )
     session.add(job)
     session.commit()
-    get_queue(settings).ingest(job_id)
+    try:
+        get_queue(settings).submit_ingest(job_id)
+    except QueueUnavailable:
+        # Not accepted (503): drop the row and the files, so no job waits in `queued` for a queue that never got it.
+        session.delete(job)
+        session.commit()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return job
 
 

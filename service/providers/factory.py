@@ -13,7 +13,7 @@ def tuning_clients(settings: Settings):  # type: ignore[no-untyped-def]
         if provider == "openai" and settings.openai_api_key is not None:
             from service.providers.openai import OpenAITuning
 
-            return OpenAITuning(settings.openai_api_key.get_secret_value())
+            return OpenAITuning(settings.openai_api_key.get_secret_value(), base_url=settings.openai_base_url)
         return None
 
     return build

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,10 @@ class OpenAITuning:
             extra_headers={"Idempotency-Key": idempotency_key},
             **extra,
         )
-        return _job(job)
+        return _job(job, self._redact)
 
     def retrieve(self, job_id: str) -> ProviderJob:
-        return _job(self._call(self._client.fine_tuning.jobs.retrieve, job_id))
+        return _job(self._call(self._client.fine_tuning.jobs.retrieve, job_id), self._redact)
 
     def _call(self, sdk_method: Any, /, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -106,7 +107,10 @@ def _message(exc: openai.APIStatusError) -> str:
     return str(error.get("message") if isinstance(error, dict) and error.get("message") else exc.message)
 
 
-def _job(job: Any) -> ProviderJob:
+def _job(job: Any, redact: Callable[[str], str]) -> ProviderJob:
+    # A failed job's message is stored and shown: it must not carry the key even if the provider echoes it.
     error = getattr(job, "error", None)
     message = getattr(error, "message", None) if error else None
-    return ProviderJob(id=str(job.id), status=str(job.status), fine_tuned_model=job.fine_tuned_model, error=message)
+    return ProviderJob(
+        id=str(job.id), status=str(job.status), fine_tuned_model=job.fine_tuned_model, error=redact(message) if message else None
+    )

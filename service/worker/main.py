@@ -17,11 +17,13 @@ log = logging.getLogger("service.worker")
 
 def run_worker(settings: Settings, *, threads: int = 1) -> None:
     """Run until SIGINT/SIGTERM. Jobs a dead worker left behind are queued again first."""
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s worker %(levelname)s %(message)s")
+    from service.observability import configure_logging
+
+    configure_logging(settings)  # JSON lines like the API's (or text with ADVISOR_LOG_FORMAT=text)
     runtime = Runtime(settings)
     tasks.RUNTIME = runtime
     queue = get_queue(settings)
-    server = serve(runtime)
+    server = serve(runtime, settings.worker_host, settings.worker_port)
     for job_id in tasks.unfinished_jobs(runtime):
         log.info("re-queuing unfinished job %s", job_id)
         queue.ingest(job_id)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from service.errors import AdvisorError
 from service.kb.chunking import chunk_document
@@ -49,7 +52,40 @@ def _parse(files: list[dict[str, str]]) -> tuple[list[ParsedDocument], list[dict
     return documents, errors
 
 
+@contextmanager
+def _claim(runtime: Runtime, job_id: str) -> Iterator[bool]:
+    """True while this process alone runs the job: several workers on PostgreSQL never run one job at once.
+
+    A starting worker re-queues every unfinished job, including one a live worker is running. The
+    PostgreSQL session lock dies with its holder's connection, so a killed worker's job is free at once.
+    SQLite means one machine and one worker per data dir: nothing to claim.
+    """
+    engine = runtime.database.engine
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = int.from_bytes(hashlib.sha256(f"ingest:{job_id}".encode()).digest()[:8], "big", signed=True)
+    with engine.connect() as connection:
+        claimed = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
+        connection.commit()
+        try:
+            yield claimed
+        finally:
+            if claimed:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
+
+
 def ingest(runtime: Runtime, job_id: str) -> None:
+    """Run the job unless another worker is running it now."""
+    with _claim(runtime, job_id) as claimed:
+        if not claimed:
+            log.info("job %s is running in another worker; not starting it twice", job_id)
+            return
+        _ingest(runtime, job_id)
+
+
+def _ingest(runtime: Runtime, job_id: str) -> None:
     """Parse, chunk and upsert every file of the job, one document at a time, with progress."""
     with runtime.database.session() as session:
         job = session.get(JobRow, job_id)
