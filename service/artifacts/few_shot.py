@@ -30,6 +30,7 @@ Embed = Callable[[list[str]], list[list[float]]]
 LAMBDA = 0.7  # MMR: 1.0 is relevance only, 0.0 diversity only
 DEFAULT_K = 8
 MAX_CANDIDATES = 5000
+MAX_TOKEN_BUDGET = 1_000_000
 BUNDLED_EMBEDDING = "bundled all-MiniLM-L6-v2"
 EMBED_INPUT_CHARS, EMBED_OUTPUT_CHARS = 1000, 500
 StateField = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="A lowercase name, like plan or language.")]
@@ -71,7 +72,7 @@ class FewShotRequest(BaseModel):
     )
     dataset_id: str | None = Field(default=None, max_length=64, description="A validated dataset to take the candidates from.")
     k: Count = Field(default=DEFAULT_K, ge=1, le=100, description="At most this many examples.")
-    token_budget: Count = Field(ge=1, le=1_000_000, description="The rendered prompt never takes more tokens than this.")
+    token_budget: Count = Field(ge=1, le=MAX_TOKEN_BUDGET, description="The rendered prompt never takes more tokens than this.")
     state_fields: list[StateField] | None = Field(
         default=None, max_length=20, description="Per-user values the app keeps between calls (lowercase names)."
     )

@@ -16,7 +16,15 @@ import numpy as np
 from pydantic import BaseModel
 
 from rules.facts import Profile
-from service.artifacts.few_shot import MAX_CANDIDATES, BudgetTooSmall, Candidate, Embed, FewShotRequest, build_few_shot
+from service.artifacts.few_shot import (
+    MAX_CANDIDATES,
+    MAX_TOKEN_BUDGET,
+    BudgetTooSmall,
+    Candidate,
+    Embed,
+    FewShotRequest,
+    build_few_shot,
+)
 from service.artifacts.registry import ArtifactContext, register
 from service.datasets import formats
 from service.datasets.reader import TrainingFile
@@ -137,7 +145,8 @@ def few_shot_artifact(context: ArtifactContext) -> BaseModel:
             "provider": profile.provider,
             "model": profile.model,
             "examples": examples if candidates is None else None,
-            "token_budget": max(profile.prompt_tokens, ADVICE_BUDGET),
+            # A profile may state any prompt size; the budget is capped where a prompt request is.
+            "token_budget": min(max(profile.prompt_tokens, ADVICE_BUDGET), MAX_TOKEN_BUDGET),
             "state_fields": PERSONAL_STATE if profile.personalization else None,
             "strict_format": profile.strict_format,
         }

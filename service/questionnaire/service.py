@@ -9,10 +9,12 @@ open, or stores a new advice for the new answers at once; the verdict always mat
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from rules.facts import Profile
@@ -32,20 +34,48 @@ def schema(lang: Lang) -> SchemaOut:
     return SchemaOut(lang=lang, questions=questions(lang))
 
 
-def _row(session: Session, tenant_id: str, session_id: str, *, lock: bool = False) -> QuestionnaireSessionRow:
-    query = select(QuestionnaireSessionRow).where(
-        QuestionnaireSessionRow.id == session_id, QuestionnaireSessionRow.tenant_id == tenant_id
-    )
-    row = session.scalars(query.with_for_update() if lock else query).first()
-    if row is None:
+# Core statements built once: a session is read and written on every answer, and the ORM's unit of work
+# (identity map, flush, change tracking) cost more than the rest of an answer (bench/interfaces.py).
+TABLE = cast(Table, QuestionnaireSessionRow.__table__)
+_WHERE = (TABLE.c.id == bindparam("session_id")) & (TABLE.c.tenant_id == bindparam("tenant"))
+SELECT_ONE = select(TABLE).where(_WHERE)
+SELECT_ONE_LOCKED = SELECT_ONE.with_for_update()
+INSERT_ONE = insert(TABLE)
+UPDATE_ONE = update(TABLE).where(_WHERE)
+
+
+@dataclass
+class _State:
+    """One stored session, as plain data."""
+
+    id: str
+    tenant_id: str
+    lang: str
+    status: str
+    answers: dict[str, Any]
+    asked: list[str]
+    advice_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def _row(session: Session, tenant_id: str, session_id: str, *, lock: bool = False) -> _State:
+    statement = SELECT_ONE_LOCKED if lock else SELECT_ONE
+    found = session.execute(statement, {"session_id": session_id, "tenant": tenant_id}).mappings().first()
+    if found is None:
         raise NotFound(
             f"No questionnaire session {session_id!r}; start one with POST /v1/questionnaire/sessions.",
             code="session_not_found",
         )
-    return row
+    return _State(**found)
 
 
-def _settle(session: Session, tenant_id: str, row: QuestionnaireSessionRow, today: Clock) -> tuple[Plan, AdviceOut | None]:
+def _save(session: Session, row: _State) -> None:
+    values = {"status": row.status, "answers": row.answers, "asked": row.asked, "advice_id": row.advice_id}
+    session.execute(UPDATE_ONE, {"session_id": row.id, "tenant": row.tenant_id, **values, "updated_at": row.updated_at})
+
+
+def _settle(session: Session, tenant_id: str, row: _State, today: Clock) -> tuple[Plan, AdviceOut | None]:
     """Bring status and advice in line with the answers; returns the plan and a newly stored advice."""
     current = plan(row.answers, field_order(), today())
     if FIRST not in row.answers or current.open:
@@ -60,9 +90,7 @@ def _settle(session: Session, tenant_id: str, row: QuestionnaireSessionRow, toda
     return current, AdviceOut.model_validate(payload)
 
 
-def _out(
-    session: Session, tenant_id: str, row: QuestionnaireSessionRow, current: Plan | None, made: AdviceOut | None
-) -> SessionOut:
+def _out(session: Session, tenant_id: str, row: _State, current: Plan | None, made: AdviceOut | None) -> SessionOut:
     lang: Lang = "he" if row.lang == "he" else "en"
     done = row.status == "done" and row.advice_id is not None
     next_id = None if done or current is None else (FIRST if FIRST not in row.answers else current.next)
@@ -86,7 +114,7 @@ def create_session(session: Session, tenant_id: str, body: SessionCreate, today:
     """A new session, with any prefilled answers validated like answers given one by one."""
     answers = {name: validate_answer(name, value) for name, value in body.answers.items()}
     now = utcnow()
-    row = QuestionnaireSessionRow(
+    row = _State(
         id=str(uuid.uuid4()),
         tenant_id=tenant_id,
         lang=body.lang,
@@ -97,8 +125,8 @@ def create_session(session: Session, tenant_id: str, body: SessionCreate, today:
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
     current, made = _settle(session, tenant_id, row, today)
+    session.execute(INSERT_ONE, asdict(row))
     session.commit()
     return _out(session, tenant_id, row, current, made)
 
@@ -112,6 +140,7 @@ def get_session(session: Session, tenant_id: str, session_id: str, today: Clock)
     current, made = _settle(session, tenant_id, row, today)
     if made is not None:
         row.updated_at = utcnow()
+        _save(session, row)
     session.commit()
     return _out(session, tenant_id, row, current, made)
 
@@ -132,5 +161,6 @@ def answer(session: Session, tenant_id: str, session_id: str, body: AnswerIn, to
         session.commit()
         return _out(session, tenant_id, row, None, None)
     current, made = _settle(session, tenant_id, row, today)
+    _save(session, row)
     session.commit()
     return _out(session, tenant_id, row, current, made)

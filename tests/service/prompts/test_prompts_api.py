@@ -135,3 +135,13 @@ def test_advice_without_examples_says_what_to_send(client: TestClient) -> None:
     retry = client.post("/v1/advice", json={**part["send"], "examples": ticket_examples()})
     assert retry.status_code == 201
     assert retry.json()["artifact"]["parts"][0]["kind"] == "few_shot_prompt"
+
+
+def test_a_huge_stated_prompt_size_caps_the_budget_instead_of_failing(client: TestClient) -> None:
+    # Found by schemathesis: prompt_tokens above the few-shot budget's ceiling was a 500.
+    profile = {"task": "0", "prompt_tokens": 1_000_001}
+    response = client.post("/v1/advice", json={"profile": profile, "artifact": True, "examples": [{"input": "0", "output": "0"}]})
+    assert response.status_code == 201, response.text
+    part = response.json()["artifact"]["parts"][0]
+    assert part["kind"] == "few_shot_prompt"
+    assert part["token_budget"] == 1_000_000
