@@ -38,6 +38,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/decide.py
 	$(BIN)/python bench/http.py
+	$(BIN)/python bench/interfaces.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -21,29 +21,11 @@ from service.errors import ValidationFailed
 from service.intake.choices import PROMPTING_RULES, PROVIDER_RULES, QUALITY_RULES
 from service.intake.lexicon import CHANGE_RULES, COUNT_RULES, FACT_RULES
 from service.intake.matching import HEBREW_LETTER, LATIN_LETTER, Hit, first_per_field, run_rules
+from service.questionnaire.questions import questions
 
 MAX_TEXT_CHARS = 5000
 TASK_MAX_CHARS = 2000
 Lang = Literal["en", "he"]
-
-# Used when service.questionnaire.questions is not importable: the questionnaire's order at the time of writing.
-FALLBACK_ASK_ORDER: tuple[str, ...] = (
-    "task",
-    "needs_external_knowledge",
-    "knowledge_change",
-    "examples",
-    "example_quality",
-    "prompting_status",
-    "custom_style",
-    "strict_format",
-    "domain_language",
-    "narrow_task",
-    "personalization",
-    "provider",
-    "prompt_tokens",
-    "requests_per_day",
-)
-
 
 class Evidence(BaseModel):
     """One extracted fact and the exact words it came from: ``text == input[start:end]`` (code point offsets)."""
@@ -159,13 +141,8 @@ def _valid(field: str, value: Any) -> bool:
 
 @lru_cache(maxsize=1)
 def ask_order() -> tuple[str, ...]:
-    """Question ids in the questionnaire's order, without the optional ones."""
-    try:
-        from service.questionnaire.questions import questions
-    except ImportError:
-        return FALLBACK_ASK_ORDER
-    ids = tuple(q.id for q in questions("en") if not q.optional)
-    return ids or FALLBACK_ASK_ORDER
+    """Question ids in the questionnaire's order, without the optional ones (one order for both ways in)."""
+    return tuple(q.id for q in questions("en") if not q.optional)
 
 
 def missing(profile: dict[str, Any]) -> list[str]:

@@ -188,22 +188,31 @@ class SlackBot:
 
     # --- buttons and the modal ----------------------------------------------------------
 
-    async def on_open_questionnaire(
+    async def _clicked(
         self, ack: Any, body: dict[str, Any], context: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        """Open the questionnaire for what the text left unknown (views.open needs the trigger within 3 s)."""
+    ) -> tuple[str, dict[str, Any], str, str] | None:
+        """A button on an advice message: ack, claim the click once, load the advice; None when there is nothing to do."""
         await ack()
         workspace = self.workspace(context)
-        key = str(body["trigger_id"])
-        if not await self._claim(key, workspace):
-            return
+        if not await self._claim(str(body["trigger_id"]), workspace):
+            return None
         advice_id = str(body["actions"][0]["value"])
         channel, thread_ts = _thread_of(body)
         try:
             stored = await asyncio.to_thread(advise.stored_advice, self.database, workspace, advice_id)
         except NotFound:
             await self._tell_user(client, channel, body["user"]["id"], label("en", "advice_gone"))
+            return None
+        return advice_id, stored, channel, thread_ts
+
+    async def on_open_questionnaire(
+        self, ack: Any, body: dict[str, Any], context: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Open the questionnaire for what the text left unknown (views.open needs the trigger within 3 s)."""
+        clicked = await self._clicked(ack, body, context, client)
+        if clicked is None:
             return
+        advice_id, stored, channel, thread_ts = clicked
         lang, missing = advise.still_missing(stored["profile"]["task"])
         view = questionnaire_view(missing, ModalContext(advice_id, channel, thread_ts, lang))
         await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -238,22 +247,15 @@ class SlackBot:
 
     async def on_get_artifact(self, ack: Any, body: dict[str, Any], context: dict[str, Any], client: AsyncWebClient) -> None:
         """Post the artifact of an advice in its thread: its text in a code block and a link to all of it."""
-        await ack()
-        workspace = self.workspace(context)
-        key = str(body["trigger_id"])
-        if not await self._claim(key, workspace):
+        clicked = await self._clicked(ack, body, context, client)
+        if clicked is None:
             return
-        advice_id = str(body["actions"][0]["value"])
-        channel, thread_ts = _thread_of(body)
-        try:
-            stored = await asyncio.to_thread(advise.stored_advice, self.database, workspace, advice_id)
-        except NotFound:
-            await self._tell_user(client, channel, body["user"]["id"], label("en", "advice_gone"))
-            return
+        advice_id, stored, channel, thread_ts = clicked
         lang = advise.lang_of(stored["profile"]["task"])
         strategy, artifact = stored["strategy"], stored.get("artifact")
         blocks = artifact_blocks(advice_id, strategy, artifact, lang, self.settings.public_url)
         posted = await client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=label(lang, "get_artifact"), blocks=blocks
         )
+        key, workspace = str(body["trigger_id"]), self.workspace(context)
         await asyncio.to_thread(advise.record, self.database, key, workspace, advice_id, channel, str(posted["ts"]))
