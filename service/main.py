@@ -23,6 +23,7 @@ from service.api import (
 )
 from service.config import Settings, get_settings
 from service.datasets.service import sweep_orphans
+from service.knowledge_bases.service import sweep_upload_orphans
 from service.limits import BodyLimit
 from service.providers.factory import tuning_clients
 from service.store.db import Database, upgrade
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     database = Database(settings.resolved_database_url)
     upgrade(database.engine)
     sweep_orphans(database, settings.data_dir)  # uploads a killed process wrote but never recorded
+    sweep_upload_orphans(database, settings.data_dir)  # the same for knowledge-base uploads
 
     app = FastAPI(title="Tuning Advisor", version="0.1.0", description=API_DESCRIPTION)
     app.state.settings = settings

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +18,11 @@ from service.datasets.convert import convert_file
 from service.datasets.schemas import TARGET_FORMATS, ConversionResult, DatasetReport
 from service.datasets.validate import validate_file
 from service.errors import NotFound, PayloadTooLarge, ValidationFailed
+from service.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
 from service.store.db import Database
 from service.store.models import DatasetRow, utcnow
 
 CHUNK = 1024 * 1024
-ORPHAN_AFTER_SECONDS = 6 * 3600  # far longer than any upload takes to write and validate
 PROVIDERS: tuple[str, ...] = get_args(Provider)
 
 
@@ -103,29 +102,10 @@ def create_dataset(
 
 
 def sweep_orphans(database: Database, data_dir: Path, older_than: float = ORPHAN_AFTER_SECONDS) -> list[Path]:
-    """Remove upload folders no dataset row points to, once nothing in them changed for ``older_than`` seconds.
-
-    A process killed between writing an upload and committing its row leaves such a folder (a client never
-    got its id). API processes sharing the data dir may have an upload in flight, so only old folders go.
-    """
-    root = datasets_dir(data_dir)
-    if not root.is_dir():
-        return []
+    """Remove upload folders no dataset row points to, once nothing in them changed for ``older_than`` seconds."""
     with database.session() as session:
-        known = {Path(path).parent.name for path in session.scalars(select(DatasetRow.path))}
-    cutoff = time.time() - older_than
-    removed: list[Path] = []
-    for folder in root.iterdir():
-        if folder.is_dir() and folder.name not in known and _last_change(folder) < cutoff:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
-
-
-def _last_change(folder: Path) -> float:
-    times = [folder.stat().st_mtime]
-    times += [path.stat().st_mtime for path in folder.rglob("*")]
-    return max(times)
+        known = [Path(path).parent.name for path in session.scalars(select(DatasetRow.path))]
+    return remove_stale_folders(datasets_dir(data_dir), known, older_than)
 
 
 def get_dataset(session: Session, tenant_id: str, dataset_id: str) -> DatasetRow:

@@ -27,6 +27,7 @@ MAX_TEXT_CHARS = 5000
 TASK_MAX_CHARS = 2000
 Lang = Literal["en", "he"]
 
+
 class Evidence(BaseModel):
     """One extracted fact and the exact words it came from: ``text == input[start:end]`` (code point offsets)."""
 

@@ -17,6 +17,8 @@ from service.config import Settings
 from service.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from service.kb.parsers import SUPPORTED_EXTENSIONS
 from service.knowledge_bases import worker_client
+from service.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
+from service.store.db import Database
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow, utcnow
 from service.worker.queue import QueueUnavailable, get_queue
 
@@ -153,6 +155,13 @@ def start_ingestion(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return job
+
+
+def sweep_upload_orphans(database: Database, data_dir: Path, older_than: float = ORPHAN_AFTER_SECONDS) -> list[Path]:
+    """Remove kb_uploads folders no job row names (a process killed between storing the files and the row)."""
+    with database.session() as session:
+        known = list(session.scalars(select(JobRow.id)))
+    return remove_stale_folders(data_dir / "kb_uploads", known, older_than)
 
 
 def get_job(session: Session, tenant_id: str, job_id: str) -> JobRow:
