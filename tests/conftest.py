@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -43,10 +44,10 @@ def client(settings: Settings) -> Iterator[TestClient]:
     app.state.database.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh schema in the local PostgreSQL database `test`, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+@contextlib.contextmanager
+def fresh_postgres_schema(prefix: str = "t") -> Iterator[str]:
+    """A new schema in the local PostgreSQL database `test`, dropped afterwards; the URL selects it (subprocesses too)."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_ROOT)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -56,6 +57,13 @@ def postgres_url() -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh schema for the whole test session."""
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

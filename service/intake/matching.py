@@ -80,28 +80,24 @@ _PRE_WINDOW_WORDS = 5
 _LOOKBACK = 300  # characters searched either side for a sentence or clause edge; a description's sentences are shorter
 
 
+def _bounds(edge: re.Pattern[str], text: str, start: int, end: int) -> tuple[int, int]:
+    """The span around [start, end) between the nearest ``edge`` matches before and after it."""
+    left = max(0, start - _LOOKBACK)
+    for found in edge.finditer(text, left, start):
+        left = found.end()
+    limit = min(len(text), end + _LOOKBACK)
+    after = edge.search(text, end, limit)
+    return left, after.start() if after else limit
+
+
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence around [start, end): from the previous terminator to the next one."""
-    left = max(0, start - _LOOKBACK)
-    for found in _SENTENCE_END.finditer(text, left, start):
-        left = found.end()
-    limit = min(len(text), end + _LOOKBACK)
-    after = _SENTENCE_END.search(text, end, limit)
-    return left, after.start() if after else limit
-
-
-def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max(0, start - _LOOKBACK)
-    for found in _CLAUSE_BREAK.finditer(text, left, start):
-        left = found.end()
-    limit = min(len(text), end + _LOOKBACK)
-    after = _CLAUSE_BREAK.search(text, end, limit)
-    return left, after.start() if after else limit
+    return _bounds(_SENTENCE_END, text, start, end)
 
 
 def negation(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The span of the negated phrase ("no JSON needed", "tone doesn't matter") when the hit is negated."""
-    left, right = _clause_bounds(text, start, end)
+    left, right = _bounds(_CLAUSE_BREAK, text, start, end)
     window_start = _window_start(text, left, start)
     last = None
     for found in _PRE_NEGATION.finditer(text, window_start, start):

@@ -20,6 +20,7 @@ from service import advice
 from service.advice import Clock
 from service.config import Settings
 from service.intake import IntakeResult, extract, extract_rules
+from service.intake.extract import TASK_MAX_CHARS
 from service.knowledge_bases.worker_client import worker_embed, worker_running
 from service.schemas import AdviceRequest
 from service.slack.blocks import Lang
@@ -27,9 +28,7 @@ from service.store.db import Database
 from service.store.models import SlackDeliveryRow
 
 log = logging.getLogger(__name__)
-TASK_LIMIT = 2000  # Profile.task's max_length
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
-_HEBREW = re.compile("[\u05d0-\u05ea]")
 
 
 @dataclass(frozen=True)
@@ -94,11 +93,6 @@ def record(
         session.commit()
 
 
-def lang_of(text: str) -> Lang:
-    """Hebrew when the text has Hebrew letters: enough to pick the language of a short reply before intake runs."""
-    return "he" if _HEBREW.search(text) else "en"
-
-
 def clean_text(text: str) -> str:
     """The words of a command or a mention, without ``<@U…>`` mentions and surrounding space."""
     return _MENTION.sub("", text).strip()
@@ -106,7 +100,7 @@ def clean_text(text: str) -> str:
 
 def profile_from(task: str, draft: dict[str, Any]) -> Profile:
     """The intake's draft with the text as the task; a draft field the Profile rejects falls back to its default."""
-    values = {**draft, "task": task[:TASK_LIMIT]}
+    values = {**draft, "task": task[:TASK_MAX_CHARS]}
     try:
         return Profile.model_validate(values)
     except ValidationError as error:

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from service.advice import Clock
 from service.config import Settings
 from service.errors import NotFound
+from service.intake import detect_lang
 from service.slack import advise
 from service.slack.advise import Advised, Workspace
 from service.slack.blocks import advice_blocks, advice_text, artifact_blocks, label, parent_blocks
@@ -119,7 +120,7 @@ class SlackBot:
         what and the strategy, and the reply in its thread holds the reasons, flags and buttons.
         """
         text = advise.clean_text(command.get("text", ""))
-        lang = advise.lang_of(text)
+        lang = detect_lang(text)
         if not text:
             await ack(text=label(lang, "usage"))
             return
@@ -167,7 +168,7 @@ class SlackBot:
             return
         channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
         text = advise.clean_text(event.get("text", ""))
-        lang = advise.lang_of(text)
+        lang = detect_lang(text)
         try:
             if not text:
                 await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=label(lang, "usage"))
@@ -251,7 +252,7 @@ class SlackBot:
         if clicked is None:
             return
         advice_id, stored, channel, thread_ts = clicked
-        lang = advise.lang_of(stored["profile"]["task"])
+        lang = detect_lang(stored["profile"]["task"])
         strategy, artifact = stored["strategy"], stored.get("artifact")
         blocks = artifact_blocks(advice_id, strategy, artifact, lang, self.settings.public_url)
         posted = await client.chat_postMessage(

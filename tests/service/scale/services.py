@@ -9,15 +9,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, text
 
-from tests.conftest import POSTGRES_ROOT
+from tests.conftest import fresh_postgres_schema
 
 REDIS_ROOT = "redis://127.0.0.1:6379"
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -43,19 +41,9 @@ def require_services(*, postgres: bool = True, redis_server: bool = True, chroma
         pytest.skip("needs " + "; ".join(missing))
 
 
-@contextlib.contextmanager
-def fresh_schema() -> Iterator[str]:
+def fresh_schema() -> contextlib.AbstractContextManager[str]:
     """A new schema in the `test` database, dropped afterwards; the URL selects it for every process."""
-    schema = f"scale_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ROOT)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_ROOT}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    return fresh_postgres_schema("scale")
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.slack.advise import clean_text, lang_of
+from service.slack.advise import clean_text
 from service.slack.blocks import advice_blocks, artifact_blocks, parent_blocks
 
 ADVICE: dict[str, Any] = {
@@ -54,7 +54,5 @@ def test_a_fence_inside_the_artifact_cannot_close_the_code_block() -> None:
     assert text == "```# few_shot_needs_examples\nSend `\u200b``examples`\u200b``.```"
 
 
-def test_mentions_are_stripped_and_hebrew_is_recognised() -> None:
+def test_mentions_are_stripped() -> None:
     assert clean_text("<@UBOT> <@U2|dana>  summarise tickets ") == "summarise tickets"
-    assert lang_of("לענות על שאלות") == "he"
-    assert lang_of("answer questions") == "en"
