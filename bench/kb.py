@@ -53,10 +53,10 @@ def documents(count: int, paragraphs: int = 8, words_per_paragraph: int = 22) ->
 
 def bench_ingestion(client: object) -> None:
     """Parse-free ingestion through KnowledgeBaseIndex vs bare ``model.encode`` of the same texts."""
-    from service.kb.chunking import chunk_document
-    from service.kb.embeddings import ENCODE_BATCH, Embedder
-    from service.kb.index import KnowledgeBaseIndex
-    from service.kb.parsers import parse_file
+    from service.knowledge_bases.chunking import chunk_document
+    from service.knowledge_bases.embeddings import ENCODE_BATCH, Embedder
+    from service.knowledge_bases.index import KnowledgeBaseIndex
+    from service.knowledge_bases.parsers import parse_file
 
     embedder = Embedder(None)
     embedder.encode(["warm up"])
@@ -92,8 +92,8 @@ def _texts(rng: np.random.Generator, count: int, length: int = 60, vocabulary: i
 
 def bench_query(client: object, total: int) -> None:
     """Dense and hybrid queries through KnowledgeBaseIndex at ``total`` chunks of random unit vectors."""
-    from service.kb.embeddings import Embedder
-    from service.kb.index import KnowledgeBaseIndex
+    from service.knowledge_bases.embeddings import Embedder
+    from service.knowledge_bases.index import KnowledgeBaseIndex
 
     index = KnowledgeBaseIndex(client, "bench-query", Embedder(None))  # type: ignore[arg-type]
     collection = index.ensure()
@@ -143,8 +143,8 @@ def bench_query(client: object, total: int) -> None:
     snapshot = time.perf_counter() - start
     hybrid = timed(lambda i, v: index.query(words[i], 10, "hybrid", embedding=v))
     # A write bumps the version: BM25 rebuilds in the background while queries keep being answered.
-    from service.kb.chunking import chunk_document
-    from service.kb.parsers import ParsedDocument
+    from service.knowledge_bases.chunking import chunk_document
+    from service.knowledge_bases.parsers import ParsedDocument
 
     doc = ParsedDocument("late.md", "late.md", "# Late\n\nA document written while queries run.")
     index.upsert_document(doc, chunk_document(doc, model=index.embedder.model_name))

@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/load.py [--seconds 60] [--concurrency 8] [--upload-every 3]
 
 Starts the worker (`python -m service.worker`) and the API (uvicorn, one process) on a fresh data
-dir and a free 127.0.0.1 port, creates a knowledge base from tests/service/kb/corpus and waits
+dir and a free 127.0.0.1 port, creates a knowledge base from tests/service/knowledge_bases/corpus and waits
 for its ingestion, then for --seconds runs --concurrency clients that each pick, by weight:
 POST /v1/advice (the 12 public scenario profiles, requests_per_day varied so the engine's caches
 miss), GET /v1/advice/{id}, a whole questionnaire session (create, answer until done; skipped

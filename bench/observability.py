@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/observability.py [--seconds S] [--connections C] [--slices N]
 
 Starts three uvicorn servers (one worker each, own temp SQLite data dir, free loopback ports):
-  off      the app with `service.observability.install` replaced by a no-op (no middleware, no /metrics)
+  off      the app with `service.ops.observability.install` replaced by a no-op (no middleware, no /metrics)
   metrics  the real app at log level WARNING: request id, header, histogram; the access line is not emitted
   logged   the real app at the default INFO: the above plus one JSON access line per request, to a file
 and drives POST /v1/advice (warm cache, the 12 public scenario profiles) on each in alternating
@@ -43,7 +43,7 @@ def load_http_bench() -> ModuleType:
 bench = load_http_bench()
 # The server of the `off` variant: the real create_app with the observability wrapper not installed.
 SERVE = (
-    "import sys, uvicorn, service.observability as o\n"
+    "import sys, uvicorn, service.ops.observability as o\n"
     "if sys.argv[2] == 'off':\n"
     "    o.install = lambda app, settings: None\n"
     "uvicorn.run('service.main:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')\n"
@@ -102,7 +102,7 @@ def inprocess(rounds: int = 7, calls: int = 5000) -> dict[str, float]:
     import time
     from types import SimpleNamespace
 
-    from service import observability
+    from service.ops import observability
     from service.config import Settings
     from service.store.db import Database
 

@@ -6,27 +6,18 @@ import datetime as dt
 
 from fastapi import FastAPI
 
-from service import auth, observability, slack
-from service.api import (
-    advice,
-    datasets,
-    health,
-    intake,
-    knowledge_bases,
-    metrics,
-    problems,
-    prompts,
-    questionnaire,
-    rules,
-    tuning_jobs,
-    web,
-)
+from service import auth
+from service.api import problems
+from service.api.routers import ROUTERS
 from service.config import Settings, get_settings
 from service.datasets.service import sweep_orphans
 from service.knowledge_bases.service import sweep_upload_orphans
-from service.limits import BodyLimit
+from service.ops import observability
+from service.ops.limits import BodyLimit
 from service.providers.factory import tuning_clients
+from service.slack.endpoints import install as install_slack
 from service.store.db import Database, upgrade
+from service.web.endpoints import router as web
 
 API_DESCRIPTION = (
     "Ask before you spend weeks on an LLM feature: prompting, RAG, fine-tuning, or RAG + fine-tuning. "
@@ -51,11 +42,10 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     app.state.tuning_clients = tuning_clients(settings)
     problems.install(app)
     auth.install(app, settings)
-    routers = (health, metrics, advice, questionnaire, intake, rules, datasets, tuning_jobs, knowledge_bases, prompts)
-    for module in routers:
-        app.include_router(module.router)
-    slack.install(app, settings)
-    app.include_router(web.router)  # last: it serves `/` and static files
+    for router in ROUTERS:
+        app.include_router(router)
+    install_slack(app, settings)
+    app.include_router(web)  # last: it serves `/` and static files
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_mb * 1024 * 1024)
     observability.install(app, settings)  # outermost: every response gets a request id and is measured
     return app

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import PROBLEM_JSON, AdvisorError, ServiceUnavailable
-from service.observability import current_request_id
+from service.ops.observability import current_request_id
 
 log = logging.getLogger("service.errors")
 

@@ -16,23 +16,14 @@ import numpy as np
 from pydantic import BaseModel
 
 from rules.facts import Profile
-from service.artifacts.few_shot import (
-    MAX_CANDIDATES,
-    MAX_TOKEN_BUDGET,
-    BudgetTooSmall,
-    Candidate,
-    Embed,
-    FewShotRequest,
-    build_few_shot,
-)
 from service.artifacts.registry import ArtifactContext, register
-from service.datasets import formats
-from service.datasets.reader import TrainingFile
+from service.prompts.candidates import candidates_from_file
+from service.prompts.schemas import MAX_TOKEN_BUDGET, Candidate, FewShotRequest
+from service.prompts.service import BudgetTooSmall, Embed, build_few_shot
 
 ADVICE_BUDGET = 2000  # tokens; a profile's prompt_tokens raises it
 PERSONAL_STATE = ["preferences", "history_summary"]
 LEXICAL_DIM = 1024
-_LABELS = {"user": "User", "assistant": "Assistant"}
 
 
 class FewShotNeedsExamples(BaseModel):
@@ -41,52 +32,6 @@ class FewShotNeedsExamples(BaseModel):
     kind: Literal["few_shot_needs_examples"] = "few_shot_needs_examples"
     detail: str
     send: dict[str, Any]
-
-
-def _pair(obj: Any) -> tuple[str, str] | None:
-    if isinstance(obj, dict):
-        given, expected = obj.get("input"), obj.get("output")
-        if isinstance(given, str) and isinstance(expected, str):
-            return (given, expected) if given.strip() and expected.strip() else None
-    if obj is None:
-        return None
-    example = formats.check(obj).example
-    if example is None:
-        return None
-    last = max((i for i, (role, _) in enumerate(example.turns) if role == "assistant"), default=-1)
-    history = example.turns[:last]
-    if last < 1 or not history:
-        return None
-    if len(history) == 1:
-        return history[0][1], example.turns[last][1]
-    return "\n\n".join(f"{_LABELS[role]}: {text}" for role, text in history), example.turns[last][1]
-
-
-def _utf8(text: str) -> str:
-    # A JSON line may hold a lone surrogate (an escaped \ud800); it could not be sent on as UTF-8, so it becomes "?".
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def candidates_from_file(source: Path | str, limit: int = MAX_CANDIDATES) -> tuple[list[Candidate], list[str]]:
-    """The usable examples of a file (ids are line numbers, the first ``limit``), and notes on what was left out."""
-    found: list[Candidate] = []
-    skipped = 0
-    more = False
-    for line, _text, obj in TrainingFile(source, lambda code, line, message: None).objects():
-        pair = _pair(obj)
-        if pair is None:
-            skipped += 1
-        elif len(found) < limit:
-            found.append(Candidate(line, _utf8(pair[0]), _utf8(pair[1])))
-        else:
-            more = True
-            break
-    notes = []
-    if skipped:
-        notes.append(f"{skipped} line(s) were not usable examples (no answer, errors, tool calls or media) and were skipped.")
-    if more:
-        notes.append(f"Only the first {limit:,} usable examples were considered.")
-    return found, notes
 
 
 def lexical_embed(texts: list[str]) -> list[list[float]]:

@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 
 from service.auth.gate import ApiGate, authenticate, is_api_path
-from service.auth.keys import KeyVerifier
 from service.auth.ratelimit import RateLimiter
+from service.auth.service import KeyVerifier
 from service.config import Settings
 from service.errors import PROBLEM_JSON
 

@@ -36,7 +36,7 @@ def create(
     name: Annotated[str, typer.Option(help="A label to tell keys apart in `advisor keys list`")] = "",
 ) -> None:
     """Create a key and print it. It is shown this once: only a hash is stored."""
-    from service.auth.keys import issue
+    from service.auth.service import issue
 
     try:
         with _session() as session:
@@ -58,7 +58,7 @@ def list_command(
     tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys")] = None,
 ) -> None:
     """Every key's prefix, tenant, name, creation and revocation time; never a key or its hash."""
-    from service.auth.keys import list_keys
+    from service.auth.service import list_keys
 
     with _session() as session:
         keys = list_keys(session, tenant)
@@ -76,7 +76,7 @@ def list_command(
 @keys_app.command("revoke")
 def revoke_command(prefix: Annotated[str, typer.Argument(help="The key's prefix, as `advisor keys list` shows it")]) -> None:
     """Revoke a key. Running API processes stop accepting it within 30 seconds (their key cache)."""
-    from service.auth.keys import CACHE_SECONDS, revoke
+    from service.auth.service import CACHE_SECONDS, revoke
 
     try:
         with _session() as session:

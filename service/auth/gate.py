@@ -11,8 +11,8 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.auth.keys import KeyVerifier
 from service.auth.ratelimit import RateLimiter
+from service.auth.service import KeyVerifier
 from service.errors import PROBLEM_JSON, AdvisorError, Unauthorized
 
 API_PREFIX = "/v1"

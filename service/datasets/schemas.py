@@ -7,6 +7,8 @@ from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rules.facts import Count
+
 Severity = Literal["error", "warning"]
 DatasetFormat = Literal["openai_chat", "instruction", "author_chat", "gemini_contents", "anthropic_bedrock"]
 TargetFormat = Literal["openai_chat", "gemini_contents", "anthropic_bedrock", "trl_messages", "prompt_completion"]
@@ -80,3 +82,30 @@ class ConversionResult(_Frozen):
     validation: int
     dropped: int = Field(description="Lines not written: invalid, blank or not representable in the target.")
     duplicates: int = Field(description="Later copies of an example already written.")
+
+
+class DatasetOut(BaseModel):
+    id: str
+    filename: str
+    sha256: str
+    size_bytes: int
+    provider: str
+    model: str | None
+    report: DatasetReport
+
+
+class ConvertRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    to: TargetFormat
+    validation_fraction: float = Field(default=0.1, ge=0, lt=1)
+    seed: Count = Field(default=42, ge=0, le=2**31)
+
+
+class ConvertOut(BaseModel):
+    to: str
+    train: int
+    validation: int
+    dropped: int
+    duplicates: int
+    files: dict[str, str]

@@ -18,9 +18,9 @@ from service.datasets.convert import convert_file
 from service.datasets.schemas import TARGET_FORMATS, ConversionResult, DatasetReport
 from service.datasets.validate import validate_file
 from service.errors import NotFound, PayloadTooLarge, ValidationFailed
-from service.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
 from service.store.db import Database
 from service.store.models import DatasetRow, utcnow
+from service.store.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
 
 CHUNK = 1024 * 1024
 PROVIDERS: tuple[str, ...] = get_args(Provider)

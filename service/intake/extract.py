@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from rules.facts import Profile
 from service.config import Settings
@@ -21,33 +21,8 @@ from service.errors import ValidationFailed
 from service.intake.choices import PROMPTING_RULES, PROVIDER_RULES, QUALITY_RULES
 from service.intake.lexicon import CHANGE_RULES, COUNT_RULES, FACT_RULES
 from service.intake.matching import HEBREW_LETTER, LATIN_LETTER, Hit, first_per_field, run_rules
+from service.intake.schemas import MAX_TEXT_CHARS, TASK_MAX_CHARS, Evidence, IntakeResult, Lang
 from service.questionnaire.questions import questions
-
-MAX_TEXT_CHARS = 5000
-TASK_MAX_CHARS = 2000
-Lang = Literal["en", "he"]
-
-
-class Evidence(BaseModel):
-    """One extracted fact and the exact words it came from: ``text == input[start:end]`` (code point offsets)."""
-
-    field: str
-    value: Any
-    text: str
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
-
-
-class IntakeResult(BaseModel):
-    """A draft profile (only the fields found), its evidence, and the question ids still needed, in ask order."""
-
-    lang: Lang
-    profile: dict[str, Any]
-    evidence: list[Evidence]
-    missing: list[str]
-    source: Literal["rules", "llm"]
-    notes: list[str] = Field(default_factory=list)
-
 
 ClientFactory = Callable[[str], Any]
 

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rules.facts import PROFILE_FIELDS, Profile
 from service.errors import AdvisorError
-from service.intake.extract import IntakeResult, build_draft, detect_lang, extract_rules, missing, task_span
+from service.intake.extract import build_draft, detect_lang, extract_rules, missing, task_span
 from service.intake.matching import Hit
+from service.intake.schemas import IntakeResult
 
 log = logging.getLogger("service.intake")
 

@@ -37,7 +37,7 @@ def _session(settings: Settings) -> Iterator[Any]:
 
 
 def _worker_running(settings: Settings) -> bool:
-    from service.knowledge_bases.worker_client import worker_running
+    from service.worker.client import worker_running
 
     return worker_running(settings)
 
@@ -46,7 +46,7 @@ def _worker_running(settings: Settings) -> bool:
 def _operations(settings: Settings) -> Iterator[Any]:
     """The running worker's endpoint, or this process as the store's owner when no worker runs."""
     if _worker_running(settings):
-        from service.knowledge_bases import worker_client
+        from service.worker import client as worker_client
 
         class Remote:
             def __getattr__(self, name: str) -> Any:
@@ -115,8 +115,8 @@ def ingest(name: str, paths: Annotated[list[Path], typer.Argument(exists=True, d
 
 
 def _ingest_here(settings: Settings, job_id: str) -> None:
+    from service.knowledge_bases.tasks import ingest as run
     from service.worker.runtime import Runtime
-    from service.worker.tasks import ingest as run
 
     runtime = Runtime(settings)
     try:

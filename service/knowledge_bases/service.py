@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
-from service.kb.parsers import SUPPORTED_EXTENSIONS
-from service.knowledge_bases import worker_client
-from service.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
+from service.knowledge_bases.parsers import SUPPORTED_EXTENSIONS
 from service.store.db import Database
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow, utcnow
+from service.store.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
+from service.worker import client as worker_client
 from service.worker.queue import QueueUnavailable, get_queue
 
 CHUNK = 1024 * 1024

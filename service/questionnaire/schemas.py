@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from rules.facts import Profile
+from service.advice.schemas import AdviceOut
 from service.questionnaire.questions import Lang, Question
-from service.schemas import AdviceOut
 
 # The questions' metadata is served by /schema; OpenAPI keeps to the JSON Schema keywords.
 _METADATA = {"guide", "question", "help", "choices", "title"}

@@ -18,13 +18,13 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from rules.facts import Profile
-from service import advice
-from service.advice import Clock
+from service.advice import service as advice
+from service.advice.schemas import AdviceOut, AdviceRequest
+from service.advice.service import Clock
 from service.errors import NotFound
 from service.questionnaire.adaptive import Plan, plan
 from service.questionnaire.questions import Lang, field_order, question, questions, validate_answer
 from service.questionnaire.schemas import AnswerIn, Progress, SchemaOut, SessionCreate, SessionOut
-from service.schemas import AdviceOut, AdviceRequest
 from service.store.models import QuestionnaireSessionRow, utcnow
 
 FIRST = "task"  # asked before anything else: the advice is stored under it

@@ -21,14 +21,14 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from service.advice import Clock
+from service.advice.service import Clock
 from service.config import Settings
 from service.errors import NotFound
 from service.intake import detect_lang
-from service.slack import advise
-from service.slack.advise import Advised, Workspace
+from service.slack import service as advise
 from service.slack.blocks import advice_blocks, advice_text, artifact_blocks, label, parent_blocks
 from service.slack.modal import CALLBACK_ID, ModalContext, answers_from, questionnaire_view, revised_profile
+from service.slack.service import Advised, Workspace
 from service.store.db import Database
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import logging
 import threading
 
 from service.config import Settings
-from service.worker import tasks
+from service.knowledge_bases import tasks
 from service.worker.queue import get_queue
 from service.worker.runtime import Runtime
 from service.worker.server import serve, worker_file
@@ -17,7 +17,7 @@ log = logging.getLogger("service.worker")
 
 def run_worker(settings: Settings, *, threads: int = 1) -> None:
     """Run until SIGINT/SIGTERM. Jobs a dead worker left behind are queued again first."""
-    from service.observability import configure_logging
+    from service.ops.observability import configure_logging
 
     configure_logging(settings)  # JSON lines like the API's (or text with ADVISOR_LOG_FORMAT=text)
     runtime = Runtime(settings)

@@ -37,7 +37,7 @@ class Queue:
 
 @lru_cache(maxsize=8)
 def _queue(data_dir: str, redis_url: str | None) -> Queue:
-    from service.worker.tasks import run_ingest
+    from service.knowledge_bases.tasks import run_ingest
 
     huey: Huey
     if redis_url:

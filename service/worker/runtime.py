@@ -13,8 +13,8 @@ from filelock import FileLock, Timeout
 
 from service.config import Settings
 from service.errors import NotFound, ServiceUnavailable
-from service.kb.embeddings import Embedder
-from service.kb.index import KnowledgeBaseIndex
+from service.knowledge_bases.embeddings import Embedder
+from service.knowledge_bases.index import KnowledgeBaseIndex
 from service.store.db import Database, upgrade
 from service.store.models import KnowledgeBaseRow
 

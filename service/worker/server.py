@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from service.errors import AdvisorError
-from service.kb.evaluate import evaluate
+from service.knowledge_bases.evaluate import evaluate
 from service.worker.runtime import Runtime
 
 log = logging.getLogger("service.worker")

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from service.auth.keys import IssuedKey, issue
+from service.auth.service import IssuedKey, issue
 from service.config import Settings
 from service.main import create_app
 from tests.conftest import TODAY

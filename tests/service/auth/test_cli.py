@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from service.cli import app as cli
 from service.config import get_settings
 from tests.service.auth.conftest import auth_app, bearer
-from tests.service.rag.conftest import free_port
+from tests.service.worker.process import free_port
 
 
 @pytest.fixture

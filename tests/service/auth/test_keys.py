@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.api.deps import TenantDep
-from service.auth.keys import KeyVerifier, issue, list_keys, revoke
+from service.auth.service import KeyVerifier, issue, list_keys, revoke
 from service.config import Settings
+from service.deps import TenantDep
 from service.errors import ValidationFailed
 from service.store.db import Database, upgrade
 from service.store.models import ApiKeyRow

@@ -26,8 +26,8 @@ from service.providers.extraction import AnthropicExtraction
 from service.providers.openai import OpenAITuning
 from tests.conftest import TODAY
 from tests.service.intake.fake_llm import FakeMessages
-from tests.service.tuning.fake_openai import FakeOpenAI
-from tests.service.tuning.test_tuning_jobs import chat_line
+from tests.service.tuning_jobs.fake_openai import FakeOpenAI
+from tests.service.tuning_jobs.test_tuning_jobs import chat_line
 
 OPENAI_CANARY = f"sk-canary-{uuid.uuid4().hex}"
 ANTHROPIC_CANARY = f"sk-ant-canary-{uuid.uuid4().hex}"

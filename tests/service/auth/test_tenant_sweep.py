@@ -21,10 +21,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from service.auth.keys import IssuedKey
+from service.auth.service import IssuedKey
 from tests.service.auth.conftest import auth_app, bearer, new_key
-from tests.service.rag.conftest import Worker
-from tests.service.tuning.test_tuning_jobs import chat_line
+from tests.service.tuning_jobs.test_tuning_jobs import chat_line
+from tests.service.worker.process import Worker
 
 PROFILE = {"task": "Label support tickets", "narrow_task": True, "examples": 5000, "example_quality": "high"}
 TUNING_PROFILE = {

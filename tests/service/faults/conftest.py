@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from scripts.run_scaled import Stack
-from tests.service.rag.conftest import free_port
 from tests.service.scale.services import fresh_redis, fresh_schema, require_services
+from tests.service.worker.process import free_port
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from scripts.run_scaled import Stack
-from tests.service.rag.conftest import free_port
 from tests.service.scale.services import fresh_redis, require_services
 from tests.service.scale.test_scaled import PROFILE
+from tests.service.worker.process import free_port
 
 PROBLEM = "application/problem+json"
 

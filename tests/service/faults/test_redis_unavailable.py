@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.service.rag.conftest import api_for, free_port
 from tests.service.scale.test_scaled import PROFILE
-from tests.service.tuning.test_tuning_jobs import chat_line
+from tests.service.tuning_jobs.test_tuning_jobs import chat_line
+from tests.service.worker.process import api_for, free_port
 
 PROBLEM = "application/problem+json"
 

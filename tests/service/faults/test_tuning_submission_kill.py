@@ -21,9 +21,9 @@ from sqlalchemy import create_engine, text
 from knowledge.loader import default_catalog
 from scripts.run_scaled import Stack
 from tests.service.faults.conftest import count_rows
-from tests.service.rag.conftest import free_port
-from tests.service.tuning.fake_openai import FakeOpenAI
-from tests.service.tuning.test_tuning_jobs import chat_line
+from tests.service.tuning_jobs.fake_openai import FakeOpenAI
+from tests.service.tuning_jobs.test_tuning_jobs import chat_line
+from tests.service.worker.process import free_port
 
 pytestmark = pytest.mark.postgres
 

@@ -14,8 +14,8 @@ import pytest
 
 from scripts.run_scaled import Child, Stack
 from tests.service.faults.conftest import count_rows
-from tests.service.rag.conftest import free_port
-from tests.service.tuning.test_tuning_jobs import chat_line
+from tests.service.tuning_jobs.test_tuning_jobs import chat_line
+from tests.service.worker.process import free_port
 
 pytestmark = pytest.mark.postgres
 

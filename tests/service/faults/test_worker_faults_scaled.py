@@ -1,6 +1,6 @@
 """Worker faults in the scaled layout: Huey on Redis, PostgreSQL, a Chroma server.
 
-tests/service/rag/test_worker_faults.py kills the worker on the default stores; here the job lives in Redis
+tests/service/knowledge_bases/test_worker_faults.py kills the worker on the default stores; here the job lives in Redis
 (a killed worker has already popped it), and a second worker starts while the first is ingesting.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.rag.conftest import Worker, api_for, wait_job
-from tests.service.rag.test_worker_faults import _stats, chroma_server, corpus  # noqa: F401  (fixture)
+from tests.service.knowledge_bases.test_worker_faults import _stats, chroma_server, corpus  # noqa: F401  (fixture)
 from tests.service.scale.services import fresh_redis, fresh_schema, require_services
+from tests.service.worker.process import Worker, api_for, wait_job
 
 pytestmark = pytest.mark.postgres
 JOB_TIMEOUT = 400.0  # seconds; generous for a 2-core machine shared with other test runs

@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.service.kb.pdf import make_pdf
+from tests.service.knowledge_bases.pdf import make_pdf
 
 # Pieces of markup that have broken HTML parsers: marked sections, bogus comments, bad char refs.
 HTML_PIECES = [

@@ -1,6 +1,6 @@
 """Every document parser, then the chunker the worker runs next, on hostile input: documents or a ParseError.
 
-tests/service/kb/test_parsers.py already throws raw bytes, jsonl lines and byte edits of a PDF at
+tests/service/knowledge_bases/test_parsers.py already throws raw bytes, jsonl lines and byte edits of a PDF at
 ``parse_file``; these add markup-shaped HTML and markdown, PDF content streams, truncated PDFs,
 odd file names, and the parse -> chunk pipeline of an ingestion job.
 """
@@ -12,10 +12,10 @@ import json
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from service.kb.chunking import chunk_document
-from service.kb.parsers import SUPPORTED_EXTENSIONS, ParsedDocument, ParseError, html_to_text, parse_file
+from service.knowledge_bases.chunking import chunk_document
+from service.knowledge_bases.parsers import SUPPORTED_EXTENSIONS, ParsedDocument, ParseError, html_to_text, parse_file
 from tests.service.fuzz.strategies import html, json_values, markdown, pdf_stream, pdf_with_stream
-from tests.service.kb.pdf import make_pdf
+from tests.service.knowledge_bases.pdf import make_pdf
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CODES = {

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from service.kb.embeddings import Embedder
+from service.knowledge_bases.embeddings import Embedder
 
 Embed = Callable[[list[str]], list[list[float]]]
 

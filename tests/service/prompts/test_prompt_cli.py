@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from service.artifacts.prompt_cli import prompt_app
+from service.prompts.cli import prompt_app
 from tests.service.prompts.conftest import TASK, ticket_examples
 
 advisor = typer.Typer()

@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 import service.artifacts.prompting  # noqa: F401  (registers the prompting builder, as the registry will)
-from service.api import prompts
+from service.prompts import endpoints as prompts
 from tests.service.prompts.conftest import TASK, ticket_examples
-from tests.service.rag.conftest import Worker, api_for
+from tests.service.worker.process import Worker, api_for
 
 ROUTE = "/v1/prompts/few-shot"
 PROMPTING = {"task": TASK, "provider": "openai", "examples": 40}

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from service.artifacts.few_shot import FewShotPrompt, FewShotRequest, build_few_shot
+from service.prompts.schemas import FewShotPrompt, FewShotRequest
+from service.prompts.service import build_few_shot
 from tests.service.prompts.conftest import TASK, Embed, ticket_examples
 
 

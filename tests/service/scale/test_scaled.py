@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scripts.run_scaled import Stack
-from tests.service.rag.conftest import wait_job
-from tests.service.rag.test_worker_faults import corpus
-from tests.service.tuning.test_tuning_jobs import chat_line
+from tests.service.knowledge_bases.test_worker_faults import corpus
+from tests.service.tuning_jobs.test_tuning_jobs import chat_line
+from tests.service.worker.process import wait_job
 
 pytestmark = pytest.mark.postgres
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.slack.advise import clean_text
 from service.slack.blocks import advice_blocks, artifact_blocks, parent_blocks
+from service.slack.service import clean_text
 
 ADVICE: dict[str, Any] = {
     "id": "a-1",

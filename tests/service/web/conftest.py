@@ -23,7 +23,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from service.auth import keys
+from service.auth import service as keys
 from service.config import Settings
 from service.main import create_app
 from tests.conftest import TODAY

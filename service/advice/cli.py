@@ -1,0 +1,53 @@
+"""`advisor decide`: a verdict for a profile file, as JSON or a readable report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+
+
+def decide(
+    file: Annotated[str, typer.Argument(help="A JSON profile, or - for standard input")],
+    explain: Annotated[bool, typer.Option("--explain", help="A readable report instead of JSON")] = False,
+) -> None:
+    """Decide a strategy for a profile and print the verdict."""
+    from knowledge.loader import default_catalog
+    from rules.engine import decide as run_decide
+    from rules.facts import Profile
+
+    raw = sys.stdin.read() if file == "-" else _read(Path(file))
+    try:
+        data = json.loads(raw)
+        profile = Profile.model_validate(data.get("profile", data) if isinstance(data, dict) else data)
+    except json.JSONDecodeError as exc:
+        _fail(f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'profile'}: {e['msg']}" for e in exc.errors())
+        _fail(f"{file}: not a valid profile: {details}")
+    verdict = run_decide(profile, default_catalog(), today=dt.date.today())
+    if not explain:
+        typer.echo(verdict.model_dump_json(indent=2, by_alias=True))
+        return
+    from service.advice.report import explain_verdict
+
+    typer.echo(explain_verdict(profile, verdict))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}")
+    except UnicodeDecodeError:
+        _fail(f"{path} is not UTF-8 text")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)

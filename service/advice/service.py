@@ -1,0 +1,150 @@
+"""The advice use case: profile -> verdict -> stored advice (+ the artifact of the chosen strategy)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from knowledge.loader import default_catalog
+from rules.engine import decide
+from rules.facts import Profile, Quality
+from service.advice.repository import AdviceRepository
+from service.advice.schemas import AdviceOut, AdvicePage, AdviceRequest
+from service.artifacts.registry import ArtifactContext, builders_for
+from service.datasets import service as datasets
+from service.datasets.schemas import DatasetReport
+from service.errors import NotFound
+from service.ops.observability import record_verdict
+from service.store.models import AdviceRow, utcnow
+
+Clock = Callable[[], dt.date]
+Embed = Callable[[list[str]], list[list[float]]]
+# Share of lines with errors above which a dataset counts as low quality, and as mixed above zero.
+LOW_QUALITY_ERROR_SHARE = 0.2
+
+
+def as_request(body: AdviceRequest | Profile) -> AdviceRequest:
+    """A bare profile is a request without material."""
+    return body if isinstance(body, AdviceRequest) else AdviceRequest(profile=body)
+
+
+def quality_of(report: DatasetReport) -> Quality:
+    """A dataset's quality from its report: clean is high, a few bad lines mixed, many low."""
+    if report.examples == 0:
+        return "low"
+    bad_share = 1 - report.examples / max(report.lines, 1)
+    if report.ok and bad_share <= 0:
+        return "high"
+    return "low" if bad_share > LOW_QUALITY_ERROR_SHARE else "mixed"
+
+
+def _with_dataset(
+    session: Session, tenant_id: str, request: AdviceRequest
+) -> tuple[Profile, DatasetReport | None, list[str], str | None]:
+    if request.dataset_id is None:
+        return request.profile, None, [], None
+    row = datasets.get_dataset(session, tenant_id, request.dataset_id)
+    report = datasets.report_of(row)
+    quality = quality_of(report)
+    profile = request.profile.model_copy(update={"examples": report.examples, "example_quality": quality})
+    note = (
+        f"examples={report.examples} and example_quality={quality} come from dataset {request.dataset_id}'s report "
+        f"({report.lines} lines, {report.examples} valid), not from the profile "
+        f"(which said {request.profile.examples}, {request.profile.example_quality})."
+    )
+    return profile, report, [note], row.path
+
+
+def _artifact(
+    profile: Profile,
+    verdict: Any,
+    request: AdviceRequest,
+    report: DatasetReport | None,
+    today: dt.date,
+    embed: Embed | None,
+    dataset_path: str | None,
+) -> tuple[dict[str, Any] | None, list[str]]:
+    builders = builders_for(verdict.strategy)
+    if not builders:
+        return None, [f"No artifact builder is registered for {verdict.strategy} yet."]
+    material: dict[str, Any] = {"dataset_id": request.dataset_id, "dataset_report": report, "dataset_path": dataset_path}
+    if request.examples is not None:
+        material["examples"] = [example.model_dump() for example in request.examples]
+    if request.knowledge_base is not None:
+        material["knowledge_base"] = request.knowledge_base
+    services: dict[str, Any] = {"today": today}
+    if embed is not None:
+        services["embed"] = embed
+    context = ArtifactContext(profile=profile, verdict=verdict, material=material, services=services)
+    parts = [builder(context).model_dump(mode="json") for builder in builders]
+    return {"strategy": verdict.strategy, "parts": parts}, []
+
+
+def create_advice(
+    session: Session, tenant_id: str, body: AdviceRequest | Profile, today: Clock, embed: Embed | None = None
+) -> dict[str, Any]:
+    """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
+    request = as_request(body)
+    day = today()
+    profile, report, notes, dataset_path = _with_dataset(session, tenant_id, request)
+    verdict = decide(profile, default_catalog(), today=day)
+    artifact = None
+    if request.artifact:
+        artifact, more = _artifact(profile, verdict, request, report, day, embed, dataset_path)
+        notes += more
+    values: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "created_at": utcnow(),
+        "strategy": verdict.strategy,
+        "task": profile.task,
+        "profile": profile.model_dump(mode="json"),
+        "verdict": {**verdict.model_dump(mode="json", by_alias=True), "notes": notes},
+        "request": request.model_dump(mode="json", exclude={"profile", "examples"}, exclude_none=True),
+        "artifact": artifact,
+        "rules_version": verdict.rules_version,
+        "catalog_as_of": verdict.catalog_as_of,
+    }
+    AdviceRepository(session, tenant_id).add(values)
+    record_verdict(verdict.strategy)  # here, not in a route: questionnaire and Slack advice count too
+    return _payload(values["id"], values["created_at"], values["verdict"], values["profile"], artifact)
+
+
+def _payload(
+    advice_id: str, created_at: dt.datetime, verdict: dict[str, Any], profile: dict[str, Any], artifact: dict[str, Any] | None
+) -> dict[str, Any]:
+    stamp = created_at.isoformat().replace("+00:00", "Z")
+    return {**verdict, "id": advice_id, "created_at": stamp, "profile": profile, "artifact": artifact}
+
+
+def to_out(row: AdviceRow) -> AdviceOut:
+    return AdviceOut.model_validate(_payload(row.id, row.created_at, row.verdict, row.profile, row.artifact))
+
+
+def _row(session: Session, tenant_id: str, advice_id: str) -> AdviceRow:
+    row = AdviceRepository(session, tenant_id).get(advice_id)
+    if row is None:
+        raise NotFound(f"No advice with id {advice_id!r}; list yours with GET /v1/advice.", code="advice_not_found")
+    return row
+
+
+def get_advice(session: Session, tenant_id: str, advice_id: str) -> AdviceOut:
+    return to_out(_row(session, tenant_id, advice_id))
+
+
+def get_artifact(session: Session, tenant_id: str, advice_id: str) -> dict[str, Any]:
+    row = _row(session, tenant_id, advice_id)
+    if row.artifact is None:
+        raise NotFound(
+            'This advice was made without an artifact; POST /v1/advice again with "artifact": true and the material.',
+            code="artifact_not_found",
+        )
+    return row.artifact
+
+
+def list_advice(session: Session, tenant_id: str, limit: int, cursor: str | None) -> AdvicePage:
+    rows, next_cursor = AdviceRepository(session, tenant_id).page(limit, cursor)
+    return AdvicePage(items=[to_out(row) for row in rows], next_cursor=next_cursor)

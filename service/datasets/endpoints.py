@@ -1,0 +1,96 @@
+"""Training datasets: upload (validated line by line), report, convert, download."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from rules.facts import Provider
+from service.api.problems import PROBLEM_RESPONSES
+from service.datasets import service
+from service.datasets.schemas import ConvertOut, ConvertRequest, DatasetOut, DatasetReport
+from service.deps import SessionDep, SettingsDep, TenantDep
+from service.store.models import DatasetRow
+
+router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
+
+
+def _out(row: DatasetRow) -> DatasetOut:
+    return DatasetOut(
+        id=row.id,
+        filename=row.filename,
+        sha256=row.sha256,
+        size_bytes=row.size_bytes,
+        provider=row.provider,
+        model=row.model,
+        report=service.report_of(row),
+    )
+
+
+@router.post("", status_code=201, response_model=DatasetOut, summary="Upload a training file (JSONL or CSV) and validate it")
+def upload_dataset(
+    file: Annotated[UploadFile, File(description="JSONL, or CSV with input_text,output_text or prompt,completion")],
+    response: Response,
+    session: SessionDep,
+    tenant: TenantDep,
+    settings: SettingsDep,
+    provider: Annotated[
+        Provider,
+        Form(description="The provider whose limits and tokenizer apply"),
+    ],
+    model: Annotated[str | None, Form(max_length=200)] = None,
+) -> DatasetOut:
+    row = service.create_dataset(
+        session,
+        tenant,
+        file.file,
+        file.filename,
+        provider=provider,
+        model=model or None,
+        data_dir=settings.data_dir,
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
+    )
+    response.headers["Location"] = f"/v1/datasets/{row.id}"
+    return _out(row)
+
+
+@router.get("/{dataset_id}", response_model=DatasetOut, summary="A dataset and its report")
+def get_dataset(dataset_id: str, session: SessionDep, tenant: TenantDep) -> DatasetOut:
+    return _out(service.get_dataset(session, tenant, dataset_id))
+
+
+@router.get("/{dataset_id}/report", response_model=DatasetReport, summary="The validation report only")
+def get_report(dataset_id: str, session: SessionDep, tenant: TenantDep) -> DatasetReport:
+    return service.report_of(service.get_dataset(session, tenant, dataset_id))
+
+
+@router.post("/{dataset_id}/convert", response_model=ConvertOut, summary="Deduplicate, split and convert to a provider format")
+def convert(dataset_id: str, body: ConvertRequest, session: SessionDep, tenant: TenantDep) -> ConvertOut:
+    row = service.get_dataset(session, tenant, dataset_id)
+    result = service.convert_dataset(row, body.to, body.validation_fraction, body.seed)
+    base = f"/v1/datasets/{row.id}/files/{body.to}"
+    files = {"train": f"{base}/train.jsonl"}
+    if result.validation_path is not None:
+        files["validation"] = f"{base}/validation.jsonl"
+    return ConvertOut(
+        to=body.to,
+        train=result.train,
+        validation=result.validation,
+        dropped=result.dropped,
+        duplicates=result.duplicates,
+        files=files,
+    )
+
+
+@router.get(
+    "/{dataset_id}/files/{to}/{name}",
+    response_class=StreamingResponse,
+    summary="Download a converted file",
+    responses={200: {"content": {"application/jsonl": {}}}},
+)
+def download(dataset_id: str, to: str, name: str, session: SessionDep, tenant: TenantDep) -> StreamingResponse:
+    path = service.converted_file(service.get_dataset(session, tenant, dataset_id), to, name)
+    headers = {"Content-Disposition": f'attachment; filename="{to}-{name}"'}
+    return StreamingResponse(service.iter_file(path), media_type="application/jsonl", headers=headers)

@@ -1,0 +1,57 @@
+"""Dependencies as types: routes declare what they need, not how to get it.
+
+The cheap ones are ``async``: a sync dependency costs a thread-pool hop per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from service import auth
+from service.advice.service import Clock
+from service.config import Settings
+from service.store.db import Database
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    database: Database = request.app.state.database
+    with database.session() as session:
+        yield session
+
+
+async def get_tenant(request: Request) -> str:
+    """The tenant of the request's API key, as the auth gate found it (service/auth); open mode: the default tenant."""
+    tenant: str | None = request.scope.get("state", {}).get("tenant")
+    if tenant is not None:
+        return tenant
+    settings: Settings = request.app.state.settings
+    if not settings.auth_enabled:
+        return settings.default_tenant
+    # A route outside /v1 that needs a tenant: the gate did not run, so check the key here (fail closed).
+    return await auth.tenant_of_request(request)
+
+
+async def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SessionDep = Annotated[Session, Depends(get_session)]
+TenantDep = Annotated[str, Depends(get_tenant)]
+ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -1,0 +1,146 @@
+"""Knowledge bases: create, ingest (202 + job), search, grounded prompts, retrieval evaluation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Response, UploadFile
+
+from service.api.problems import problem_responses
+from service.deps import SessionDep, SettingsDep, TenantDep
+from service.knowledge_bases import service
+from service.knowledge_bases.grounding import GroundedPrompt, grounded_prompt
+from service.knowledge_bases.index import Hit
+from service.knowledge_bases.schemas import (
+    DocumentOut,
+    EvaluateIn,
+    HitOut,
+    JobOut,
+    KnowledgeBaseIn,
+    KnowledgeBaseOut,
+    PromptIn,
+    QueryIn,
+)
+from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow
+
+router = APIRouter(tags=["knowledge bases"], responses=problem_responses(400, 404, 409, 413, 422, 503))
+
+
+def _kb_out(session: SessionDep, row: KnowledgeBaseRow) -> KnowledgeBaseOut:
+    documents, chunks = service.document_count(session, row)
+    return KnowledgeBaseOut(
+        id=row.id,
+        name=row.name,
+        embedding_model=row.embedding_model,
+        chunk_tokens=row.chunk_tokens,
+        chunk_overlap=row.chunk_overlap,
+        documents=documents,
+        chunks=chunks,
+        created_at=row.created_at,
+    )
+
+
+def job_out(job: JobRow) -> JobOut:
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        state=job.state,
+        knowledge_base=job.kb_id,
+        progress={"done": job.done, "total": job.total},
+        attempts=job.attempts,
+        result=job.result,
+        error=job.error,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+    )
+
+
+def _doc_out(row: KbDocumentRow) -> DocumentOut:
+    return DocumentOut(
+        doc_id=row.doc_id, source=row.source, chunks=row.chunks, characters=row.characters, updated_at=row.updated_at
+    )
+
+
+@router.post("/v1/knowledge-bases", status_code=201, response_model=KnowledgeBaseOut, summary="Create a knowledge base")
+def create(body: KnowledgeBaseIn, response: Response, session: SessionDep, tenant: TenantDep) -> KnowledgeBaseOut:
+    row = service.create_kb(session, tenant, body.name, body.embedding_model, body.chunk_tokens, body.chunk_overlap)
+    response.headers["Location"] = f"/v1/knowledge-bases/{row.id}"
+    return _kb_out(session, row)
+
+
+@router.get("/v1/knowledge-bases", response_model=list[KnowledgeBaseOut], summary="Your knowledge bases")
+def list_all(session: SessionDep, tenant: TenantDep) -> list[KnowledgeBaseOut]:
+    return [_kb_out(session, row) for row in service.list_kbs(session, tenant)]
+
+
+@router.get("/v1/knowledge-bases/{kb}", response_model=KnowledgeBaseOut, summary="One knowledge base, by id or name")
+def get(kb: str, session: SessionDep, tenant: TenantDep) -> KnowledgeBaseOut:
+    return _kb_out(session, service.get_kb(session, tenant, kb))
+
+
+@router.delete("/v1/knowledge-bases/{kb}", status_code=204, summary="Delete a knowledge base and its vectors")
+def delete(kb: str, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> Response:
+    service.delete_kb(session, settings, service.get_kb(session, tenant, kb))
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/knowledge-bases/{kb}/documents",
+    status_code=202,
+    response_model=JobOut,
+    summary="Upload documents; the worker ingests them",
+)
+def upload(
+    kb: str,
+    files: Annotated[list[UploadFile], File(description=".txt .md .html .pdf, or .jsonl of {id, text, metadata}")],
+    response: Response,
+    session: SessionDep,
+    tenant: TenantDep,
+    settings: SettingsDep,
+) -> JobOut:
+    row = service.get_kb(session, tenant, kb)
+    job = service.start_ingestion(session, settings, tenant, row, [(item.file, item.filename) for item in files])
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job_out(job)
+
+
+@router.get("/v1/jobs/{job_id}", response_model=JobOut, summary="A background job: state and progress")
+def job(job_id: str, session: SessionDep, tenant: TenantDep) -> JobOut:
+    return job_out(service.get_job(session, tenant, job_id))
+
+
+@router.get("/v1/knowledge-bases/{kb}/documents", response_model=list[DocumentOut], summary="Documents in a knowledge base")
+def documents(kb: str, session: SessionDep, tenant: TenantDep) -> list[DocumentOut]:
+    return [_doc_out(row) for row in service.list_documents(session, service.get_kb(session, tenant, kb))]
+
+
+@router.get("/v1/knowledge-bases/{kb}/documents/{doc_id}", response_model=DocumentOut, summary="One document")
+def document(kb: str, doc_id: str, session: SessionDep, tenant: TenantDep) -> DocumentOut:
+    return _doc_out(service.get_document(session, service.get_kb(session, tenant, kb), doc_id))
+
+
+@router.delete("/v1/knowledge-bases/{kb}/documents/{doc_id}", status_code=204, summary="Remove a document and its chunks")
+def delete_document(kb: str, doc_id: str, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> Response:
+    service.delete_document(session, settings, service.get_kb(session, tenant, kb), doc_id)
+    return Response(status_code=204)
+
+
+@router.post("/v1/knowledge-bases/{kb}/query", response_model=dict[str, list[HitOut]], summary="Search: dense or hybrid")
+def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> dict[str, list[HitOut]]:
+    hits = service.query(settings, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
+    return {"hits": [HitOut(**hit) for hit in hits]}
+
+
+@router.post(
+    "/v1/knowledge-bases/{kb}/prompt", response_model=GroundedPrompt, summary="A grounded prompt with numbered citations"
+)
+def prompt(kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> GroundedPrompt:
+    hits = service.query(settings, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
+    built = grounded_prompt(body.q, [Hit(**hit) for hit in hits], body.provider)
+    return built
+
+
+@router.post("/v1/knowledge-bases/{kb}/evaluate", response_model=dict[str, Any], summary="hit@1, hit@3, hit@5 and MRR per mode")
+def evaluate(kb: str, body: EvaluateIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> dict[str, Any]:
+    items = [item.model_dump() for item in body.items]
+    return {"metrics": service.evaluate(settings, service.get_kb(session, tenant, kb), items, list(body.modes))}

@@ -1,0 +1,299 @@
+"""A knowledge base as one Chroma collection: content-hash upserts, dense and hybrid search.
+
+How a document is replaced without queries ever seeing half of it
+-----------------------------------------------------------------
+Every chunk is one Chroma record whose id is ``<chunk_id>@<record hash>`` (hash of the text,
+heading, offsets and model), and whose metadata carries ``state``: ``live``, ``pending`` or ``stale``.
+Queries drop every hit that is not ``live`` (dense: after the HNSW search, over-fetching when
+needed; BM25: its snapshot holds only live records). Upserting a document then goes:
+
+1. read the document's existing records; records whose id is unchanged stay as they are;
+2. write new records as ``pending`` (invisible), reusing the stored vector of any record with the
+   same content hash and embedding only the rest;
+3. flip: ONE ``update`` call turns the new records ``live`` and the orphaned ones ``stale``, so a
+   query sees the old version or the new one, never a mix (a document with more than
+   ``max_batch_size`` changed records needs several calls; many documents share calls, whole);
+4. bump the collection's ``kb_version`` so BM25 snapshots rebuild, then delete the stale records.
+
+A crash between steps leaves only invisible pending or stale records, which the next upsert of
+that document removes. One process writes a collection at a time (see ARCHITECTURE).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.errors import ChromaError, NotFoundError
+
+from service.knowledge_bases.chunking import Chunk
+from service.knowledge_bases.embeddings import Embedder, KnowledgeBaseEmbeddingFunction
+from service.knowledge_bases.fusion import RRF_K, dense_weight, rrf
+from service.knowledge_bases.lexical import LexicalIndex
+from service.knowledge_bases.parsers import ParsedDocument
+from service.knowledge_bases.snapshot import Snapshot, SnapshotCache
+from service.knowledge_bases.writes import WRITE_BATCH, WritePlan, batches
+
+Mode = Literal["dense", "hybrid"]
+Progress = Callable[[int, int], None]
+CANDIDATES = 50  # per ranker before fusion
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk; ``doc`` is the source file name shown and cited."""
+
+    doc: str
+    doc_id: str
+    chunk: int
+    score: float
+    text: str
+    heading: str
+    start: int
+    end: int
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.doc_id}#{self.chunk}"
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """Chunks embedded now, chunks whose stored vector was reused, and old records removed."""
+
+    embedded: int
+    skipped: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    source: str
+    chunks: int
+
+
+_snapshots = SnapshotCache()
+
+
+def collection_name(kb_name: str) -> str:
+    """A valid, stable Chroma collection name for any KB name (3-512 chars of [a-z0-9-])."""
+    ascii_name = unicodedata.normalize("NFKD", kb_name).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:48].strip("-")
+    # The digest keeps distinct names distinct ("Q&A" vs "Q-A", or two Hebrew names with empty slugs).
+    digest = hashlib.sha256(kb_name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"kb-{slug}-{digest}" if slug else f"kb-{digest}"
+
+
+class KnowledgeBaseIndex:
+    """Ingestion and search for one knowledge base, over any Chroma client (persistent or HTTP)."""
+
+    def __init__(self, client: ClientAPI, name: str, embedder: Embedder) -> None:
+        self.client = client
+        self.name = name
+        self.embedder = embedder
+        self.collection_name = collection_name(name)
+        self._function = KnowledgeBaseEmbeddingFunction(embedder.model_name)
+        self._collection: Collection | None = None
+
+    # -- collection lifecycle -------------------------------------------------------------------
+    def ensure(self) -> Collection:
+        """The collection, created on first use with our embedding function and cosine space."""
+        if self._collection is None:
+            try:
+                self._collection = self._get()
+            except NotFoundError:
+                try:
+                    self._collection = self.client.create_collection(
+                        self.collection_name,
+                        embedding_function=self._function,  # type: ignore[arg-type]
+                        configuration={"hnsw": {"space": "cosine"}},
+                        metadata={"kb_name": self.name, "kb_version": 0, "kb_write": ""},
+                    )
+                except ChromaError:  # created meanwhile by another process
+                    self._collection = self._get()
+        return self._collection
+
+    def _get(self) -> Collection:
+        return self.client.get_collection(self.collection_name, embedding_function=self._function)  # type: ignore[arg-type]
+
+    def drop(self) -> None:
+        """Delete the collection and everything in it (no error if it does not exist)."""
+        with contextlib.suppress(NotFoundError, ValueError):
+            _snapshots.forget(str(self._get().id))
+            self.client.delete_collection(self.collection_name)
+        self._collection = None
+
+    def _version(self) -> str:
+        """The write token of the collection as stored (another process may have written)."""
+        metadata = self._get().metadata or {}
+        return f"{metadata.get('kb_version', 0)}:{metadata.get('kb_write', '')}"
+
+    def _bump(self, collection: Collection) -> None:
+        metadata = dict(self._get().metadata or {})
+        # The random part keeps two writers that both read version n from sharing n + 1.
+        metadata.update(kb_version=int(metadata.get("kb_version", 0)) + 1, kb_write=uuid.uuid4().hex)
+        collection.modify(metadata=metadata)
+
+    # -- writes ---------------------------------------------------------------------------------
+    def upsert_document(self, doc: ParsedDocument, chunks: list[Chunk], progress: Progress | None = None) -> UpsertResult:
+        """Make ``chunks`` the document's only chunks, embedding only what changed."""
+        return self.upsert_documents([(doc, chunks)], progress)[0]
+
+    def upsert_documents(
+        self, items: list[tuple[ParsedDocument, list[Chunk]]], progress: Progress | None = None
+    ) -> list[UpsertResult]:
+        """``upsert_document`` for many documents with one embedding pass (batches pad less)."""
+        if len({doc.doc_id for doc, _ in items}) < len(items):
+            raise ValueError("each document may appear once per upsert_documents call")
+        collection = self.ensure()
+        total = sum(len(chunks) for _, chunks in items)
+        plan = WritePlan(collection, [(doc.doc_id, chunks) for doc, chunks in items])
+        texts = plan.texts_to_embed
+        skipped = total - len(texts)
+        report = (lambda done, _: progress(skipped + done, total)) if progress else None
+        vectors = self.embedder.encode_many(texts, report) if texts else np.zeros((0, 0), np.float32)
+        if any(change.changed for change in plan.documents):
+            plan.write_pending(collection, vectors)
+            plan.flip(collection, self.client.get_max_batch_size())
+            self._bump(collection)  # right after the flip: BM25 snapshots follow the dense view
+            plan.remove_orphans(collection)
+        if progress:
+            progress(total, total)
+        return [UpsertResult(change.embedded, change.skipped, len(change.orphans)) for change in plan.documents]
+
+    def delete_document(self, doc_id: str) -> int:
+        """Remove a document's chunks (hidden from queries in one step); returns how many were removed."""
+        collection = self.ensure()
+        ids = collection.get(where={"doc_id": doc_id}, include=[])["ids"]
+        if not ids:
+            return 0
+        for batch in batches(ids, self.client.get_max_batch_size()):
+            collection.update(ids=list(batch), metadatas=[{"state": "stale"}] * len(batch))
+        self._bump(collection)
+        for batch in batches(ids):
+            collection.delete(ids=list(batch))
+        return len(ids)
+
+    # -- reads ----------------------------------------------------------------------------------
+    def list_documents(self) -> list[DocumentInfo]:
+        """Live documents with their chunk counts, sorted by id."""
+        counts: dict[str, list[Any]] = {}
+        for meta in self._snapshot(fresh=True).metadatas.values():
+            entry = counts.setdefault(meta["doc_id"], [meta["source"], 0])
+            entry[1] += 1
+        return [DocumentInfo(doc_id, source, n) for doc_id, (source, n) in sorted(counts.items())]
+
+    def count(self) -> int:
+        """Number of live chunks (records of writes in flight are not counted)."""
+        collection = self.ensure()
+        hidden: Any = {"state": {"$ne": "live"}}
+        return collection.count() - len(collection.get(where=hidden, include=[])["ids"])
+
+    def refresh(self) -> None:
+        """Bring BM25 up to date now (after an ingest job, before an evaluation)."""
+        self._snapshot(fresh=True)
+
+    def query(self, q: str, k: int = 5, mode: Mode = "hybrid", embedding: Sequence[float] | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``q``; ``embedding`` skips encoding ``q`` (benchmarks, batch eval)."""
+        if k <= 0 or (not q.strip() and embedding is None):
+            return []
+        vector = list(embedding) if embedding is not None else self.embedder.encode_query(q)
+        if mode == "dense":
+            return self._dense(vector, k)
+        if mode != "hybrid":
+            raise ValueError(f"mode must be 'dense' or 'hybrid', not {mode!r}")
+        # Candidates are ids only (cheap at 100k chunks); only the fused top ones are read back,
+        # and that read is also the liveness check, so a stale BM25 snapshot is harmless.
+        snapshot = self._snapshot()
+        collection = self.ensure()
+        n = max(k, CANDIDATES)
+        nearest = collection.query(query_embeddings=np.asarray([vector], dtype=np.float32), n_results=n, include=[])
+        lexical = [rid for rid, _ in snapshot.lexical.search(q, n)]
+        weight = dense_weight(q, self.embedder.tokenizer)
+        fused = rrf([nearest["ids"][0], lexical], [weight, 1.0], RRF_K)
+        hits: list[Hit] = []
+        for window in batches(fused, 2 * k):
+            got = collection.get(ids=[rid for rid, _ in window], include=["documents", "metadatas"])
+            records = dict(zip(got["ids"], zip(got["documents"] or [], got["metadatas"] or [], strict=True), strict=True))
+            for rid, score in window:
+                text, meta = records.get(rid, (None, None))
+                if meta and meta.get("state") == "live":
+                    hits.append(_to_hit(text or "", meta, score))
+            if len(hits) >= k:
+                break
+        return hits[:k]
+
+    def _dense(self, vector: list[float], n: int) -> list[Hit]:
+        collection = self.ensure()
+        query_vector = np.asarray([vector], dtype=np.float32)
+        fetch = n
+        while True:
+            result = collection.query(
+                query_embeddings=query_vector, n_results=fetch, include=["documents", "metadatas", "distances"]
+            )
+            found = [
+                _to_hit(text or "", meta, 1.0 - float(distance))
+                for text, meta, distance in zip(
+                    (result["documents"] or [[]])[0],
+                    (result["metadatas"] or [[]])[0],
+                    (result["distances"] or [[]])[0],
+                    strict=True,
+                )
+                if meta and meta.get("state") == "live"
+            ]
+            # Pending/stale records exist only while a write is in flight: fetch deeper only then.
+            if len(found) >= n or len(result["ids"][0]) < fetch or fetch >= 16 * n:
+                return found[:n]
+            fetch *= 4
+
+    def _snapshot(self, fresh: bool = False) -> Snapshot:
+        """The BM25 snapshot: current, or (big KBs, ``fresh=False``) recent while it rebuilds."""
+        collection = self.ensure()
+        return _snapshots.get(str(collection.id), self._version(), lambda version: _load(collection, version), fresh)
+
+
+def _load(collection: Collection, version: str) -> Snapshot:
+    """Every live record of ``collection`` (paged: one big read overflows SQLite's variable limit)."""
+    ids: list[str] = []
+    texts: dict[str, str] = {}
+    metadatas: dict[str, dict[str, Any]] = {}
+    offset = 0
+    while True:
+        page = collection.get(where={"state": "live"}, include=["documents", "metadatas"], limit=WRITE_BATCH, offset=offset)
+        for rid, text, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True):
+            ids.append(rid)
+            texts[rid] = text or ""
+            metadatas[rid] = dict(meta or {})
+        if len(page["ids"]) < WRITE_BATCH:
+            break
+        offset += WRITE_BATCH
+    lexical = LexicalIndex((rid, _lexical_text(texts[rid], metadatas[rid])) for rid in ids)
+    return Snapshot(version, ids, texts, metadatas, lexical)
+
+
+def _lexical_text(text: str, meta: dict[str, Any]) -> str:
+    # The heading applies to every chunk of its section; BM25 should see it in each one.
+    return f"{meta.get('heading', '')}\n{text}"
+
+
+def _to_hit(text: str, meta: Any, score: float) -> Hit:
+    return Hit(
+        doc=str(meta.get("source", "")),
+        doc_id=str(meta.get("doc_id", "")),
+        chunk=int(meta.get("chunk", 0)),
+        score=score,
+        text=text,
+        heading=str(meta.get("heading", "")),
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+    )

@@ -1,0 +1,103 @@
+"""BM25 over chunk texts (bm25s) with a Unicode tokenizer that also knows Hebrew prefixes.
+
+MiniLM barely represents Hebrew, so Hebrew recall depends on this index. Hebrew glues the
+one-letter prefixes ו ה ב ל מ ש כ ("and", "the", "in", "to", "from", "that", "as") to the next
+word: "בחופשה" is "in the vacation". Each Hebrew token is indexed as written and with up to two
+prefix letters stripped, so "חופשה" in a question matches "בחופשה" and "והחופשה" in a document.
+
+Measured on tests/service/knowledge_bases/corpus (20 Hebrew questions, BM25 alone): MRR 0.967 with words as
+written, 1.000 with prefixes stripped. BM25 hit@1 on all 38 questions: 0.895 plain, 0.921 with
+prefixes, 0.947 adding the plural stemmer, 0.974 adding each chunk's heading to its text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import bm25s
+import numpy as np
+
+HEBREW_PREFIXES = frozenset("והבלמשכ")
+MAX_PREFIXES = 2  # "וכש", "ומה" exist, but three-letter stripping mostly hits word stems
+MIN_STEM = 2  # stripping must leave at least this many letters ("בית" -> no "ית")
+_WORD = re.compile(r"\w+")
+_HEBREW = re.compile(r"[\u0590-\u05ff]")
+# Niqqud and cantillation marks are not \w: left in, they would cut words in two.
+_NIQQUD = re.compile(r"[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7]")
+# Acronyms are written with gershayim or a quote (מנכ"ל, ש״ח): join them into one word.
+_ACRONYM = re.compile(r"(?<=[\u05d0-\u05ea])[\"\u05f4'\u05f3](?=[\u05d0-\u05ea])")
+
+
+def _hebrew_variants(token: str) -> list[str]:
+    variants: list[str] = []
+    stem = token
+    for _ in range(MAX_PREFIXES):
+        if len(stem) - 1 < MIN_STEM or stem[0] not in HEBREW_PREFIXES:
+            break
+        stem = stem[1:]
+        variants.append(stem)
+    return variants
+
+
+def _english_stem(token: str) -> str:
+    """Harman's S-stemmer (PyStemmer is not installed here): plurals only, "policies" -> "policy"."""
+    if len(token) > 3 and token.endswith("ies") and not token.endswith(("eies", "aies")):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("es") and not token.endswith(("aes", "ees", "oes")):
+        return token[:-1]
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("us", "ss")):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str, *, prefixes: bool = True, stem: bool = True) -> list[str]:
+    """Casefolded Unicode word tokens, plus prefix-stripped forms of Hebrew words."""
+    tokens: list[str] = []
+    text = _ACRONYM.sub("", _NIQQUD.sub("", text.casefold()))
+    for word in _WORD.findall(text):
+        if _HEBREW.match(word):
+            tokens.append(word)
+            if prefixes:
+                tokens.extend(_hebrew_variants(word))
+        else:
+            tokens.append(_english_stem(word) if stem else word)
+    return tokens
+
+
+class LexicalIndex:
+    """An in-memory BM25 index over (chunk_id, text) pairs; rebuild it to change the corpus."""
+
+    def __init__(self, items: Iterable[tuple[str, str]], *, prefixes: bool = True, stem: bool = True) -> None:
+        self.prefixes = prefixes
+        self.stem = stem
+        self.ids: list[str] = []
+        corpus: list[list[str]] = []
+        for chunk_id, text in items:
+            self.ids.append(chunk_id)
+            # bm25s needs at least one token per document; "" never matches a query token.
+            corpus.append(self._tokens(text) or [""])
+        self._bm25 = bm25s.BM25()
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+
+    def _tokens(self, text: str) -> list[str]:
+        return tokenize(text, prefixes=self.prefixes, stem=self.stem)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, q: str, k: int) -> list[tuple[str, float]]:
+        """The ``k`` best (chunk_id, BM25 score) pairs with a positive score, best first."""
+        if not self.ids or k <= 0:
+            return []
+        vocab = self._bm25.vocab_dict
+        # Unique tokens: a question repeating a word should not weigh it twice.
+        token_ids = [vocab[t] for t in dict.fromkeys(self._tokens(q)) if t in vocab and t]
+        if not token_ids:
+            return []
+        scores = np.asarray(self._bm25.get_scores_from_ids(token_ids))
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

@@ -1,0 +1,89 @@
+"""Request and response bodies of /v1/knowledge-bases and /v1/jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rules.facts import Count, Provider
+
+Mode = Literal["dense", "hybrid"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class KnowledgeBaseIn(_Strict):
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[^/\\\x00-\x1f]+$")
+    embedding_model: str | None = Field(default=None, max_length=300, description="sentence-transformers name or path")
+    chunk_tokens: Count = Field(default=300, ge=50, le=2000)
+    chunk_overlap: Count = Field(default=45, ge=0, le=1000)
+
+
+class KnowledgeBaseOut(BaseModel):
+    id: str
+    name: str
+    embedding_model: str | None
+    chunk_tokens: int
+    chunk_overlap: int
+    documents: int
+    chunks: int
+    created_at: dt.datetime
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    knowledge_base: str | None
+    progress: dict[str, int]
+    attempts: int
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    source: str
+    chunks: int
+    characters: int
+    updated_at: dt.datetime
+
+
+class QueryIn(_Strict):
+    q: str = Field(min_length=1, max_length=4000)
+    k: Count = Field(default=5, ge=1, le=50)
+    mode: Mode = "hybrid"
+
+
+class HitOut(BaseModel):
+    doc: str
+    doc_id: str
+    chunk: int
+    score: float
+    text: str
+    heading: str
+    start: int
+    end: int
+
+
+class PromptIn(_Strict):
+    q: str = Field(min_length=1, max_length=4000)
+    provider: Provider = "openai"
+    k: Count = Field(default=5, ge=1, le=20)
+    mode: Mode = "hybrid"
+
+
+class EvalItem(_Strict):
+    q: str = Field(min_length=1, max_length=4000)
+    expected_doc: str = Field(min_length=1, max_length=300)
+
+
+class EvaluateIn(_Strict):
+    items: list[EvalItem] = Field(min_length=1, max_length=1000)
+    modes: list[Mode] = Field(default=["dense", "hybrid"], min_length=1)

@@ -1,0 +1,171 @@
+"""The RAG path end to end: API -> queue -> worker (real Chroma, real model) -> search and prompts."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from tests.service.worker.process import Worker, wait_job
+
+VACATION = b"""# Vacation policy
+
+Employees receive 24 paid vacation days per year. Up to five unused days roll over to the next year.
+
+## Sick leave
+
+Sick leave needs a doctor's note after three consecutive days.
+"""
+PARKING_HE = "# מדיניות חניה\n\nהחניה בחניון המשרד בתל אביב חינם לכל העובדים. יש להירשם בקבלה ולקבל תג.\n".encode()
+SECURITY_HTML = b"""<html><head><style>p{}</style></head><body><h1>Laptop security</h1>
+<p>Laptops must use full-disk encryption and lock after five minutes idle.</p><script>ignore()</script></body></html>"""
+FAQ_JSONL = "\n".join(
+    json.dumps(r)
+    for r in [
+        {
+            "id": "faq-expenses",
+            "text": "Expense reports are due on the 5th of each month through the finance portal.",
+            "metadata": {"team": "finance"},
+        },
+        {"id": "faq-badges", "text": "Lost badges are replaced by the front desk within one business day."},
+    ]
+).encode()
+
+
+def ingest(client: TestClient, kb: str, files: list[tuple[str, bytes]]) -> dict[str, object]:
+    response = client.post(f"/v1/knowledge-bases/{kb}/documents", files=[("files", item) for item in files])
+    assert response.status_code == 202, response.text
+    assert response.json()["state"] == "queued"
+    return wait_job(client, response.json()["id"])
+
+
+def test_create_ingest_query_prompt_evaluate(rag: tuple[TestClient, Worker]) -> None:
+    client, _ = rag
+    created = client.post("/v1/knowledge-bases", json={"name": "handbook", "chunk_tokens": 200, "chunk_overlap": 30})
+    assert created.status_code == 201
+    assert client.post("/v1/knowledge-bases", json={"name": "handbook"}).json()["code"] == "knowledge_base_exists"
+    job = ingest(
+        client,
+        "handbook",
+        [("vacation.md", VACATION), ("parking.md", PARKING_HE), ("security.html", SECURITY_HTML), ("faq.jsonl", FAQ_JSONL)],
+    )
+    assert job["state"] == "succeeded", job
+    result = job["result"]
+    assert isinstance(result, dict) and result["documents"] == 5 and result["embedded"] == result["chunks"] > 0
+    assert job["progress"] == {"done": result["chunks"], "total": result["chunks"]}
+
+    kb = client.get("/v1/knowledge-bases/handbook").json()
+    assert kb["documents"] == 5 and kb["chunks"] == result["chunks"]
+    docs = {doc["doc_id"]: doc for doc in client.get("/v1/knowledge-bases/handbook/documents").json()}
+    assert set(docs) >= {"faq-expenses", "faq-badges"}
+
+    for mode in ("dense", "hybrid"):
+        hits = client.post(
+            "/v1/knowledge-bases/handbook/query", json={"q": "How many vacation days do I get?", "k": 3, "mode": mode}
+        ).json()["hits"]
+        assert hits[0]["doc"] == "vacation.md", (mode, hits)
+        assert hits[0]["text"] in VACATION.decode()
+    hebrew = client.post("/v1/knowledge-bases/handbook/query", json={"q": "איפה החניה של העובדים?", "k": 3}).json()["hits"]
+    assert "parking.md" in [hit["doc"] for hit in hebrew]
+    html = client.post("/v1/knowledge-bases/handbook/query", json={"q": "disk encryption on laptops", "k": 1}).json()["hits"]
+    assert html[0]["doc"] == "security.html" and "ignore()" not in html[0]["text"]
+
+    openai = client.post(
+        "/v1/knowledge-bases/handbook/prompt", json={"q": "When are expense reports due?", "provider": "openai"}
+    ).json()
+    assert "I don't know" in json.dumps(openai)
+    anthropic = client.post(
+        "/v1/knowledge-bases/handbook/prompt", json={"q": "When are expense reports due?", "provider": "anthropic"}
+    ).json()
+    assert '<document index="1">' in anthropic["messages"][0]["content"]
+    assert anthropic["citations"][0]["index"] == 1
+    assert anthropic["citations"][0]["doc_id"] == "faq-expenses"
+    compile(anthropic["snippet"], "snippet", "exec")
+    gemini = client.post(
+        "/v1/knowledge-bases/handbook/prompt", json={"q": "When are expense reports due?", "provider": "google"}
+    ).json()
+    assert gemini["contents"][0]["role"] == "user" and "[1]" in gemini["contents"][0]["parts"][0]["text"]
+    compile(gemini["snippet"], "snippet", "exec")
+
+    metrics = client.post(
+        "/v1/knowledge-bases/handbook/evaluate",
+        json={
+            "items": [
+                {"q": "vacation days per year", "expected_doc": "vacation.md"},
+                {"q": "חניה לעובדים", "expected_doc": "parking.md"},
+                {"q": "lost badge replacement", "expected_doc": "faq.jsonl"},
+            ]
+        },
+    ).json()["metrics"]
+    assert set(metrics) == {"dense", "hybrid"}
+    assert metrics["hybrid"]["hit@3"] >= 2 / 3
+
+
+def test_reingest_embeds_nothing_and_changes_leave_no_orphans(rag: tuple[TestClient, Worker]) -> None:
+    client, _ = rag
+    client.post("/v1/knowledge-bases", json={"name": "changes", "chunk_tokens": 60, "chunk_overlap": 10})
+    long_doc = (
+        "# Guide\n\n" + "\n\n".join(f"Paragraph {i} explains rule number {i} of the office in detail." for i in range(30))
+    ).encode()
+    first = ingest(client, "changes", [("guide.md", long_doc)])
+    again = ingest(client, "changes", [("guide.md", long_doc)])
+    assert again["result"]["embedded"] == 0 and again["result"]["skipped"] == first["result"]["chunks"]
+    shorter = long_doc.split(b"\n\nParagraph 10")[0] + b"\n\nA brand new closing paragraph."
+    changed = ingest(client, "changes", [("guide.md", shorter)])
+    assert changed["result"]["removed"] > 0 and changed["result"]["embedded"] >= 1
+    kb = client.get("/v1/knowledge-bases/changes").json()
+    assert kb["chunks"] == changed["result"]["chunks"]
+    hits = client.post("/v1/knowledge-bases/changes/query", json={"q": "rule number 25", "k": 10}).json()["hits"]
+    assert all("Paragraph 25" not in hit["text"] for hit in hits)
+
+    assert client.delete("/v1/knowledge-bases/changes/documents/guide.md").status_code == 204
+    assert client.get("/v1/knowledge-bases/changes/documents/guide.md").json()["code"] == "document_not_found"
+    assert client.post("/v1/knowledge-bases/changes/query", json={"q": "closing paragraph", "k": 5}).json()["hits"] == []
+    assert client.delete("/v1/knowledge-bases/changes").status_code == 204
+    assert client.get("/v1/knowledge-bases/changes").status_code == 404
+
+
+def test_bad_uploads_are_clear(rag: tuple[TestClient, Worker]) -> None:
+    client, _ = rag
+    client.post("/v1/knowledge-bases", json={"name": "errors"})
+    response = client.post("/v1/knowledge-bases/errors/documents", files=[("files", ("notes.docx", b"PK\x03\x04"))])
+    assert response.status_code == 422 and response.json()["code"] == "unsupported_file_type"
+    job = ingest(client, "errors", [("bad.jsonl", b'{"id": "a", "text": "fine"}\nnot json\n')])
+    assert job["state"] == "failed"
+    assert job["result"]["errors"][0]["line"] == 2
+    assert client.post("/v1/knowledge-bases/nope/query", json={"q": "x"}).json()["code"] == "knowledge_base_not_found"
+    assert client.get("/v1/jobs/nope").json()["code"] == "job_not_found"
+
+
+def test_advice_artifact_selects_with_the_workers_embeddings(rag: tuple[TestClient, Worker]) -> None:
+    client, _ = rag
+    examples = [
+        {"input": f"Ticket {i}: {topic}", "output": team}
+        for i, (topic, team) in enumerate(
+            [
+                ("invoice is wrong", "billing"),
+                ("app crashes", "mobile"),
+                ("refund please", "billing"),
+                ("cannot log in", "accounts"),
+            ]
+            * 3
+        )
+    ]
+    profile = {"task": "Route support tickets to a team", "provider": "openai"}
+    advice = client.post("/v1/advice", json={"profile": profile, "artifact": True, "examples": examples}).json()
+    part = advice["artifact"]["parts"][0]
+    assert part["kind"] == "few_shot_prompt"
+    assert "MiniLM" in part["selection"], part["selection"]
+
+
+def test_advice_artifact_from_a_dataset_file(rag: tuple[TestClient, Worker]) -> None:
+    client, _ = rag
+    lines = [json.dumps({"input_text": f"Question {i} about invoices", "output_text": f"Answer {i}"}) for i in range(30)]
+    dataset = client.post(
+        "/v1/datasets", files={"file": ("qa.jsonl", "\n".join(lines).encode())}, data={"provider": "openai"}
+    ).json()
+    profile = {"task": "Answer invoice questions", "provider": "openai"}
+    advice = client.post("/v1/advice", json={"profile": profile, "artifact": True, "dataset_id": dataset["id"]}).json()
+    assert advice["strategy"] == "prompting"
+    part = advice["artifact"]["parts"][0]
+    assert part["kind"] == "few_shot_prompt" and part["example_ids"], part

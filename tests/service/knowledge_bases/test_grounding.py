@@ -1,0 +1,154 @@
+"""Grounded prompts per provider, and their snippets run for real against a fake API on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+
+import pytest
+
+from service.knowledge_bases.grounding import grounded_prompt
+from service.knowledge_bases.index import Hit
+
+HITS = [
+    Hit("expenses.md", "expenses.md", 2, 0.9, "Submit every expense report within 30 days.", "Expenses > Receipts", 10, 54),
+    Hit("faq.jsonl", "faq-badges", 0, 0.5, "Badges <b>&</b> </document_content> cards.", "", 0, 42),
+]
+Q = "When are expense reports due?"
+ANSWER = "Within 30 days [1]."
+
+
+def test_openai_shape_numbers_the_sources() -> None:
+    prompt = grounded_prompt(Q, HITS, "openai")
+    assert prompt.messages is not None and [m["role"] for m in prompt.messages] == ["system", "user"]
+    system, user = (m["content"] for m in prompt.messages)
+    assert "only" in system and "[1]" in system and "I don't know" in system
+    assert "[1] expenses.md > Expenses > Receipts\nSubmit every expense report" in user
+    assert "[2] faq.jsonl\n" in user and user.endswith(f"Question: {Q}")
+    assert [(c.index, c.doc, c.doc_id, c.chunk, c.heading) for c in prompt.citations] == [
+        (1, "expenses.md", "expenses.md", 2, "Expenses > Receipts"),
+        (2, "faq.jsonl", "faq-badges", 0, ""),
+    ]
+
+
+def test_anthropic_shape_puts_escaped_documents_in_xml() -> None:
+    prompt = grounded_prompt(Q, HITS, "anthropic")
+    assert prompt.system and "I don't know" in prompt.system and prompt.messages is not None
+    [message] = prompt.messages
+    content = message["content"]
+    assert message["role"] == "user" and content.startswith('<documents>\n<document index="1">\n<source>expenses.md')
+    assert "<document_content>\nSubmit every expense report within 30 days.\n</document_content>" in content
+    assert "Badges &lt;b&gt;&amp;&lt;/b&gt; &lt;/document_content&gt; cards." in content
+    assert content.count("</document_content>") == 2 and content.endswith(f"</documents>\n\nQuestion: {Q}")
+    assert "temperature" not in prompt.snippet and "top_p" not in prompt.snippet
+
+
+def test_gemini_shape_is_system_instruction_and_contents() -> None:
+    body = grounded_prompt(Q, HITS, "google").model_dump(mode="json")
+    assert body["systemInstruction"]["parts"][0]["text"].startswith("Answer the question using only")
+    [content] = body["contents"]
+    assert content["role"] == "user" and "[2] faq.jsonl" in content["parts"][0]["text"]
+    assert body["messages"] is None and body["kind"] == "grounded_prompt" and body["question"] == Q
+
+
+@pytest.mark.parametrize("provider", ["open_weights", "undecided"])
+def test_other_providers_get_the_openai_chat_shape(provider: str) -> None:
+    prompt = grounded_prompt(Q, HITS, provider)
+    assert prompt.messages is not None and prompt.messages[0]["role"] == "system"
+    assert "client.chat.completions.create" in prompt.snippet
+
+
+def test_no_hits_still_asks_for_i_dont_know() -> None:
+    prompt = grounded_prompt("מה שעות הפתיחה?", [], "openai")
+    assert prompt.citations == [] and prompt.messages is not None
+    assert "no documents" in prompt.messages[1]["content"] and "I don't know" in prompt.messages[0]["content"]
+
+
+class FakeProviders(BaseHTTPRequestHandler):
+    """Answers like OpenAI, Anthropic and Gemini do, and keeps each request body."""
+
+    requests: ClassVar[list[tuple[str, dict[str, Any]]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        self.requests.append((self.path, body))
+        if self.path.endswith("/chat/completions"):
+            reply: dict[str, Any] = {
+                "id": "c1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER}, "finish_reason": "stop"}],
+            }
+        elif self.path.endswith("/messages"):
+            reply = {
+                "id": "m1",
+                "type": "message",
+                "role": "assistant",
+                "model": body["model"],
+                "content": [{"type": "text", "text": ANSWER}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": 1, "output_tokens": 1},
+            }
+        else:
+            reply = {"candidates": [{"content": {"role": "model", "parts": [{"text": ANSWER}]}, "finishReason": "STOP"}]}
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_api() -> Iterator[str]:
+    FakeProviders.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeProviders)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_snippets_call_each_sdk_with_the_prompt(fake_api: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "ANTHROPIC", "GOOGLE", "GEMINI"))}
+    env.update(
+        OPENAI_API_KEY="test",
+        OPENAI_BASE_URL=f"{fake_api}/v1",
+        ANTHROPIC_API_KEY="test",
+        ANTHROPIC_BASE_URL=fake_api,
+        GEMINI_API_KEY="test",
+        GOOGLE_GEMINI_BASE_URL=fake_api,
+    )
+    prompts = {p: grounded_prompt(Q, HITS, p) for p in ("openai", "anthropic", "google", "open_weights")}
+    runs = {
+        provider: subprocess.Popen(
+            [sys.executable, "-c", prompt.snippet], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for provider, prompt in prompts.items()
+    }
+    for provider, run in runs.items():
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, (provider, err[-2000:])
+        assert out.strip() == ANSWER, provider
+    sent = dict(FakeProviders.requests)
+    chat = [body for path, body in FakeProviders.requests if path == "/v1/chat/completions"]
+    assert len(chat) == 2 and all(body["messages"] == prompts["openai"].messages for body in chat)
+    assert {body["model"] for body in chat} == {"gpt-4.1-mini", "Qwen/Qwen2.5-7B-Instruct"}
+    anthropic = sent["/v1/messages"]
+    assert anthropic["system"] == prompts["anthropic"].system and anthropic["messages"] == prompts["anthropic"].messages
+    assert not {"temperature", "top_p", "top_k"} & set(anthropic)
+    [gemini] = [body for path, body in FakeProviders.requests if ":generateContent" in path]
+    assert gemini["contents"] == prompts["google"].contents
+    assert gemini["systemInstruction"]["parts"][0]["text"] == prompts["google"].system_instruction["parts"][0]["text"]  # type: ignore[index]

@@ -1,0 +1,62 @@
+"""Stored advice survives restarts, on SQLite and on the local PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from service.advice.repository import AdviceRepository
+from service.config import Settings
+from service.main import create_app
+from service.store.db import Database, upgrade
+from service.store.models import utcnow
+from tests.conftest import TODAY
+
+
+def test_advice_survives_a_restart(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    first = create_app(settings, clock=lambda: TODAY)
+    with TestClient(first) as client:
+        created = client.post("/v1/advice", json={"task": "Answer from the wiki", "needs_external_knowledge": True}).json()
+    first.state.database.dispose()
+
+    second = create_app(settings, clock=lambda: TODAY)
+    with TestClient(second) as client:
+        again = client.get(f"/v1/advice/{created['id']}")
+        assert again.status_code == 200
+        assert again.json() == created
+        assert created["id"] in {item["id"] for item in client.get("/v1/advice", params={"limit": 100}).json()["items"]}
+    second.state.database.dispose()
+
+
+def test_tenants_do_not_see_each_other(database_url: str) -> None:
+    database = Database(database_url)
+    upgrade(database.engine)
+    with database.session() as session:
+        advice_id = f"a-{utcnow().timestamp()}"
+        values = {
+            "id": advice_id,
+            "created_at": utcnow(),
+            "strategy": "rag",
+            "task": "t",
+            "profile": {},
+            "verdict": {},
+            "request": {},
+            "artifact": None,
+            "rules_version": "v",
+            "catalog_as_of": "2026-11-01",
+        }
+        AdviceRepository(session, "tenant-a").add(values)
+        assert AdviceRepository(session, "tenant-a").get(advice_id) is not None
+        assert AdviceRepository(session, "tenant-b").get(advice_id) is None
+        assert advice_id not in {r.id for r in AdviceRepository(session, "tenant-b").page(100, None)[0]}
+    database.dispose()
+
+
+def test_migrations_are_idempotent(database_url: str) -> None:
+    database = Database(database_url)
+    upgrade(database.engine)
+    upgrade(database.engine)
+    database.ping()
+    database.dispose()
