@@ -157,5 +157,6 @@ class Deprecation(Sourced):
 
     id: str
     what: str
+    what_he: str | None = Field(default=None, description="The same in Hebrew, for the guide's generated block.")
     date: dt.date
     ends_fine_tuning: bool = False
