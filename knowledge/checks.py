@@ -162,6 +162,8 @@ def sdk_model_ids(spec: str) -> frozenset[str] | None:
     except (metadata.PackageNotFoundError, OSError):
         return None
     for node in ast.walk(ast.parse(source)):
+        target: ast.expr
+        value: ast.expr | None
         if isinstance(node, ast.AnnAssign):
             target, value = node.target, node.value
         elif isinstance(node, ast.Assign):

@@ -37,6 +37,9 @@ class Sourced(_Strict):
         return value
 
 
+_PRICE_NOTE = "Not read on the provider's pricing page: carried over from the earlier sheet or quoted by third parties."
+
+
 class Price(Sourced):
     """USD per 1M tokens. Prices are unverified until someone reads them on the provider's pricing page."""
 
@@ -44,6 +47,7 @@ class Price(Sourced):
     output_per_mtok: float = Field(ge=0)
     cached_input_per_mtok: float | None = Field(default=None, ge=0)
     verified: bool = False
+    note: str | None = _PRICE_NOTE
 
 
 class TunedPrice(Price):
@@ -57,6 +61,7 @@ class GpuPrice(Sourced):
     usd_per_gpu_hour: float = Field(ge=0)
     lora_hours_per_1k_examples: float | None = Field(default=None, ge=0)
     verified: bool = False
+    note: str | None = _PRICE_NOTE
 
 
 class Tuning(Sourced):
