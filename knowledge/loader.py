@@ -1,124 +1,76 @@
 """Typed loading of the provider catalog and the guide.
 
-A stale ``as_of`` is reported as a warning by :func:`stale_entries`; loading never fails on age.
+A stale ``as_of`` is reported as a warning by :func:`stale_entries` (and by :mod:`knowledge.checks`);
+loading never fails on age, only on a fact without a source or a value out of range.
+The models live in :mod:`knowledge.schema` and :mod:`knowledge.providers`; they are re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.providers import UNDECIDED, Catalog, ProviderEntry
+from knowledge.schema import (
+    PURPOSES,
+    Deprecation,
+    FineTuning,
+    GpuPrice,
+    Lifecycle,
+    ModelEntry,
+    Price,
+    ProviderName,
+    Purpose,
+    Sourced,
+    TunedPrice,
+    Tuning,
+)
+
+__all__ = [
+    "CATALOG_DIR",
+    "GUIDE_DIR",
+    "GUIDE_LANGS",
+    "PROVIDERS",
+    "PURPOSES",
+    "UNDECIDED",
+    "Catalog",
+    "Deprecation",
+    "FineTuning",
+    "GpuPrice",
+    "Guide",
+    "GuideSection",
+    "Lifecycle",
+    "ModelEntry",
+    "Price",
+    "ProviderEntry",
+    "ProviderName",
+    "Purpose",
+    "Sourced",
+    "StaleEntry",
+    "TunedPrice",
+    "Tuning",
+    "default_catalog",
+    "default_guide",
+    "guide_problems",
+    "load_catalog",
+    "load_guide",
+    "parse_guide",
+    "sourced_facts",
+    "stale_entries",
+]
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 CATALOG_DIR = KNOWLEDGE_DIR / "catalog"
 GUIDE_DIR = KNOWLEDGE_DIR / "guide"
 
-ProviderName = Literal["openai", "google", "anthropic", "open_weights"]
 PROVIDERS: tuple[ProviderName, ...] = ("openai", "google", "anthropic", "open_weights")
 GUIDE_LANGS: tuple[str, ...] = ("en", "he")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Sourced(_Strict):
-    source: str
-    as_of: dt.date
-
-
-class Price(_Strict):
-    input_per_mtok: float = Field(ge=0)
-    output_per_mtok: float = Field(ge=0)
-
-
-class TunedPrice(Price):
-    training_per_mtok: float = Field(ge=0)
-
-
-class ModelEntry(Sourced):
-    id: str
-    tunable: bool
-    tokenizer: str
-    context_tokens: int = Field(ge=0)
-    max_example_tokens: int = Field(ge=0)
-    price: Price | None = None
-    tuned_price: TunedPrice | None = None
-    tuning_id: str | None = Field(default=None, description="The snapshot name a tuning job takes, when it differs from id.")
-    note: str | None = None
-
-
-class FineTuning(Sourced):
-    supported: bool
-    status: Literal["available", "winding_down", "unavailable"]
-    how: str
-    methods: list[str]
-    formats: list[str]
-    min_examples: int = Field(ge=0)
-    recommended_examples: int = Field(ge=0)
-    default_model: str | None = None
-    alternative: str | None = None
-    max_dataset_bytes: int | None = None
-    adapter_sizes: list[int] | None = None
-    notes: list[str] = Field(default_factory=list)
-
-
-class Deprecation(Sourced):
-    id: str
-    what: str
-    date: dt.date
-    ends_fine_tuning: bool = False
-
-
-class ProviderEntry(Sourced):
-    provider: ProviderName
-    display_name: str
-    fine_tuning: FineTuning
-    deprecations: list[Deprecation]
-    models: list[ModelEntry]
-
-    def model(self, model_id: str | None) -> ModelEntry | None:
-        """The catalog entry for ``model_id`` (``ft:`` prefixes stripped), else None."""
-        wanted = model_id or self.fine_tuning.default_model
-        if wanted is None:
-            return None
-        wanted = wanted.removeprefix("ft:").split(":")[0]
-        for entry in self.models:
-            if entry.id == wanted:
-                return entry
-        return None
-
-    def default_model(self) -> ModelEntry | None:
-        """The default model to tune, or the first listed model."""
-        return self.model(None) or (self.models[0] if self.models else None)
-
-    def fine_tuning_end(self) -> dt.date | None:
-        """The date after which no new tuning job can start, if one is announced."""
-        ends = [d.date for d in self.deprecations if d.ends_fine_tuning]
-        return min(ends) if ends else None
-
-    def can_fine_tune(self, today: dt.date) -> bool:
-        """True when a new tuning job can still be started on ``today``."""
-        end = self.fine_tuning_end()
-        return self.fine_tuning.supported and (end is None or today < end)
-
-
-class Catalog(_Strict):
-    providers: dict[str, ProviderEntry]
-
-    @property
-    def as_of(self) -> dt.date:
-        """The oldest as_of in the catalog: the catalog is only as fresh as its stalest entry."""
-        return min(entry.as_of for entry in self.providers.values())
-
-    def provider(self, name: str) -> ProviderEntry:
-        return self.providers[name]
 
 
 def _read_yaml(path: Path) -> object:
@@ -150,22 +102,31 @@ class StaleEntry:
     age_days: int
 
 
-def stale_entries(catalog: Catalog, today: dt.date, max_age_days: int = 180) -> list[StaleEntry]:
-    """Every catalog entry whose ``as_of`` is older than ``max_age_days``."""
-    found: list[StaleEntry] = []
+def sourced_facts(catalog: Catalog) -> Iterator[tuple[str, Sourced]]:
+    """Every sourced fact in the catalog with a dotted name saying where it sits."""
+    for name, entry in catalog.providers.items():
+        yield name, entry
+        yield f"{name}.fine_tuning", entry.fine_tuning
+        for dep in entry.deprecations:
+            yield f"{name}.deprecations.{dep.id}", dep
+        for model in entry.models:
+            where = f"{name}.models.{model.id}"
+            yield where, model
+            yield f"{where}.lifecycle", model.lifecycle
+            if model.lifecycle.tuning is not None:
+                yield f"{where}.lifecycle.tuning", model.lifecycle.tuning
+            for label, price in (("price", model.price), ("tuned_price", model.tuned_price), ("gpu_price", model.gpu_price)):
+                if price is not None:
+                    yield f"{where}.{label}", price
 
-    def check(where: str, item: Sourced) -> None:
+
+def stale_entries(catalog: Catalog, today: dt.date, max_age_days: int = 180) -> list[StaleEntry]:
+    """Every sourced fact whose ``as_of`` is older than ``max_age_days`` on ``today``."""
+    found: list[StaleEntry] = []
+    for where, item in sourced_facts(catalog):
         age = (today - item.as_of).days
         if age > max_age_days:
             found.append(StaleEntry(where=where, as_of=item.as_of, age_days=age))
-
-    for name, entry in catalog.providers.items():
-        check(name, entry)
-        check(f"{name}.fine_tuning", entry.fine_tuning)
-        for dep in entry.deprecations:
-            check(f"{name}.deprecations.{dep.id}", dep)
-        for model in entry.models:
-            check(f"{name}.models.{model.id}", model)
     return found
 
 
