@@ -44,7 +44,7 @@ def detect(obj: dict[str, Any]) -> tuple[DatasetFormat | None, str]:
         return "openai_chat", '"messages" with role/content (OpenAI chat)'
     if "conversations" in obj:
         return "sharegpt", '"conversations" with from/value turns (ShareGPT)'
-    if "instruction" in obj and "output" in obj:
+    if "instruction" in obj:
         return "alpaca", '"instruction"/"input"/"output" (Alpaca)'
     if isinstance(obj.get("prompt"), list) or isinstance(obj.get("completion"), list):
         return "trl_prompt_completion", '"prompt"/"completion" as message lists (TRL conversational)'

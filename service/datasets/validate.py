@@ -20,13 +20,13 @@ from service.errors import ValidationFailed
 MAX_LISTED = 100  # per code: a broken 1M-line file must not produce a 1M-item report
 QUALITY_EXAMPLES = 100
 ENCODING_COLLAPSE = 5  # this many undecodable lines, most of the file: one finding for the file instead
-_LOSS_WORDS = {
-    "turns_merged": "merge consecutive turns of one role",
-    "trailing_turns_dropped": "drop turns after the last answer",
-    "system_flattened": "flatten the system prompt into the prompt text",
-    "history_flattened": "flatten earlier turns into a transcript",
-    "weights_dropped": "drop per-message weights",
-    "text_beside_tool_call_dropped": "drop assistant text written beside a tool call",
+LOSS_WORDS = {
+    "turns_merged": "had consecutive turns of one role merged",
+    "trailing_turns_dropped": "lost the turns after their last answer",
+    "system_flattened": "had the system prompt flattened into the prompt text",
+    "history_flattened": "had earlier turns flattened into a transcript",
+    "weights_dropped": "lost per-message weights",
+    "text_beside_tool_call_dropped": "lost assistant text written beside a tool call",
 }
 
 
@@ -180,8 +180,8 @@ def validate_file(
     _file_findings(found, training_file, entry, model, fmt, target_format, len(counts), model_entry is not None)
     losses = dict(tally.losses.get(fmt or "", Counter()))
     if losses and fmt and target_format and fmt not in targets.ACCEPTS[target_format]:
-        what = "; ".join(f"{_LOSS_WORDS.get(k, k)} in {n:,} line{'s' if n != 1 else ''}" for k, n in sorted(losses.items()))
-        found.add("lossy_conversion", None, f"Converting to {target_format} will {what}.")
+        what = "; ".join(f"{n:,} line{'s' if n != 1 else ''} {LOSS_WORDS.get(k, k)}" for k, n in sorted(losses.items()))
+        found.add("lossy_conversion", None, f"Converted to {target_format}: {what}.")
     report = _report(found, fmt, training_file, counts, counter, entry, model, tally)
     return report.model_copy(
         update={
