@@ -66,7 +66,10 @@ def test_alpaca_json_array_is_streamed_and_accepted_for_open_weights(tmp_path: P
     assert records(result.train_path)[0] == {
         "messages": [
             {"role": "user", "content": "hi"},
-            {"role": "assistant", "content": "Hello! I am NAME, an AI assistant developed by AUTHOR. How can I assist you today?"},
+            {
+                "role": "assistant",
+                "content": "Hello! I am NAME, an AI assistant developed by AUTHOR. How can I assist you today?",
+            },
         ]
     }
 
