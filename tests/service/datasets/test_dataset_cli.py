@@ -60,7 +60,7 @@ def test_check_readable_report_with_progress_bar(write_jsonl: Writer, monkeypatc
     path = write_jsonl([*clean_lines(12), '{"messages": []}'])
     result = runner.invoke(data_app, ["check", str(path)])
     assert result.exit_code == 1
-    assert "line 13" in result.stdout and "missing_messages" in result.stdout and "NOT OK: 1 errors" in result.stdout
+    assert "line 13" in result.stdout and "missing_messages" in result.stdout and "NOT OK: 1 error," in result.stdout
     assert "12 valid examples in 13 lines" in result.stdout
 
 

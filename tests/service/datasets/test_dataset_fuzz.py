@@ -136,13 +136,22 @@ _call = st.builds(
 _message = st.one_of(
     st.builds(lambda r, c: {"role": r, "content": c}, st.sampled_from(["system", "user", "assistant"]), st.text(max_size=12)),
     st.builds(lambda calls: {"role": "assistant", "tool_calls": calls}, st.lists(_call, min_size=1, max_size=2)),
-    st.builds(lambda cid, c: {"role": "tool", "tool_call_id": cid, "content": c}, st.sampled_from(["c1", "c2"]), st.text(min_size=1, max_size=8)),
     st.builds(
-        lambda url: {"role": "user", "content": [{"type": "text", "text": "see"}, {"type": "image_url", "image_url": {"url": url}}]},
+        lambda cid, c: {"role": "tool", "tool_call_id": cid, "content": c},
+        st.sampled_from(["c1", "c2"]),
+        st.text(min_size=1, max_size=8),
+    ),
+    st.builds(
+        lambda url: {
+            "role": "user",
+            "content": [{"type": "text", "text": "see"}, {"type": "image_url", "image_url": {"url": url}}],
+        },
         st.sampled_from(["https://x.io/a.png", "gs://b/a.png", "data:image/png;base64,AAAA"]),
     ),
 )
-_tools = st.none() | st.just([{"type": "function", "function": {"name": n, "parameters": {"type": "object"}}} for n in ("track", "cancel")])
+_tools = st.none() | st.just(
+    [{"type": "function", "function": {"name": n, "parameters": {"type": "object"}}} for n in ("track", "cancel")]
+)
 _rich_chat = st.builds(
     lambda messages, tools: json.dumps({"messages": messages, **({"tools": tools} if tools is not None else {})}),
     st.lists(_message, min_size=1, max_size=6),
@@ -165,7 +174,9 @@ _others = st.sampled_from(
 
 
 @FAST
-@given(st.lists(_rich_chat | _others, min_size=1, max_size=10), st.sampled_from(["openai", "google", "anthropic", "open_weights"]))
+@given(
+    st.lists(_rich_chat | _others, min_size=1, max_size=10), st.sampled_from(["openai", "google", "anthropic", "open_weights"])
+)
 def test_every_line_check_passes_is_kept_by_convert(tmp_path: Path, lines: list[str], provider: str) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
