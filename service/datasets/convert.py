@@ -136,7 +136,7 @@ def convert_file(
                 _move_line(paths[full], edge[full][1], paths[empty])
                 count[empty], count[full] = 1, count[full] - 1
     return ConversionResult(
-        to=to,  # type: ignore[arg-type]
+        to=to,
         train_path=paths["train"],
         validation_path=paths["validation"] if validation_fraction > 0 else None,
         train=count["train"],

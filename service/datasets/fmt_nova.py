@@ -58,9 +58,9 @@ def _blocks(content: Any, role: str, where: str, problems: Problems) -> list[Tur
         if key == "text" and isinstance(value, str):
             texts.append(value)
         elif key in MEDIA_BLOCKS and isinstance(value, dict):
-            source = value.get("source") if isinstance(value.get("source"), dict) else {}
-            location = source.get("s3Location") if isinstance(source.get("s3Location"), dict) else {}
-            uri = location.get("uri")
+            source = value.get("source")
+            location = source.get("s3Location") if isinstance(source, dict) else None
+            uri = location.get("uri") if isinstance(location, dict) else None
             if not isinstance(uri, str) or not isinstance(value.get("format"), str):
                 problems.append(("media_invalid", f'{where} block {j}: {key} needs "format" and source.s3Location.uri.'))
                 continue
@@ -84,7 +84,8 @@ def _blocks(content: Any, role: str, where: str, problems: Problems) -> list[Tur
 
 
 def _result(value: dict[str, Any]) -> Turn:
-    blocks = value.get("content") if isinstance(value.get("content"), list) else []
+    content = value.get("content")
+    blocks: list[Any] = content if isinstance(content, list) else []
     texts = [b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str)]
     data = next((b["json"] for b in blocks if isinstance(b, dict) and "json" in b), None)
     call_id = value.get("toolUseId")

@@ -125,7 +125,7 @@ class TrainingFile:
                 self.report("encoding_error", number, f"Line is not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8.")
                 yield number, None
 
-    def _records(self, stream: BinaryIO, csv_hint: bool) -> Iterator[tuple[int, str | dict[str, str] | None]]:
+    def _records(self, stream: BinaryIO, csv_hint: bool) -> Iterator[tuple[int, str | dict[str, str] | tuple[str, Any] | None]]:
         """JSONL text lines or CSV rows as dicts; decides the file type from the first line."""
         raw_lines = self._raw_lines(stream)
         lines = self._decoded(raw_lines)

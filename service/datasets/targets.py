@@ -132,8 +132,8 @@ def target_for(formats: list[str], detected: str | None) -> str:
     """The provider format a line in ``detected`` is checked against: its own where the provider takes it."""
     choices = provider_targets(formats)
     natural = _NATURAL.get(detected or "")
-    if natural in choices:
-        return natural  # type: ignore[return-value]
+    if natural is not None and natural in choices:
+        return natural
     if detected == "openai_chat" and "trl_messages" in choices:
         return "trl_messages"
     return choices[0]

@@ -195,7 +195,8 @@ def tool_definition_tokens(specs: Iterable[ToolSpec], counter: TokenCounter) -> 
             total += _PROPERTY
             if isinstance(body.get("enum"), list):
                 total += _ENUM + sum(_ENUM_ITEM + counter.text(str(item)) for item in body["enum"])
-            description = body.get("description") if isinstance(body.get("description"), str) else ""
+            described = body.get("description")
+            description = described if isinstance(described, str) else ""
             total += counter.text(f"{name}:{body.get('type', '')}:{description.removesuffix('.')}")
     return total + _FUNCTIONS_END
 

@@ -178,9 +178,9 @@ def validate_file(
     counts = sorted(tally.tokens.get(fmt or "", array("I")))
     target_format = targets.target_for(entry.fine_tuning.formats, fmt) if fmt else None
     _file_findings(found, training_file, entry, model, fmt, target_format, len(counts), model_entry is not None)
-    losses = dict(tally.losses.get(fmt or "", Counter()))
-    if losses and fmt and target_format and fmt not in targets.ACCEPTS[target_format]:
-        what = "; ".join(f"{n:,} line{'s' if n != 1 else ''} {LOSS_WORDS.get(k, k)}" for k, n in sorted(losses.items()))
+    lost = dict(tally.losses.get(fmt or "", Counter()))
+    if lost and fmt and target_format and fmt not in targets.ACCEPTS[target_format]:
+        what = "; ".join(f"{n:,} line{'s' if n != 1 else ''} {LOSS_WORDS.get(k, k)}" for k, n in sorted(lost.items()))
         found.add("lossy_conversion", None, f"Converted to {target_format}: {what}.")
     report = _report(found, fmt, training_file, counts, counter, entry, model, tally)
     return report.model_copy(
@@ -189,7 +189,7 @@ def validate_file(
             "format_reason": tally.reasons.get(fmt or ""),
             "target_format": target_format,
             "formats_seen": {f: len(lines) for f, lines in tally.lines.items()},
-            "conversion_losses": losses,
+            "conversion_losses": lost,
         }
     )
 
@@ -289,7 +289,7 @@ def _report(
     cost = round(price.training_per_mtok * stats.total * epochs / 1e6, 4) if price and epochs else None
     listed = sorted(found.listed, key=lambda f: (f.line is not None, f.line or 0))
     return DatasetReport(
-        format=fmt,  # type: ignore[arg-type]
+        format=fmt,
         file_type=training_file.file_type,
         examples=n,
         lines=training_file.lines,

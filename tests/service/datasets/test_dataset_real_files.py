@@ -92,7 +92,7 @@ def test_sharegpt_tool_calls_convert_to_openai_and_back(tmp_path: Path) -> None:
     report = validate_file(REAL / "sharegpt_glaive_toolcall.json", provider="open_weights")
     assert (report.format, report.target_format, report.examples, report.ok) == ("sharegpt", "sharegpt", 2, True)
     chat = convert_file(REAL / "sharegpt_glaive_toolcall.json", "openai_chat", tmp_path / "o", validation_fraction=0)
-    tool_line = next(r for r in records(chat.train_path) if "tools" in r and r["tools"])
+    tool_line = next(r for r in records(chat.train_path) if r.get("tools"))
     roles = [m["role"] for m in tool_line["messages"]]  # type: ignore[union-attr]
     assert roles[:4] == ["user", "assistant", "tool", "assistant"]
     call, result = tool_line["messages"][1]["tool_calls"][0], tool_line["messages"][2]  # type: ignore[index]
