@@ -61,27 +61,60 @@ def _sentence(rng: random.Random, low: int, high: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high))).capitalize() + "."
 
 
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": f"{name.replace('_', ' ').capitalize()} for a customer order.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "order_id": {"type": "string", "description": "The order number."},
+                    "reason": {"type": "string", "enum": ["late", "damaged", "wrong_item", "other"], "description": "Why."},
+                },
+                "required": ["order_id"],
+            },
+        },
+    }
+    for name in ("track_order", "refund_order", "cancel_order", "replace_item", "update_address", "open_ticket")
+]
+TOOL_SHARE = 4  # every 4th line is a tool round trip: tools, a call, its result, the answer
+
+
 def write_file(path: Path, lines: int, seed: int = 7) -> None:
-    """A support-bot chat set: system + user + assistant per line, every example distinct."""
+    """A support-bot chat set, every example distinct; a quarter of the lines call a tool."""
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as out:
         for i in range(lines):
-            messages = [
+            messages: list[dict[str, object]] = [
                 {"role": "system", "content": "You are Acme's support assistant. Answer in two sentences."},
                 {"role": "user", "content": f"Ticket {i}: {_sentence(rng, 8, 40)}"},
-                {"role": "assistant", "content": _sentence(rng, 10, 60)},
             ]
-            out.write(json.dumps({"messages": messages}) + "\n")
+            line: dict[str, object] = {"messages": messages}
+            if i % TOOL_SHARE == 0:
+                arguments = json.dumps({"order_id": f"A{i}", "reason": rng.choice(["late", "damaged"])})
+                call = {"id": f"call_{i}", "type": "function", "function": {"name": "track_order", "arguments": arguments}}
+                messages += [
+                    {"role": "assistant", "tool_calls": [call]},
+                    {"role": "tool", "tool_call_id": f"call_{i}", "content": json.dumps({"status": _sentence(rng, 3, 8)})},
+                ]
+                line["tools"] = TOOLS
+            messages.append({"role": "assistant", "content": _sentence(rng, 10, 60)})
+            out.write(json.dumps(line) + "\n")
 
 
 def bare_loop(path: Path) -> int:
-    """The floor: parse every line and encode every message content, nothing else."""
+    """The floor: parse every line and encode every text it holds (contents, call arguments, tool JSON), nothing else."""
     encoding = encoding_for_model("gpt-4.1-mini").encoding
     total = 0
     with path.open("rb") as handle:
         for raw in handle:
-            for message in json.loads(raw)["messages"]:
-                total += len(encoding.encode_ordinary(message["content"]))
+            line = json.loads(raw)
+            for message in line["messages"]:
+                total += len(encoding.encode_ordinary(message.get("content") or json.dumps(message.get("tool_calls"))))
+            if "tools" in line:
+                total += len(encoding.encode_ordinary(json.dumps(line["tools"])))
     return total
 
 

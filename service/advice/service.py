@@ -36,7 +36,7 @@ def quality_of(report: DatasetReport) -> Quality:
     """A dataset's quality from its report: clean is high, a few bad lines mixed, many low."""
     if report.examples == 0:
         return "low"
-    bad_share = 1 - report.examples / max(report.lines, 1)
+    bad_share = 1 - report.examples / max(report.records or report.lines, 1)
     if report.ok and bad_share <= 0:
         return "high"
     return "low" if bad_share > LOW_QUALITY_ERROR_SHARE else "mixed"

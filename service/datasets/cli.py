@@ -11,13 +11,16 @@ import typer
 from service.datasets.convert import convert_file
 from service.datasets.formats import severity
 from service.datasets.schemas import TARGET_FORMATS, DatasetReport
+from service.datasets.validate import LOSS_WORDS as LOSSES
 from service.datasets.validate import validate_file
 from service.errors import AdvisorError
 
 data_app = typer.Typer(help="Check fine-tuning data and convert it between provider formats.", no_args_is_help=True)
 PROGRESS_BYTES = 5 * 1024 * 1024  # smaller files finish before a bar is worth drawing
 
-FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSONL or CSV training file.")]
+FileArg = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSONL, JSON-array or CSV training file.")
+]
 
 
 def _fail(error: AdvisorError) -> typer.Exit:
@@ -39,15 +42,32 @@ def _check(file: Path, provider: str, model: str | None, show_progress: bool) ->
         return validate_file(file, provider=provider, model=model, progress=advance)
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _render(file: Path, report: DatasetReport) -> str:
     stats = report.tokens
+    kind = "JSON array" if report.finding_counts.get("json_array") else report.file_type
     lines = [
-        f"{file}: {report.format or 'unrecognized format'} ({report.file_type}), "
-        f"{report.examples:,} valid examples in {report.lines:,} lines",
-        f"target: {report.provider} {report.model or ''}".rstrip(),
-        f"tokens per example ({stats.tokenizer}{'' if stats.exact else ', estimate'}): "
-        f"min {stats.min:,}, median {stats.median:,}, p95 {stats.p95:,}, max {stats.max:,}; total {stats.total:,}",
+        f"{file}: {report.format or 'unrecognized format'} ({kind}), "
+        f"{plural(report.examples, 'valid example')} in {plural(report.lines, 'line')}",
     ]
+    if report.format_reason:
+        lines.append(f"recognized by: {report.format_reason}")
+    target = f"target: {report.provider} {report.model or ''}".rstrip()
+    lines.append(target + (f", checked as {report.target_format}" if report.target_format else ""))
+    label = stats.tokenizer.removesuffix(" (estimate)")
+    lines.append(
+        f"tokens per example ({label}, {'exact' if stats.exact else 'estimate'}): "
+        f"min {stats.min:,}, median {stats.median:,}, p95 {stats.p95:,}, max {stats.max:,}; total {stats.total:,}"
+    )
+    parts = [f"tool definitions {stats.tool_definition_tokens:,}"] if stats.tool_definition_tokens else []
+    parts += [f"{plural(stats.media_items, 'media item')} {stats.media_tokens:,}"] if stats.media_items else []
+    if parts:
+        lines.append(f"  of which {', '.join(parts)}")
+    for part in stats.estimated_parts:
+        lines.append(f"  estimated: {part}")
     if report.epochs is not None:
         usd = report.estimated_cost_usd
         cost = (
@@ -66,8 +86,8 @@ def _render(file: Path, report: DatasetReport) -> str:
         lines.append(f"  (only the first findings of each code are listed; all counts: {counts})")
     errors = sum(n for code, n in report.finding_counts.items() if severity(code) == "error")
     warnings = sum(report.finding_counts.values()) - errors
-    lines.append("OK: no errors" if report.ok else f"NOT OK: {errors:,} errors")
-    lines[-1] += f", {warnings:,} warnings"
+    verdict = "OK: no errors" if report.ok else f"NOT OK: {plural(errors, 'error')}"
+    lines.append(f"{verdict}, {plural(warnings, 'warning')}")
     return "\n".join(lines)
 
 
@@ -103,7 +123,15 @@ def convert(
     typer.echo(f"train: {result.train:,} examples -> {result.train_path}")
     if result.validation_path is not None:
         typer.echo(f"validation: {result.validation:,} examples -> {result.validation_path}")
-    typer.echo(f"dropped {result.dropped:,} invalid or unconvertible lines, {result.duplicates:,} duplicates")
+    typer.echo(f"dropped {plural(result.dropped, 'invalid or unconvertible line')}, {plural(result.duplicates, 'duplicate')}")
+    for finding in result.findings:
+        typer.echo(f"  dropped line {finding.line}: {finding.code}: {finding.message}")
+    if sum(result.finding_counts.values()) > len(result.findings):
+        typer.echo(
+            f"  (first findings only; all counts: {', '.join(f'{c} {n:,}' for c, n in sorted(result.finding_counts.items()))})"
+        )
+    for loss, n in sorted(result.losses.items()):
+        typer.echo(f"lossy: {plural(n, 'line')} {LOSSES.get(loss, loss)}")
     if result.train == 0:
         typer.echo("error: nothing to train on; run `advisor data check` on the file.", err=True)
         raise typer.Exit(1)

@@ -5,89 +5,35 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import BinaryIO, TextIO
 
-from service.datasets import formats
+from service.datasets import formats, targets
+from service.datasets.codes import severity
+from service.datasets.conversation import digest, example_of, trimmed
 from service.datasets.formats import Checked
-from service.datasets.reader import TrainingFile
-from service.datasets.schemas import TARGET_FORMATS, ConversionResult, Example, TargetFormat
+from service.datasets.reader import Report, TrainingFile
+from service.datasets.schemas import TARGET_FORMATS, ConversionResult, Example, Finding, TargetFormat
+from service.datasets.targets import TARGETS
 from service.errors import ValidationFailed
 
-Record = dict[str, Any]
-_LABELS = {"user": "User", "assistant": "Assistant"}
+LISTED = 100
 
 
-def iter_checked(source: Path | str | BinaryIO) -> Iterator[tuple[int, Checked | None]]:
+def iter_checked(source: Path | str | BinaryIO, report: Report | None = None) -> Iterator[tuple[int, Checked | None]]:
     """Each non-blank line with its check result; None for a line that isn't readable."""
-    for number, _text, obj in TrainingFile(source, lambda code, line, message: None).objects():
+    for number, _text, obj in TrainingFile(source, report or (lambda code, line, message: None)).objects():
         yield number, formats.check(obj) if obj is not None else None
 
 
 def iter_examples(source: Path | str | BinaryIO) -> Iterator[tuple[int, Example | None]]:
-    """Each non-blank line with its normalized example; None when it has errors or tool calls/media."""
+    """Each non-blank line with its text-only example; None when it has errors, tool calls, media or no roles."""
     for number, checked in iter_checked(source):
-        yield number, _trimmed(checked.example) if checked is not None and checked.example is not None else None
-
-
-def _trimmed(example: Example) -> Example | None:
-    """Drop turns after the last answer: no target trains on them."""
-    last = max((i for i, (role, _) in enumerate(example.turns) if role == "assistant"), default=-1)
-    return Example(example.system, example.turns[: last + 1]) if last >= 0 else None
-
-
-def _chat_messages(example: Example) -> list[Record]:
-    system = [{"role": "system", "content": example.system}] if example.system is not None else []
-    return system + [{"role": role, "content": text} for role, text in example.turns]
-
-
-def to_openai_chat(example: Example) -> Record | None:
-    return {"messages": _chat_messages(example)}
-
-
-def to_gemini_contents(example: Example) -> Record | None:
-    record: Record = {}
-    if example.system is not None:
-        record["systemInstruction"] = {"role": "system", "parts": [{"text": example.system}]}
-    record["contents"] = [
-        {"role": "model" if role == "assistant" else "user", "parts": [{"text": text}]} for role, text in example.turns
-    ]
-    return record
-
-
-def to_anthropic_bedrock(example: Example) -> Record | None:
-    """Bedrock wants strictly alternating turns starting with the user: merge runs, refuse the rest."""
-    merged: list[Record] = []
-    for role, text in example.turns:
-        if merged and merged[-1]["role"] == role:
-            merged[-1]["content"] += "\n\n" + text
-        else:
-            merged.append({"role": role, "content": text})
-    if not merged or merged[0]["role"] != "user":
-        return None
-    record: Record = {"system": example.system} if example.system is not None else {}
-    record["messages"] = merged
-    return record
-
-
-def to_prompt_completion(example: Example) -> Record | None:
-    """Single-turn stays as is; a conversation before the last answer becomes a labelled transcript."""
-    *history, (_, completion) = example.turns
-    if example.system is None and len(history) == 1:
-        return {"prompt": history[0][1], "completion": completion}
-    blocks = [f"System: {example.system}"] if example.system is not None else []
-    blocks += [f"{_LABELS[role]}: {text}" for role, text in history]
-    return {"prompt": "\n\n".join([*blocks, "Assistant:"]), "completion": completion}
-
-
-WRITERS: dict[str, Callable[[Example], Record | None]] = {
-    "openai_chat": to_openai_chat,
-    "gemini_contents": to_gemini_contents,
-    "anthropic_bedrock": to_anthropic_bedrock,
-    "trl_messages": to_openai_chat,  # TRL's conversational format is OpenAI's messages list
-    "prompt_completion": to_prompt_completion,
-}
+        conversation = checked.conversation if checked is not None else None
+        example = example_of(trimmed(conversation)[0]) if conversation is not None else None
+        yield number, example
 
 
 def _share(key: bytes, seed: int) -> float:
@@ -114,6 +60,21 @@ def _move_line(source: Path, index: int, target: Path) -> None:
     os.replace(partial, source)
 
 
+class _Dropped:
+    """Why lines were not written: the first LISTED per code, all counted."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.counts: Counter[str] = Counter()
+
+    def add(self, code: str, line: int | None, message: str) -> None:
+        if severity(code) != "error":
+            return
+        self.counts[code] += 1
+        if self.counts[code] <= LISTED:
+            self.findings.append(Finding(code=code, line=line, severity="error", message=message))
+
+
 def convert_file(
     source: Path | str | BinaryIO,
     to: TargetFormat | str,
@@ -123,11 +84,10 @@ def convert_file(
     seed: int = 42,
 ) -> ConversionResult:
     """Write ``train.jsonl`` (and ``validation.jsonl`` when the fraction is > 0) in format ``to``."""
-    if to not in WRITERS:
+    if to not in TARGETS:
         raise ValidationFailed(f"Unknown format {to!r}; use one of: {', '.join(TARGET_FORMATS)}.", field="to")
     if not 0 <= validation_fraction < 1:
         raise ValidationFailed("validation_fraction must be at least 0 and below 1.", field="validation_fraction")
-    writer = WRITERS[to]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"train": out / "train.jsonl", "validation": out / "validation.jsonl"}
@@ -136,22 +96,30 @@ def convert_file(
     edge = {"train": (2.0, -1), "validation": (-1.0, -1)}
     seen: set[bytes] = set()
     dropped = duplicates = 0
+    why = _Dropped()
+    losses: Counter[str] = Counter()
     files = {"train": _open_out(paths["train"])}
     if validation_fraction > 0:
         files["validation"] = _open_out(paths["validation"])
     try:
-        for _number, example in iter_examples(source):
-            record = writer(example) if example is not None else None
-            if record is None:
+        for number, checked in iter_checked(source, why.add):
+            conversation = checked.conversation if checked is not None else None
+            if checked is not None:
+                for code, message in checked.problems:
+                    why.add(code, number, message)
+            problems = targets.problems(conversation, to) if conversation is not None else []
+            for code, message in problems:
+                why.add(code, number, message)
+            if conversation is None or any(severity(code) == "error" for code, _ in problems):
                 dropped += 1
                 continue
-            key = hashlib.blake2b(
-                json.dumps(example, ensure_ascii=False).encode("utf-8", "surrogatepass"), digest_size=16
-            ).digest()
+            key = digest(conversation)
             if key in seen:
                 duplicates += 1
                 continue
             seen.add(key)
+            record, lost = targets.write(conversation, to)
+            losses.update(set(lost))
             share = _share(key, seed)
             split = "validation" if share < validation_fraction else "train"
             files[split].write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -175,4 +143,7 @@ def convert_file(
         validation=count["validation"],
         dropped=dropped,
         duplicates=duplicates,
+        losses=dict(losses),
+        findings=why.findings,
+        finding_counts=dict(why.counts),
     )

@@ -81,6 +81,9 @@ def convert(dataset_id: str, body: ConvertRequest, session: SessionDep, tenant: 
         dropped=result.dropped,
         duplicates=result.duplicates,
         files=files,
+        losses=result.losses,
+        findings=result.findings,
+        finding_counts=result.finding_counts,
     )
 
 

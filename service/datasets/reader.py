@@ -1,4 +1,4 @@
-"""One streaming pass over a JSONL or CSV training file: numbered lines, parsed objects, the file hash."""
+"""One streaming pass over a JSONL, JSON-array or CSV training file: numbered lines, parsed objects, the file hash."""
 
 from __future__ import annotations
 
@@ -10,12 +10,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from service.datasets.json_array import JsonArray
+
 Progress = Callable[[int], None]
 Report = Callable[[str, int | None, str], None]  # (code, line, message)
 MAX_LINE_BYTES = 64 * 1024 * 1024  # far beyond any provider's per-example limit
 CSV_HEADERS = (("input_text", "output_text"), ("prompt", "completion"))
 _TICK = 1 << 20
 _BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+SNIFF_BYTES = 8192  # a NUL byte this early means a binary file (or UTF-16), not text
 
 
 class TrainingFile:
@@ -26,7 +30,10 @@ class TrainingFile:
         self.report = report
         self.progress = progress
         self.lines = 0
+        self.records = 0
         self.file_type = "jsonl"
+        self.json_array = False
+        self.unreadable = False  # binary or UTF-16: reported once, nothing parsed
         self.sha256 = hashlib.sha256()
 
     def objects(self) -> Iterator[tuple[int, str, Any]]:
@@ -40,10 +47,13 @@ class TrainingFile:
 
     def _objects(self, stream: BinaryIO, csv_hint: bool) -> Iterator[tuple[int, str, Any]]:
         for number, payload in self._records(stream, csv_hint):
+            self.records += 1
             if payload is None:
                 yield number, "", None
             elif isinstance(payload, dict):
                 yield number, " ".join(payload.values()), payload
+            elif isinstance(payload, tuple):
+                yield number, payload[0], payload[1]  # a JSON-array element, already parsed
             else:
                 yield number, payload, self._parse(number, payload)
 
@@ -51,7 +61,7 @@ class TrainingFile:
         try:
             return json.loads(text)
         except (ValueError, RecursionError) as exc:  # RecursionError: "[[[[..." nested too deep
-            self.report("invalid_json", number, f"Line is not valid JSON ({str(exc)[:80]}); write one JSON object per line.")
+            self.report("invalid_json", number, f"Line is not valid JSON: {_reason(exc)}; write one JSON object per line.")
             return None
 
     def _raw_lines(self, stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
@@ -65,6 +75,9 @@ class TrainingFile:
             done += len(raw)
             if number == 1 and raw.startswith(_BOM):
                 raw = raw[3:]
+            if done - len(raw) < SNIFF_BYTES and (b"\x00" in raw[:SNIFF_BYTES] or (number == 1 and raw.startswith(_UTF16_BOMS))):
+                self._unreadable(stream, raw, done)
+                return
             if len(raw) >= MAX_LINE_BYTES and not raw.endswith(b"\n"):
                 while chunk := stream.readline(MAX_LINE_BYTES):
                     self.sha256.update(chunk)
@@ -77,6 +90,25 @@ class TrainingFile:
             if self.progress is not None and done >= tick:
                 self.progress(done)
                 tick = done + _TICK
+        if self.progress is not None:
+            self.progress(done)
+
+    def _unreadable(self, stream: BinaryIO, raw: bytes, done: int) -> None:
+        """Report a binary or UTF-16 file once, then only count and hash the rest."""
+        self.unreadable = True
+        utf16 = raw.startswith(_UTF16_BOMS) or raw[1:2] == b"\x00" or raw[:1] == b"\x00"
+        what = (
+            "UTF-16 text" if utf16 and raw.count(b"\x00") * 3 >= len(raw) else "a binary file (a spreadsheet, archive or image?)"
+        )
+        self.report(
+            "not_text",
+            None,
+            f"The file is {what}, not UTF-8 JSONL or CSV; export or re-save it as UTF-8 JSONL.",
+        )
+        while chunk := stream.readline(MAX_LINE_BYTES):
+            self.sha256.update(chunk)
+            self.lines += 1
+            done += len(chunk)
         if self.progress is not None:
             self.progress(done)
 
@@ -93,7 +125,7 @@ class TrainingFile:
                 self.report("encoding_error", number, f"Line is not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8.")
                 yield number, None
 
-    def _records(self, stream: BinaryIO, csv_hint: bool) -> Iterator[tuple[int, str | dict[str, str] | None]]:
+    def _records(self, stream: BinaryIO, csv_hint: bool) -> Iterator[tuple[int, str | dict[str, str] | tuple[str, Any] | None]]:
         """JSONL text lines or CSV rows as dicts; decides the file type from the first line."""
         raw_lines = self._raw_lines(stream)
         lines = self._decoded(raw_lines)
@@ -101,6 +133,12 @@ class TrainingFile:
         if first is None:
             return
         number, text = first
+        if text is not None and _opens_array(text):
+            self.json_array = True
+            yield from JsonArray(self.report).elements(itertools.chain([first], lines))
+            for _ in lines:  # after a syntax error the rest is only counted and hashed
+                pass
+            return
         looks_like_json = text is not None and text.lstrip().startswith("{")
         header = _csv_header(text) if text is not None and not looks_like_json else None
         if header is not None or (csv_hint and text is not None and not looks_like_json):
@@ -149,6 +187,20 @@ class TrainingFile:
                 self.report("blank_line", begin, "Blank row skipped; remove it.")
                 continue
             yield begin, dict(zip(header, row, strict=False))
+
+
+def _opens_array(text: str) -> bool:
+    """A file that starts ``[`` then an object (or a line break): a JSON array, not a JSONL line like ``[1, 2]``."""
+    stripped = text.lstrip()
+    return stripped.startswith("[") and (not stripped[1:].strip() or stripped[1:].lstrip().startswith("{"))
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at character {exc.pos + 1}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)[:80]
 
 
 def _csv_header(text: str) -> tuple[str, str] | None:

@@ -10,14 +10,40 @@ from pydantic import BaseModel, ConfigDict, Field
 from rules.facts import Count
 
 Severity = Literal["error", "warning"]
-DatasetFormat = Literal["openai_chat", "instruction", "author_chat", "gemini_contents", "anthropic_bedrock"]
-TargetFormat = Literal["openai_chat", "gemini_contents", "anthropic_bedrock", "trl_messages", "prompt_completion"]
+DatasetFormat = Literal[
+    "openai_chat",
+    "instruction",
+    "author_chat",
+    "gemini_contents",
+    "anthropic_bedrock",
+    "trl_messages",
+    "trl_prompt_completion",
+    "trl_text",
+    "alpaca",
+    "sharegpt",
+    "nova_conversation",
+]
+TargetFormat = Literal[
+    "openai_chat",
+    "gemini_contents",
+    "anthropic_bedrock",
+    "trl_messages",
+    "prompt_completion",
+    "alpaca",
+    "sharegpt",
+    "nova_conversation",
+    "trl_text",
+]
 TARGET_FORMATS: tuple[TargetFormat, ...] = (
     "openai_chat",
     "gemini_contents",
     "anthropic_bedrock",
     "trl_messages",
     "prompt_completion",
+    "alpaca",
+    "sharegpt",
+    "nova_conversation",
+    "trl_text",
 )
 
 
@@ -42,7 +68,7 @@ class Finding(_Frozen):
 
 
 class TokenStats(_Frozen):
-    """Token counts per valid example; ``exact`` is False when the count is an o200k estimate."""
+    """Token counts per valid example, everything the provider bills; ``exact`` is False when any part is estimated."""
 
     exact: bool
     tokenizer: str
@@ -51,6 +77,10 @@ class TokenStats(_Frozen):
     p95: int = 0
     max: int = 0
     total: int = 0
+    tool_definition_tokens: int = Field(default=0, description="Part of total: the tools declared on each line.")
+    media_items: int = Field(default=0, description="Images, videos, audio and documents the valid examples reference.")
+    media_tokens: int = Field(default=0, description="Part of total: a per-item estimate for the media.")
+    estimated_parts: list[str] = Field(default_factory=list, description="What in the count is estimated, and how.")
 
 
 class DatasetReport(_Frozen):
@@ -70,6 +100,15 @@ class DatasetReport(_Frozen):
     model: str | None
     ok: bool
     sha256: str
+    records: int = Field(default=0, description="Non-blank lines, CSV rows or JSON-array elements read as examples.")
+    format_reason: str | None = Field(default=None, description="Why the majority format was recognized.")
+    target_format: str | None = Field(
+        default=None, description="The format the lines were checked against: what `convert --to` should name."
+    )
+    formats_seen: dict[str, int] = Field(default_factory=dict, description="Lines per recognized format.")
+    conversion_losses: dict[str, int] = Field(
+        default_factory=dict, description="Valid lines per kind of information converting to target_format would lose."
+    )
 
 
 class ConversionResult(_Frozen):
@@ -82,6 +121,9 @@ class ConversionResult(_Frozen):
     validation: int
     dropped: int = Field(description="Lines not written: invalid, blank or not representable in the target.")
     duplicates: int = Field(description="Later copies of an example already written.")
+    losses: dict[str, int] = Field(default_factory=dict, description="Written lines per kind of information the target lost.")
+    findings: list[Finding] = Field(default_factory=list, description="Why lines were dropped (the first ones per code).")
+    finding_counts: dict[str, int] = Field(default_factory=dict)
 
 
 class DatasetOut(BaseModel):
@@ -109,3 +151,6 @@ class ConvertOut(BaseModel):
     dropped: int
     duplicates: int
     files: dict[str, str]
+    losses: dict[str, int] = Field(default_factory=dict, description="Written lines per kind of information the target lost.")
+    findings: list[Finding] = Field(default_factory=list, description="Why lines were dropped (the first ones per code).")
+    finding_counts: dict[str, int] = Field(default_factory=dict)

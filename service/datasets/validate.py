@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import re
 from array import array
 from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
 
 from knowledge.loader import ProviderEntry, default_catalog
-from service.datasets import formats
+from service.datasets import formats, personal, targets
+from service.datasets.conversation import Conversation, digest
 from service.datasets.formats import Checked
 from service.datasets.reader import Progress, TrainingFile
 from service.datasets.schemas import DatasetReport, Finding, TokenStats
-from service.datasets.tokens import TokenCounter, encoding_for_model
+from service.datasets.tokens import Count, TokenCounter, count_conversation, encoding_for_model
 from service.errors import ValidationFailed
 
 MAX_LISTED = 100  # per code: a broken 1M-line file must not produce a 1M-item report
 QUALITY_EXAMPLES = 100
-# A provider's upload format, and the detected formats that already are that format.
-ACCEPTS: dict[str, set[str]] = {
-    "openai_chat": {"openai_chat"},
-    "gemini_contents": {"gemini_contents"},
-    "anthropic_bedrock": {"anthropic_bedrock"},
-    "trl_messages": {"openai_chat"},
-    "prompt_completion": {"instruction"},
+ENCODING_COLLAPSE = 5  # this many undecodable lines, most of the file: one finding for the file instead
+LOSS_WORDS = {
+    "turns_merged": "had consecutive turns of one role merged",
+    "trailing_turns_dropped": "lost the turns after their last answer",
+    "system_flattened": "had the system prompt flattened into the prompt text",
+    "history_flattened": "had earlier turns flattened into a transcript",
+    "weights_dropped": "lost per-message weights",
+    "text_beside_tool_call_dropped": "lost assistant text written beside a tool call",
 }
-_EMAIL = re.compile(r"[\w.+-]+@([\w-]+\.)+[A-Za-z]{2,}")
-_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ -]?)?(?:\(\d{2,4}\)[ -]?|\d{2,4}[ -])\d{3,4}[ -]\d{3,4}(?!\w)|\+\d{9,15}\b")
-_DOC_DOMAINS = ("@example.com", "@example.org", "@example.net")
-_DIGITS = b"0123456789"
 
 
 def epochs_for(n: int) -> int | None:
@@ -60,30 +55,27 @@ class _Scan:
 
     @property
     def errors(self) -> bool:
-        return any(formats.severity(code) == "error" for code in self.counts)
+        return any(formats.severity(code) == "error" for code, n in self.counts.items() if n)
+
+    def collapse(self, code: str, message: str) -> None:
+        """Replace every finding of ``code`` by one for the whole file."""
+        self.listed = [f for f in self.listed if f.code != code]
+        self.counts[code] = 0
+        self.add(code, None, message)
 
 
 def _personal_data(number: int, text: str, found: _Scan) -> None:
-    # Cheap prefilters first: the regexes cost more than json.loads on a typical line.
-    email = "@" in text and next((m for m in _EMAIL.finditer(text) if not m.group(0).lower().endswith(_DOC_DOMAINS)), None)
-    raw = text.encode()
-    phone = len(raw) - len(raw.translate(None, _DIGITS)) >= 9 and _PHONE.search(text)
-    kinds = [kind for kind, hit in (("an email address", email), ("a phone number", phone)) if hit]
-    if kinds:
-        found.add(
-            "personal_data",
-            number,
-            f"Line {number} contains {' and '.join(kinds)}; remove or mask personal data before training.",
-        )
+    if kinds := personal.kinds(text):
+        found.add("personal_data", number, f"Contains {' and '.join(kinds)}; remove or mask personal data before training.")
 
 
-def _example_key(result: Checked) -> int | bytes:
+def _example_key(result: Checked, conversation: Conversation) -> int | bytes:
     """Equal for examples that train the same thing; convert drops the same ones."""
     if result.example is not None:
         # A 64-bit hash of the normalized turns: ~1e-8 chance of a false duplicate in 1M examples,
         # at a tenth of the cost of hashing canonical JSON.
         return hash(result.example)
-    return hashlib.blake2b(json.dumps(result.messages, sort_keys=True).encode(), digest_size=16).digest()
+    return digest(conversation)
 
 
 def resolve_target(provider: str, model: str | None) -> tuple[ProviderEntry, str | None]:
@@ -99,6 +91,27 @@ def resolve_target(provider: str, model: str | None) -> tuple[ProviderEntry, str
     return entry, model
 
 
+class _Tally:
+    """Per-format counts of one pass: lines seen, billed tokens of valid examples, and their parts."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, array[int]] = {}  # format -> every line detected in it
+        self.tokens: dict[str, array[int]] = {}  # format -> tokens of each valid example
+        self.parts: dict[str, Counter[str]] = {}  # format -> tool definition / media totals
+        self.estimated: dict[str, set[str]] = {}
+        self.reasons: dict[str, str] = {}
+        self.losses: dict[str, Counter[str]] = {}
+
+    def valid(self, fmt: str, count: Count, losses: list[str]) -> None:
+        self.tokens.setdefault(fmt, array("I")).append(count.total)
+        parts = self.parts.setdefault(fmt, Counter())
+        parts.update(
+            tool_definition_tokens=count.tool_definitions, media_items=count.media_items, media_tokens=count.media_tokens
+        )
+        self.estimated.setdefault(fmt, set()).update(count.estimated)
+        self.losses.setdefault(fmt, Counter()).update(set(losses))
+
+
 def validate_file(
     source: Path | str | BinaryIO,
     *,
@@ -106,15 +119,14 @@ def validate_file(
     model: str | None = None,
     progress: Progress | None = None,
 ) -> DatasetReport:
-    """Check a JSONL or CSV training file for ``provider``/``model`` without loading it whole."""
+    """Check a JSONL, JSON-array or CSV training file for ``provider``/``model`` without loading it whole."""
     entry, model = resolve_target(provider, model)
     model_entry = entry.model(model)
     counter: TokenCounter = encoding_for_model(model or "")
     max_tokens = model_entry.max_example_tokens if model_entry else 0
     found = _Scan()
     training_file = TrainingFile(source, found.add, progress)
-    every: dict[str, array[int]] = {}  # format -> every line detected in it
-    valid: dict[str, array[int]] = {}  # format -> token count of each valid example
+    tally = _Tally()
     seen: dict[int | bytes, int] = {}  # example hash -> first line: the only per-example memory besides counts
     for number, text, obj in training_file.objects():
         if obj is None:
@@ -125,19 +137,28 @@ def validate_file(
             found.add(code, number, message)
         if result.format is None:
             continue
-        every.setdefault(result.format, array("I")).append(number)
-        if result.messages is not None:  # OpenAI chat: count what OpenAI bills, tool calls included
-            tokens = counter.messages(result.messages)
-        elif result.example is not None:
-            tokens = counter.turns(result.example.system, result.example.turns)
-        else:
+        tally.lines.setdefault(result.format, array("I")).append(number)
+        tally.reasons.setdefault(result.format, result.reason)
+        conversation = result.conversation
+        if conversation is None:
             continue  # the line has an error
-        if max_tokens and tokens > max_tokens:
+        target = targets.target_for(entry.fine_tuning.formats, result.format)
+        blocking = False
+        for code, message in targets.problems(conversation, target):
+            found.add(code, number, message)
+            blocking |= formats.severity(code) == "error"
+        if blocking:
+            continue
+        if result.messages is not None and result.example is not None:
+            count = Count(counter.messages(result.messages))  # OpenAI chat as written: the cookbook's exact count
+        else:
+            count = count_conversation(conversation, counter, target)
+        if max_tokens and count.total > max_tokens:
             found.add(
-                "example_too_long", number, f"Example has {tokens} tokens; {model} allows {max_tokens}. Shorten or split it."
+                "example_too_long", number, f"Example has {count.total} tokens; {model} allows {max_tokens}. Shorten or split it."
             )
             continue
-        first = seen.setdefault(_example_key(result), number)
+        first = seen.setdefault(_example_key(result, conversation), number)
         if first != number:
             found.add("duplicate_example", number, f"Duplicates line {first}; delete this copy.")
             continue
@@ -147,18 +168,56 @@ def validate_file(
                 number,
                 "The answer is under 3 characters: fine for labels, otherwise the model learns to be terse.",
             )
-        valid.setdefault(result.format, array("I")).append(tokens)
-    fmt = max(every, key=lambda f: len(every[f])) if every else None
-    for other, numbers in every.items():
+        losses = [] if result.format in targets.ACCEPTS[target] else targets.write(conversation, target)[1]
+        tally.valid(result.format, count, losses)
+    fmt = max(tally.lines, key=lambda f: len(tally.lines[f])) if tally.lines else None
+    for other, numbers in tally.lines.items():
         if other != fmt:
             for number in numbers:
                 found.add("mixed_formats", number, f"Line is {other} but the file is {fmt}; convert it or remove it.")
-    counts = sorted(valid.get(fmt or "", array("I")))
-    _file_findings(found, entry, model, fmt, len(counts), model_entry is not None)
-    return _report(found, fmt, training_file, counts, counter, entry, model)
+    counts = sorted(tally.tokens.get(fmt or "", array("I")))
+    target_format = targets.target_for(entry.fine_tuning.formats, fmt) if fmt else None
+    _file_findings(found, training_file, entry, model, fmt, target_format, len(counts), model_entry is not None)
+    lost = dict(tally.losses.get(fmt or "", Counter()))
+    if lost and fmt and target_format and fmt not in targets.ACCEPTS[target_format]:
+        what = "; ".join(f"{n:,} line{'s' if n != 1 else ''} {LOSS_WORDS.get(k, k)}" for k, n in sorted(lost.items()))
+        found.add("lossy_conversion", None, f"Converted to {target_format}: {what}.")
+    report = _report(found, fmt, training_file, counts, counter, entry, model, tally)
+    return report.model_copy(
+        update={
+            "records": training_file.records,
+            "format_reason": tally.reasons.get(fmt or ""),
+            "target_format": target_format,
+            "formats_seen": {f: len(lines) for f, lines in tally.lines.items()},
+            "conversion_losses": lost,
+        }
+    )
 
 
-def _file_findings(found: _Scan, entry: ProviderEntry, model: str | None, fmt: str | None, n: int, known_model: bool) -> None:
+def _file_findings(
+    found: _Scan,
+    training_file: TrainingFile,
+    entry: ProviderEntry,
+    model: str | None,
+    fmt: str | None,
+    target: str | None,
+    n: int,
+    known_model: bool,
+) -> None:
+    undecodable = found.counts["encoding_error"]
+    if undecodable >= ENCODING_COLLAPSE and undecodable * 2 >= training_file.records:
+        found.collapse(
+            "encoding_error",
+            f"{undecodable:,} of {training_file.records:,} lines are not UTF-8: the file is in another encoding "
+            "(Windows-1252 or Latin-1?); re-save it as UTF-8.",
+        )
+    if training_file.json_array:
+        found.add(
+            "json_array",
+            None,
+            "The file is one JSON array; providers expect JSONL (one object per line). "
+            f"`advisor data convert FILE --to {target or 'openai_chat'}` writes JSONL.",
+        )
     tuning = entry.fine_tuning
     required = max(1, tuning.min_examples)
     if n < required:
@@ -187,8 +246,7 @@ def _file_findings(found: _Scan, entry: ProviderEntry, model: str | None, fmt: s
         )
     if model and not known_model:
         found.add("unknown_model", None, f"Model {model!r} is not in the catalog: no length limit or price checked.")
-    if fmt and tuning.formats and not any(fmt in ACCEPTS.get(f, set()) for f in tuning.formats):
-        target = tuning.formats[0]
+    if fmt and target and fmt not in targets.ACCEPTS[target]:
         found.add(
             "format_needs_conversion",
             None,
@@ -204,16 +262,26 @@ def _report(
     counter: TokenCounter,
     entry: ProviderEntry,
     model: str | None,
+    tally: _Tally,
 ) -> DatasetReport:
     n = len(counts)
+    parts = tally.parts.get(fmt or "", Counter())
+    estimated = sorted(tally.estimated.get(fmt or "", set()))
     stats = TokenStats(
-        exact=counter.exact,
+        exact=counter.exact and not estimated,
         tokenizer=counter.tokenizer,
         min=counts[0] if n else 0,
         median=round((counts[(n - 1) // 2] + counts[n // 2]) / 2) if n else 0,
         p95=counts[math.ceil(0.95 * n) - 1] if n else 0,
         max=counts[-1] if n else 0,
         total=sum(counts),
+        tool_definition_tokens=parts["tool_definition_tokens"],
+        media_items=parts["media_items"],
+        media_tokens=parts["media_tokens"],
+        estimated_parts=(
+            [] if counter.exact else [f"text: {counter.tokenizer.split(' ')[0]} stands in for the model's tokenizer"]
+        )
+        + estimated,
     )
     epochs = epochs_for(n)
     model_entry = entry.model(model)
@@ -226,7 +294,7 @@ def _report(
         examples=n,
         lines=training_file.lines,
         findings=listed,
-        finding_counts=dict(found.counts),
+        finding_counts={code: c for code, c in found.counts.items() if c},
         findings_truncated=any(c > MAX_LISTED for c in found.counts.values()),
         tokens=stats,
         epochs=epochs,

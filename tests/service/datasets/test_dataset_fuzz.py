@@ -124,3 +124,66 @@ def test_pathological_lines_become_findings() -> None:
         ("encoding_error", 6),
     ]
     assert report.examples == 1
+
+
+# Lines that exercise tools, media, turn order and every input family, with and without defects.
+_call = st.builds(
+    lambda name, args, cid: {"id": cid, "type": "function", "function": {"name": name, "arguments": args}},
+    st.sampled_from(["track", "cancel", "refund"]),
+    st.sampled_from(['{"order": "A1"}', "{}", '"{\\"a\\": 1}"', "nope", '{"n": 2}']),
+    st.sampled_from(["c1", "c2"]),
+)
+_message = st.one_of(
+    st.builds(lambda r, c: {"role": r, "content": c}, st.sampled_from(["system", "user", "assistant"]), st.text(max_size=12)),
+    st.builds(lambda calls: {"role": "assistant", "tool_calls": calls}, st.lists(_call, min_size=1, max_size=2)),
+    st.builds(
+        lambda cid, c: {"role": "tool", "tool_call_id": cid, "content": c},
+        st.sampled_from(["c1", "c2"]),
+        st.text(min_size=1, max_size=8),
+    ),
+    st.builds(
+        lambda url: {
+            "role": "user",
+            "content": [{"type": "text", "text": "see"}, {"type": "image_url", "image_url": {"url": url}}],
+        },
+        st.sampled_from(["https://x.io/a.png", "gs://b/a.png", "data:image/png;base64,AAAA"]),
+    ),
+)
+_tools = st.none() | st.just(
+    [{"type": "function", "function": {"name": n, "parameters": {"type": "object"}}} for n in ("track", "cancel")]
+)
+_rich_chat = st.builds(
+    lambda messages, tools: json.dumps({"messages": messages, **({"tools": tools} if tools is not None else {})}),
+    st.lists(_message, min_size=1, max_size=6),
+    _tools,
+)
+_others = st.sampled_from(
+    [
+        json.dumps({"instruction": "Name a color", "input": "", "output": "Blue"}),
+        json.dumps({"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}]}),
+        json.dumps({"text": "Plain text for language modelling."}),
+        json.dumps({"contents": [{"role": "model", "parts": [{"text": "Hi"}]}]}),
+        json.dumps(
+            {
+                "schemaVersion": "bedrock-conversation-2024",
+                "messages": [{"role": "user", "content": [{"text": "Q"}]}, {"role": "assistant", "content": [{"text": "A"}]}],
+            }
+        ),
+    ]
+)
+
+
+@FAST
+@given(
+    st.lists(_rich_chat | _others, min_size=1, max_size=10), st.sampled_from(["openai", "google", "anthropic", "open_weights"])
+)
+def test_every_line_check_passes_is_kept_by_convert(tmp_path: Path, lines: list[str], provider: str) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = validate_file(source, provider=provider)
+    assert report.target_format is not None or report.format is None
+    result = convert_file(source, report.target_format or "openai_chat", tmp_path / "out", validation_fraction=0)
+    rejected = {f.line for f in report.findings if f.severity == "error" and f.line is not None}
+    passed = set(range(1, report.lines + 1)) - rejected
+    assert not passed & {f.line for f in result.findings}
+    assert result.train >= len(passed)

@@ -39,7 +39,7 @@ LINE_DEFECTS = [
     ("invalid_json", '{"messages": []} trailing', None),
     ("not_an_object", "[1, 2, 3]", None),
     ("not_an_object", json.dumps({"messages": ["hi", ANSWER]}), None),
-    ("missing_messages", json.dumps({"text": "hello"}), None),
+    ("missing_messages", json.dumps({"txt": "hello"}), None),
     ("missing_messages", json.dumps({"messages": []}), None),
     ("missing_messages", json.dumps({"messages": "hi"}), None),
     ("missing_messages", json.dumps({"contents": None}), None),
@@ -193,7 +193,7 @@ def test_csv_with_unknown_header(tmp_path: Path) -> None:
 def test_warnings_at_their_lines(write_jsonl: Writer) -> None:
     lines = clean_lines(12)
     lines[1] = json.dumps(chat("Write to me at dana.levi@gmail.com", "I will."))
-    lines[3] = json.dumps(chat("My number is +1 415-555-0134, call me", "Calling you now."))
+    lines[3] = json.dumps(chat("My number is +1 415-867-2291, call me", "Calling you now."))
     lines[5] = json.dumps(chat("Docs use jane@example.com as a sample", "Right, that is reserved."))
     lines[7] = json.dumps(chat("Is it in stock?", "No"))
     lines.insert(9, "")
