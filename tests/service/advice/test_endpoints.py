@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from knowledge.loader import default_catalog
 from tests.conftest import load_scenarios
 
 PROBLEM = "application/problem+json"
@@ -37,7 +38,7 @@ def test_verdict_shape(client: TestClient) -> None:
     assert set(body["scores"]) == {"prompting", "rag", "fine_tuning", "rag_and_fine_tuning"}
     reason = body["reasons"][0]
     assert {"rule", "title", "because", "guide"} <= set(reason)
-    assert body["rules_version"] and body["catalog_as_of"] == "2026-11-01"
+    assert body["rules_version"] and body["catalog_as_of"] == default_catalog().as_of.isoformat()
     assert body["economics"]["monthly_prompt_tokens_today"] == 4000 * 50000 * 30
     change = next(c for c in body["counterfactuals"] if c["reachable"])["changes"][0]
     assert {"field", "from", "to"} == set(change)

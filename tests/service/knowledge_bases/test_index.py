@@ -6,8 +6,8 @@ import re
 
 import chromadb
 from chromadb.api import ClientAPI
-from service.knowledge_bases import embeddings
 
+from service.knowledge_bases import embeddings
 from service.knowledge_bases.chunking import chunk_document
 from service.knowledge_bases.embeddings import Embedder, KnowledgeBaseEmbeddingFunction
 from service.knowledge_bases.index import KnowledgeBaseIndex, collection_name
