@@ -8,6 +8,8 @@ tunable on ``today`` and the provider must still accept new jobs. Nothing shut d
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from functools import cached_property
 
 from pydantic import Field
 
@@ -89,6 +91,11 @@ class Catalog(_Strict):
     def checked_on(self) -> dt.date:
         """The newest provider as_of: the day the catalog was last checked against its sources."""
         return max(entry.as_of for entry in self.providers.values())
+
+    @cached_property
+    def version(self) -> str:
+        """A hash of the catalog's content: caches key on it, so an edited catalog is never served from a stale cache."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
 
     def provider(self, name: str) -> ProviderEntry:
         return self.providers[name]

@@ -13,21 +13,19 @@ behaves"), so both together give ``rag_and_fine_tuning``.
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import LRUCache
+
 from knowledge.loader import Catalog
 from rules import counterfactuals
-from rules.economics import estimate, monthly_saving_usd
+from rules.derived import derive_facts
+from rules.economics import estimate
 from rules.facts import Profile, Strategy
 from rules.loading import CompiledRule, RuleSet, default_rules
 from rules.model import STAGES, Counterfactual, Flag, Reason, Verdict
 
-# Usable share of examples by stated quality: unreviewed data counts half, like mixed data.
-QUALITY_WEIGHT = {"high": 1.0, "mixed": 0.5, "unknown": 0.5, "low": 0.0}
-CHANGING = frozenset({"monthly", "weekly", "daily", "realtime"})
-BEHAVIOUR_FIELDS = ("custom_style", "strict_format", "domain_language", "narrow_task")
 PROMPTING_BASELINE = 1
 # Economics are shown when the instruction block is big or costs real money.
 ECONOMICS_MIN_PROMPT_TOKENS = 1000
@@ -43,65 +41,6 @@ class Run:
     scores: dict[str, int] = field(default_factory=dict)
     blocked: dict[str, list[str]] = field(default_factory=dict)
     strategy: Strategy = "prompting"
-
-
-@dataclass(frozen=True)
-class _ProviderFacts:
-    can_fine_tune: bool
-    deadlines: str
-    alternative: str
-    savings: dict[tuple[str | None, int, int], float] = field(default_factory=dict, compare=False)
-
-
-_PROVIDER_FACTS: dict[tuple[int, dt.date], tuple[Catalog, dict[str, _ProviderFacts]]] = {}
-
-
-def _provider_facts(catalog: Catalog, today: dt.date) -> dict[str, _ProviderFacts]:
-    """What each provider allows on ``today``; computed once per catalog and day."""
-    key = (id(catalog), today)
-    cached = _PROVIDER_FACTS.get(key)
-    if cached is not None and cached[0] is catalog:
-        return cached[1]
-    facts = {
-        name: _ProviderFacts(
-            can_fine_tune=entry.can_fine_tune(today),
-            deadlines="; ".join(f"{d.date.isoformat()}: {d.what}" for d in entry.deprecations),
-            alternative=entry.fine_tuning.alternative or "",
-        )
-        for name, entry in catalog.providers.items()
-    }
-    # An undecided team is pointed at providers whose tuning is not being wound down.
-    tunable = [
-        entry.display_name
-        for name, entry in catalog.providers.items()
-        if facts[name].can_fine_tune and entry.fine_tuning.status == "available"
-    ]
-    facts["undecided"] = _ProviderFacts(bool(tunable), "", ", ".join(tunable))
-    if len(_PROVIDER_FACTS) > 64:
-        _PROVIDER_FACTS.clear()
-    _PROVIDER_FACTS[key] = (catalog, facts)
-    return facts
-
-
-def derive_facts(values: dict[str, Any], catalog: Catalog, today: dt.date) -> dict[str, Any]:
-    """Profile values plus the facts computed from them and the catalog."""
-    facts = dict(values)
-    facts["usable_examples"] = int(values["examples"] * QUALITY_WEIGHT[values["example_quality"]])
-    facts["behaviour_signals"] = sum(1 for name in BEHAVIOUR_FIELDS if values[name])
-    facts["changing_knowledge"] = values["knowledge_change"] in CHANGING
-    provider = _provider_facts(catalog, today)[values["provider"]]
-    # Memoized: the counterfactual search asks for the same few prompt sizes hundreds of times.
-    key = (values["model"], values["prompt_tokens"], values["requests_per_day"])
-    saving = provider.savings.get(key)
-    if saving is None:
-        saving = monthly_saving_usd(catalog, values["provider"], *key)
-        if len(provider.savings) < 10_000:
-            provider.savings[key] = saving
-    facts["monthly_saving_usd"] = saving
-    facts["provider_can_fine_tune"] = provider.can_fine_tune
-    facts["fine_tuning_deadlines"] = provider.deadlines
-    facts["fine_tuning_alternative"] = provider.alternative
-    return facts
 
 
 def run_rules(values: dict[str, Any], catalog: Catalog, ruleset: RuleSet, today: dt.date) -> Run:
@@ -163,23 +102,20 @@ def _strategy_scores(scores: dict[str, int], blocked: dict[str, list[str]]) -> d
     }
 
 
-_WHATIF_CACHE: OrderedDict[tuple[Any, ...], tuple[Catalog, list[Counterfactual]]] = OrderedDict()
 WHATIF_CACHE_SIZE = 4096
+_WHATIF_CACHE: LRUCache[tuple[Any, ...], list[Counterfactual]] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
 
 
 def _counterfactuals(
     values: dict[str, Any], strategy: Strategy, catalog: Catalog, rules: RuleSet, day: dt.date
 ) -> list[Counterfactual]:
     """Counterfactuals, memoized on everything they depend on (the task text does not count)."""
-    key = (rules.version, id(catalog), catalog.as_of, day, *(v for k, v in values.items() if k != "task"))
-    cached = _WHATIF_CACHE.get(key)
-    if cached is not None and cached[0] is catalog:
-        _WHATIF_CACHE.move_to_end(key)
-        return cached[1]
-    found = counterfactuals.search(values, strategy, lambda v: run_rules(v, catalog, rules, day).strategy)
-    _WHATIF_CACHE[key] = (catalog, found)
-    if len(_WHATIF_CACHE) > WHATIF_CACHE_SIZE:
-        _WHATIF_CACHE.popitem(last=False)
+    key = (rules.version, catalog.version, day, *(v for k, v in values.items() if k != "task"))
+    found = _WHATIF_CACHE.get(key)
+    if found is None:
+        found = _WHATIF_CACHE[key] = counterfactuals.search(
+            values, strategy, lambda v: run_rules(v, catalog, rules, day).strategy
+        )
     return found
 
 

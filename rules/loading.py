@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from rules.conditions import Predicate, compile_condition
+from rules.derived import DERIVED_FACTS
 from rules.facts import PROFILE_FIELDS
 from rules.model import STAGES, Rule, RuleCases, Stage
 
@@ -17,16 +18,6 @@ RULES_DIR = Path(__file__).resolve().parent
 DATA_DIR = RULES_DIR / "data"
 CASES_DIR = RULES_DIR / "cases"
 
-# Facts computed from the profile and the catalog before any rule runs.
-DERIVED_FACTS: tuple[str, ...] = (
-    "usable_examples",
-    "behaviour_signals",
-    "changing_knowledge",
-    "monthly_saving_usd",
-    "provider_can_fine_tune",
-    "fine_tuning_deadlines",
-    "fine_tuning_alternative",
-)
 # Facts each stage adds for the stages after it.
 STAGE_FACTS: dict[Stage, tuple[str, ...]] = {
     "signal": (),
@@ -42,6 +33,19 @@ STAGE_FACTS: dict[Stage, tuple[str, ...]] = {
         "rag_chosen",
         "strategy",
     ),
+}
+
+
+# What each stage fact means (the generated rules doc shows it).
+STAGE_FACT_MEANINGS: dict[str, str] = {
+    "prompting_score": "Evidence for prompting after the signal stage (it starts at 1).",
+    "rag_score": "Evidence for RAG after the signal stage.",
+    "fine_tuning_score": "Evidence for fine-tuning after the signal stage.",
+    "fine_tuning_indicated": "Fine-tuning evidence > 0 and no readiness rule blocked it.",
+    "rag_indicated": "RAG evidence > 0 and no rule blocked it.",
+    "fine_tuning_chosen": "Still indicated after feasibility: no rule blocked fine-tuning.",
+    "rag_chosen": "Still indicated after feasibility: no rule blocked RAG.",
+    "strategy": "The final strategy: prompting, rag, fine_tuning or rag_and_fine_tuning.",
 }
 
 

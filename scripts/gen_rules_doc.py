@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "rules.md"
@@ -21,47 +21,6 @@ STAGE_INTRO = {
     "readiness": "Is tuning wanted yet? Blocks it while prompting is untried or already good enough.",
     "feasibility": "Can tuning be done? Blocks it without enough usable data or a provider that tunes.",
     "advice": "Flags and next steps that depend on the strategy already chosen (scores or blocks here would not change it).",
-}
-
-
-def _derived_meanings() -> dict[str, str]:
-    from rules.economics import DAYS_PER_MONTH, TUNED_PROMPT_FLOOR, TUNED_PROMPT_FRACTION
-    from rules.engine import BEHAVIOUR_FIELDS, CHANGING, QUALITY_WEIGHT
-    from rules.facts import Change
-
-    weights = ", ".join(f"{name} {weight:g}" for name, weight in QUALITY_WEIGHT.items())
-    changing = ", ".join(value for value in get_args(Change) if value in CHANGING)
-    return {
-        "usable_examples": f"`examples` × a weight by `example_quality` ({weights}), rounded down.",
-        "behaviour_signals": f"How many of {', '.join(f'`{name}`' for name in BEHAVIOUR_FIELDS)} are true.",
-        "changing_knowledge": f"`knowledge_change` is one of {changing}.",
-        "monthly_saving_usd": (
-            f"Dollars a month saved on the instruction block: `prompt_tokens` at the model's input price minus a "
-            f"tuned block ({TUNED_PROMPT_FRACTION:.0%} of it, at least {TUNED_PROMPT_FLOOR} tokens) at its tuned "
-            f"input price, × `requests_per_day` × {DAYS_PER_MONTH}. The model is `model` when the catalog lists it, "
-            "else the provider's default; `undecided` is priced on Google; 0 where either price is missing."
-        ),
-        "provider_can_fine_tune": (
-            "The provider supports tuning and no announced end date has passed; for `undecided`, "
-            "some provider whose tuning is `available` exists."
-        ),
-        "fine_tuning_deadlines": "The provider's catalog deprecations as `date: what; ...` (empty for `undecided`).",
-        "fine_tuning_alternative": (
-            "The catalog's suggested alternative to tuning with this provider; for `undecided`, "
-            "the providers whose tuning is `available`."
-        ),
-    }
-
-
-STAGE_FACT_MEANINGS = {
-    "prompting_score": "Evidence for prompting after the signal stage (it starts at 1).",
-    "rag_score": "Evidence for RAG after the signal stage.",
-    "fine_tuning_score": "Evidence for fine-tuning after the signal stage.",
-    "fine_tuning_indicated": "Fine-tuning evidence > 0 and no readiness rule blocked it.",
-    "rag_indicated": "RAG evidence > 0 and no rule blocked it.",
-    "fine_tuning_chosen": "Still indicated after feasibility: no rule blocked fine-tuning.",
-    "rag_chosen": "Still indicated after feasibility: no rule blocked RAG.",
-    "strategy": "The final strategy: prompting, rag, fine_tuning or rag_and_fine_tuning.",
 }
 
 
@@ -81,15 +40,11 @@ def _effect(then: Any) -> str:
 
 def render() -> str:
     """The whole of docs/rules.md."""
-    from rules.loading import DERIVED_FACTS, STAGE_FACTS, load_rules
+    from rules.derived import DERIVED
+    from rules.loading import STAGE_FACT_MEANINGS, STAGE_FACTS, load_rules
     from rules.model import STAGES
 
     rules = load_rules()
-    meanings = _derived_meanings()
-    missing = [name for name in DERIVED_FACTS if name not in meanings]
-    missing += [name for names in STAGE_FACTS.values() for name in names if name not in STAGE_FACT_MEANINGS]
-    if missing:
-        raise SystemExit(f"scripts/gen_rules_doc.py: explain these facts first: {', '.join(sorted(set(missing)))}")
 
     out = [
         "# Rules",
@@ -111,7 +66,7 @@ def render() -> str:
         added = [name for name in STAGE_FACTS[stage] if all(name not in STAGE_FACTS[s] for s in STAGES[: STAGES.index(stage)])]
         out.append(f"| {stage} | {STAGE_INTRO[stage]} | {', '.join(f'`{name}`' for name in added) or '—'} |")
     out += ["", "## Derived facts", "", "Computed from the profile and the catalog before any rule runs.", ""]
-    out += [f"- `{name}`: {meanings[name]}" for name in DERIVED_FACTS]
+    out += [f"- `{fact.name}` (from {', '.join(f'`{name}`' for name in fact.inputs)}): {fact.meaning}" for fact in DERIVED]
     out += ["", "## Stage facts", ""]
     seen: list[str] = []
     for names in STAGE_FACTS.values():

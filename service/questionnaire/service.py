@@ -1,7 +1,7 @@
 """The questionnaire use case: sessions that ask only what can still change the verdict, stored per tenant.
 
 A session's state is derived from its answers on every change: the next question and whether it is
-done come from ``adaptive.plan``. When no unanswered question can change the strategy, the session
+done come from ``rules.reachability.open_questions``. When no unanswered question can change the strategy, the session
 stores an advice (``service.advice.create_advice``, the same as POST /v1/advice) and is done.
 Changing an answer later recomputes: the session asks again if the new answers leave the strategy
 open, or stores a new advice for the new answers at once; the verdict always matches the answers.
@@ -18,11 +18,11 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from rules.facts import Profile
+from rules.reachability import Plan, open_questions
 from service.advice import service as advice
 from service.advice.schemas import AdviceOut, AdviceRequest
 from service.advice.service import Clock
 from service.errors import NotFound
-from service.questionnaire.adaptive import Plan, plan
 from service.questionnaire.questions import Lang, field_order, question, questions, validate_answer
 from service.questionnaire.schemas import AnswerIn, Progress, SchemaOut, SessionCreate, SessionOut
 from service.store.models import QuestionnaireSessionRow, utcnow
@@ -77,7 +77,7 @@ def _save(session: Session, row: _State) -> None:
 
 def _settle(session: Session, tenant_id: str, row: _State, today: Clock) -> tuple[Plan, AdviceOut | None]:
     """Bring status and advice in line with the answers; returns the plan and a newly stored advice."""
-    current = plan(row.answers, field_order(), today())
+    current = open_questions(row.answers, field_order(), today())
     if FIRST not in row.answers or current.open:
         row.status, row.advice_id = "asking", None
         return current, None

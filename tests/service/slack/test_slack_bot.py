@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from knowledge.loader import default_catalog
 from service.main import create_app
 from tests.conftest import TODAY
 from tests.service.slack.conftest import PUBLIC_URL, SlackServer
@@ -183,6 +184,8 @@ def _button(action_id: str, label: str, advice_id: str, primary: bool = False) -
 
 def _expected_tuning_advice(advice_id: str) -> list[dict[str, Any]]:
     link = f"https://advisor.example/v1/advice/{advice_id}"
+    openai = default_catalog().provider("openai")
+    deadlines = "; ".join(f"{d.date.isoformat()}: {d.what}" for d in openai.deprecations)
     return [
         {"type": "header", "text": {"type": "plain_text", "text": "Strategy: Fine-tuning", "emoji": True}},
         {
@@ -220,11 +223,9 @@ def _expected_tuning_advice(advice_id: str) -> list[dict[str, Any]]:
             "elements": [
                 {
                     "type": "mrkdwn",
+                    # The dates and texts are the catalog's; the flag's wording is the rule's.
                     "text": ":warning: *provider_fine_tuning_ending*: OpenAI is winding down self-serve fine-tuning "
-                    "(2026-05-07: Organizations that had never used fine-tuning can no longer start it; "
-                    "2026-07-02: Organizations without recent fine-tuning use lost access; "
-                    "2027-01-06: No new fine-tuning jobs can be created). Plan an alternative: "
-                    "Vertex AI supervised tuning of Gemini (google) or LoRA on an open-weights model (open_weights).",
+                    f"({deadlines}). Plan an alternative: {openai.fine_tuning.alternative}.",
                 }
             ],
         },

@@ -18,15 +18,18 @@ The method (docs/questionnaire.md has the long form) is an exact search over a c
    when no unanswered field can matter, which is the same as: every completion gives one strategy.
 
 The limit: "every completion" means every combination of grid values. The grid holds the
-counterfactual values (rules.counterfactuals), each rule threshold and its neighbours, and 0 and
-a huge value for the unbounded counts (the saving is linear in traffic and, past the tuned-prompt
-floor, in prompt size, so the extremes reach every side of its threshold). A new rule on a numeric
-fact with a threshold off this grid must add it to ``EXTRA_NUMBERS``.
+counterfactual values (rules.counterfactuals), 0 and a huge value for the unbounded counts, and, read
+from the rules themselves, each threshold and its neighbours: a threshold on a profile field directly,
+one on a derived fact through that fact's ``grid`` in rules/derived.py (the example counts that land on
+each side of ``usable_examples < 100`` at every quality weight; the extremes of traffic and prompt size
+for the dollar saving, which is linear in both past the tuned-prompt floor). So a new rule with a new
+threshold needs nothing here: its YAML is enough.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -37,30 +40,13 @@ from typing import Any, Literal, get_args, get_origin
 from knowledge.loader import Catalog, default_catalog
 from rules.conditions import Predicate, compile_condition
 from rules.counterfactuals import NUMERIC
+from rules.derived import DERIVED_BY_NAME, HUGE, derive_facts
 from rules.economics import pricing_provider
-from rules.engine import BEHAVIOUR_FIELDS, derive_facts, run_rules
+from rules.engine import run_rules
 from rules.facts import Profile, Strategy
-from rules.loading import DERIVED_FACTS, RULE_FACTS, RuleSet, default_rules
+from rules.loading import RULE_FACTS, RuleSet, default_rules
 from rules.model import Lever, Rule
 
-# Which profile fields each derived fact of rules.engine.derive_facts is computed from.
-# A derived fact missing here is treated as depending on every field: slower, never wrong.
-DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
-    "usable_examples": ("examples", "example_quality"),
-    "behaviour_signals": BEHAVIOUR_FIELDS,
-    "changing_knowledge": ("knowledge_change",),
-    "monthly_saving_usd": ("provider", "model", "prompt_tokens", "requests_per_day"),
-    "provider_can_fine_tune": ("provider",),
-    "fine_tuning_deadlines": ("provider",),
-    "fine_tuning_alternative": ("provider",),
-}
-HUGE = 10**9
-# Thresholds and their neighbours (examples > 0; usable_examples < 100 at weights 1 and 0.5) and extremes.
-EXTRA_NUMBERS: dict[str, tuple[int, ...]] = {
-    "examples": (1, 99, 199, HUGE),
-    "prompt_tokens": (0, 50, HUGE),
-    "requests_per_day": (0, HUGE),
-}
 GENERIC_NUMBERS = (0, 1, 10, 100, 1000, 10_000, 1_000_000, HUGE)
 STRATEGY_LEVERS: tuple[Lever, ...] = ("rag", "fine_tuning")
 LEVER_FACTS: dict[Lever, str] = {"prompting": "prompting_score", "rag": "rag_score", "fine_tuning": "fine_tuning_score"}
@@ -133,9 +119,8 @@ def effective_rules(ruleset: RuleSet) -> list[Rule]:
 
 
 def _inputs(fact: str) -> tuple[str, ...]:
-    if fact in DERIVED_FACTS:
-        return DERIVED_INPUTS.get(fact, tuple(sorted(RULE_FACTS)))
-    return (fact,)
+    derived = DERIVED_BY_NAME.get(fact)
+    return derived.inputs if derived is not None else (fact,)
 
 
 _GROUPS: dict[str, tuple[Group, ...]] = {}
@@ -146,7 +131,7 @@ def groups(ruleset: RuleSet) -> tuple[Group, ...]:
     found = _GROUPS.get(ruleset.version)
     if found is not None:
         return found
-    known = RULE_FACTS | frozenset(DERIVED_FACTS)
+    known = RULE_FACTS | frozenset(DERIVED_BY_NAME)
     atoms = {repr(cond): (fact, cond) for rule in effective_rules(ruleset) for fact, cond in _atoms(rule.when) if fact in known}
     owner: dict[str, str] = {}
 
@@ -175,7 +160,35 @@ def groups(ruleset: RuleSet) -> tuple[Group, ...]:
     return result
 
 
-def candidates(field: str, values: Mapping[str, Any], catalog: Catalog) -> tuple[Any, ...]:
+_GRIDS: dict[str, dict[str, frozenset[int]]] = {}
+
+
+def numeric_grid(ruleset: RuleSet) -> dict[str, frozenset[int]]:
+    """Per numeric profile field, the values the rules' thresholds call for (computed once per rules version)."""
+    found = _GRIDS.get(ruleset.version)
+    if found is not None:
+        return found
+    grid: dict[str, set[int]] = {}
+    for item in ruleset.rules:
+        for fact, cond in _atoms(item.rule.when):
+            for operand in cond[fact].values():
+                numbers = operand if isinstance(operand, list) else [operand]
+                for number in numbers:
+                    if isinstance(number, bool) or not isinstance(number, int | float):
+                        continue
+                    derived = DERIVED_BY_NAME.get(fact)
+                    if derived is None:
+                        edge = math.ceil(number)
+                        points = [(fact, value) for value in (edge - 1, edge, edge + 1) if value >= 0]
+                    else:
+                        points = list(derived.grid(number)) if derived.grid else []
+                    for name, value in points:
+                        grid.setdefault(name, set()).add(value)
+    _GRIDS[ruleset.version] = result = {name: frozenset(values) for name, values in grid.items()}
+    return result
+
+
+def candidates(field: str, values: Mapping[str, Any], catalog: Catalog, ruleset: RuleSet | None = None) -> tuple[Any, ...]:
     """The grid of values tried for an unanswered field (``model`` depends on the provider in ``values``)."""
     if field == "model":
         entry = catalog.providers.get(pricing_provider(values["provider"]))
@@ -186,18 +199,19 @@ def candidates(field: str, values: Mapping[str, Any], catalog: Catalog) -> tuple
     if annotation is bool:
         return (False, True)
     if annotation is int:
-        return tuple(sorted({*NUMERIC.get(field, GENERIC_NUMBERS), *EXTRA_NUMBERS.get(field, ())}))
+        from_rules = numeric_grid(ruleset or default_rules()).get(field, frozenset())
+        return tuple(sorted({0, HUGE, *NUMERIC.get(field, GENERIC_NUMBERS), *from_rules}))
     return (values[field],)
 
 
-def _assignments(fields: Sequence[str], values: dict[str, Any], catalog: Catalog) -> Iterator[dict[str, Any]]:
+def _assignments(fields: Sequence[str], values: dict[str, Any], catalog: Catalog, ruleset: RuleSet) -> Iterator[dict[str, Any]]:
     """Every grid assignment of ``fields``, enumerated field by field so a later field can depend on an earlier."""
     if not fields:
         yield {}
         return
     head, rest = fields[0], fields[1:]
-    for value in candidates(head, values, catalog):
-        for tail in _assignments(rest, {**values, head: value}, catalog):
+    for value in candidates(head, values, catalog, ruleset):
+        for tail in _assignments(rest, {**values, head: value}, catalog, ruleset):
             yield {head: value, **tail}
 
 
@@ -206,8 +220,8 @@ Signature = tuple[bool, ...]
 Table = tuple[tuple[dict[str, Any], Signature], ...]
 
 
-# Catalogs by id, so cached tables can be keyed on a hashable id (in practice only the default catalog).
-_CATALOGS: dict[int, Catalog] = {}
+# Catalogs and rule sets by content version, so cached tables key on a hashable version, never on an object id.
+_CATALOGS: dict[str, Catalog] = {}
 _RULESETS: dict[str, RuleSet] = {}
 
 
@@ -217,12 +231,12 @@ def _defaults() -> Mapping[str, Any]:
 
 
 @lru_cache(maxsize=4096)
-def _table(group: Group, fixed: tuple[tuple[str, Any], ...], today: dt.date, catalog_id: int) -> Table:
-    catalog = _CATALOGS[catalog_id]
+def _table(group: Group, fixed: tuple[tuple[str, Any], ...], today: dt.date, catalog_version: str, rules_version: str) -> Table:
+    catalog, ruleset = _CATALOGS[catalog_version], _RULESETS[rules_version]
     base = {**_defaults(), **dict(fixed)}
     free = [name for name in group.fields if name not in dict(fixed)]
     rows = []
-    for assignment in _assignments(free, base, catalog):
+    for assignment in _assignments(free, base, catalog, ruleset):
         facts = derive_facts({**base, **assignment}, catalog, today)
         rows.append((assignment, tuple(test(facts, NOTHING_FIRED) for test in group.tests)))
     return tuple(rows)
@@ -236,9 +250,8 @@ class _Search:
         self.values = {**_defaults(), **{k: v for k, v in answers.items() if k in Profile.model_fields}}
         self.answered = set(answers)
         self.groups = groups(ruleset)
-        _CATALOGS[id(catalog)] = catalog
         self.tables = [
-            _table(group, tuple((n, answers[n]) for n in group.fields if n in answers), today, id(catalog))
+            _table(group, tuple((n, answers[n]) for n in group.fields if n in answers), today, catalog.version, ruleset.version)
             for group in self.groups
         ]
         # One representative assignment per signature: any member of a class gives the class's strategy.
@@ -278,7 +291,7 @@ class _Search:
         return False
 
 
-def plan(
+def open_questions(
     answers: Mapping[str, Any],
     order: Sequence[str],
     today: dt.date,
@@ -289,16 +302,18 @@ def plan(
     """The unanswered fields, in ``order``, whose answer could still change the strategy; and the strategy once none can."""
     catalog = catalog or default_catalog()
     ruleset = ruleset or default_rules()
-    _CATALOGS[id(catalog)] = catalog
-    _RULESETS[ruleset.version] = ruleset
+    _CATALOGS.setdefault(catalog.version, catalog)
+    _RULESETS.setdefault(ruleset.version, ruleset)
     # The task text is never a fact, so sessions that differ only in it share one plan.
     key = tuple(sorted((name, value) for name, value in answers.items() if name in RULE_FACTS))
-    return _plan(key, tuple(order), today, id(catalog), ruleset.version)
+    return _plan(key, tuple(order), today, catalog.version, ruleset.version)
 
 
 @lru_cache(maxsize=4096)
-def _plan(answers: tuple[tuple[str, Any], ...], order: tuple[str, ...], today: dt.date, catalog_id: int, version: str) -> Plan:
-    catalog, ruleset = _CATALOGS[catalog_id], _RULESETS[version]
+def _plan(
+    answers: tuple[tuple[str, Any], ...], order: tuple[str, ...], today: dt.date, catalog_version: str, version: str
+) -> Plan:
+    catalog, ruleset = _CATALOGS[catalog_version], _RULESETS[version]
     search = _Search(dict(answers), today, catalog, ruleset)
     open_fields = tuple(name for name in order if name not in search.answered and search.matters(name))
     strategy = None if open_fields else run_rules(search.values, catalog, ruleset, today).strategy

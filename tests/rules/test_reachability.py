@@ -11,14 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knowledge.loader import default_catalog
-from rules.engine import decide, derive_facts, run_rules
+from rules.derived import DERIVED, DERIVED_BY_NAME, derive_facts
+from rules.engine import decide, run_rules
 from rules.facts import Profile, Strategy
-from rules.loading import DERIVED_FACTS, default_rules
-from service.questionnaire.adaptive import DERIVED_INPUTS, candidates, plan
+from rules.loading import default_rules, known_facts
+from rules.reachability import candidates, numeric_grid
+from rules.reachability import open_questions as plan
 from service.questionnaire.questions import field_order
 from tests.conftest import TODAY, load_scenarios
 
-ORDER = field_order()
+ORDER = field_order()  # the questionnaire's asking order
 # After OpenAI's tuning wind-down date the same answers can need other questions.
 DAYS = (TODAY, dt.date(2027, 2, 1))
 MODEL_IDS = sorted({model.id for entry in default_catalog().providers.values() for model in entry.models})
@@ -172,8 +174,22 @@ def test_plan_matches_brute_force_over_the_grid(profile: dict[str, Any], unanswe
         assert all(len(found) == 1 for found in by_rest.values()), f"{name} is skipped but could matter"
 
 
-def test_every_derived_fact_has_its_inputs_declared() -> None:
-    assert set(DERIVED_FACTS) <= set(DERIVED_INPUTS)
+def test_every_derived_fact_is_known_to_the_rules_and_reads_real_fields() -> None:
+    assert set(DERIVED_BY_NAME) <= known_facts("signal")
+    for fact in DERIVED:
+        assert fact.inputs and set(fact.inputs) <= set(Profile.model_fields) - {"task"}, fact.name
+        assert fact.meaning.strip(), fact.name
+
+
+def test_thresholds_come_from_the_rules() -> None:
+    """The grid holds each side of every threshold a rule sets, with no hand-kept list of numbers."""
+    grid = numeric_grid(default_rules())
+    # too-little-data: usable_examples < 100, at weight 1 (high) and 0.5 (mixed, unknown)
+    assert {99, 100, 199, 200} <= grid["examples"]
+    # low-quality-data: examples > 0
+    assert {0, 1} <= grid["examples"]
+    # shorter-prompts-pay: monthly_saving_usd >= 500 reaches both sides through the traffic and prompt extremes
+    assert {0, 10**9} <= grid["requests_per_day"] and {0, 10**9} <= grid["prompt_tokens"]
 
 
 @settings(max_examples=60, deadline=None)
@@ -183,6 +199,6 @@ def test_derived_facts_do_not_depend_on_undeclared_fields(profile: dict[str, Any
     before = derive_facts(base, default_catalog(), TODAY)
     for value in candidates(name, base, default_catalog()):
         after = derive_facts({**base, name: value}, default_catalog(), TODAY)
-        for fact, inputs in DERIVED_INPUTS.items():
-            if name not in inputs:
-                assert after[fact] == before[fact], (fact, name, value)
+        for fact in DERIVED:
+            if name not in fact.inputs:
+                assert after[fact.name] == before[fact.name], (fact.name, name, value)
