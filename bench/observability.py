@@ -102,8 +102,8 @@ def inprocess(rounds: int = 7, calls: int = 5000) -> dict[str, float]:
     import time
     from types import SimpleNamespace
 
-    from service.ops import observability
     from service.config import Settings
+    from service.ops import observability
     from service.store.db import Database
 
     route = SimpleNamespace(path="/v1/advice")
