@@ -1,107 +1,178 @@
-"""For each other strategy, the smallest change of one or two facts that would select it.
+"""For each other strategy, the least-effort change a team could make that would select it.
 
-Candidates per fact are ordered by closeness to today's value, so the first hit is the
-smallest change: one fact before two, and nearer values before farther ones.
+Only changes a team can act on are tried (``CHANGES``): more or better data (never fewer examples, never
+"un-review" them), trying a prompt (never un-trying one), building an evaluation set, moving to a provider
+that can do the work, a shorter prompt, or a different requirement or volume. One change is tried before two,
+less effort before more, nearer values before farther ones, so the first hit per strategy is the one shown.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from rules.facts import STRATEGIES, Strategy
+from rules.facts import STRATEGIES, Lang, Strategy
 from rules.model import Change, Counterfactual
+from rules.texts import change_text, phrase, strategy_name
 
-ORDERED: dict[str, tuple[Any, ...]] = {
-    "example_quality": ("low", "unknown", "mixed", "high"),
-    "knowledge_change": ("static", "yearly", "monthly", "weekly", "daily", "realtime"),
-    "prompting_status": ("not_tried", "insufficient", "works"),
-}
-UNORDERED: dict[str, tuple[Any, ...]] = {
-    "provider": ("google", "open_weights", "openai", "anthropic", "undecided"),
-    "needs_external_knowledge": (True, False),
-    "strict_format": (True, False),
-    "custom_style": (True, False),
-    "domain_language": (True, False),
-    "narrow_task": (True, False),
-    "personalization": (True, False),
-}
+QUALITY_ORDER = ("low", "mixed", "high")
+EFFORT_TRY = 1  # try a prompt, write an evaluation set
+EFFORT_DATA_QUALITY = 2
+EFFORT_MORE_DATA = 3
+EFFORT_PROVIDER = 4
+EFFORT_REQUIREMENT = 5
+REQUIREMENTS = (
+    "needs_external_knowledge",
+    "live_data",
+    "strict_format",
+    "custom_style",
+    "domain_language",
+    "narrow_task",
+    "personalization",
+    "latency_sensitive",
+    "own_infrastructure",
+)
 NUMERIC: dict[str, tuple[int, ...]] = {
     "examples": (0, 100, 200, 1000, 5000),
     "prompt_tokens": (300, 2000, 5000, 10000),
     "requests_per_day": (100, 10_000, 1_000_000),
+    "input_tokens": (50, 200, 1000),
+    "output_tokens": (20, 200, 1000),
 }
+PROVIDERS = ("google", "open_weights", "openai", "anthropic")
 
-Candidate = tuple[float, str, Any]
+
+@dataclass(frozen=True)
+class Candidate:
+    effort: int
+    distance: float
+    field: str
+    value: Any
+
+    @property
+    def rank(self) -> tuple[int, float]:
+        return (self.effort, self.distance)
 
 
-def _candidates(values: dict[str, Any]) -> list[Candidate]:
+def is_actionable(field: str, before: Any, after: Any) -> bool:
+    """Whether a team could make this change (the rule every shown what-if obeys)."""
+    if before == after:
+        return False
+    if field == "examples":
+        return bool(after > before)
+    if field == "example_quality":
+        return after in QUALITY_ORDER and (
+            before not in QUALITY_ORDER or QUALITY_ORDER.index(after) > QUALITY_ORDER.index(before)
+        )
+    if field == "prompting_status":
+        return bool(before == "not_tried")
+    if field == "has_eval_set":
+        return after is True
+    if field == "provider":
+        return after in PROVIDERS
+    if field == "knowledge_size":
+        return bool(after != "unknown")
+    return field in REQUIREMENTS or field in NUMERIC
+
+
+def _log_distance(a: int, b: int) -> float:
+    return abs(math.log10(a + 1) - math.log10(b + 1))
+
+
+def candidates(values: dict[str, Any]) -> list[Candidate]:
+    """Every actionable single change, least effort and nearest first."""
     found: list[Candidate] = []
-    for name, options in ORDERED.items():
-        here = options.index(values[name])
-        found += [(float(abs(i - here)), name, v) for i, v in enumerate(options) if v != values[name]]
-    for name, options in UNORDERED.items():
-        found += [(1.0 + i / 10, name, v) for i, v in enumerate(options) if v != values[name]]
-    for name, numbers in NUMERIC.items():
-        magnitude = math.log10(values[name] + 1)
-        found += [(abs(math.log10(v + 1) - magnitude), name, v) for v in numbers if v != values[name]]
-    found.sort(key=lambda item: item[0])
+
+    def add(effort: int, distance: float, field: str, value: Any) -> None:
+        if is_actionable(field, values[field], value):
+            found.append(Candidate(effort, distance, field, value))
+
+    for value in ("insufficient", "works"):
+        add(EFFORT_TRY, 0.0, "prompting_status", value)
+    add(EFFORT_TRY, 0.0, "has_eval_set", True)
+    for index, quality in enumerate(("high", "mixed")):
+        add(EFFORT_DATA_QUALITY, float(index), "example_quality", quality)
+    for count in NUMERIC["examples"]:
+        add(EFFORT_MORE_DATA, _log_distance(values["examples"], count), "examples", count)
+    for tokens in NUMERIC["prompt_tokens"]:
+        if tokens < values["prompt_tokens"]:  # a shorter prompt is work; a longer one is not a plan
+            add(EFFORT_MORE_DATA, _log_distance(values["prompt_tokens"], tokens), "prompt_tokens", tokens)
+    for index, provider in enumerate(PROVIDERS):
+        add(EFFORT_PROVIDER, index / 10, "provider", provider)
+    for index, name in enumerate(REQUIREMENTS):
+        add(EFFORT_REQUIREMENT, index / 100, name, not values[name])
+    for value in ("small", "large"):
+        add(EFFORT_REQUIREMENT, 0.5, "knowledge_size", value)
+    for name in ("requests_per_day", "input_tokens", "output_tokens"):
+        for amount in NUMERIC[name]:
+            add(EFFORT_REQUIREMENT, 1 + _log_distance(values[name], amount), name, amount)
+    found.sort(key=lambda c: c.rank)
     return found
 
 
-def _describe(values: dict[str, Any], changes: list[Change], strategy: Strategy) -> str:
-    parts = [f"{c.field} were {_show(c.to_value)} (now {_show(values[c.field])})" for c in changes]
-    return f"If {' and '.join(parts)}, the advisor would choose {strategy}."
+def _summary(changes: list[Change], strategy: Strategy, lang: Lang) -> str:
+    joined = phrase("and", lang).join(change.label for change in changes)
+    text = phrase("whatif", lang, changes=joined, strategy=strategy_name(strategy, lang))
+    return text[:1].upper() + text[1:]
 
 
-def _show(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+def _changes(values: dict[str, Any], picked: tuple[Candidate, ...], lang: Lang) -> list[Change]:
+    return [
+        Change(field=c.field, from_value=values[c.field], to_value=c.value, label=change_text(c.field, c.value, lang))
+        for c in picked
+    ]
 
 
-def search(values: dict[str, Any], current: Strategy, strategy_of: Callable[[dict[str, Any]], Strategy]) -> list[Counterfactual]:
-    """One counterfactual per other strategy; ``reachable`` is false when no one or two changes reach it."""
+def search(
+    values: dict[str, Any],
+    current: Strategy,
+    strategy_of: Callable[[dict[str, Any]], Strategy],
+    allowed: Callable[[dict[str, Any], Strategy], bool] = lambda _values, _strategy: True,
+    lang: Lang = "en",
+) -> list[Counterfactual]:
+    """One counterfactual per other strategy, least effort first; ``reachable`` is false when none is found.
+
+    ``allowed(new_values, strategy)`` vetoes a hit the team could not carry out (a provider that cannot do it).
+    """
     wanted = [s for s in STRATEGIES if s != current]
-    found: dict[Strategy, list[Change]] = {}
-    singles = _candidates(values)
-    for _, name, value in singles:
-        outcome = strategy_of({**values, name: value})
-        if outcome in wanted and outcome not in found:
-            found[outcome] = [Change(field=name, from_value=values[name], to_value=value)]
+    found: dict[Strategy, tuple[Candidate, ...]] = {}
+    singles = candidates(values)
+
+    def consider(picked: tuple[Candidate, ...]) -> None:
+        changed = {**values, **{c.field: c.value for c in picked}}
+        outcome = strategy_of(changed)
+        if outcome in wanted and outcome not in found and allowed(changed, outcome):
+            found[outcome] = picked
+
+    for single in singles:
+        consider((single,))
         if len(found) == len(wanted):
             break
     if len(found) < len(wanted):
-        _search_pairs(values, singles, wanted, found, strategy_of)
+        pairs = sorted(
+            ((a, b) for a, b in combinations(singles, 2) if a.field != b.field),
+            key=lambda pair: (pair[0].effort + pair[1].effort, pair[0].distance + pair[1].distance),
+        )
+        for pair in pairs:
+            consider(pair)
+            if len(found) == len(wanted):
+                break
     result = []
     for strategy in wanted:
-        changes = found.get(strategy, [])
-        summary = (
-            _describe(values, changes, strategy)
-            if changes
-            else f"No change of one or two facts would make {strategy} the right choice."
+        picked = found.get(strategy)
+        if picked is None:
+            summary = phrase("whatif_none", lang, strategy=strategy_name(strategy, lang))
+            result.append(Counterfactual(strategy=strategy, reachable=False, changes=[], summary=summary))
+            continue
+        changes = _changes(values, picked, lang)
+        effort = sum(c.effort for c in picked)
+        result.append(
+            Counterfactual(
+                strategy=strategy, reachable=True, changes=changes, summary=_summary(changes, strategy, lang), effort=effort
+            )
         )
-        result.append(Counterfactual(strategy=strategy, reachable=bool(changes), changes=changes, summary=summary))
+    result.sort(key=lambda c: (not c.reachable, c.effort))
     return result
-
-
-def _search_pairs(
-    values: dict[str, Any],
-    singles: list[Candidate],
-    wanted: list[Strategy],
-    found: dict[Strategy, list[Change]],
-    strategy_of: Callable[[dict[str, Any]], Strategy],
-) -> None:
-    pairs = sorted(
-        ((a[0] + b[0], a, b) for a, b in combinations(singles, 2) if a[1] != b[1]),
-        key=lambda item: item[0],
-    )
-    for _, (_, name_a, value_a), (_, name_b, value_b) in pairs:
-        outcome = strategy_of({**values, name_a: value_a, name_b: value_b})
-        if outcome in wanted and outcome not in found:
-            found[outcome] = [
-                Change(field=name_a, from_value=values[name_a], to_value=value_a),
-                Change(field=name_b, from_value=values[name_b], to_value=value_b),
-            ]
-            if len(found) == len(wanted):
-                return

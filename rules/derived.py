@@ -11,14 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, get_args
 
-from cachetools import LRUCache
-
 from knowledge.loader import Catalog
-from rules.economics import DAYS_PER_MONTH, TUNED_PROMPT_FLOOR, TUNED_PROMPT_FRACTION, monthly_saving_usd
+from rules.context import SAVING_INPUTS, Context, context_for
+from rules.economics import (
+    CACHE_MIN_TOKENS,
+    DAYS_PER_MONTH,
+    TUNED_PROMPT_FLOOR,
+    TUNED_PROMPT_FRACTION,
+)
 from rules.facts import Change
+from rules.feasibility import NO_END
 
 # Usable share of examples by stated quality: unreviewed data counts half, like mixed data.
 QUALITY_WEIGHT = {"high": 1.0, "mixed": 0.5, "unknown": 0.5, "low": 0.0}
@@ -28,43 +33,6 @@ HUGE = 10**9  # the far end of an unbounded count: past every threshold a rule c
 
 Values = Mapping[str, Any]
 GridPoints = Iterable[tuple[str, int]]
-
-
-@dataclass(frozen=True)
-class ProviderFacts:
-    """What one provider allows on one day, from the catalog."""
-
-    can_fine_tune: bool
-    deadlines: str
-    alternative: str
-
-
-@dataclass
-class Context:
-    """The catalog and the day the facts are derived for, with what is computed once per (catalog, day)."""
-
-    catalog: Catalog
-    today: dt.date
-    providers: dict[str, ProviderFacts] = field(default_factory=dict)
-    savings: LRUCache[tuple[Any, ...], float] = field(default_factory=lambda: LRUCache(maxsize=10_000))
-
-    def __post_init__(self) -> None:
-        entries = self.catalog.providers
-        self.providers = {
-            name: ProviderFacts(
-                can_fine_tune=entry.can_fine_tune(self.today),
-                deadlines="; ".join(f"{d.date.isoformat()}: {d.what}" for d in entry.deprecations),
-                alternative=entry.fine_tuning.alternative or "",
-            )
-            for name, entry in entries.items()
-        }
-        # An undecided team is pointed at providers whose tuning is not being wound down.
-        tunable = [
-            entry.display_name
-            for name, entry in entries.items()
-            if self.providers[name].can_fine_tune and entry.fine_tuning.status == "available"
-        ]
-        self.providers["undecided"] = ProviderFacts(bool(tunable), "", ", ".join(tunable))
 
 
 @dataclass(frozen=True)
@@ -93,29 +61,47 @@ def _examples_around(threshold: float) -> GridPoints:
                 yield "examples", value
 
 
-def _monthly_saving(values: Values, context: Context) -> float:
-    key = (values["provider"], values["model"], values["prompt_tokens"], values["requests_per_day"])
-    saving = context.savings.get(key)
-    if saving is None:
-        saving = context.savings[key] = monthly_saving_usd(context.catalog, *key)
-    return saving
-
-
 def _saving_extremes(_threshold: float) -> GridPoints:
-    # The saving is linear in traffic and, past the tuned-prompt floor, in prompt size: the extremes reach
-    # every side of any dollar threshold, and the floor is where the tuned block stops shrinking.
-    for value in (0, TUNED_PROMPT_FLOOR, HUGE):
+    # The saving is linear in traffic, in the user's input and output and, between its kinks, in prompt size: the
+    # extremes reach every side of any dollar threshold. The kinks are the tuned-prompt floor (the tuned block stops
+    # shrinking) and the cache minimum (today's block starts being cached).
+    floor_edge = round(TUNED_PROMPT_FLOOR / TUNED_PROMPT_FRACTION)
+    for value in (0, TUNED_PROMPT_FLOOR, floor_edge, CACHE_MIN_TOKENS - 1, CACHE_MIN_TOKENS, HUGE):
         yield "prompt_tokens", value
-    for value in (0, HUGE):
-        yield "requests_per_day", value
-
-
-def _provider(values: Values, context: Context) -> ProviderFacts:
-    return context.providers[values["provider"]]
+    for name in ("requests_per_day", "input_tokens", "output_tokens"):
+        for value in (0, HUGE):
+            yield name, value
 
 
 _WEIGHTS = ", ".join(f"{name} {weight:g}" for name, weight in QUALITY_WEIGHT.items())
 _CHANGING = ", ".join(value for value in get_args(Change) if value in CHANGING)
+
+
+def _knowledge_in_prompt(values: Values) -> bool:
+    # A working prompt for a knowledge task already carries what it needs, so unknown size counts as "fits".
+    size = values["knowledge_size"]
+    return bool(values["needs_external_knowledge"]) and (
+        size == "small" or (size == "unknown" and values["prompting_status"] == "works")
+    )
+
+
+def _replacement(values: Values, context: Context) -> str:
+    bundle = context.bundle(values)
+    for entry in (bundle.named, bundle.serving):
+        if entry is not None and entry.replacement:
+            return entry.replacement
+    return bundle.serving.id if bundle.serving is not None else "—"
+
+
+def _serving_days_left(values: Values, context: Context) -> int:
+    serving = context.bundle(values).serving
+    days = serving.days_until_shutdown(context.today) if serving is not None else None
+    return NO_END if days is None else days
+
+
+_KNOWLEDGE = ("needs_external_knowledge", "knowledge_size", "prompting_status")
+_TARGET = ("provider", "model", "own_infrastructure", "openai_can_tune")
+_CHOSEN = ("provider", "model", "openai_can_tune")
 
 DERIVED: tuple[DerivedFact, ...] = (
     DerivedFact(
@@ -133,54 +119,109 @@ DERIVED: tuple[DerivedFact, ...] = (
     ),
     DerivedFact(
         "changing_knowledge",
-        ("knowledge_change",),
-        f"`knowledge_change` is one of {_CHANGING}.",
-        lambda values, _context: values["knowledge_change"] in CHANGING,
+        ("needs_external_knowledge", "knowledge_change"),
+        f"Answers need outside facts and `knowledge_change` is one of {_CHANGING} (how often facts change only "
+        "matters for facts the model needs from outside).",
+        lambda values, _context: bool(values["needs_external_knowledge"]) and values["knowledge_change"] in CHANGING,
+    ),
+    DerivedFact(
+        "knowledge_in_prompt",
+        _KNOWLEDGE,
+        "Answers need outside facts and they fit in one (cached) prompt: `knowledge_size` is small, or unknown while a "
+        "prompt already works.",
+        lambda values, _context: _knowledge_in_prompt(values),
+    ),
+    DerivedFact(
+        "knowledge_needs_index",
+        _KNOWLEDGE,
+        "Answers need outside facts that do not fit in one prompt (large, or unknown with no working prompt): "
+        "they must be searched.",
+        lambda values, _context: bool(values["needs_external_knowledge"]) and not _knowledge_in_prompt(values),
+    ),
+    DerivedFact(
+        "change_without_knowledge",
+        ("needs_external_knowledge", "knowledge_change"),
+        "The facts are said to change, yet answers need no outside facts: the two answers contradict each other.",
+        lambda values, _context: not values["needs_external_knowledge"] and values["knowledge_change"] != "static",
     ),
     DerivedFact(
         "monthly_saving_usd",
-        ("provider", "model", "prompt_tokens", "requests_per_day"),
-        f"Dollars a month saved on the instruction block: `prompt_tokens` at the model's input price minus a tuned "
-        f"block ({TUNED_PROMPT_FRACTION:.0%} of it, at least {TUNED_PROMPT_FLOOR} tokens) at its tuned input price, "
-        f"× `requests_per_day` × {DAYS_PER_MONTH}. The model is `model` when the catalog lists it, else the "
-        "provider's default; `undecided` is priced on Google; 0 where either price is missing.",
-        _monthly_saving,
+        SAVING_INPUTS,
+        "Dollars a month saved by serving the same traffic from the tuned model where tuning would happen "
+        f"(`tuning_provider`) with a shorter block ({TUNED_PROMPT_FRACTION:.0%} of it, at least {TUNED_PROMPT_FLOOR} "
+        "tokens), against today's model: today's block at the cached-input price for the requests that hit the "
+        f"prompt cache (blocks of {CACHE_MIN_TOKENS}+ tokens), the tuned rates on every token (block, user input, "
+        f"output); × `requests_per_day` × {DAYS_PER_MONTH}. Negative when tuning costs more; 0 when a side has no price "
+        "(see `saving_known`).",
+        lambda values, context: context.saving(values) or 0.0,
         grid=_saving_extremes,
     ),
     DerivedFact(
+        "saving_known",
+        SAVING_INPUTS,
+        "Both sides of `monthly_saving_usd` have catalog prices.",
+        lambda values, context: context.saving(values) is not None,
+    ),
+    DerivedFact(
         "provider_can_fine_tune",
-        ("provider",),
-        "The provider supports tuning and no announced end date has passed; for `undecided`, "
-        "some provider whose tuning is `available` exists.",
-        lambda values, context: _provider(values, context).can_fine_tune,
+        _CHOSEN,
+        "The chosen provider accepts new tuning jobs today, its tuned model keeps serving for 90+ days, and no "
+        "organisation restriction in force excludes the team (true for `undecided`: some provider can).",
+        lambda values, context: context.bundle(values).viable,
     ),
     DerivedFact(
-        "fine_tuning_deadlines",
-        ("provider",),
-        "The provider's catalog deprecations as `date: what; ...` (empty for `undecided`).",
-        lambda values, context: _provider(values, context).deadlines,
+        "tuning_days_left",
+        _CHOSEN,
+        "Days until the chosen provider's tuning or its tuned model's serving ends (10⁶ when nothing ends).",
+        lambda values, context: context.bundle(values).days_left,
     ),
     DerivedFact(
-        "fine_tuning_alternative",
-        ("provider",),
-        "The catalog's suggested alternative to tuning with this provider; for `undecided`, "
-        "the providers whose tuning is `available`.",
-        lambda values, context: _provider(values, context).alternative,
+        "serving_model",
+        ("provider", "model"),
+        "The model that serves today's prompt: `model` when the provider lists it (its replacement once it is shut down), "
+        "else the provider's newest prompting model.",
+        lambda values, context: context.bundle(values).serving_id,
+    ),
+    DerivedFact(
+        "serving_days_left",
+        ("provider", "model"),
+        "Days until `serving_model` shuts down (10⁶ when no date is announced).",
+        _serving_days_left,
+    ),
+    DerivedFact(
+        "model_retired",
+        ("provider", "model"),
+        "`model` is a model of the provider that has already been shut down.",
+        lambda values, context: context.bundle(values).retired,
+    ),
+    DerivedFact(
+        "model_replacement",
+        ("provider", "model"),
+        "The catalog's replacement for `model` (or for `serving_model`).",
+        _replacement,
+    ),
+    DerivedFact(
+        "tuning_window_end",
+        _CHOSEN,
+        "The date `tuning_days_left` counts to (ISO), or an empty string when nothing ends.",
+        lambda values, context: context.bundle(values).window_end,
+    ),
+    DerivedFact(
+        "tuning_provider",
+        _TARGET,
+        "Where to tune: the chosen provider when it can, else open weights when data must stay in-house, "
+        "else Gemini on Vertex AI when it can, else open weights.",
+        lambda values, context: context.bundle(values).target.provider,
+    ),
+    DerivedFact(
+        "tuning_elsewhere",
+        _TARGET,
+        "`tuning_provider` is not the provider the team chose.",
+        lambda values, context: context.bundle(values).target.elsewhere,
     ),
 )
 DERIVED_BY_NAME: dict[str, DerivedFact] = {fact.name: fact for fact in DERIVED}
 DERIVED_FACTS: tuple[str, ...] = tuple(DERIVED_BY_NAME)
-
-_CONTEXTS: LRUCache[tuple[str, dt.date], Context] = LRUCache(maxsize=64)
-
-
-def context_for(catalog: Catalog, today: dt.date) -> Context:
-    """The derivation context of (catalog, day), built once: keyed by the catalog's content version, not its id."""
-    key = (catalog.version, today)
-    found = _CONTEXTS.get(key)
-    if found is None:
-        found = _CONTEXTS[key] = Context(catalog, today)
-    return found
 
 
 def derive_facts(values: Values, catalog: Catalog, today: dt.date) -> dict[str, Any]:

@@ -19,12 +19,12 @@ from typing import Any
 from cachetools import LRUCache
 
 from knowledge.loader import Catalog
-from rules import counterfactuals
+from rules import counterfactuals, explain
 from rules.derived import derive_facts
-from rules.economics import estimate
-from rules.facts import Profile, Strategy
+from rules.facts import Lang, Profile, Strategy
 from rules.loading import CompiledRule, RuleSet, default_rules
-from rules.model import STAGES, Counterfactual, Flag, Reason, Verdict
+from rules.model import STAGES, Counterfactual, Verdict
+from rules.validation import check_model
 
 PROMPTING_BASELINE = 1
 # Economics are shown when the instruction block is big or costs real money.
@@ -45,8 +45,12 @@ class Run:
 
 def run_rules(values: dict[str, Any], catalog: Catalog, ruleset: RuleSet, today: dt.date) -> Run:
     """Run every stage over ``values`` (a profile as a dict) and pick the strategy."""
-    run = Run(facts=derive_facts(values, catalog, today))
-    facts = run.facts
+    return evaluate(derive_facts(values, catalog, today), ruleset)
+
+
+def evaluate(facts: dict[str, Any], ruleset: RuleSet, *, strategy_only: bool = False) -> Run:
+    """Run the stages over derived ``facts`` (changed in place); ``strategy_only`` skips the advice stage."""
+    run = Run(facts=facts)
     scores = {"prompting": PROMPTING_BASELINE, "rag": 0, "fine_tuning": 0}
     blocked: dict[str, list[str]] = {}
     fired_ids: set[str] = set()
@@ -61,6 +65,8 @@ def run_rules(values: dict[str, Any], catalog: Catalog, ruleset: RuleSet, today:
             facts["fine_tuning_chosen"] = facts["fine_tuning_indicated"] and "fine_tuning" not in blocked
             facts["rag_chosen"] = facts["rag_indicated"] and "rag" not in blocked
             facts["strategy"] = _strategy(facts["rag_chosen"], facts["fine_tuning_chosen"])
+            if strategy_only:
+                break
         for item, predicate, rule_id, score, block in ruleset.plan[stage]:
             if not predicate(facts, fired_ids):
                 continue
@@ -82,15 +88,6 @@ def _strategy(rag: bool, fine_tuning: bool) -> Strategy:
     return "fine_tuning" if fine_tuning else "prompting"
 
 
-class _Fill(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def _render(text: str, facts: dict[str, Any]) -> str:
-    return text.format_map(_Fill(facts)).strip()
-
-
 def _strategy_scores(scores: dict[str, int], blocked: dict[str, list[str]]) -> dict[Strategy, int]:
     rag = scores["rag"] if "rag" not in blocked else 0
     tuning = scores["fine_tuning"] if "fine_tuning" not in blocked else 0
@@ -107,15 +104,21 @@ _WHATIF_CACHE: LRUCache[tuple[Any, ...], list[Counterfactual]] = LRUCache(maxsiz
 
 
 def _counterfactuals(
-    values: dict[str, Any], strategy: Strategy, catalog: Catalog, rules: RuleSet, day: dt.date
+    values: dict[str, Any], strategy: Strategy, catalog: Catalog, rules: RuleSet, day: dt.date, lang: Lang
 ) -> list[Counterfactual]:
     """Counterfactuals, memoized on everything they depend on (the task text does not count)."""
-    key = (rules.version, catalog.version, day, *(v for k, v in values.items() if k != "task"))
+    key = (rules.version, catalog.version, day, lang, *(v for k, v in values.items() if k != "task"))
     found = _WHATIF_CACHE.get(key)
     if found is None:
-        found = _WHATIF_CACHE[key] = counterfactuals.search(
-            values, strategy, lambda v: run_rules(v, catalog, rules, day).strategy
-        )
+
+        def allowed(changed: dict[str, Any], outcome: Strategy) -> bool:
+            # Moving to a provider is only a plan if that provider can do the work.
+            tuned = outcome in ("fine_tuning", "rag_and_fine_tuning")
+            moved = changed["provider"] != values["provider"]
+            return not (tuned and moved) or bool(derive_facts(changed, catalog, day)["provider_can_fine_tune"])
+
+        found = counterfactuals.search(values, strategy, lambda v: run_rules(v, catalog, rules, day).strategy, allowed, lang)
+        _WHATIF_CACHE[key] = found
     return found
 
 
@@ -126,51 +129,40 @@ def decide(
     ruleset: RuleSet | None = None,
     today: dt.date | None = None,
     with_counterfactuals: bool = True,
+    lang: Lang = "en",
 ) -> Verdict:
-    """The strategy for ``profile``, with the rules that fired, flags, next steps and what-ifs."""
+    """The strategy for ``profile``, with the rules that fired, flags, next steps, what-ifs, economics and where to tune.
+
+    Raises ``ProfileError`` for a profile the catalog contradicts (a model of another provider).
+    """
     rules = ruleset or default_rules()
     day = today or dt.date.today()
+    check_model(profile, catalog)
     values = profile.model_dump()
+    unanswered = frozenset(Profile.model_fields) - profile.model_fields_set
     run = run_rules(values, catalog, rules, day)
     facts = run.facts
-    reasons = [
-        Reason(
-            rule=item.rule.id,
-            title=item.rule.title,
-            because=_render(item.rule.because, facts),
-            guide=item.rule.guide,
-            stage=item.rule.stage,
-        )
-        for item in run.fired
-    ]
-    flags = [
-        Flag(code=item.rule.then.flag.code, message=_render(item.rule.then.flag.message, facts), rule=item.rule.id)
-        for item in run.fired
-        if item.rule.then.flag is not None
-    ]
-    steps = sorted(
-        (
-            (step.order, index, _render(step.text, facts))
-            for index, item in enumerate(run.fired)
-            for step in item.rule.then.next_steps
-        ),
-    )
-    next_steps = list(dict.fromkeys(text for _, _, text in steps))
-    economics = estimate(profile, catalog)
+    reasons, outweighed = explain.reasons(run.fired, facts, run.strategy, unanswered, lang)
+    economics = explain.economics(values, facts, catalog, day, lang, unanswered)
     show_economics = (
         profile.prompt_tokens >= ECONOMICS_MIN_PROMPT_TOKENS
         or (economics.monthly_cost_today_usd or 0.0) >= ECONOMICS_MIN_MONTHLY_USD
+        or run.strategy in ("fine_tuning", "rag_and_fine_tuning")
     )
-    whatifs = _counterfactuals(values, run.strategy, catalog, rules, day) if with_counterfactuals else []
+    whatifs = _counterfactuals(values, run.strategy, catalog, rules, day, lang) if with_counterfactuals else []
     return Verdict(
         strategy=run.strategy,
+        lang=lang,
         scores=_strategy_scores(run.scores, run.blocked),
         reasons=reasons,
-        flags=flags,
+        outweighed=outweighed,
+        flags=explain.flags(run.fired, facts, lang),
         blocked=run.blocked,
-        next_steps=next_steps,
+        next_steps=explain.next_steps(run.fired, facts, lang),
         counterfactuals=whatifs,
         economics=economics if show_economics else None,
+        tuning=explain.tuning_plan(facts, catalog, day, lang) if facts["fine_tuning_indicated"] else None,
+        assumptions=explain.assumptions(values, unanswered, rules, show_economics, lang),
         rules_version=rules.version,
         catalog_as_of=catalog.as_of.isoformat(),
     )

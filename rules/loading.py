@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -56,6 +58,19 @@ RULE_FACTS = frozenset(PROFILE_FIELDS) - {"task"}
 def known_facts(stage: Stage) -> frozenset[str]:
     """The facts a rule of ``stage`` may test."""
     return RULE_FACTS | frozenset(DERIVED_FACTS) | frozenset(STAGE_FACTS[stage])
+
+
+def atoms(when: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each atomic test of a ``when`` as (fact, one-key condition); ``fired`` is not a fact."""
+    for key, value in when.items():
+        if key in ("all", "any"):
+            for item in value:
+                yield from atoms(item)
+        elif key == "not":
+            yield from atoms(value)
+        elif key != "fired":
+            for op, operand in value.items() if isinstance(value, Mapping) else [("eq", value)]:
+                yield key, {key: {op: operand}}
 
 
 def _fired_references(when: object) -> set[str]:

@@ -39,12 +39,10 @@ from typing import Any, Literal, get_args, get_origin
 
 from knowledge.loader import Catalog, default_catalog
 from rules.conditions import Predicate, compile_condition
-from rules.counterfactuals import NUMERIC
-from rules.derived import DERIVED_BY_NAME, HUGE, derive_facts
-from rules.economics import pricing_provider
-from rules.engine import run_rules
+from rules.derived import DERIVED, DERIVED_BY_NAME, HUGE, derive_facts
+from rules.engine import evaluate, run_rules
 from rules.facts import Profile, Strategy
-from rules.loading import RULE_FACTS, RuleSet, default_rules
+from rules.loading import RULE_FACTS, RuleSet, atoms, default_rules
 from rules.model import Lever, Rule
 
 GENERIC_NUMBERS = (0, 1, 10, 100, 1000, 10_000, 1_000_000, HUGE)
@@ -73,19 +71,6 @@ class Plan:
         return self.open[0] if self.open else None
 
 
-def _atoms(when: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each atomic test of a ``when`` as (fact, one-key condition); ``fired`` is not a fact."""
-    for key, value in when.items():
-        if key in ("all", "any"):
-            for item in value:
-                yield from _atoms(item)
-        elif key == "not":
-            yield from _atoms(value)
-        elif key != "fired":
-            for op, operand in value.items() if isinstance(value, Mapping) else [("eq", value)]:
-                yield key, {key: {op: operand}}
-
-
 def _fired(when: Any) -> Iterator[str]:
     if isinstance(when, Mapping):
         if isinstance(when.get("fired"), str):
@@ -106,7 +91,7 @@ def effective_rules(ruleset: RuleSet) -> list[Rule]:
         if set(rule.then.block) & set(STRATEGY_LEVERS) or any(rule.then.score.get(lever) for lever in STRATEGY_LEVERS)
     }
     while True:
-        read = {fact for rule in rules if rule.id in chosen for fact, _ in _atoms(rule.when)}
+        read = {fact for rule in rules if rule.id in chosen for fact, _ in atoms(rule.when)}
         named = {name for rule in rules if rule.id in chosen for name in _fired(rule.when)}
         more = {
             rule.id
@@ -132,7 +117,7 @@ def groups(ruleset: RuleSet) -> tuple[Group, ...]:
     if found is not None:
         return found
     known = RULE_FACTS | frozenset(DERIVED_BY_NAME)
-    atoms = {repr(cond): (fact, cond) for rule in effective_rules(ruleset) for fact, cond in _atoms(rule.when) if fact in known}
+    tests = {repr(cond): (fact, cond) for rule in effective_rules(ruleset) for fact, cond in atoms(rule.when) if fact in known}
     owner: dict[str, str] = {}
 
     def root(name: str) -> str:
@@ -140,19 +125,19 @@ def groups(ruleset: RuleSet) -> tuple[Group, ...]:
             name = owner[name]
         return name
 
-    for fact, _ in atoms.values():
+    for fact, _ in tests.values():
         first, *rest = _inputs(fact)
         for name in rest:
             owner[root(name)] = root(first)
         owner.setdefault(first, first)
     members: dict[str, list[str]] = {}
     for name in Profile.model_fields:
-        if name in owner or any(name in _inputs(fact) for fact, _ in atoms.values()):
+        if name in owner or any(name in _inputs(fact) for fact, _ in tests.values()):
             members.setdefault(root(name), []).append(name)
     result = tuple(
         Group(
             fields=tuple(names),
-            tests=tuple(compile_condition(cond, known) for fact, cond in atoms.values() if set(_inputs(fact)) <= set(names)),
+            tests=tuple(compile_condition(cond, known) for fact, cond in tests.values() if set(_inputs(fact)) <= set(names)),
         )
         for names in members.values()
     )
@@ -170,7 +155,7 @@ def numeric_grid(ruleset: RuleSet) -> dict[str, frozenset[int]]:
         return found
     grid: dict[str, set[int]] = {}
     for item in ruleset.rules:
-        for fact, cond in _atoms(item.rule.when):
+        for fact, cond in atoms(item.rule.when):
             for operand in cond[fact].values():
                 numbers = operand if isinstance(operand, list) else [operand]
                 for number in numbers:
@@ -188,36 +173,50 @@ def numeric_grid(ruleset: RuleSet) -> dict[str, frozenset[int]]:
     return result
 
 
-def candidates(field: str, values: Mapping[str, Any], catalog: Catalog, ruleset: RuleSet | None = None) -> tuple[Any, ...]:
-    """The grid of values tried for an unanswered field (``model`` depends on the provider in ``values``)."""
+def candidates(
+    field: str, values: Mapping[str, Any], catalog: Catalog, ruleset: RuleSet | None = None, today: dt.date | None = None
+) -> tuple[Any, ...]:
+    """The grid of values tried for an unanswered field; a later field's grid may depend on earlier ones in ``values``.
+
+    ``model`` is only a choice for a provider that can tune it today (any other model is tuned like the default, and
+    which model serves today's prompt is read by no rule that moves the strategy); ``openai_can_tune`` only counts
+    for OpenAI.
+    """
     if field == "model":
-        entry = catalog.providers.get(pricing_provider(values["provider"]))
-        return (None, *(model.id for model in entry.models)) if entry else (None,)
+        entry = catalog.providers.get(values["provider"])  # undecided teams are priced on a default
+        day = today or dt.date.today()
+        return (None, *(m.id for m in entry.models if m.tunable_on(day))) if entry else (None,)
+    if field == "openai_can_tune" and values["provider"] != "openai":
+        return (values[field],)
     annotation = Profile.model_fields[field].annotation
     if get_origin(annotation) is Literal:
         return get_args(annotation)
     if annotation is bool:
         return (False, True)
     if annotation is int:
+        # 0, a huge value and every threshold the rules set (with its neighbours) reach every outcome: each rule
+        # compares a count, or a fact monotone in it between the kinks its derived fact's grid lists, with a constant.
         from_rules = numeric_grid(ruleset or default_rules()).get(field, frozenset())
-        return tuple(sorted({0, HUGE, *NUMERIC.get(field, GENERIC_NUMBERS), *from_rules}))
+        return tuple(sorted({0, HUGE, *from_rules}))
     return (values[field],)
 
 
-def _assignments(fields: Sequence[str], values: dict[str, Any], catalog: Catalog, ruleset: RuleSet) -> Iterator[dict[str, Any]]:
+def _assignments(
+    fields: Sequence[str], values: dict[str, Any], catalog: Catalog, ruleset: RuleSet, today: dt.date
+) -> Iterator[dict[str, Any]]:
     """Every grid assignment of ``fields``, enumerated field by field so a later field can depend on an earlier."""
     if not fields:
         yield {}
         return
     head, rest = fields[0], fields[1:]
-    for value in candidates(head, values, catalog, ruleset):
-        for tail in _assignments(rest, {**values, head: value}, catalog, ruleset):
+    for value in candidates(head, values, catalog, ruleset, today):
+        for tail in _assignments(rest, {**values, head: value}, catalog, ruleset, today):
             yield {head: value, **tail}
 
 
 Signature = tuple[bool, ...]
-# Per group: every (assignment of its unanswered fields, signature), in enumeration order.
-Table = tuple[tuple[dict[str, Any], Signature], ...]
+# Per group: every (assignment of its unanswered fields, the facts it sets, signature), in enumeration order.
+Table = tuple[tuple[dict[str, Any], dict[str, Any], Signature], ...]
 
 
 # Catalogs and rule sets by content version, so cached tables key on a hashable version, never on an object id.
@@ -235,11 +234,22 @@ def _table(group: Group, fixed: tuple[tuple[str, Any], ...], today: dt.date, cat
     catalog, ruleset = _CATALOGS[catalog_version], _RULESETS[rules_version]
     base = {**_defaults(), **dict(fixed)}
     free = [name for name in group.fields if name not in dict(fixed)]
+    owned = _group_facts(group)
     rows = []
-    for assignment in _assignments(free, base, catalog, ruleset):
+    for assignment in _assignments(free, base, catalog, ruleset, today):
         facts = derive_facts({**base, **assignment}, catalog, today)
-        rows.append((assignment, tuple(test(facts, NOTHING_FIRED) for test in group.tests)))
+        delta = {name: facts[name] for name in owned}
+        rows.append((assignment, delta, tuple(test(facts, NOTHING_FIRED) for test in group.tests)))
     return tuple(rows)
+
+
+def _group_facts(group: Group) -> tuple[str, ...]:
+    """The group's fields and every derived fact read from them: what one of its assignments changes in the facts."""
+    fields = set(group.fields)
+    return (*group.fields, *(fact.name for fact in DERIVED if set(fact.inputs) & fields))
+
+
+_STRATEGIES: dict[str, dict[tuple[Signature, ...], Strategy]] = {}
 
 
 class _Search:
@@ -254,17 +264,21 @@ class _Search:
             _table(group, tuple((n, answers[n]) for n in group.fields if n in answers), today, catalog.version, ruleset.version)
             for group in self.groups
         ]
-        # One representative assignment per signature: any member of a class gives the class's strategy.
-        self.classes = [{sig: assignment for assignment, sig in reversed(table)} for table in self.tables]
-        self.memo: dict[tuple[Signature, ...], Strategy] = {}
+        # One representative per signature (its facts): any member of a class gives the class's strategy.
+        self.classes = [{sig: delta for _, delta, sig in reversed(table)} for table in self.tables]
+        # Facts derived from fields outside every group never change in this search: derived once.
+        self.base = derive_facts(self.values, catalog, today)
+        # The strategy is a function of the signatures alone (the effective rules read nothing else), so one memo
+        # per rules version serves every search: a session pays only for combinations nobody has seen yet.
+        self.memo = _STRATEGIES.setdefault(ruleset.version, {})
 
     def strategy(self, combination: tuple[Signature, ...]) -> Strategy:
         found = self.memo.get(combination)
         if found is None:
-            values = dict(self.values)
+            facts = dict(self.base)
             for classes, sig in zip(self.classes, combination, strict=True):
-                values.update(classes[sig])
-            found = self.memo[combination] = run_rules(values, self.catalog, self.ruleset, self.today).strategy
+                facts.update(classes[sig])
+            found = self.memo[combination] = evaluate(facts, self.ruleset, strategy_only=True).strategy
         return found
 
     def matters(self, field: str) -> bool:
@@ -274,7 +288,7 @@ class _Search:
             return False
         splits: dict[frozenset[Signature], None] = {}
         by_rest: dict[tuple[Any, ...], set[Signature]] = {}
-        for assignment, sig in self.tables[index]:
+        for assignment, _, sig in self.tables[index]:
             rest = tuple(value for name, value in assignment.items() if name != field)
             by_rest.setdefault(rest, set()).add(sig)
         for sigs in by_rest.values():

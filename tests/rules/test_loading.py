@@ -9,13 +9,13 @@ import pytest
 from rules.loading import RuleFileError, load_rules
 
 GOOD = """id: {id}
-title: t
+title: {{en: t, he: ת}}
 criterion: {criterion}
 stage: {stage}
 guide: s2-style
 when: {when}
 then: {then}
-because: b
+because: {{en: b, he: ב}}
 """
 
 
@@ -51,6 +51,9 @@ def test_a_valid_rule_loads(tmp_path: Path) -> None:
         ({"stage": "advice", "when": "{strategy: rag}"}, "cannot score or block"),
         ({"stage": "signal", "when": "{strategy: rag}", "then": "{}"}, "unknown fact 'strategy'"),
         ({"then": "{score: {magic: 1}}"}, "magic"),
+        # every people-facing text in English and Hebrew
+        ({"then": "{flag: {code: low_quality_training_data, message: {en: only English}}}"}, "he"),
+        ({"then": "{next_steps: [{order: 1, text: plain words}]}"}, "text"),
     ],
 )
 def test_broken_rules_are_refused(tmp_path: Path, kwargs: dict[str, str], message: str) -> None:
@@ -78,5 +81,12 @@ def test_fired_must_name_an_earlier_rule(tmp_path: Path) -> None:
 def test_version_changes_with_content(tmp_path: Path) -> None:
     path = write(tmp_path, "ok-rule")
     before = load_rules(tmp_path).version
-    path.write_text(path.read_text().replace("because: b", "because: c"))
+    path.write_text(path.read_text().replace("en: b,", "en: c,"))
     assert load_rules(tmp_path).version != before
+
+
+def test_a_rule_without_hebrew_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "en-only")
+    path.write_text(path.read_text().replace("because: {en: b, he: ב}", "because: {en: b}"), encoding="utf-8")
+    with pytest.raises(RuleFileError, match=r"because\.he"):
+        load_rules(tmp_path)

@@ -19,6 +19,7 @@ from rules.reachability import candidates, numeric_grid
 from rules.reachability import open_questions as plan
 from service.questionnaire.questions import field_order
 from tests.conftest import TODAY, load_scenarios
+from tests.rules.test_scenarios import DEVIATIONS
 
 ORDER = field_order()  # the questionnaire's asking order
 # After OpenAI's tuning wind-down date the same answers can need other questions.
@@ -41,7 +42,14 @@ def _field_strategy(name: str) -> st.SearchStrategy[Any]:
     return st.text(min_size=1, max_size=20)
 
 
-profiles = st.fixed_dictionaries({name: _field_strategy(name) for name in Profile.model_fields})
+def _own_model(profile: dict[str, Any]) -> dict[str, Any]:
+    """A model named for another provider is refused (422), not asked about: keep only the provider's own or unknown ids."""
+    entry = default_catalog().providers.get(profile["provider"])
+    foreign = profile["model"] in MODEL_IDS and (entry is None or entry.model(profile["model"]) is None)
+    return {**profile, "model": None} if foreign else profile
+
+
+profiles = st.fixed_dictionaries({name: _field_strategy(name) for name in Profile.model_fields}).map(_own_model)
 
 
 def walk(profile: Mapping[str, Any], today: dt.date) -> tuple[list[str], Strategy]:
@@ -119,7 +127,7 @@ def test_public_scenarios_take_fewer_questions_than_fields() -> None:
     counts = []
     for case in load_scenarios():
         asked, strategy = walk(case["profile"], TODAY)
-        assert strategy == case["expect"]["strategy"], case["id"]
+        assert strategy == DEVIATIONS.get(case["id"], case["expect"]["strategy"]), case["id"]
         counts.append(len(asked))
     # Measured 6.25 of 15 when written; every field would be 15.
     assert sum(counts) / len(counts) < len(Profile.model_fields) / 2
@@ -132,12 +140,12 @@ def test_model_is_never_needed_to_finish() -> None:
         assert "model" not in asked, case["id"]
 
 
-def _completions(fields: list[str], values: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _completions(fields: list[str], values: dict[str, Any], today: dt.date) -> Iterator[dict[str, Any]]:
     if not fields:
         yield {}
         return
-    for value in candidates(fields[0], values, default_catalog()):
-        for rest in _completions(fields[1:], {**values, fields[0]: value}):
+    for value in candidates(fields[0], values, default_catalog(), today=today):
+        for rest in _completions(fields[1:], {**values, fields[0]: value}, today):
             yield {fields[0]: value, **rest}
 
 
@@ -145,7 +153,7 @@ def _brute_strategies(answers: dict[str, Any], free: list[str], today: dt.date) 
     """The strategy of every grid completion of ``answers``, by plain enumeration of raw values."""
     base = {**Profile.model_validate({"task": "t"}).model_dump(), **answers}
     out = {}
-    for completion in _completions(free, base):
+    for completion in _completions(free, base, today):
         values = {**base, **completion}
         out[tuple(completion.values())] = run_rules(values, default_catalog(), default_rules(), today).strategy
     return out
@@ -197,7 +205,7 @@ def test_thresholds_come_from_the_rules() -> None:
 def test_derived_facts_do_not_depend_on_undeclared_fields(profile: dict[str, Any], name: str) -> None:
     base = Profile.model_validate(profile).model_dump()
     before = derive_facts(base, default_catalog(), TODAY)
-    for value in candidates(name, base, default_catalog()):
+    for value in candidates(name, base, default_catalog(), today=TODAY):
         after = derive_facts({**base, name: value}, default_catalog(), TODAY)
         for fact in DERIVED:
             if name not in fact.inputs:

@@ -1,0 +1,109 @@
+"""What derived facts need from the catalog on a day, computed once per (provider, model, ...) and kept.
+
+The questionnaire's search and the counterfactuals derive facts tens of thousands of times; everything that
+depends only on the provider side of a profile is one ``ProviderBundle``, looked up with one dict access, and
+the saving (which also depends on the traffic) is kept per traffic. Caches are plain bounded dicts: cleared when
+full, keyed by values, and held per catalog version and day (``context_for``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge.loader import Catalog, ModelEntry
+from rules.economics import Traffic, cost_baseline, cost_tuned, monthly_saving, serving_model
+from rules.feasibility import NO_END, TuningTarget, tuning_target, viable
+
+Values = Mapping[str, Any]
+CACHE_LIMIT = 20_000
+PROVIDER_SIDE = ("provider", "model", "own_infrastructure", "openai_can_tune")
+TRAFFIC = ("prompt_tokens", "requests_per_day", "input_tokens", "output_tokens")
+SAVING_INPUTS = PROVIDER_SIDE + TRAFFIC
+
+
+def traffic_of(values: Values) -> Traffic:
+    return Traffic(values["requests_per_day"], values["prompt_tokens"], values["input_tokens"], values["output_tokens"])
+
+
+@dataclass(frozen=True)
+class ProviderBundle:
+    """Everything about the provider side of a profile on one day."""
+
+    target: TuningTarget
+    viable: bool
+    days_left: int
+    window_end: str
+    named: ModelEntry | None
+    serving: ModelEntry | None
+    retired: bool
+
+    @property
+    def serving_id(self) -> str:
+        return self.serving.id if self.serving is not None else "—"
+
+
+def _put(cache: dict[Any, Any], key: Any, value: Any) -> Any:
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+@dataclass
+class Context:
+    """The catalog and the day facts are derived for, with what has been computed for them."""
+
+    catalog: Catalog
+    today: dt.date
+    _bundles: dict[tuple[Any, ...], ProviderBundle] = field(default_factory=dict)
+    _savings: dict[tuple[Any, ...], float | None] = field(default_factory=dict)
+
+    def bundle(self, values: Values) -> ProviderBundle:
+        key = (values["provider"], values["model"], values["own_infrastructure"], values["openai_can_tune"])
+        found = self._bundles.get(key)
+        return found if found is not None else _put(self._bundles, key, self._build(*key))
+
+    def _build(self, provider: str, model: str | None, own: bool, org: str) -> ProviderBundle:
+        catalog, today = self.catalog, self.today
+        target = tuning_target(catalog, provider, model, own, org, today)
+        ok, _, days = (True, "undecided", NO_END) if provider == "undecided" else viable(catalog, provider, model, org, today)
+        entry = catalog.providers.get(provider)
+        named = entry.model(model, today) if entry is not None and model else None
+        end = "" if days >= NO_END else (today + dt.timedelta(days=days)).isoformat()
+        return ProviderBundle(
+            target=target,
+            viable=ok,
+            days_left=days,
+            window_end=end,
+            named=named,
+            serving=serving_model(catalog, provider, model, today)[1],
+            retired=named is not None and not named.available_on(today),
+        )
+
+    def saving(self, values: Values) -> float | None:
+        """Tuning's own monthly saving: the tuned target against the same model untuned (None when unpriced)."""
+        key = tuple(values[name] for name in SAVING_INPUTS)
+        if key in self._savings:
+            return self._savings[key]
+        target = self.bundle(values).target
+        traffic = traffic_of(values)
+        base = cost_baseline(self.catalog, target.provider, target.model, traffic)
+        tuned = cost_tuned(self.catalog, target.provider, target.model, traffic)
+        return _put(self._savings, key, monthly_saving(base, tuned))  # type: ignore[no-any-return]
+
+
+_CONTEXTS: dict[tuple[str, dt.date], Context] = {}
+
+
+def context_for(catalog: Catalog, today: dt.date) -> Context:
+    """The derivation context of (catalog, day), built once: keyed by the catalog's content version, not its id."""
+    key = (catalog.version, today)
+    found = _CONTEXTS.get(key)
+    if found is None:
+        if len(_CONTEXTS) >= 64:
+            _CONTEXTS.clear()
+        found = _CONTEXTS[key] = Context(catalog, today)
+    return found

@@ -1,0 +1,277 @@
+"""Turn a run of the rules into what people read, in their language: reasons, flags, steps, assumptions, costs, where to tune."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from knowledge.loader import Catalog
+from rules import economics as eco
+from rules.context import SAVING_INPUTS, context_for, traffic_of
+from rules.derived import DERIVED_BY_NAME
+from rules.facts import Lang, Profile, Strategy
+from rules.feasibility import NO_END
+from rules.loading import CompiledRule, RuleSet, atoms
+from rules.model import Assumption, CostSide, Economics, Flag, Reason, Text, TuningPlan
+from rules.texts import label, localized_facts, phrase, value_text
+
+LEVERS: dict[Strategy, frozenset[str]] = {
+    "prompting": frozenset({"prompting"}),
+    "rag": frozenset({"rag"}),
+    "fine_tuning": frozenset({"fine_tuning"}),
+    "rag_and_fine_tuning": frozenset({"rag", "fine_tuning"}),
+}
+
+
+class _Fill(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(text: Text, facts: dict[str, Any], lang: Lang) -> str:
+    return text(lang).format_map(_Fill(facts)).strip()
+
+
+def contradicts(rule_against: frozenset[str], strategy: Strategy) -> bool:
+    """A reason that argues against a lever the strategy uses."""
+    return bool(rule_against & LEVERS[strategy])
+
+
+def reasons(
+    fired: Iterable[CompiledRule], facts: dict[str, Any], strategy: Strategy, unanswered: frozenset[str], lang: Lang
+) -> tuple[list[Reason], list[Reason]]:
+    """(reasons that support the verdict, reasons that were outweighed by it)."""
+    shown = localized_facts(facts, lang)
+    kept: list[Reason] = []
+    outweighed: list[Reason] = []
+    for item in fired:
+        rule = item.rule
+        assumed = [f"{label(name, lang)}: {value_text(name, facts[name], lang)}" for name in rule.asserts if name in unanswered]
+        because = render(rule.because, shown, lang)
+        if assumed:
+            because += phrase("reason_assumes", lang, labels=", ".join(assumed))
+        reason = Reason(
+            rule=rule.id, title=rule.title(lang), because=because, guide=rule.guide, stage=rule.stage, assumed=assumed
+        )
+        (outweighed if contradicts(rule.argues_against, strategy) else kept).append(reason)
+    return kept, outweighed
+
+
+def flags(fired: Iterable[CompiledRule], facts: dict[str, Any], lang: Lang) -> list[Flag]:
+    shown = localized_facts(facts, lang)
+    return [
+        Flag(code=item.rule.then.flag.code, message=render(item.rule.then.flag.message, shown, lang), rule=item.rule.id)
+        for item in fired
+        if item.rule.then.flag is not None
+    ]
+
+
+def next_steps(fired: Iterable[CompiledRule], facts: dict[str, Any], lang: Lang) -> list[str]:
+    shown = localized_facts(facts, lang)
+    steps = sorted(
+        (step.order, index, render(step.text, shown, lang))
+        for index, item in enumerate(fired)
+        for step in item.rule.then.next_steps
+    )
+    return list(dict.fromkeys(text for _, _, text in steps))
+
+
+_READ: dict[str, tuple[str, ...]] = {}
+
+
+def _fields_read(rules: RuleSet) -> tuple[str, ...]:
+    """Profile fields any rule reads, directly or through a derived fact (once per rules version)."""
+    if rules.version in _READ:
+        return _READ[rules.version]
+    read: set[str] = set()
+    for item in rules.rules:
+        for fact, _ in atoms(item.rule.when):
+            derived = DERIVED_BY_NAME.get(fact)
+            read |= set(derived.inputs) if derived else {fact}
+    _READ[rules.version] = found = tuple(name for name in Profile.model_fields if name in read)
+    return found
+
+
+def assumptions(
+    values: dict[str, Any], unanswered: frozenset[str], rules: RuleSet, with_economics: bool, lang: Lang
+) -> list[Assumption]:
+    """Every unanswered field the verdict depends on, with the default it used."""
+    relevant = set(_fields_read(rules)) | (set(SAVING_INPUTS) if with_economics else set())
+    return [
+        Assumption(
+            field=name,
+            label=label(name, lang),
+            value=values[name],
+            text=phrase("assumed", lang, label=label(name, lang), value=value_text(name, values[name], lang)),
+        )
+        for name in Profile.model_fields
+        if name in relevant and name in unanswered and name != "model"
+    ]
+
+
+_PLAN: dict[str, Text] = {
+    "chosen": Text(en="Tune on {provider}, model {model}.", he="כווננו ב-{provider}, במודל {model}."),
+    "undecided": Text(
+        en="Tune on {provider}, model {model}: it accepts tuning jobs today and its tuned models keep serving.",
+        he="כווננו ב-{provider}, במודל {model}: הוא מקבל היום עבודות כוונון והמודלים המכווננים שלו ממשיכים לעבוד.",
+    ),
+    "own_infrastructure": Text(
+        en="The data must stay on your own infrastructure: tune an open-weight model you host, {model}.",
+        he="הנתונים חייבים להישאר בתשתית שלכם: כווננו מודל עם משקולות פתוחות שאתם מארחים, {model}.",
+    ),
+    "cannot_tune": Text(
+        en="{chosen} offers no fine-tuning you can start today; tune on {provider} instead, model {model}.",
+        he="{chosen} אינו מציע כוונון שאפשר להתחיל היום; כווננו במקום זאת ב-{provider}, במודל {model}.",
+    ),
+    "organisation": Text(
+        en="{chosen} has closed fine-tuning to organisations that have not used it lately, and what it can still tune stops "
+        "serving within {days} days; tune on {provider} instead, model {model}.",
+        he="{chosen} סגר את הכוונון לארגונים שלא השתמשו בו לאחרונה, ומה שעוד אפשר לכוונן בו יפסיק לעבוד תוך {days} ימים; "
+        "כווננו במקום זאת ב-{provider}, במודל {model}.",
+    ),
+    "window_closing": Text(
+        en="{chosen}'s tuning or its tuned models end in {days} days, too soon to be worth a run; "
+        "tune on {provider}, model {model}.",
+        he="הכוונון ב-{chosen} או המודלים המכווננים שלו מסתיימים בעוד {days} ימים, מוקדם מדי כדי שריצה תשתלם; "
+        "כווננו ב-{provider}, במודל {model}.",
+    ),
+}
+_STEPS: tuple[Text, ...] = (
+    Text(
+        en="Convert the examples to {format}: advisor data convert FILE --to {format} (10% are kept aside for validation).",
+        he="המירו את הדוגמאות לפורמט {format}: advisor data convert FILE --to {format} (10% נשמרים בצד לבדיקה).",
+    ),
+    Text(
+        en="Take the tuning-job spec for {provider} from this advice's artifact, and run its script.",
+        he="קחו את מפרט עבודת הכוונון עבור {provider} מהתוצר של ההמלצה, והריצו את הסקריפט שלו.",
+    ),
+)
+_COMPARE = Text(
+    en="Compare the tuned model with today's prompt on {chosen} on your evaluation set before moving any traffic.",
+    he="השוו את המודל המכוונן להנחיה של היום ב-{chosen} על סט ההערכה שלכם לפני שמעבירים תנועה.",
+)
+
+
+def tuning_plan(facts: dict[str, Any], catalog: Catalog, today: dt.date, lang: Lang) -> TuningPlan:
+    target = context_for(catalog, today).bundle(facts).target
+    provider = value_text("provider", target.provider, lang)
+    entry = catalog.providers[target.provider]
+    fields = {
+        "provider": provider,
+        "model": target.model or "—",
+        "chosen": value_text("provider", facts["provider"], lang),
+        "days": target.days_left,
+        "format": entry.fine_tuning.formats[0] if entry.fine_tuning.formats else "jsonl",
+    }
+    steps = [text(lang).format(**fields) for text in _STEPS]
+    if target.elsewhere:
+        steps.append(_COMPARE(lang).format(**fields))
+    return TuningPlan(
+        provider=target.provider,
+        model=target.model,
+        elsewhere=target.elsewhere,
+        reason=target.reason,
+        days_left=target.days_left if 0 < target.days_left < NO_END else None,
+        summary=_PLAN[target.reason](lang).format(**fields),
+        steps=steps,
+    )
+
+
+def _side(cost: eco.Cost) -> CostSide:
+    return CostSide(
+        provider=cost.provider,
+        model=cost.model,
+        block_tokens=cost.block_tokens,
+        cached_share=cost.cached_share,
+        total_usd=None if cost.total is None else round(cost.total, 2),
+        block_usd=None if cost.block is None else round(cost.block, 2),
+        input_usd=None if cost.input is None else round(cost.input, 2),
+        output_usd=None if cost.output is None else round(cost.output, 2),
+        self_hosted=cost.self_hosted,
+    )
+
+
+def _notes(cost: eco.Cost, lang: Lang) -> list[str]:
+    notes = []
+    if "no_price" in cost.notes:
+        notes.append(phrase("eco_no_price", lang, model=cost.model or cost.provider))
+    if "tuned_at_base_rate" in cost.notes:
+        notes.append(phrase("eco_tuned_at_base", lang, model=cost.model))
+    if cost.self_hosted and cost.total is not None:
+        notes.append(phrase("eco_gpu", lang, model=cost.model, tps=eco.GPU_SERVING_TOKENS_PER_SECOND))
+    return notes
+
+
+def economics(
+    values: dict[str, Any], facts: dict[str, Any], catalog: Catalog, today: dt.date, lang: Lang, unanswered: frozenset[str]
+) -> Economics:
+    """Today's monthly cost against the tuned model where tuning would happen, every token counted."""
+    traffic = traffic_of(values)
+    target = context_for(catalog, today).bundle(values).target
+    now = eco.cost_today(catalog, values["provider"], values["model"], traffic, today)
+    base = eco.cost_baseline(catalog, target.provider, target.model, traffic)
+    tuned = eco.cost_tuned(catalog, target.provider, target.model, traffic)
+    training, epochs = eco.training_cost(catalog, target.provider, target.model, values["examples"])
+    saving = eco.monthly_saving(base, tuned)
+    lines = [phrase("eco_month", lang, days=eco.DAYS_PER_MONTH)]
+    lines.append(
+        phrase("eco_cache", lang, share=now.cached_share)
+        if now.cached_share
+        else phrase("eco_no_cache", lang, min=eco.CACHE_MIN_TOKENS)
+    )
+    lines.append(phrase("eco_tuned_block", lang, fraction=eco.TUNED_PROMPT_FRACTION, floor=eco.TUNED_PROMPT_FLOOR))
+    if values["examples"] <= 0:
+        lines.append(phrase("eco_no_examples", lang))
+    else:
+        lines.append(phrase("eco_training", lang, tokens=eco.ASSUMED_TOKENS_PER_EXAMPLE, epochs=epochs))
+        if training is None:
+            lines.append(phrase("eco_no_training_price", lang, model=target.model or target.provider))
+    if target.provider != now.provider:
+        lines.append(
+            phrase(
+                "eco_elsewhere",
+                lang,
+                provider=value_text("provider", target.provider, lang),
+                today=value_text("provider", now.provider, lang),
+            )
+        )
+    lines += _notes(now, lang) + [note for note in _notes(tuned, lang) if note not in lines]
+    sanity = []
+    if eco.implausible(now, traffic):
+        sanity.append(phrase("eco_implausible", lang))
+    if saving is not None and saving < 0:
+        sanity.append(phrase("eco_costs_more", lang))
+    models = [m for m in (_model(catalog, now), _model(catalog, tuned)) if m is not None]
+    dates = [p.as_of for m in models for p in (m.price, m.tuned_price, m.gpu_price) if p is not None]
+    requests = traffic.requests_per_month
+    return Economics(
+        provider=now.provider,
+        model=now.model,
+        tuned_provider=tuned.provider,
+        tuned_model=tuned.model,
+        requests_per_month=requests,
+        prompt_tokens_today=traffic.prompt_tokens,
+        prompt_tokens_tuned=tuned.block_tokens,
+        input_tokens=traffic.input_tokens,
+        output_tokens=traffic.output_tokens,
+        monthly_prompt_tokens_today=traffic.prompt_tokens * requests,
+        monthly_prompt_tokens_tuned=tuned.block_tokens * requests,
+        today=_side(now),
+        baseline=None if (base.provider, base.model) == (now.provider, now.model) else _side(base),
+        tuned=_side(tuned),
+        monthly_cost_today_usd=_side(now).total_usd,
+        monthly_cost_tuned_usd=_side(tuned).total_usd,
+        monthly_saving_usd=None if saving is None else round(saving, 2),
+        training_cost_estimate_usd=training,
+        training_epochs=epochs,
+        payback_days=eco.payback_days(training, saving),
+        prices_as_of=min(dates).isoformat() if dates else None,
+        assumptions=lines,
+        sanity=sanity,
+    )
+
+
+def _model(catalog: Catalog, cost: eco.Cost) -> Any:
+    entry = catalog.providers.get(cost.provider)
+    return entry.model(cost.model) if entry and cost.model else None

@@ -1,0 +1,135 @@
+"""People-facing words the engine composes (the rules' own texts live in their files): English and Hebrew.
+
+Field names never reach people: a field is shown by its label and a value by its choice label, both from
+``rules/questions.yaml``. Numbers keep their digits left-to-right inside Hebrew text (the page and Slack
+isolate them); the wording here never relies on an arrow's direction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rules.facts import Lang, Strategy, field_texts
+
+STRATEGY_NAMES: dict[Strategy, dict[Lang, str]] = {
+    "prompting": {"en": "Prompting", "he": "הנחיות (פרומפטים)"},
+    "rag": {"en": "RAG (retrieval)", "he": "אחזור (RAG)"},
+    "fine_tuning": {"en": "Fine-tuning", "he": "כוונון עדין"},
+    "rag_and_fine_tuning": {"en": "RAG + fine-tuning", "he": "אחזור (RAG) + כוונון עדין"},
+}
+YES_NO: dict[Lang, tuple[str, str]] = {"en": ("yes", "no"), "he": ("כן", "לא")}
+
+PHRASES: dict[str, dict[Lang, str]] = {
+    "whatif": {"en": "{changes}, the advisor would recommend {strategy}.", "he": "{changes}, ההמלצה הייתה: {strategy}."},
+    "whatif_none": {
+        "en": "No change of one or two answers that you could make would lead to {strategy}.",
+        "he": "אין שינוי של תשובה אחת או שתיים שביכולתכם לעשות שיוביל ל{strategy}.",
+    },
+    "and": {"en": " and ", "he": " וגם "},
+    "assumed": {"en": "{label}: {value} (assumed, not answered)", "he": "{label}: {value} (הנחה, לא נענה)"},
+    "reason_assumes": {"en": " (This assumes: {labels}.)", "he": " (בהנחה ש: {labels}.)"},
+    "eco_month": {"en": "{days} days a month", "he": "{days} ימים בחודש"},
+    "eco_cache": {
+        "en": "prompt caching: {share:.0%} of requests reuse the cached instruction block at the cached-input price",
+        "he": "מטמון הנחיות: {share:.0%} מהבקשות משתמשות בבלוק ההוראות השמור במחיר קלט-מטמון",
+    },
+    "eco_no_cache": {
+        "en": "no prompt caching counted (the block is under {min} tokens or the model has no cached price)",
+        "he": "לא נספר מטמון הנחיות (הבלוק קצר מ-{min} אסימונים או שלמודל אין מחיר מטמון)",
+    },
+    "eco_tuned_block": {
+        "en": "a tuned model keeps {fraction:.0%} of today's block (at least {floor} tokens) and pays its rate on every token",
+        "he": "מודל מכוונן שומר {fraction:.0%} מהבלוק של היום, לפחות {floor} אסימונים, ומשלם את התעריף המכוונן על כל אסימון",
+    },
+    "eco_training": {
+        "en": "training: {tokens} tokens per example × {epochs} epochs until real data is validated",
+        "he": "אימון: {tokens} אסימונים לדוגמה × {epochs} מחזורים עד שהנתונים האמיתיים ייבדקו",
+    },
+    "eco_no_examples": {"en": "no examples yet, so no training cost", "he": "אין עדיין דוגמאות, ולכן אין עלות אימון"},
+    "eco_no_training_price": {
+        "en": "the catalog has no training price for {model}, so the training cost is unknown",
+        "he": "בקטלוג אין מחיר אימון עבור {model}, ולכן עלות האימון אינה ידועה",
+    },
+    "eco_no_price": {"en": "{model} has no price in the catalog", "he": "ל-{model} אין מחיר בקטלוג"},
+    "eco_tuned_at_base": {
+        "en": "tuned {model} priced at its base rates, as Vertex AI prices its tuned Gemini models",
+        "he": "{model} המכוונן מתומחר בתעריפי הבסיס, כפי ש-Vertex AI מתמחר מודלי Gemini מכווננים",
+    },
+    "eco_gpu": {
+        "en": "self-hosted {model}: GPU-hours at the catalog's rate, at least one GPU all month, about {tps} tokens a second",
+        "he": "{model} באירוח עצמי: שעות GPU לפי תעריף הקטלוג, לפחות GPU אחד כל החודש, כ-{tps} אסימונים בשנייה",
+    },
+    "eco_elsewhere": {
+        "en": "the tuned model runs on {provider}, where tuning is possible; today's cost stays on {today}",
+        "he": "המודל המכוונן רץ ב-{provider}, שבו אפשר לכוונן; העלות של היום נשארת ב-{today}",
+    },
+    "eco_implausible": {
+        "en": "these figures are implausibly large: check the requests a day and the token counts",
+        "he": "הסכומים גדולים באופן לא סביר: בדקו את מספר הבקשות ביום ואת מספרי האסימונים",
+    },
+    "eco_costs_more": {
+        "en": "counted on every token, the tuned model would cost more a month than today's prompt",
+        "he": "כשסופרים כל אסימון, המודל המכוונן יעלה בחודש יותר מההנחיה של היום",
+    },
+}
+
+
+def phrase(name: str, lang: Lang, **values: Any) -> str:
+    return PHRASES[name][lang].format(**values)
+
+
+def strategy_name(strategy: str, lang: Lang) -> str:
+    names = STRATEGY_NAMES.get(strategy)  # type: ignore[call-overload]
+    return names[lang] if names else strategy
+
+
+def label(field: str, lang: Lang) -> str:
+    """The field as people name it."""
+    text: str = field_texts()[field]["label"][lang]
+    return text
+
+
+def number(value: int | float, lang: Lang) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+
+
+def value_text(field: str, value: Any, lang: Lang) -> str:
+    """A field's value as people read it: a choice's label, yes/no, a grouped number, or the text itself."""
+    item = field_texts()[field]
+    if isinstance(value, bool):
+        return YES_NO[lang][0 if value else 1]
+    if "choices" in item and value in item["choices"]:
+        choice: str = item["choices"][value][lang]
+        return choice
+    if isinstance(value, int | float):
+        return number(value, lang)
+    return "—" if value is None else str(value)
+
+
+def change_text(field: str, value: Any, lang: Lang) -> str:
+    """How "with this field at this value" reads in a what-if."""
+    changes = field_texts()[field].get("changes", {})
+    key = str(value).lower() if isinstance(value, bool) else value
+    if key in changes:
+        text: str = changes[key][lang]
+        return text
+    if "any" in changes:
+        shown = number(value, lang) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        any_text: str = changes["any"][lang]
+        return any_text.format(value=shown)
+    return f"{label(field, lang)}: {value_text(field, value, lang)}"
+
+
+def localized_facts(facts: dict[str, Any], lang: Lang) -> dict[str, Any]:
+    """Facts as a rule's text shows them: choices by their labels, numbers grouped; the raw values otherwise."""
+    shown = dict(facts)
+    texts = field_texts()
+    for name, value in facts.items():
+        if name in texts and ("choices" in texts[name] or (isinstance(value, int) and not isinstance(value, bool))):
+            shown[name] = value_text(name, value, lang)
+    if isinstance(facts.get("tuning_provider"), str):
+        shown["tuning_provider"] = value_text("provider", facts["tuning_provider"], lang)
+    for name in ("monthly_saving_usd",):
+        if isinstance(facts.get(name), int | float):
+            shown[name] = number(round(float(facts[name])), lang)
+    return shown
