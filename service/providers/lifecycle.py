@@ -194,10 +194,11 @@ def successor(
 
 
 def _replacement(entry: ProviderEntry, model: ModelEntry, purpose: Purpose, today: dt.date) -> ModelEntry | None:
+    """The provider's named replacement, else its default; one that is not itself ending within 90 days first."""
     named = entry.model(model.lifecycle.replacement) if model.lifecycle.replacement else None
-    if named is not None and _fits(entry, named, purpose, today):
-        return named
-    return entry.default_for(purpose, today)
+    fitting = [m for m in (named, entry.default_for(purpose, today)) if m is not None and _fits(entry, m, purpose, today)]
+    lasting = [m for m in fitting if not _ends_soon(entry, m, purpose, today)]
+    return (lasting or fitting or [None])[0]
 
 
 def choose_model(
