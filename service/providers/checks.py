@@ -34,7 +34,7 @@ def rendered_snippets(today: dt.date, catalog: Catalog | None = None) -> dict[st
         where = f"snippet:{provider.name}"
         prompting = provider.default_model("prompting", today, catalog)
         if prompting is not None:
-            request = {"messages": [{"role": "user", "content": "{{input}}"}]}
+            request: dict[str, object] = {"messages": [{"role": "user", "content": "{{input}}"}]}
             if provider.shape == "google":
                 request = {"systemInstruction": {"parts": [{"text": "x"}]}, "contents": []}
             texts[f"{where}/run.py"] = provider.prompt_script(

@@ -198,7 +198,8 @@ def _replacement(entry: ProviderEntry, model: ModelEntry, purpose: Purpose, toda
     named = entry.model(model.lifecycle.replacement) if model.lifecycle.replacement else None
     fitting = [m for m in (named, entry.default_for(purpose, today)) if m is not None and _fits(entry, m, purpose, today)]
     lasting = [m for m in fitting if not _ends_soon(entry, m, purpose, today)]
-    return (lasting or fitting or [None])[0]
+    ranked = lasting or fitting
+    return ranked[0] if ranked else None
 
 
 def choose_model(
