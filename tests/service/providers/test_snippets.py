@@ -21,11 +21,12 @@ from service.knowledge_bases.grounding import grounded_prompt
 from service.knowledge_bases.index import Hit
 from service.prompts.schemas import FewShotRequest
 from service.prompts.service import build_few_shot
+from service.providers.registry import names
 from tests.service.providers.sdk_check import AXOLOTL_DATASET_KEYS, AXOLOTL_KEYS, check_script, pip_requirements
 
 TODAY = dt.date(2026, 11, 24)
 AFTER_OPENAI_TUNING = dt.date(2027, 2, 1)
-PROVIDERS = ["openai", "anthropic", "google", "open_weights", "undecided"]
+PROVIDERS = [*names(), "undecided"]  # every registered provider, so a new one is checked without a change here
 EXAMPLES = [
     {"input": f"Ticket {i}: my invoice is wrong", "output": '{"team": "billing"}' if i % 2 else "billing"} for i in range(8)
 ]
