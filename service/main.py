@@ -14,7 +14,7 @@ from service.datasets.service import sweep_orphans
 from service.knowledge_bases.service import sweep_upload_orphans
 from service.ops import observability
 from service.ops.limits import BodyLimit
-from service.providers.factory import tuning_clients
+from service.providers.factory import extraction_clients, tuning_clients
 from service.slack.endpoints import install as install_slack
 from service.store.db import Database, upgrade
 from service.web.endpoints import router as web
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     app.state.database = database
     app.state.clock = clock or dt.date.today
     app.state.tuning_clients = tuning_clients(settings)
+    app.state.extraction_clients = extraction_clients(settings, app.state.clock)
     problems.install(app)
     auth.install(app, settings)
     for router in ROUTERS:

@@ -67,3 +67,32 @@ def test_knowledge_check_warns_about_stale_entries() -> None:
     result = run("knowledge", "check", "--max-age-days", "0")
     assert result.returncode == 0
     assert "warning: " in result.stderr and "days old" in result.stderr
+
+
+def test_decide_takes_today() -> None:
+    profile = {
+        "task": "Classify tickets",
+        "provider": "openai",
+        "examples": 3000,
+        "example_quality": "high",
+        "custom_style": True,
+        "prompting_status": "insufficient",
+    }
+    before = json.loads(run("decide", "-", "--today", "2026-11-24", stdin=json.dumps(profile)).stdout)
+    after = json.loads(run("decide", "-", "--today", "2027-02-01", stdin=json.dumps(profile)).stdout)
+    # OpenAI stops new fine-tuning jobs on 2027-01-06: the same profile is decided differently after it.
+    assert before["strategy"] == "fine_tuning" and "provider_fine_tuning_ending" in [f["code"] for f in before["flags"]]
+    assert after["strategy"] == "prompting" and "provider_cannot_fine_tune" in [f["code"] for f in after["flags"]]
+    assert run("decide", "-", "--today", "not-a-date", stdin=json.dumps(profile)).returncode == 2
+
+
+def test_knowledge_check_reports_by_date_and_fails_only_when_strict() -> None:
+    later = run("knowledge", "check", "--today", "2027-02-01")
+    assert later.returncode == 0, later.stderr  # not strict: a date passing never turns CI red
+    assert "[no_default] openai.tuning" in later.stderr
+    assert "[past_shutdown_referenced] guide/en.md#s5-openai: names openai's gpt-4.1-mini" in later.stderr
+    assert "knowledge check on 2027-02-01" in later.stdout
+    strict = run("knowledge", "check", "--today", "2027-02-01", "--strict")
+    assert strict.returncode == 1
+    soon = run("knowledge", "check", "--today", "2026-11-24")
+    assert "[date_soon] openai.models.gpt-4.1-mini: shuts down with its fine-tunes on 2027-01-14 (51 days)" in soon.stderr

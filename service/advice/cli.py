@@ -15,6 +15,10 @@ from pydantic import ValidationError
 def decide(
     file: Annotated[str, typer.Argument(help="A JSON profile, or - for standard input")],
     explain: Annotated[bool, typer.Option("--explain", help="A readable report instead of JSON")] = False,
+    today: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Decide as of this day, YYYY-MM-DD (default: today's date)."),
+    ] = None,
 ) -> None:
     """Decide a strategy for a profile and print the verdict."""
     from knowledge.loader import default_catalog
@@ -30,7 +34,7 @@ def decide(
     except ValidationError as exc:
         details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'profile'}: {e['msg']}" for e in exc.errors())
         _fail(f"{file}: not a valid profile: {details}")
-    verdict = run_decide(profile, default_catalog(), today=dt.date.today())
+    verdict = run_decide(profile, default_catalog(), today=today.date() if today else dt.date.today())
     if not explain:
         typer.echo(verdict.model_dump_json(indent=2, by_alias=True))
         return

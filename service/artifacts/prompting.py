@@ -7,6 +7,7 @@ before it the input.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zlib
 from pathlib import Path
@@ -20,6 +21,7 @@ from service.artifacts.registry import ArtifactContext, register
 from service.prompts.candidates import candidates_from_file
 from service.prompts.schemas import MAX_TOKEN_BUDGET, Candidate, FewShotRequest
 from service.prompts.service import BudgetTooSmall, Embed, build_few_shot
+from service.providers.registry import provider_for
 
 ADVICE_BUDGET = 2000  # tokens; a profile's prompt_tokens raises it
 PERSONAL_STATE = ["preferences", "history_summary"]
@@ -84,11 +86,16 @@ def few_shot_artifact(context: ArtifactContext) -> BaseModel:
     if not callable(embed):
         embed, embedding = lexical_embed, "hashed word-count (no model in the API process)"
         notes.append("For selection with sentence embeddings, POST /v1/prompts/few-shot with the same examples.")
+    today = _today(context)
+    # A profile's retired model is advised on, not refused: the prompt is built for its replacement, and a note says so.
+    choice = provider_for(profile.provider, "prompting", today).model_for(profile.model, "prompting", today)
+    if choice.problem is not None and choice.problem.code != "model_unknown":
+        notes.append(choice.problem.message)
     request = FewShotRequest.model_validate(
         {
             "task": profile.task,
             "provider": profile.provider,
-            "model": profile.model,
+            "model": choice.model_id,
             "examples": examples if candidates is None else None,
             # A profile may state any prompt size; the budget is capped where a prompt request is.
             "token_budget": min(max(profile.prompt_tokens, ADVICE_BUDGET), MAX_TOKEN_BUDGET),
@@ -96,14 +103,21 @@ def few_shot_artifact(context: ArtifactContext) -> BaseModel:
             "strict_format": profile.strict_format,
         }
     )
-    return _build(request, embed, candidates, embedding, notes)
+    return _build(request, embed, candidates, embedding, notes, today)
+
+
+def _today(context: ArtifactContext) -> dt.date:
+    today = context.services.get("today")
+    if not isinstance(today, dt.date):
+        raise TypeError("the artifact builders need services['today'], the caller's date")
+    return today
 
 
 def _build(
-    request: FewShotRequest, embed: Embed, candidates: list[Candidate] | None, embedding: str, notes: list[str]
+    request: FewShotRequest, embed: Embed, candidates: list[Candidate] | None, embedding: str, notes: list[str], today: dt.date
 ) -> BaseModel:
     try:
-        return build_few_shot(request, embed, candidates=candidates, embedding=embedding, notes=notes)
+        return build_few_shot(request, embed, candidates=candidates, embedding=embedding, notes=notes, today=today)
     except BudgetTooSmall as exc:  # a long task: give the examples room next to it rather than fail the advice
         wider = request.model_copy(update={"token_budget": exc.needed + ADVICE_BUDGET})
-        return build_few_shot(wider, embed, candidates=candidates, embedding=embedding, notes=notes)
+        return build_few_shot(wider, embed, candidates=candidates, embedding=embedding, notes=notes, today=today)

@@ -1,4 +1,10 @@
-"""The tuning-job spec: per provider, the steps, hyperparameters, cost and a runnable snippet."""
+"""The tuning-job spec: the model, hyperparameters, cost, dates that matter and a runnable snippet.
+
+The provider object (``service.providers``) writes the steps and files; this module chooses the model on
+``today``, prices the run and says what ends within 90 days. A requested model that cannot be tuned today
+is refused (422) when the caller asked for a spec or a job (``strict``), and replaced with a notice when it
+comes from an advice profile: see docs/catalog.md, "Retired models in requests".
+"""
 
 from __future__ import annotations
 
@@ -7,26 +13,29 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from knowledge.loader import Catalog, ModelEntry, ProviderEntry, default_catalog
-from service.artifacts import snippets
+from knowledge.loader import Catalog, ModelEntry, default_catalog
 from service.artifacts.registry import ArtifactContext, register
 from service.datasets.schemas import DatasetReport
+from service.providers.base import Provider
+from service.providers.lifecycle import Alternative, alternative_to, deadlines, successor
+from service.providers.registry import provider_for
 
-FORMAT_FOR = {
-    "openai": "openai_chat",
-    "google": "gemini_contents",
-    "open_weights": "trl_messages",
-    "anthropic": "anthropic_bedrock",
-}
-# Vertex adapter sizes as the google-genai enum names them.
-ADAPTER_NAMES = {
-    1: "ADAPTER_SIZE_ONE",
-    2: "ADAPTER_SIZE_TWO",
-    4: "ADAPTER_SIZE_FOUR",
-    8: "ADAPTER_SIZE_EIGHT",
-    16: "ADAPTER_SIZE_SIXTEEN",
-}
 ASSUMED_TOKENS_PER_EXAMPLE = 500
+
+
+class AlternativeTarget(BaseModel):
+    """A concrete provider and model to move the data to, and the command that converts it."""
+
+    provider: str
+    model: str
+    training_format: str | None
+    convert_command: str | None
+
+
+class Deadline(BaseModel):
+    what: str
+    date: dt.date
+    days_left: int
 
 
 class TuningSpec(BaseModel):
@@ -45,7 +54,9 @@ class TuningSpec(BaseModel):
     cost_is_estimate: bool
     steps: list[str]
     notices: list[str] = Field(default_factory=list)
+    deadlines: list[Deadline] = Field(default_factory=list, description="Dates within 90 days that end this target.")
     alternative: str | None = None
+    alternative_target: AlternativeTarget | None = None
     snippet: str
     files: dict[str, str] = Field(default_factory=dict, description="Extra files to save, by name (e.g. axolotl.yaml).")
 
@@ -60,103 +71,88 @@ def default_epochs(examples: int) -> int:
     return 3
 
 
-def _adapter_size(examples: int) -> int:
-    # Small datasets overfit a big adapter; more data can use more capacity.
-    return 4 if examples < 1000 else 8 if examples < 10_000 else 16
-
-
-def _notices(entry: ProviderEntry, today: dt.date) -> list[str]:
-    past = [d for d in entry.deprecations if d.date < today]
-    ahead = [d for d in entry.deprecations if d.date >= today]
-    notices = [f"since {d.date.isoformat()}: {d.what} (source: {d.source})" for d in past]
-    notices += [f"from {d.date.isoformat()}: {d.what} (source: {d.source})" for d in ahead]
+def _provider_notices(provider: Provider, today: dt.date, catalog: Catalog) -> list[str]:
+    entry = provider.entry(catalog)
+    notices = [
+        f"{'since' if d.date < today else 'from'} {d.date.isoformat()}: {d.what} (source: {d.source})" for d in entry.deprecations
+    ]
     return notices + entry.fine_tuning.notes
+
+
+def _target(alternative: Alternative | None) -> AlternativeTarget | None:
+    if alternative is None:
+        return None
+    return AlternativeTarget(
+        provider=alternative.provider,
+        model=alternative.model,
+        training_format=alternative.training_format,
+        convert_command=alternative.convert_command,
+    )
 
 
 def build_tuning_spec(
     provider: str,
     *,
+    today: dt.date,
     model: str | None = None,
     report: DatasetReport | None = None,
     examples_hint: int = 0,
     dataset_id: str | None = None,
-    today: dt.date | None = None,
     catalog: Catalog | None = None,
+    strict: bool = False,
 ) -> TuningSpec:
-    """The spec for ``provider`` (undecided teams get Vertex Gemini); Anthropic gets the no-tuning path."""
+    """The spec for ``provider`` on ``today`` (undecided teams get the catalog's tuning choice).
+
+    ``strict``: a requested model that is shut down or cannot be tuned today raises its 422
+    (``model_retired`` / ``model_not_tunable``, field ``model``) instead of being replaced.
+    """
     catalog = catalog or default_catalog()
-    today = today or dt.date.today()
-    name = "google" if provider == "undecided" else provider
-    entry = catalog.provider(name)
-    chosen: ModelEntry | None = entry.model(model) or entry.default_model()
+    target = provider_for(provider, "tuning", today, catalog)
+    entry = target.entry(catalog)
+    choice = target.tunable_model(model, today, catalog)
+    problem = choice.problem
+    refused = problem is not None and problem.code in ("model_retired", "model_not_tunable", "model_not_released")
+    # A provider that cannot tune at all gets the no-tuning spec instead of a 422.
+    if strict and problem is not None and refused and entry.can_fine_tune(today):
+        raise problem.error()
+    chosen: ModelEntry | None = choice.model
     examples = report.examples if report else examples_hint
     epochs = report.epochs if report and report.epochs else default_epochs(examples)
     tokens = report.tokens.total if report else examples * ASSUMED_TOKENS_PER_EXAMPLE
     price = chosen.tuned_price.training_per_mtok if chosen and chosen.tuned_price else None
     cost = round(tokens * epochs * price / 1_000_000, 2) if price is not None and tokens else None
+    ending = deadlines(entry, chosen, "tuning", today)
+    notices = [problem.message] if problem else []
+    notices += [d.message for d in ending] + _provider_notices(target, today, catalog)
+    alternative = problem.alternative if problem and problem.alternative else None
+    if alternative is None and ending:
+        alternative = successor(target, chosen, "tuning", today, catalog)
+    elif alternative is None and not entry.can_fine_tune(today):
+        alternative = alternative_to(target.name, "tuning", today, catalog)
     common: dict[str, Any] = {
-        "provider": name,
-        "model": chosen.id if chosen else None,
+        "provider": target.name,
+        "model": choice.model_id,
         "dataset_id": dataset_id,
-        "training_format": FORMAT_FOR[name],
+        "training_format": target.training_format(catalog),
         "examples": examples,
         "estimated_training_tokens": tokens * epochs if tokens else None,
         "estimated_cost_usd": cost,
         "cost_is_estimate": report is None or not report.tokens.exact,
-        "notices": _notices(entry, today),
-        "alternative": entry.fine_tuning.alternative,
+        "notices": notices,
+        "deadlines": [Deadline(what=d.message, date=d.date, days_left=d.days_left) for d in ending],
+        "alternative": alternative.text() if alternative else entry.fine_tuning.alternative,
+        "alternative_target": _target(alternative),
     }
-    if not entry.can_fine_tune(today):
-        return _cannot_tune(entry, common)
-    if name == "openai":
-        hyper = {"n_epochs": epochs, "batch_size": "auto", "learning_rate_multiplier": "auto"}
-        base = (chosen.tuning_id if chosen and chosen.tuning_id else None) or common["model"]
-        return TuningSpec(
-            supported=True,
-            hyperparameters=hyper,
-            steps=[
-                "Convert the data to openai_chat with a 10% validation split (POST /v1/datasets/{id}/convert).",
-                "Upload train.jsonl and validation.jsonl with purpose='fine-tune'.",
-                f"Create a supervised job on {base} with the hyperparameters below; poll until it succeeds.",
-                "Evaluate the tuned model against today's prompt on held-out questions before switching traffic.",
-            ],
-            snippet=snippets.openai_job(base, hyper),
-            **common,
-        )
-    if name == "google":
-        size = _adapter_size(examples)
-        hyper = {"epoch_count": epochs, "learning_rate_multiplier": 1.0, "adapter_size": ADAPTER_NAMES[size]}
-        return TuningSpec(
-            supported=True,
-            hyperparameters=hyper,
-            steps=[
-                "Convert the data to gemini_contents with a 10% validation split.",
-                "Upload train.jsonl and validation.jsonl to a Cloud Storage bucket in the tuning region.",
-                "Start the job with google-genai tunings.tune on Vertex AI (not the Gemini Developer API).",
-                "Poll the job; the tuned model is served from the endpoint the job reports, no deployment step.",
-            ],
-            snippet=snippets.vertex_job(common["model"], hyper),
-            **common,
-        )
-    hyper = {"num_train_epochs": epochs, "learning_rate": 2e-4, "lora_r": 16, "lora_alpha": 32, "max_length": 2048}
+    plan = target.tuning_plan(choice.model_id, examples, epochs, catalog) if choice.model_id else None
+    if plan is None or not entry.can_fine_tune(today):
+        return _cannot_tune(target, today, catalog, common)
     return TuningSpec(
-        supported=True,
-        hyperparameters=hyper,
-        steps=[
-            "Convert the data to trl_messages with a 10% validation split.",
-            "Run train.py (TRL SFTTrainer + LoRA) on a GPU machine, or axolotl with axolotl.yaml.",
-            "Merge or serve the LoRA adapter (e.g. with vLLM) and evaluate on held-out questions.",
-        ],
-        snippet=snippets.trl_script(common["model"], hyper),
-        files={
-            "train.py": snippets.trl_script(common["model"], hyper),
-            "axolotl.yaml": snippets.axolotl_config(common["model"], hyper),
-        },
-        **common,
+        supported=True, hyperparameters=plan.hyperparameters, steps=plan.steps, snippet=plan.snippet, files=plan.files, **common
     )
 
 
-def _cannot_tune(entry: ProviderEntry, common: dict[str, Any]) -> TuningSpec:
+def _cannot_tune(provider: Provider, today: dt.date, catalog: Catalog, common: dict[str, Any]) -> TuningSpec:
+    entry = provider.entry(catalog)
     return TuningSpec(
         supported=False,
         hyperparameters={},
@@ -164,10 +160,10 @@ def _cannot_tune(entry: ProviderEntry, common: dict[str, Any]) -> TuningSpec:
             f"{entry.display_name} offers no fine-tuning you can start today: {entry.fine_tuning.how}",
             "Move the behaviour into the prompt: XML-tagged instructions and an <examples> block of your best examples.",
             "Use structured outputs for strict formats, and RAG for facts the model lacks.",
-            f"If tuning is still needed, the same data converts for: {entry.fine_tuning.alternative}.",
+            f"If tuning is still needed, the same data converts for: {common['alternative'] or entry.fine_tuning.alternative}.",
         ],
-        snippet=snippets.anthropic_prompting() if entry.provider == "anthropic" else "",
-        **{**common, "estimated_cost_usd": None},
+        snippet=provider.no_tuning_snippet(today, catalog),
+        **{**common, "model": None, "estimated_cost_usd": None},
     )
 
 
@@ -176,11 +172,13 @@ def tuning_spec_artifact(context: ArtifactContext) -> TuningSpec:
     """The registered builder: uses a validated dataset's report when the caller sent one."""
     report = context.material.get("dataset_report")
     today = context.services.get("today")
+    if not isinstance(today, dt.date):
+        raise TypeError("the artifact builders need services['today'], the caller's date")
     return build_tuning_spec(
         context.profile.provider,
+        today=today,
         model=context.profile.model,
         report=report if isinstance(report, DatasetReport) else None,
         examples_hint=context.profile.examples,
         dataset_id=context.material.get("dataset_id"),
-        today=today if isinstance(today, dt.date) else None,
     )

@@ -11,7 +11,7 @@ from rules.facts import Provider
 from service.api.problems import PROBLEM_RESPONSES
 from service.datasets import service
 from service.datasets.schemas import ConvertOut, ConvertRequest, DatasetOut, DatasetReport
-from service.deps import SessionDep, SettingsDep, TenantDep
+from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep
 from service.store.models import DatasetRow
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
@@ -36,6 +36,7 @@ def upload_dataset(
     session: SessionDep,
     tenant: TenantDep,
     settings: SettingsDep,
+    clock: ClockDep,
     provider: Annotated[
         Provider,
         Form(description="The provider whose limits and tokenizer apply"),
@@ -51,6 +52,7 @@ def upload_dataset(
         model=model or None,
         data_dir=settings.data_dir,
         max_bytes=settings.max_upload_mb * 1024 * 1024,
+        today=clock(),
     )
     response.headers["Location"] = f"/v1/datasets/{row.id}"
     return _out(row)

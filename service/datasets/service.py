@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -74,13 +75,14 @@ def create_dataset(
     model: str | None,
     data_dir: Path,
     max_bytes: int,
+    today: dt.date | None = None,
 ) -> DatasetRow:
     """Store, validate and record an upload; the row exists only once the file is safely on disk."""
     if provider not in PROVIDERS:
         raise ValidationFailed(f"Unknown provider {provider!r}; use one of {', '.join(PROVIDERS)}.", field="provider")
     path, sha256, size = store_upload(stream, filename, data_dir, max_bytes)
     try:
-        report = validate_file(path, provider="google" if provider == "undecided" else provider, model=model)
+        report = validate_file(path, provider=provider, model=model, today=today)
     except BaseException:
         shutil.rmtree(path.parent, ignore_errors=True)
         raise

@@ -139,16 +139,18 @@ _ROLES: dict[tuple[str, str], int] = {}
 
 
 def _catalog_tokenizer(model: str, catalog: Catalog) -> str | None:
+    if not model:  # no model, no tokenizer: never fall back to a provider's default here
+        return None
     for entry in catalog.providers.values():
         found = entry.model(model)
-        if found is not None and model:
+        if found is not None:
             return found.tokenizer
     return None
 
 
 def encoding_for_model(model: str, catalog: Catalog | None = None) -> TokenCounter:
     """An exact counter for OpenAI models, an o200k estimate (``exact=False``) for the rest."""
-    # "ft:gpt-4.1-mini:org::id" is a tuned gpt-4.1-mini; tiktoken maps the raw id to cl100k.
+    # "ft:<base>:org::id" is a tuned <base>; tiktoken maps the raw id to cl100k.
     base = model.removeprefix("ft:").split(":")[0]
     name = _catalog_tokenizer(base, catalog or default_catalog())
     if name is None:

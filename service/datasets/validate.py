@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from array import array
 from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
 
-from knowledge.loader import ProviderEntry, default_catalog
+from knowledge.loader import ProviderEntry
 from service.datasets import formats, personal, targets
 from service.datasets.conversation import Conversation, digest
 from service.datasets.formats import Checked
 from service.datasets.reader import Progress, TrainingFile
 from service.datasets.schemas import DatasetReport, Finding, TokenStats
 from service.datasets.tokens import Count, TokenCounter, count_conversation, encoding_for_model
-from service.errors import ValidationFailed
+from service.providers.registry import provider_for
 
 MAX_LISTED = 100  # per code: a broken 1M-line file must not produce a 1M-item report
 QUALITY_EXAMPLES = 100
@@ -78,17 +79,16 @@ def _example_key(result: Checked, conversation: Conversation) -> int | bytes:
     return digest(conversation)
 
 
-def resolve_target(provider: str, model: str | None) -> tuple[ProviderEntry, str | None]:
-    """The catalog entry of ``provider`` and the model to check for (its default when None)."""
-    try:
-        entry = default_catalog().provider(provider)
-    except KeyError:
-        known = ", ".join(default_catalog().providers)
-        raise ValidationFailed(f"Unknown provider {provider!r}; use one of: {known}.", field="provider") from None
+def resolve_target(provider: str, model: str | None, today: dt.date) -> tuple[ProviderEntry, str | None]:
+    """The catalog entry of ``provider`` (``undecided`` resolved for tuning) and the model to check for.
+
+    Without a model, the provider's model to tune on ``today`` (its prompting model when it cannot tune).
+    """
+    target = provider_for(provider, "tuning", today)
     if model is None:
-        default = entry.default_model()
+        default = target.default_model("tuning", today) or target.default_model("prompting", today)
         model = default.id if default else None
-    return entry, model
+    return target.entry(), model
 
 
 class _Tally:
@@ -118,9 +118,13 @@ def validate_file(
     provider: str = "openai",
     model: str | None = None,
     progress: Progress | None = None,
+    today: dt.date | None = None,
 ) -> DatasetReport:
-    """Check a JSONL, JSON-array or CSV training file for ``provider``/``model`` without loading it whole."""
-    entry, model = resolve_target(provider, model)
+    """Check a JSONL, JSON-array or CSV training file for ``provider``/``model`` without loading it whole.
+
+    ``today`` picks the default model when none is given; the CLI and scripts that pass none check as of the real date.
+    """
+    entry, model = resolve_target(provider, model, today or dt.date.today())
     model_entry = entry.model(model)
     counter: TokenCounter = encoding_for_model(model or "")
     max_tokens = model_entry.max_example_tokens if model_entry else 0

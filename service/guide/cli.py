@@ -7,6 +7,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from knowledge.checks import STALE_DAYS
+
 rules_app = typer.Typer(help="Validate the rules and their cases.", no_args_is_help=True)
 knowledge_app = typer.Typer(help="Validate the provider catalog and the guide.", no_args_is_help=True)
 
@@ -26,11 +28,20 @@ def rules_check() -> None:
 
 @knowledge_app.command("check")
 def knowledge_check(
-    max_age_days: Annotated[int, typer.Option(help="Warn about entries older than this")] = 180,
+    today: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Check as of this day, YYYY-MM-DD (default: today).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 on any warning (CI uses the default, which never fails on a date).")
+    ] = False,
+    max_age_days: Annotated[int, typer.Option(help="A fact whose as_of is older than this is stale")] = STALE_DAYS,
 ) -> None:
-    """Validate the catalog and guide; warn about stale entries."""
+    """Report what in the catalog, the guide, the snippets and the service code is stale, retired or ending soon."""
+    from knowledge.checks import Finding, KnowledgeReport, knowledge_report
     from knowledge.loader import guide_problems, load_catalog, stale_entries
+    from service.providers.checks import declared_defaults, service_texts
 
+    day = today.date() if today else dt.date.today()
     try:
         catalog = load_catalog()
     except (ValueError, OSError) as exc:
@@ -38,12 +49,22 @@ def knowledge_check(
     problems = guide_problems()
     for problem in problems:
         typer.echo(f"error: {problem}", err=True)
-    stale = stale_entries(catalog, dt.date.today(), max_age_days)
-    for entry in stale:
-        typer.echo(f"warning: {entry.where} is {entry.age_days} days old (as_of {entry.as_of}); re-check its source", err=True)
+    report = knowledge_report(catalog, day, texts=service_texts(day, catalog), declared_defaults=declared_defaults(day, catalog))
+    if max_age_days != STALE_DAYS:
+        stale = [
+            Finding("stale", s.where, f"as_of {s.as_of} is {s.age_days} days old; re-read its source", s.as_of)
+            for s in stale_entries(catalog, day, max_age_days)
+        ]
+        report = KnowledgeReport(day, [f for f in report.findings if f.code != "stale"] + stale)
+    for line in report.lines()[:-1]:
+        typer.echo(line, err=True)
+    typer.echo(
+        f"knowledge check on {day}: {len(catalog.providers)} providers, catalog as_of {catalog.as_of}; {report.lines()[-1]}"
+        + ("" if strict else " (not strict: dates never fail this run; --strict does)")
+    )
     if problems:
         raise typer.Exit(1)
-    typer.echo(f"catalog OK: {len(catalog.providers)} providers, as_of {catalog.as_of}; {len(stale)} stale entries")
+    raise typer.Exit(report.exit_code(strict))
 
 
 def _fail(message: str) -> NoReturn:

@@ -8,6 +8,7 @@ text, and any provider failure falls back to the rules with a note, never an err
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -145,7 +146,8 @@ def extract(text: str, lang: str | None, settings: Settings, client_factory: Cli
     if client_factory is None:
         from service.providers.extraction import extraction_clients
 
-        client_factory = extraction_clients(settings)
+        # The API passes the app's clock through its factory; this path (Slack) picks models as of the call.
+        client_factory = extraction_clients(settings, dt.date.today)
     client = client_factory(provider)
     if client is None:
         result = extract_rules(text, lang)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Response, UploadFile
 
 from service.api.problems import problem_responses
-from service.deps import SessionDep, SettingsDep, TenantDep
+from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep
 from service.knowledge_bases import service
 from service.knowledge_bases.grounding import GroundedPrompt, grounded_prompt
 from service.knowledge_bases.index import Hit
@@ -134,9 +134,11 @@ def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, settin
 @router.post(
     "/v1/knowledge-bases/{kb}/prompt", response_model=GroundedPrompt, summary="A grounded prompt with numbered citations"
 )
-def prompt(kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> GroundedPrompt:
+def prompt(
+    kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep, clock: ClockDep
+) -> GroundedPrompt:
     hits = service.query(settings, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
-    built = grounded_prompt(body.q, [Hit(**hit) for hit in hits], body.provider)
+    built = grounded_prompt(body.q, [Hit(**hit) for hit in hits], body.provider, today=clock())
     return built
 
 

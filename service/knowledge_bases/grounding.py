@@ -1,12 +1,12 @@
 """Grounded prompts: retrieved chunks as numbered sources, in each provider's own request shape.
 
-The prompt is plain data plus a Python snippet a user can run. This module only writes the snippet's
-text; it never imports a provider SDK (only ``service.providers`` may).
+The prompt is plain data plus a Python snippet a user can run. The provider object (``service.providers``)
+names the request shape, the model on the given day and renders the snippet from its template.
 """
 
 from __future__ import annotations
 
-import pprint
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -14,13 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Provider
 from service.knowledge_bases.index import Hit
-
-DEFAULT_MODELS: dict[str, str] = {  # the catalog's default models (knowledge/catalog/*.yaml)
-    "openai": "gpt-4.1-mini",
-    "anthropic": "claude-sonnet-4-5",
-    "google": "gemini-2.5-flash",
-    "open_weights": "Qwen/Qwen2.5-7B-Instruct",
-}
+from service.providers.lifecycle import require_model
+from service.providers.registry import provider_for
 
 INSTRUCTIONS = (
     "Answer the question using only the numbered documents provided. "
@@ -90,87 +85,41 @@ def _anthropic_documents(hits: Sequence[Hit]) -> str:
     return "\n".join(parts)
 
 
-def grounded_prompt(q: str, hits: Sequence[Hit], provider: Provider | str, model: str | None = None) -> GroundedPrompt:
-    """The grounded request for ``provider`` (a ``Provider``); open_weights, undecided and any other
-    value get the OpenAI chat shape, which open-weights servers (vLLM, TGI, Ollama) also speak."""
-    chosen = model or DEFAULT_MODELS.get(provider, DEFAULT_MODELS["openai"])
+def grounded_prompt(
+    q: str, hits: Sequence[Hit], provider: Provider | str, model: str | None = None, *, today: dt.date
+) -> GroundedPrompt:
+    """The grounded request for ``provider`` on ``today``, in the shape the provider names (open weights speak
+    the OpenAI chat shape, which vLLM, TGI and Ollama serve); ``model`` defaults to its prompting model."""
+    target = provider_for(provider, "prompting", today)
+    chosen = require_model(provider, model, "prompting", today)
     citations = _citations(hits)
-    if provider == "anthropic":
+    if target.shape == "anthropic":
         # Anthropic's long-context advice: documents first in XML, the question last.
         system = f"{INSTRUCTIONS} A document's number is its index attribute inside <documents>."
         messages = [{"role": "user", "content": f"{_anthropic_documents(hits)}\n\nQuestion: {q}"}]
-        snippet = _anthropic_snippet(chosen, system, messages)
+        snippet = target.grounded_snippet(chosen, system=system, messages=messages)
         return GroundedPrompt(
-            provider=provider, question=q, model=chosen, system=system, messages=messages, citations=citations, snippet=snippet
+            provider=target.name, question=q, model=chosen, system=system, messages=messages, citations=citations, snippet=snippet
         )
     user_text = f"Documents:\n\n{_numbered_context(hits)}\n\nQuestion: {q}"
-    if provider == "google":
+    if target.shape == "google":
         system_instruction = {"parts": [{"text": INSTRUCTIONS}]}
         contents = [{"role": "user", "parts": [{"text": user_text}]}]
         return GroundedPrompt(
-            provider=provider,
+            provider=target.name,
             question=q,
             model=chosen,
             system_instruction=system_instruction,
             contents=contents,
             citations=citations,
-            snippet=_google_snippet(chosen, INSTRUCTIONS, contents),
+            snippet=target.grounded_snippet(chosen, system=INSTRUCTIONS, contents=contents),
         )
     messages = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": user_text}]
     return GroundedPrompt(
-        provider=provider,
+        provider=target.name,
         question=q,
         model=chosen,
         messages=messages,
         citations=citations,
-        snippet=_openai_snippet(chosen, messages, open_weights=provider == "open_weights"),
-    )
-
-
-def _literal(value: Any) -> str:
-    # pprint writes valid Python literals (strings stay readable, Hebrew included).
-    return pprint.pformat(value, width=100, sort_dicts=False)
-
-
-def _openai_snippet(model: str, messages: list[dict[str, Any]], open_weights: bool) -> str:
-    if open_weights:
-        # vLLM, TGI and Ollama serve the OpenAI chat API; point the SDK at that server.
-        client = (
-            'client = OpenAI(\n    base_url=os.environ.get("OPENAI_BASE_URL", "http://localhost:8000/v1"),\n'
-            '    api_key=os.environ.get("OPENAI_API_KEY", "not-needed"),\n)'
-        )
-    else:
-        client = 'client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])'
-    return (
-        "import os\n\nfrom openai import OpenAI\n\n"
-        f"{client}\n"
-        f"messages = {_literal(messages)}\n"
-        f"response = client.chat.completions.create(model={model!r}, messages=messages, temperature=0)\n"
-        "print(response.choices[0].message.content)\n"
-    )
-
-
-def _anthropic_snippet(model: str, system: str, messages: list[dict[str, Any]]) -> str:
-    # No temperature/top_p/top_k: anthropic 2.x's messages.create does not take them.
-    return (
-        "import os\n\nimport anthropic\n\n"
-        'client = anthropic.Anthropic(api_key=os.environ["ANTHROPIC_API_KEY"])\n'
-        f"system = {_literal(system)}\n"
-        f"messages = {_literal(messages)}\n"
-        f"response = client.messages.create(model={model!r}, max_tokens=1024, system=system, messages=messages)\n"
-        'print("".join(block.text for block in response.content if block.type == "text"))\n'
-    )
-
-
-def _google_snippet(model: str, system: str, contents: list[dict[str, Any]]) -> str:
-    return (
-        "import os\n\nfrom google import genai\nfrom google.genai import types\n\n"
-        'client = genai.Client(api_key=os.environ["GEMINI_API_KEY"])\n'
-        f"contents = {_literal(contents)}\n"
-        "response = client.models.generate_content(\n"
-        f"    model={model!r},\n"
-        "    contents=contents,\n"
-        f"    config=types.GenerateContentConfig(system_instruction={_literal(system)}, temperature=0),\n"
-        ")\n"
-        "print(response.text)\n"
+        snippet=target.grounded_snippet(chosen, messages=messages),
     )

@@ -5,6 +5,7 @@ A CLI run is one short process, so it loads the bundled model itself instead of 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -59,6 +60,9 @@ def few_shot(
     model: Annotated[str | None, typer.Option(help="Target model (the provider's catalog model when unset).")] = None,
     state: Annotated[list[str] | None, typer.Option("--state", help="A per-user state field; repeat for more.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole artifact as JSON.")] = False,
+    today: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Choose models as of this day (default: today).")
+    ] = None,
 ) -> None:
     """Choose examples by relevance and diversity within --budget tokens and print the prompt."""
     candidates, notes = candidates_from_file(examples)
@@ -81,7 +85,8 @@ def few_shot(
     from service.knowledge_bases.embeddings import Embedder
 
     try:
-        prompt = build_few_shot(request, Embedder().encode, candidates=candidates, notes=notes)
+        day = today.date() if today else dt.date.today()
+        prompt = build_few_shot(request, Embedder().encode, candidates=candidates, notes=notes, today=day)
     except AdvisorError as exc:
         raise _fail(exc.message) from exc
     if as_json:

@@ -1,4 +1,6 @@
-"""Few-shot prompts in each provider's request shape, and what each one costs in tokens.
+"""Few-shot prompts in each request shape, and what each one costs in tokens.
+
+A provider names its shape (``service.providers``); this module only knows the three shapes.
 
 OpenAI (and the open-weights servers that speak its API) get a system message and alternating
 user/assistant example turns; Gemini gets ``systemInstruction`` + ``contents`` with the same turns;
@@ -13,11 +15,11 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from service.datasets.tokens import TokenCounter
+from service.providers.base import Shape
 
-Shape = Literal["openai", "anthropic", "google"]
 INPUT = "input"
 STATE_TAG = "user_state"
 _OUR_TAGS = re.compile(r"</(instructions|examples|example|input|output|user_state)>")
@@ -28,11 +30,6 @@ _STATE_LINE = f"The {STATE_TAG} block holds what the app remembers about this us
 def placeholder(name: str) -> str:
     """How a value the app fills in at call time appears in the prompt."""
     return "{{" + name + "}}"
-
-
-def shape_of(provider: str) -> Shape:
-    """The request shape of ``provider``: open weights and undecided teams get the OpenAI chat shape."""
-    return "anthropic" if provider == "anthropic" else "google" if provider == "google" else "openai"
 
 
 @dataclass(frozen=True)

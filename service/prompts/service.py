@@ -11,18 +11,19 @@ process never loads a model), the CLI and tests pass an in-process one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from knowledge.loader import default_catalog
 from service.datasets.tokens import encoding_for_model
 from service.errors import ValidationFailed
-from service.prompts.renderers import INPUT, Pair, Renderer, count, format_hint, output_schema, shape_of
+from service.prompts.renderers import INPUT, Pair, Renderer, count, format_hint, output_schema
 from service.prompts.schemas import Candidate, FewShotPrompt, FewShotRequest
 from service.prompts.selection import LAMBDA, embedding_text, select_mmr, unit_rows
-from service.prompts.snippets import evaluate_script, run_snippet
+from service.providers.lifecycle import require_model
+from service.providers.registry import provider_for
 
 Embed = Callable[[list[str]], list[list[float]]]
 BUNDLED_EMBEDDING = "bundled all-MiniLM-L6-v2"
@@ -40,12 +41,6 @@ class BudgetTooSmall(ValidationFailed):
         self.needed = needed
 
 
-def default_model(provider: str) -> str:
-    """The catalog's model for ``provider``; undecided teams get OpenAI's."""
-    entry = default_catalog().provider("openai" if provider == "undecided" else provider).default_model()
-    return entry.id if entry else "gpt-4.1-mini"
-
-
 def build_few_shot(
     request: FewShotRequest,
     embed: Embed,
@@ -53,8 +48,9 @@ def build_few_shot(
     candidates: Sequence[Candidate] | None = None,
     embedding: str = BUNDLED_EMBEDDING,
     notes: Sequence[str] = (),
+    today: dt.date,
 ) -> FewShotPrompt:
-    """The few-shot prompt for ``request``, choosing from ``candidates`` (default: the request's examples)."""
+    """The few-shot prompt for ``request`` on ``today``, choosing from ``candidates`` (default: the request's examples)."""
     pool = (
         list(candidates)
         if candidates is not None
@@ -67,8 +63,9 @@ def build_few_shot(
             code="examples_missing",
             field="examples",
         )
-    shape = shape_of(request.provider)
-    model = request.model or default_model(request.provider)
+    provider = provider_for(request.provider, "prompting", today)
+    shape = provider.shape
+    model = require_model(request.provider, request.model, "prompting", today)
     counter = encoding_for_model(model)
     schema = output_schema([c.output for c in pool])
     state = tuple(request.state_fields or ())
@@ -91,12 +88,11 @@ def build_few_shot(
     picked = {pool[i].id for i in chosen}
     held_out = [c for c in pool if c.id not in picked]
     zero_shot = Renderer(shape, instructions, json_output=schema is not None, state_fields=state, zero_shot=True).render([])
-    open_weights = request.provider == "open_weights"
     held_lines = "".join(
         json.dumps({"id": c.id, "input": c.input, "output": c.output}, ensure_ascii=False) + "\n" for c in held_out
     )
     return FewShotPrompt(
-        provider=request.provider,
+        provider=provider.name,
         model=model,
         task=request.task,
         token_budget=request.token_budget,
@@ -109,11 +105,16 @@ def build_few_shot(
         placeholders=[INPUT, *state],
         output_schema=schema,
         format_hint=format_hint(shape, schema, request.strict_format),
-        snippet=run_snippet(shape, model, rendered.request(), list(state), schema, open_weights),
+        snippet=provider.prompt_script("run", model=model, request=rendered.request(), state_fields=list(state), schema=schema),
         files={
             "held_out.jsonl": held_lines,
-            "evaluate.py": evaluate_script(
-                shape, model, rendered.request(), zero_shot.request(), list(state), schema, open_weights
+            "evaluate.py": provider.prompt_script(
+                "evaluate",
+                model=model,
+                few_shot=rendered.request(),
+                zero_shot=zero_shot.request(),
+                state_fields=list(state),
+                schema=schema,
             ),
         },
         notes=[*notes, *_notes(request, counter.exact, len(chosen), len(held_out), base, int(costs.min()))],

@@ -1,5 +1,7 @@
 """Structured extraction through a provider SDK: a system prompt, a text, a JSON schema in; a JSON object out.
 
+The model is the caller's (the provider's ``extraction`` default on the day, see ``providers.factory``).
+
 OpenAI answers through Chat Completions with a strict ``json_schema`` response format; Anthropic
 through a single tool whose input schema is the same schema, forced with ``tool_choice``. Errors
 leave here as AdvisorError subclasses whose messages never carry the key.
@@ -7,6 +9,7 @@ leave here as AdvisorError subclasses whose messages never carry the key.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,9 +20,8 @@ import openai
 
 from service.config import Settings
 from service.errors import AdvisorError, ProviderUnavailable
+from service.providers.base import ExtractionClient
 
-OPENAI_MODEL = "gpt-4.1-mini"
-ANTHROPIC_MODEL = "claude-haiku-4-5"
 _TOOL = "record_profile"
 
 
@@ -38,7 +40,7 @@ class OpenAIExtraction:
         self,
         api_key: str,
         *,
-        model: str = OPENAI_MODEL,
+        model: str,
         base_url: str | None = None,
         http_client: httpx2.Client | None = None,
         max_retries: int = 1,
@@ -79,7 +81,7 @@ class AnthropicExtraction:
         self,
         api_key: str,
         *,
-        model: str = ANTHROPIC_MODEL,
+        model: str,
         base_url: str | None = None,
         http_client: httpx2.Client | None = None,
         max_retries: int = 1,
@@ -147,17 +149,8 @@ def _anthropic_error(exc: anthropic.AnthropicError) -> AdvisorError:
     return ProviderUnavailable("The Anthropic SDK failed before an answer arrived.")
 
 
-ExtractionFactory = Callable[[str], "OpenAIExtraction | AnthropicExtraction | None"]
+def extraction_clients(settings: Settings, clock: Callable[[], dt.date]) -> Callable[[str], ExtractionClient | None]:
+    """A function provider -> extraction client on that provider's extraction model for ``clock()``'s day."""
+    from service.providers.factory import extraction_clients as build
 
-
-def extraction_clients(settings: Settings) -> ExtractionFactory:
-    """A function provider -> extraction client, or None when that provider has no key configured."""
-
-    def build(provider: str) -> OpenAIExtraction | AnthropicExtraction | None:
-        if provider == "openai" and settings.openai_api_key is not None:
-            return OpenAIExtraction(settings.openai_api_key.get_secret_value())
-        if provider == "anthropic" and settings.anthropic_api_key is not None:
-            return AnthropicExtraction(settings.anthropic_api_key.get_secret_value())
-        return None
-
-    return build
+    return build(settings, clock)

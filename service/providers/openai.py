@@ -1,16 +1,62 @@
-"""OpenAI fine-tuning through the official SDK. Errors leave here as AdvisorError subclasses."""
+"""OpenAI: chat-completions prompts, supervised fine-tuning jobs the advisor can submit, structured extraction.
+
+The SDK is imported where a client is built, never at import time (reading the profile must not load it).
+Errors leave here as AdvisorError subclasses whose messages never carry the key.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx2
-import openai
-
+from knowledge.loader import Catalog
 from service.errors import AdvisorError, ProviderUnavailable
-from service.providers.base import ProviderJob
+from service.providers.base import ExtractionClient, Provider, ProviderJob, TuningPlan
+
+if TYPE_CHECKING:
+    import httpx2
+
+    from service.config import Settings
+
+
+class OpenAIProvider(Provider):
+    name = "openai"
+    shape = "openai"
+    prompt_sdk = ("openai",)
+    key_env = "OPENAI_API_KEY"
+    submits_jobs = True
+
+    def tuning_plan(self, model: str, examples: int, epochs: int, catalog: Catalog | None = None) -> TuningPlan:
+        hyper: dict[str, Any] = {"n_epochs": epochs, "batch_size": "auto", "learning_rate_multiplier": "auto"}
+        snapshot = self.tuning_id(model, catalog)
+        fmt = self.training_format(catalog)
+        return TuningPlan(
+            hyperparameters=hyper,
+            steps=[
+                f"Convert the data to {fmt} with a 10% validation split (POST /v1/datasets/{{id}}/convert).",
+                "Upload train.jsonl and validation.jsonl with purpose='fine-tune'.",
+                f"Create a supervised job on {snapshot} with the hyperparameters below; poll until it succeeds.",
+                "Evaluate the tuned model against today's prompt on held-out questions before switching traffic.",
+            ],
+            snippet=self.render("tuning_job.py.j2", model=snapshot, method_json=json.dumps(hyper)),
+        )
+
+    def tuning_client(self, settings: Settings) -> OpenAITuning | None:
+        if settings.openai_api_key is None:
+            return None
+        return OpenAITuning(settings.openai_api_key.get_secret_value(), base_url=settings.openai_base_url)
+
+    def extraction_client(self, settings: Settings, model: str) -> ExtractionClient | None:
+        if settings.openai_api_key is None:
+            return None
+        from service.providers.extraction import OpenAIExtraction
+
+        return OpenAIExtraction(settings.openai_api_key.get_secret_value(), model=model)
+
+
+PROVIDER = OpenAIProvider()
 
 
 class ProviderRejected(AdvisorError):
@@ -37,6 +83,9 @@ class OpenAITuning:
         max_retries: int = 2,
         timeout: float = 60.0,
     ) -> None:
+        import openai
+
+        self._sdk = openai
         self._secret = api_key
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url, http_client=http_client, max_retries=max_retries, timeout=timeout
@@ -81,6 +130,7 @@ class OpenAITuning:
         return _job(self._call(self._client.fine_tuning.jobs.retrieve, job_id), self._redact)
 
     def _call(self, sdk_method: Any, /, *args: Any, **kwargs: Any) -> Any:
+        openai = self._sdk
         try:
             return sdk_method(*args, **kwargs)
         except openai.APITimeoutError as exc:
@@ -101,7 +151,7 @@ class OpenAITuning:
         return text.replace(self._secret, "[redacted]") if self._secret else text
 
 
-def _message(exc: openai.APIStatusError) -> str:
+def _message(exc: Any) -> str:
     body = exc.body if isinstance(exc.body, dict) else {}
     error = body.get("error", body) if isinstance(body, dict) else {}
     return str(error.get("message") if isinstance(error, dict) and error.get("message") else exc.message)

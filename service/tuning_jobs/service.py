@@ -11,16 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from knowledge.loader import default_catalog
 from service.artifacts.tuning_spec import TuningSpec, build_tuning_spec
 from service.datasets import service as datasets
 from service.errors import AdvisorError, Conflict, NotFound
 from service.providers.base import TERMINAL, TuningClient
+from service.providers.lifecycle import alternative_to
+from service.providers.registry import all_providers, provider_for
 from service.store.models import TuningJobRow, utcnow
 from service.tuning_jobs.schemas import TuningJobOut, TuningJobRequest
 
 ClientFactory = Callable[[str], TuningClient | None]
-SUBMITTABLE = ("openai",)
 
 
 class SubmissionRefused(AdvisorError):
@@ -58,17 +58,21 @@ def _by_key(session: Session, tenant_id: str, key: str) -> TuningJobRow | None:
 
 
 def _check_submittable(request: TuningJobRequest, today: dt.date, has_client: bool) -> None:
-    if request.provider not in SUBMITTABLE:
+    provider = provider_for(request.provider, "tuning", today)
+    if not provider.submits_jobs or request.provider != provider.name:
+        able = ", ".join(p.name for p in all_providers() if p.submits_jobs)
         raise SubmissionRefused(
-            f"The advisor submits jobs for {', '.join(SUBMITTABLE)} only; for {request.provider}, run the spec's snippet.",
+            f"The advisor submits jobs for {able} only; for {request.provider}, run the spec's snippet.",
             code="submission_not_supported",
             field="provider",
         )
-    end = default_catalog().provider(request.provider).fine_tuning_end()
+    entry = provider.entry()
+    end = entry.fine_tuning_end()
     if end is not None and today >= end:
+        instead = alternative_to(provider.name, "tuning", today)
+        way_out = f"; move the data to {instead.text()}" if instead else ""
         raise SubmissionRefused(
-            f"{request.provider} stopped accepting new fine-tuning jobs on {end.isoformat()}; "
-            "convert the data for Vertex AI (gemini_contents) or open weights (trl_messages) instead.",
+            f"{entry.display_name} stopped accepting new fine-tuning jobs on {end.isoformat()}{way_out}",
             code="provider_fine_tuning_ended",
             field="provider",
         )
@@ -76,7 +80,7 @@ def _check_submittable(request: TuningJobRequest, today: dt.date, has_client: bo
         raise SubmissionRefused("Submitting needs a validated dataset; upload it with POST /v1/datasets.", field="dataset_id")
     if not has_client:
         raise SubmissionRefused(
-            "No OPENAI_API_KEY in the server's environment; set it and retry, or run the spec's snippet yourself.",
+            f"No {provider.key_env} in the server's environment; set it and retry, or run the spec's snippet yourself.",
             code="provider_key_missing",
         )
 
@@ -108,6 +112,7 @@ def create_job(
     client = clients(request.provider) if request.submit else None
     if request.submit:
         _check_submittable(request, today, client is not None)
+    # strict: a job for a model that is shut down or closed to tuning is a 422 naming the replacement.
     spec = build_tuning_spec(
         request.provider,
         model=request.model,
@@ -115,6 +120,7 @@ def create_job(
         examples_hint=request.examples,
         dataset_id=request.dataset_id,
         today=today,
+        strict=True,
     )
     now = utcnow()
     row = TuningJobRow(
@@ -173,7 +179,7 @@ def _submit(session: Session, row: TuningJobRow, request: TuningJobRequest, clie
             row.provider_files = files
             session.commit()
         base = row.spec.get("hyperparameters", {})
-        snapshot = _tuning_id(row.model)
+        snapshot = _tuning_id(row.provider, row.model)
         job = client.create_job(
             model=snapshot,
             training_file=files["training_file"],
@@ -191,11 +197,11 @@ def _submit(session: Session, row: TuningJobRow, request: TuningJobRequest, clie
     session.commit()
 
 
-def _tuning_id(model: str | None) -> str:
-    entry = default_catalog().provider("openai").model(model)
-    if entry is None:
-        return model or "gpt-4.1-mini"
-    return entry.tuning_id or entry.id
+def _tuning_id(provider: str, model: str | None) -> str:
+    """The snapshot the provider's job takes for the spec's model (OpenAI's dated ids)."""
+    if not model:
+        raise SubmissionRefused("The spec names no model to tune; ask for the spec again.", field="model")
+    return provider_for(provider).tuning_id(model)
 
 
 def get_job(session: Session, tenant_id: str, job_id: str, clients: ClientFactory) -> TuningJobOut:

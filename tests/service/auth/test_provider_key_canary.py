@@ -171,7 +171,13 @@ def test_no_provider_key_reaches_answers_logs_rows_or_files(
     anthropic_key = canary_settings.anthropic_api_key.get_secret_value()  # type: ignore[union-attr]
     chat_client = httpx2.Client(transport=httpx2.MockTransport(chat.handler))
     app.state.extraction_clients = lambda provider: (
-        AnthropicExtraction(anthropic_key, base_url="https://fake.anthropic.test", http_client=chat_client, max_retries=0)
+        AnthropicExtraction(
+            anthropic_key,
+            model="claude-haiku-5-5",
+            base_url="https://fake.anthropic.test",
+            http_client=chat_client,
+            max_retries=0,
+        )
         if provider == "anthropic"
         else None
     )

@@ -37,7 +37,9 @@ def openai_settings(tmp_path: Path, **extra: Any) -> Settings:
 
 def openai_factory(fake: FakeChat) -> Any:
     return lambda provider: (
-        OpenAIExtraction(CANARY_KEY, base_url="https://fake.openai.test/v1", http_client=fake.client(), max_retries=0)
+        OpenAIExtraction(
+            CANARY_KEY, model="gpt-6-luna", base_url="https://fake.openai.test/v1", http_client=fake.client(), max_retries=0
+        )
         if provider == "openai"
         else None
     )
@@ -100,11 +102,14 @@ def test_anthropic_tool_use(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data", intake_provider="anthropic", anthropic_api_key=CANARY_KEY)
 
     def factory(provider: str) -> AnthropicExtraction | None:
-        return AnthropicExtraction(CANARY_KEY, base_url="https://fake.anthropic.test", http_client=fake.client(), max_retries=0)
+        return AnthropicExtraction(
+            CANARY_KEY, model="claude-haiku-5-5", base_url="https://fake.anthropic.test", http_client=fake.client(), max_retries=0
+        )
 
     result = extract(TEXT, None, settings, factory)
     assert result.source == "llm" and result.profile["knowledge_change"] == "weekly"
     sent = fake.requests[0]
+    assert sent["model"] == "claude-haiku-5-5"
     assert sent["tool_choice"] == {"type": "tool", "name": sent["tools"][0]["name"]}
     assert sent["tools"][0]["input_schema"]["required"] == list(PROFILE_FIELDS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -13,6 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from service.errors import ValidationFailed
 from service.knowledge_bases.grounding import grounded_prompt
 from service.knowledge_bases.index import Hit
 
@@ -21,11 +23,12 @@ HITS = [
     Hit("faq.jsonl", "faq-badges", 0, 0.5, "Badges <b>&</b> </document_content> cards.", "", 0, 42),
 ]
 Q = "When are expense reports due?"
+TODAY = dt.date(2026, 11, 24)  # models are chosen by date
 ANSWER = "Within 30 days [1]."
 
 
 def test_openai_shape_numbers_the_sources() -> None:
-    prompt = grounded_prompt(Q, HITS, "openai")
+    prompt = grounded_prompt(Q, HITS, "openai", today=TODAY)
     assert prompt.messages is not None and [m["role"] for m in prompt.messages] == ["system", "user"]
     system, user = (m["content"] for m in prompt.messages)
     assert "only" in system and "[1]" in system and "I don't know" in system
@@ -38,7 +41,7 @@ def test_openai_shape_numbers_the_sources() -> None:
 
 
 def test_anthropic_shape_puts_escaped_documents_in_xml() -> None:
-    prompt = grounded_prompt(Q, HITS, "anthropic")
+    prompt = grounded_prompt(Q, HITS, "anthropic", today=TODAY)
     assert prompt.system and "I don't know" in prompt.system and prompt.messages is not None
     [message] = prompt.messages
     content = message["content"]
@@ -50,7 +53,7 @@ def test_anthropic_shape_puts_escaped_documents_in_xml() -> None:
 
 
 def test_gemini_shape_is_system_instruction_and_contents() -> None:
-    body = grounded_prompt(Q, HITS, "google").model_dump(mode="json")
+    body = grounded_prompt(Q, HITS, "google", today=TODAY).model_dump(mode="json")
     assert body["systemInstruction"]["parts"][0]["text"].startswith("Answer the question using only")
     [content] = body["contents"]
     assert content["role"] == "user" and "[2] faq.jsonl" in content["parts"][0]["text"]
@@ -59,13 +62,22 @@ def test_gemini_shape_is_system_instruction_and_contents() -> None:
 
 @pytest.mark.parametrize("provider", ["open_weights", "undecided"])
 def test_other_providers_get_the_openai_chat_shape(provider: str) -> None:
-    prompt = grounded_prompt(Q, HITS, provider)
+    prompt = grounded_prompt(Q, HITS, provider, today=TODAY)
     assert prompt.messages is not None and prompt.messages[0]["role"] == "system"
     assert "client.chat.completions.create" in prompt.snippet
 
 
+def test_a_shut_down_model_is_refused_with_its_replacement() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        grounded_prompt(Q, HITS, "openai", model="gpt-3.5-turbo", today=TODAY)
+    assert caught.value.code == "model_retired" and caught.value.field == "model"
+    # The named replacement (gpt-4.1-mini) shuts down within 90 days, so the lasting default is offered.
+    assert "shut down on 2026-10-23" in caught.value.message and "use gpt-6.1-terra instead" in caught.value.message
+    assert grounded_prompt(Q, HITS, "openai", model="gpt-4.1-mini", today=TODAY).model == "gpt-4.1-mini"
+
+
 def test_no_hits_still_asks_for_i_dont_know() -> None:
-    prompt = grounded_prompt("מה שעות הפתיחה?", [], "openai")
+    prompt = grounded_prompt("מה שעות הפתיחה?", [], "openai", today=TODAY)
     assert prompt.citations == [] and prompt.messages is not None
     assert "no documents" in prompt.messages[1]["content"] and "I don't know" in prompt.messages[0]["content"]
 
@@ -131,7 +143,7 @@ def test_snippets_call_each_sdk_with_the_prompt(fake_api: str) -> None:
         GEMINI_API_KEY="test",
         GOOGLE_GEMINI_BASE_URL=fake_api,
     )
-    prompts = {p: grounded_prompt(Q, HITS, p) for p in ("openai", "anthropic", "google", "open_weights")}
+    prompts = {p: grounded_prompt(Q, HITS, p, today=TODAY) for p in ("openai", "anthropic", "google", "open_weights")}
     runs = {
         provider: subprocess.Popen(
             [sys.executable, "-c", prompt.snippet], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -145,10 +157,12 @@ def test_snippets_call_each_sdk_with_the_prompt(fake_api: str) -> None:
     sent = dict(FakeProviders.requests)
     chat = [body for path, body in FakeProviders.requests if path == "/v1/chat/completions"]
     assert len(chat) == 2 and all(body["messages"] == prompts["openai"].messages for body in chat)
-    assert {body["model"] for body in chat} == {"gpt-4.1-mini", "Qwen/Qwen2.5-7B-Instruct"}
+    # Each provider's prompting model on TODAY, from the catalog's lifecycles (nothing retired, nothing hard-coded).
+    assert {body["model"] for body in chat} == {"gpt-6.1-terra", "Qwen/Qwen2.5-7B-Instruct"}
+    assert sent["/v1/messages"]["model"] == "claude-sonnet-5-5"
     anthropic = sent["/v1/messages"]
     assert anthropic["system"] == prompts["anthropic"].system and anthropic["messages"] == prompts["anthropic"].messages
     assert not {"temperature", "top_p", "top_k"} & set(anthropic)
-    [gemini] = [body for path, body in FakeProviders.requests if ":generateContent" in path]
+    [gemini] = [body for path, body in FakeProviders.requests if path.endswith("/models/gemini-3.5-flash:generateContent")]
     assert gemini["contents"] == prompts["google"].contents
     assert gemini["systemInstruction"]["parts"][0]["text"] == prompts["google"].system_instruction["parts"][0]["text"]  # type: ignore[index]

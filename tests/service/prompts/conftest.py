@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -27,6 +28,8 @@ DISTINCT = [
 ]
 TEAMS = ["billing"] * 5 + ["ops", "support", "product", "privacy", "ops"]
 TASK = "Route customer support tickets to the right team"
+# Models are chosen by date: every prompt in these tests is built as of this day.
+TODAY = dt.date(2026, 11, 24)
 
 
 def ticket_examples(json_outputs: bool = False) -> list[dict[str, str]]:

@@ -13,12 +13,12 @@ import pytest
 
 from service.prompts.schemas import FewShotPrompt, FewShotRequest
 from service.prompts.service import build_few_shot
-from tests.service.prompts.conftest import TASK, Embed, ticket_examples
+from tests.service.prompts.conftest import TASK, TODAY, Embed, ticket_examples
 
 
 def build(embed: Embed, **fields: Any) -> FewShotPrompt:
     body = {"task": TASK, "examples": ticket_examples(), "token_budget": 2000, "k": 4, **fields}
-    return build_few_shot(FewShotRequest.model_validate(body), embed)
+    return build_few_shot(FewShotRequest.model_validate(body), embed, today=TODAY)
 
 
 def chosen_pairs(prompt: FewShotPrompt, examples: list[dict[str, str]]) -> list[tuple[str, str]]:
