@@ -54,7 +54,7 @@ VARIANTS = {"off": "WARNING", "metrics": "WARNING", "logged": "INFO"}
 def start(name: str, level: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_LOG_LEVEL": level, "ADVISOR_LOG_FORMAT": "json"}
     log = (data_dir / "server.log").open("wb")
-    return subprocess.Popen([str(bench.PYTHON), "-c", SERVE, str(port), name], cwd=bench.ROOT, env=env, stderr=log)
+    return subprocess.Popen([sys.executable, "-c", SERVE, str(port), name], cwd=bench.ROOT, env=env, stderr=log)
 
 
 async def measure(args: argparse.Namespace, servers: dict[str, tuple[int, subprocess.Popen[bytes]]]) -> dict[str, Any]:
