@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/observability.py [--seconds S] [--connections C] [--slices N]
 
 Starts three uvicorn servers (one worker each, own temp SQLite data dir, free loopback ports):
-  off      the app with `service.ops.observability.install` replaced by a no-op (no middleware, no /metrics)
+  off      the app with `service.ops.observability.install` replaced by a no-op (no request-id or observer middleware)
   metrics  the real app at log level WARNING: request id, header, histogram; the access line is not emitted
   logged   the real app at the default INFO: the above plus one JSON access line per request, to a file
 and drives POST /v1/advice (warm cache, the 12 public scenario profiles) on each in alternating
@@ -41,11 +41,11 @@ def load_http_bench() -> ModuleType:
 
 
 bench = load_http_bench()
-# The server of the `off` variant: the real create_app with the observability wrapper not installed.
+# The server of the `off` variant: the real create_app with the observability middlewares not added.
 SERVE = (
     "import sys, uvicorn, service.ops.observability as o\n"
     "if sys.argv[2] == 'off':\n"
-    "    o.install = lambda app, settings: None\n"
+    "    o.install = lambda app, metrics: None\n"
     "uvicorn.run('service.main:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')\n"
 )
 VARIANTS = {"off": "WARNING", "metrics": "WARNING", "logged": "INFO"}
@@ -54,7 +54,7 @@ VARIANTS = {"off": "WARNING", "metrics": "WARNING", "logged": "INFO"}
 def start(name: str, level: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_LOG_LEVEL": level, "ADVISOR_LOG_FORMAT": "json"}
     log = (data_dir / "server.log").open("wb")
-    return subprocess.Popen([str(bench.PYTHON), "-c", SERVE, str(port), name], cwd=bench.ROOT, env=env, stderr=log)
+    return subprocess.Popen([sys.executable, "-c", SERVE, str(port), name], cwd=bench.ROOT, env=env, stderr=log)
 
 
 async def measure(args: argparse.Namespace, servers: dict[str, tuple[int, subprocess.Popen[bytes]]]) -> dict[str, Any]:
@@ -96,11 +96,14 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
 
 
 def inprocess(rounds: int = 7, calls: int = 5000) -> dict[str, float]:
-    """Median µs per request of a do-nothing ASGI app, bare and wrapped: the wrapper's own cost, without HTTP noise."""
+    """Median µs per request of a do-nothing ASGI app, bare and wrapped in the request-id and observer middlewares
+    (as ``observability.install`` adds them): their own cost, without HTTP noise."""
     import contextlib
     import statistics
     import time
     from types import SimpleNamespace
+
+    from asgi_correlation_id import CorrelationIdMiddleware
 
     from service.config import Settings
     from service.ops import observability
@@ -122,7 +125,8 @@ def inprocess(rounds: int = 7, calls: int = 5000) -> dict[str, float]:
     headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"), (b"content-length", b"2")]
     with tempfile.TemporaryDirectory() as tmp:
         database = Database(f"sqlite:///{tmp}/bench.db")
-        wrapped = observability.RequestObserver(endpoint, observability.Metrics(database))  # type: ignore[arg-type]
+        observed = observability.RequestObserver(endpoint, observability.Metrics(database))  # type: ignore[arg-type]
+        wrapped = CorrelationIdMiddleware(observed, **observability.REQUEST_ID_OPTIONS)
         variants = {"bare": (endpoint, "WARNING"), "metrics": (wrapped, "WARNING"), "logged": (wrapped, "INFO")}
         timings: dict[str, list[float]] = {name: [] for name in variants}
 

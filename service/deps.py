@@ -1,12 +1,13 @@
 """Dependencies as types: routes declare what they need, not how to get it.
 
-The cheap ones are ``async``: a sync dependency costs a thread-pool hop per request.
+What the app owns (``create_app`` builds it on ``app.state``, the lifespan closes it) reaches code only
+through these. The cheap ones are ``async``: a sync dependency costs a thread-pool hop per request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -14,7 +15,13 @@ from sqlalchemy.orm import Session
 from service import auth
 from service.advice.service import Clock
 from service.config import Settings
+from service.ops.observability import Metrics
+from service.providers.base import TuningClient
 from service.store.db import Database
+
+TuningClients = Callable[[str], TuningClient | None]
+# provider -> extraction client; None: built from the settings at the first LLM intake (keeps SDK imports off start-up)
+ExtractionClients = Callable[[str], Any] | None
 
 
 async def get_settings(request: Request) -> Settings:
@@ -50,8 +57,26 @@ async def get_clock(request: Request) -> Clock:
     return clock
 
 
+async def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+async def get_tuning_clients(request: Request) -> TuningClients:
+    clients: TuningClients = request.app.state.tuning_clients
+    return clients
+
+
+async def get_extraction_clients(request: Request) -> ExtractionClients:
+    clients: ExtractionClients = request.app.state.extraction_clients
+    return clients
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TenantDep = Annotated[str, Depends(get_tenant)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+TuningClientsDep = Annotated[TuningClients, Depends(get_tuning_clients)]
+ExtractionClientsDep = Annotated[ExtractionClients, Depends(get_extraction_clients)]

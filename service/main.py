@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -25,8 +27,21 @@ API_DESCRIPTION = (
 )
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Close what ``create_app`` opened when the server stops, last opened first."""
+    async with AsyncExitStack() as owned:
+        owned.callback(app.state.database.dispose)
+        owned.push_async_callback(app.state.rate_limiter.aclose)
+        yield
+
+
 def create_app(settings: Settings | None = None, *, clock: object = None) -> FastAPI:
-    """Build the app: open the store (running migrations), mount routes and error handlers."""
+    """Build the app: open the store (running migrations), mount routes and error handlers.
+
+    What the app owns is built here, on ``app.state`` (tests reach the database before the app starts and
+    swap the provider factories), reached by routes through ``service.deps``, and closed by ``lifespan``.
+    """
     settings = settings or get_settings()
     settings.ensure_dirs()
     observability.configure_logging(settings)  # first: migrations and routers may log
@@ -35,18 +50,19 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     sweep_orphans(database, settings.data_dir)  # uploads a killed process wrote but never recorded
     sweep_upload_orphans(database, settings.data_dir)  # the same for knowledge-base uploads
 
-    app = FastAPI(title="Tuning Advisor", version="0.1.0", description=API_DESCRIPTION)
+    app = FastAPI(title="Tuning Advisor", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock or dt.date.today
+    app.state.metrics = observability.Metrics(database)  # its own registry: tests build many apps in one process
     app.state.tuning_clients = tuning_clients(settings)
     app.state.extraction_clients = extraction_clients(settings, app.state.clock)
     problems.install(app)
     auth.install(app, settings)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, **auth.documented(router, settings))
     install_slack(app, settings)
     app.include_router(web)  # last: it serves `/` and static files
     app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_mb * 1024 * 1024)
-    observability.install(app, settings)  # outermost: every response gets a request id and is measured
+    observability.install(app, app.state.metrics)  # outermost: every response gets a request id and is measured
     return app

@@ -18,11 +18,11 @@ from service.artifacts.registry import ArtifactContext, builders_for
 from service.datasets import service as datasets
 from service.datasets.schemas import DatasetReport
 from service.errors import NotFound
-from service.ops.observability import record_verdict
 from service.store.models import AdviceRow, utcnow
 
 Clock = Callable[[], dt.date]
 Embed = Callable[[list[str]], list[list[float]]]
+OnVerdict = Callable[[str], None]  # told the strategy of each stored advice (the caller's metrics count it)
 # Share of lines with errors above which a dataset counts as low quality, and as mixed above zero.
 LOW_QUALITY_ERROR_SHARE = 0.2
 
@@ -85,7 +85,12 @@ def _artifact(
 
 
 def create_advice(
-    session: Session, tenant_id: str, body: AdviceRequest | Profile, today: Clock, embed: Embed | None = None
+    session: Session,
+    tenant_id: str,
+    body: AdviceRequest | Profile,
+    today: Clock,
+    embed: Embed | None = None,
+    on_verdict: OnVerdict | None = None,
 ) -> dict[str, Any]:
     """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
     request = as_request(body)
@@ -109,7 +114,8 @@ def create_advice(
         "catalog_as_of": verdict.catalog_as_of,
     }
     AdviceRepository(session, tenant_id).add(values)
-    record_verdict(verdict.strategy)  # here, not in a route: questionnaire and Slack advice count too
+    if on_verdict is not None:  # here, not in a route: questionnaire and Slack advice count too
+        on_verdict(verdict.strategy)
     return _payload(values["id"], values["created_at"], values["verdict"], values["profile"], artifact)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import PROBLEM_JSON, AdvisorError, ServiceUnavailable
-from service.ops.observability import current_request_id
+from service.ops.observability import REQUEST_ID_HEADER, current_request_id
 
 log = logging.getLogger("service.errors")
 
@@ -41,10 +41,12 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
 }
 _DESCRIPTIONS = {
     400: "Malformed request",
+    401: "Missing, unknown or revoked API key",
     404: "Not found",
     409: "Conflicts with an earlier request",
     413: "Body too large",
     422: "Validation failed",
+    429: "Rate limit reached; see Retry-After",
     502: "The provider failed",
     503: "A dependency is unavailable",
     504: "The provider did not answer in time",
@@ -139,7 +141,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # Starlette's ServerErrorMiddleware sends this answer outside every middleware, the request-id one
+        # included, so it names the id itself (still set: the id middleware leaves it for this handler).
+        request_id = current_request_id()
         error = AdvisorError(
-            "Something went wrong on our side; the request was not applied. Try again.", code="internal_error", status=500
+            "Something went wrong on our side; the request was not applied. Try again.",
+            code="internal_error",
+            status=500,
+            headers={REQUEST_ID_HEADER: request_id} if request_id else None,
         )
         return problem(error, request)

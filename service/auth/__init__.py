@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Security
+from fastapi.security import HTTPBearer
 
+from service.api.problems import problem_responses
 from service.auth.gate import ApiGate, authenticate, is_api_path
 from service.auth.ratelimit import RateLimiter
 from service.auth.service import KeyVerifier
 from service.config import Settings
-from service.errors import PROBLEM_JSON
 
 SECURITY_SCHEME = "apiKey"
+# Declares the scheme in OpenAPI only: with auto_error=False it never refuses a request; ApiGate does that.
+API_KEY = HTTPBearer(
+    auto_error=False, scheme_name=SECURITY_SCHEME, description="An API key from `advisor keys create --tenant <tenant>`."
+)
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -29,50 +34,18 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(
         ApiGate, enabled=settings.auth_enabled, default_tenant=settings.default_tenant, verifier=verifier, limiter=limiter
     )
-    if settings.auth_enabled:
-        _document(app, limits=limiter.enabled)
+
+
+def documented(router: APIRouter, settings: Settings) -> dict[str, Any]:
+    """``include_router`` options that put the bearer scheme and the 401 (and 429) answers on a /v1 router's
+    operations in the OpenAPI document when auth is on; nothing for other routers or in open mode."""
+    if not settings.auth_enabled or not all(is_api_path(getattr(route, "path", "")) for route in router.routes):
+        return {}
+    statuses = (401, 429) if settings.rate_limit_per_minute > 0 else (401,)
+    return {"dependencies": [Security(API_KEY)], "responses": problem_responses(*statuses)}
 
 
 async def tenant_of_request(request: Request) -> str:
     """Authenticate a request the gate did not see (a route outside /v1 that asks for a tenant)."""
     verifier: KeyVerifier = request.app.state.api_keys
     return await authenticate(request.scope, verifier)
-
-
-def _document(app: FastAPI, *, limits: bool) -> None:
-    """Declare the bearer scheme and the 401/429 answers on every /v1 operation of the OpenAPI schema."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = build()
-        components = schema.setdefault("components", {})
-        components.setdefault("securitySchemes", {})[SECURITY_SCHEME] = {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API key from `advisor keys create --tenant <tenant>`.",
-        }
-        answers = {"401": "Missing, unknown or revoked API key"} | (
-            {"429": "Rate limit reached; see Retry-After"} if limits else {}
-        )
-        for path, operations in schema.get("paths", {}).items():
-            if not is_api_path(path):
-                continue
-            for operation in operations.values():
-                operation["security"] = [{SECURITY_SCHEME: []}]
-                responses = operation.setdefault("responses", {})
-                for status, description in answers.items():
-                    responses.setdefault(status, {"description": description, "content": {PROBLEM_JSON: {"schema": _PROBLEM}}})
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-_PROBLEM: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "title", "status", "code", "detail"],
-    "properties": {
-        name: {"type": "integer" if name == "status" else "string"} for name in ("type", "title", "status", "code", "detail")
-    },
-}

@@ -2,7 +2,7 @@
 
 An ASGI middleware rather than a dependency, so a /v1 route cannot be left open by forgetting a parameter,
 and a refused request costs no routing, body parsing or thread-pool hop. It stores the tenant in the
-request state, where ``service.api.deps.get_tenant`` reads it.
+request state, where ``service.deps.get_tenant`` reads it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service.auth.ratelimit import RateLimiter
 from service.auth.service import KeyVerifier
 from service.errors import PROBLEM_JSON, AdvisorError, Unauthorized
+from service.ops.observability import current_request_id
 
 API_PREFIX = "/v1"
 
@@ -112,7 +113,10 @@ def _client(scope: Scope) -> str:
 
 async def send_problem(send: Send, scope: Scope, error: AdvisorError) -> None:
     """Answer with problem+json before the app runs (exception handlers only cover the app itself)."""
-    body = json.dumps(error.to_problem(instance=scope.get("path"))).encode()
+    problem = error.to_problem(instance=scope.get("path"))
+    if (request_id := current_request_id()) is not None:
+        problem["request_id"] = request_id
+    body = json.dumps(problem).encode()
     headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
     headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in error.headers.items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})

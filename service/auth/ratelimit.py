@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 log = logging.getLogger("service.auth.ratelimit")
 
 REDIS_PREFIX = "advisor:ratelimit:"
+REDIS_CLIENT_NAME = "advisor-ratelimit"
 REDIS_TIMEOUT_SECONDS = 0.25
 REDIS_RETRY_SECONDS = 5.0
 _MEMORY_LIMIT = 50_000
@@ -101,6 +102,7 @@ class RedisBuckets:
         self.rate = per_minute / 60.0
         self.burst = burst
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: Redis | None = None
         self._script: Any = None
 
     async def take(self, key: str) -> Decision:
@@ -111,10 +113,22 @@ class RedisBuckets:
         # A redis.asyncio connection belongs to the event loop that opened it; a new loop gets a new client.
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
-            client = Redis.from_url(self.url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
-            self._script = client.register_script(_TAKE)
+            self._client = Redis.from_url(
+                self.url,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                client_name=REDIS_CLIENT_NAME,  # tells an operator's CLIENT LIST whose connections these are
+            )
+            self._script = self._client.register_script(_TAKE)
             self._loop = loop
         return self._script
+
+    async def aclose(self) -> None:
+        """Close the connections opened on the running loop; a client of a loop already gone is dropped."""
+        client, loop = self._client, self._loop
+        self._client = self._script = self._loop = None
+        if client is not None and loop is asyncio.get_running_loop():
+            await client.aclose()
 
 
 class RateLimiter:
@@ -144,3 +158,8 @@ class RateLimiter:
                     REDIS_RETRY_SECONDS,
                 )
         return self.memory.take(key)
+
+    async def aclose(self) -> None:
+        """Release the Redis connections (the app's lifespan calls it at shutdown)."""
+        if self.redis is not None:
+            await self.redis.aclose()

@@ -2,15 +2,16 @@
 
 Nothing is stored: the draft is a starting point the page and the Slack bot hand to the
 questionnaire (``POST /v1/questionnaire/sessions`` with ``answers``). Tests swap the provider
-clients through ``app.state.extraction_clients``, a function provider -> client like ``tuning_clients``.
+clients through ``app.state.extraction_clients`` (``ExtractionClientsDep``), a function provider -> client
+like ``tuning_clients``.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from service.api.problems import problem_responses
-from service.deps import SettingsDep, TenantDep
+from service.deps import ExtractionClientsDep, SettingsDep, TenantDep
 from service.intake import IntakeResult, extract
 from service.intake.schemas import IntakeRequest
 
@@ -23,8 +24,7 @@ router = APIRouter(tags=["intake"], responses=problem_responses(400, 413, 422))
     summary="Draft a profile from a free-text description",
     description="Rule-based by default; an LLM with structured output when ADVISOR_INTAKE_PROVIDER and its key are set.",
 )
-def intake(body: IntakeRequest, request: Request, settings: SettingsDep, tenant: TenantDep) -> IntakeResult:
+def intake(body: IntakeRequest, clients: ExtractionClientsDep, settings: SettingsDep, tenant: TenantDep) -> IntakeResult:
     # A sync route: an LLM call blocks a pool thread, never the event loop. The tenant is resolved (auth,
     # rate limits) even though nothing is stored.
-    factory = getattr(request.app.state, "extraction_clients", None)
-    return extract(body.text, body.lang, settings, factory)
+    return extract(body.text, body.lang, settings, clients)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.deps import DatabaseDep
-from service.errors import NotFound, ServiceUnavailable
-from service.ops.observability import Metrics
+from service.deps import DatabaseDep, MetricsDep
+from service.errors import ServiceUnavailable
 from service.ops.schemas import Health
 
 router = APIRouter(tags=["health"])
@@ -36,9 +35,6 @@ def readyz(database: DatabaseDep) -> Health:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
+def metrics(registry: MetricsDep) -> Response:
     """Sync on purpose: the job gauges query the store, which must not block the event loop."""
-    registry: Metrics | None = getattr(request.app.state, "metrics", None)
-    if registry is None:
-        raise NotFound("Metrics are not enabled in this app.", code="metrics_disabled")
     return Response(registry.exposition(), headers={"content-type": CONTENT_TYPE_LATEST})

@@ -7,6 +7,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import PROBLEM_JSON, PayloadTooLarge
+from service.ops.observability import current_request_id
 
 
 class BodyLimit:
@@ -73,7 +74,10 @@ class _TooLarge(Exception):
 
 async def _reject(send: Send, scope: Scope, limit: int) -> None:
     error = PayloadTooLarge(f"The body is larger than {limit} bytes; send less, or raise the limit in the server's settings.")
-    body = json.dumps(error.to_problem(instance=scope.get("path"))).encode()
+    problem = error.to_problem(instance=scope.get("path"))
+    if (request_id := current_request_id()) is not None:
+        problem["request_id"] = request_id  # like every other problem body: the id of the X-Request-ID header
+    body = json.dumps(problem).encode()
     await send(
         {
             "type": "http.response.start",

@@ -1,8 +1,11 @@
 """Request ids, structured JSON logs and Prometheus metrics for every request the app answers.
 
-One pure ASGI wrapper sits outside the whole app, Starlette's error middleware included, so even a
-500 or a 413 from the body limit carries ``X-Request-ID`` and is measured. Job metrics are read from
-the store at scrape time, so they are right whichever process (API or worker) changed a job.
+Two pure ASGI middlewares, added with ``add_middleware`` outside every other one: asgi-correlation-id's
+``CorrelationIdMiddleware`` sets the request id (header and context variable) and ``RequestObserver``
+writes the access line and the latency sample. An unhandled exception's 500 is sent by Starlette's
+``ServerErrorMiddleware``, outside both: the observer still counts it (the exception passes through it),
+and the 500 handler in service/api/problems.py adds the header itself. Job metrics are read from the
+store at scrape time, so they are right whichever process (API or worker) changed a job.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextvars import ContextVar
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -30,17 +33,15 @@ from service.config import Settings
 from service.store.db import Database
 from service.store.models import JobRow, TuningJobRow
 
-REQUEST_ID_HEADER = b"x-request-id"
+REQUEST_ID_HEADER = "X-Request-ID"
 JOB_STATES = ("queued", "running", "succeeded", "failed")
 # Fine buckets at the low end: a verdict takes about a millisecond, an upload seconds.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-_SANE_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+_SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # Any other method name becomes OTHER: a client must not be able to grow the label set.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Secrets that could reach a log line through a library's message: keys and bearer tokens.
 _SECRET = re.compile(r"\b(?:sk-[A-Za-z0-9_-]{8,}|xox[a-z]-[A-Za-z0-9-]{8,})|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}")
-_REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
-_METRICS: ContextVar[Metrics | None] = ContextVar("metrics", default=None)
 access_log = logging.getLogger("service.access")
 # One encoder: json.dumps with any option builds a new JSONEncoder on every call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
@@ -49,19 +50,12 @@ log = logging.getLogger("service.ops.observability")
 
 def current_request_id() -> str | None:
     """The id of the request being served, for error bodies and log lines; None outside a request."""
-    return _REQUEST_ID.get()
+    return correlation_id.get()
 
 
-def record_verdict(strategy: str) -> None:
-    """Count one stored advice for the app serving this request (or the last app built, outside a request)."""
-    metrics = _METRICS.get() or _Fallback.metrics
-    if metrics is not None:
-        metrics.count_verdict(strategy)
-
-
-class _Fallback:
-    # Verdicts made off the request's context (a Slack thread pool) still count, for the process's app.
-    metrics: Metrics | None = None
+def _sane_or_new(request_id: str) -> str:
+    # A client's id is kept only when it is a plain token: it ends up in headers, logs and bodies.
+    return request_id if _SANE_ID.fullmatch(request_id) else uuid.uuid4().hex
 
 
 class JobsCollector:
@@ -154,15 +148,8 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def _incoming_id(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    for name, value in headers:
-        if name == REQUEST_ID_HEADER:
-            return value.decode("ascii") if _SANE_ID.fullmatch(value) else None
-    return None
-
-
 class RequestObserver:
-    """Pure ASGI: a request id in a contextvar and a response header, one access log line, one histogram sample."""
+    """Pure ASGI: one access log line and one histogram sample per request, 413s and 500s included."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -173,24 +160,19 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        request_id = _incoming_id(scope["headers"]) or uuid.uuid4().hex
-        id_token, metrics_token = _REQUEST_ID.set(request_id), _METRICS.set(self.metrics)
-        id_header = (REQUEST_ID_HEADER, request_id.encode())
-        status = 500  # what the client gets if nothing is sent: the server drops the connection
+        # What the client gets if no response starts: the 500 that ServerErrorMiddleware sends after us.
+        status = 500
 
-        async def send_with_id(message: Message) -> None:
+        async def observed_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, observed_send)
         finally:
             self._finish(scope, status, time.perf_counter() - start)
-            _METRICS.reset(metrics_token)
-            _REQUEST_ID.reset(id_token)
 
     def _finish(self, scope: Scope, status: int, seconds: float) -> None:
         # The template, not the path: /v1/advice/{advice_id} is one series, not one per id.
@@ -224,7 +206,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": _redact(record.getMessage()),
         }
-        request_id = _REQUEST_ID.get()
+        request_id = correlation_id.get()
         if request_id is not None:
             entry["request_id"] = request_id
         fields = getattr(record, "fields", None)
@@ -243,7 +225,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        request_id = _REQUEST_ID.get()
+        request_id = correlation_id.get()
         return _redact(f"{line} request_id={request_id}" if request_id else line)
 
 
@@ -279,18 +261,17 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("uvicorn.access").disabled = True  # our access line replaces it, with the route and request id
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    """Create the app's metrics (``app.state.metrics``) and wrap the app in ``RequestObserver``.
+# asgi-correlation-id's options: a sane client id is kept, any other replaced by a new one, silently (a
+# validator's refusal would log a warning per request), and the request's own headers are left as they came.
+REQUEST_ID_OPTIONS: dict[str, Any] = {
+    "header_name": REQUEST_ID_HEADER,
+    "update_request_header": False,
+    "validator": None,
+    "transformer": _sane_or_new,
+}
 
-    Logging is configured by ``create_app`` calling ``configure_logging`` first, before migrations log.
-    """
-    metrics = Metrics(app.state.database)
-    app.state.metrics = metrics
-    _Fallback.metrics = metrics
-    build_inner = app.build_middleware_stack
 
-    def build_middleware_stack() -> ASGIApp:
-        # Outside ServerErrorMiddleware (which add_middleware cannot reach): unhandled errors get the header too.
-        return RequestObserver(build_inner(), metrics)
-
-    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
+def install(app: FastAPI, metrics: Metrics) -> None:
+    """Add the observer, then the request-id middleware around it; call it last, so both wrap every other middleware."""
+    app.add_middleware(RequestObserver, metrics=metrics)
+    app.add_middleware(CorrelationIdMiddleware, **REQUEST_ID_OPTIONS)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from service.api.problems import PROBLEM_RESPONSES
-from service.deps import ClockDep, DatabaseDep, TenantDep
+from service.deps import ClockDep, DatabaseDep, MetricsDep, TenantDep
 from service.questionnaire import service
 from service.questionnaire.questions import Lang
 from service.questionnaire.schemas import AnswerIn, SchemaOut, SessionCreate, SessionOut
@@ -25,21 +25,25 @@ async def get_schema(tenant: TenantDep, lang: LangQuery = "en") -> SchemaOut:
 
 @router.post("/sessions", status_code=201, response_model=SessionOut, summary="Start a questionnaire, optionally prefilled")
 async def create_session(
-    body: SessionCreate, database: DatabaseDep, tenant: TenantDep, clock: ClockDep, response: Response
+    body: SessionCreate, database: DatabaseDep, tenant: TenantDep, clock: ClockDep, metrics: MetricsDep, response: Response
 ) -> SessionOut:
     with database.session() as session:
-        out = service.create_session(session, tenant, body, clock)
+        out = service.create_session(session, tenant, body, clock, metrics.count_verdict)
     response.headers["Location"] = f"/v1/questionnaire/sessions/{out.id}"
     return out
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut, summary="Resume a questionnaire")
-async def get_session(session_id: str, database: DatabaseDep, tenant: TenantDep, clock: ClockDep) -> SessionOut:
+async def get_session(
+    session_id: str, database: DatabaseDep, tenant: TenantDep, clock: ClockDep, metrics: MetricsDep
+) -> SessionOut:
     with database.session() as session:
-        return service.get_session(session, tenant, session_id, clock)
+        return service.get_session(session, tenant, session_id, clock, metrics.count_verdict)
 
 
 @router.post("/sessions/{session_id}/answers", response_model=SessionOut, summary="Answer (or change) one question")
-async def answer(session_id: str, body: AnswerIn, database: DatabaseDep, tenant: TenantDep, clock: ClockDep) -> SessionOut:
+async def answer(
+    session_id: str, body: AnswerIn, database: DatabaseDep, tenant: TenantDep, clock: ClockDep, metrics: MetricsDep
+) -> SessionOut:
     with database.session() as session:
-        return service.answer(session, tenant, session_id, body, clock)
+        return service.answer(session, tenant, session_id, body, clock, metrics.count_verdict)

@@ -21,7 +21,7 @@ from rules.facts import Profile
 from rules.reachability import Plan, open_questions
 from service.advice import service as advice
 from service.advice.schemas import AdviceOut, AdviceRequest
-from service.advice.service import Clock
+from service.advice.service import Clock, OnVerdict
 from service.errors import NotFound
 from service.questionnaire.questions import Lang, field_order, question, questions, validate_answer
 from service.questionnaire.schemas import AnswerIn, Progress, SchemaOut, SessionCreate, SessionOut
@@ -75,7 +75,9 @@ def _save(session: Session, row: _State) -> None:
     session.execute(UPDATE_ONE, {"session_id": row.id, "tenant": row.tenant_id, **values, "updated_at": row.updated_at})
 
 
-def _settle(session: Session, tenant_id: str, row: _State, today: Clock) -> tuple[Plan, AdviceOut | None]:
+def _settle(
+    session: Session, tenant_id: str, row: _State, today: Clock, on_verdict: OnVerdict | None
+) -> tuple[Plan, AdviceOut | None]:
     """Bring status and advice in line with the answers; returns the plan and a newly stored advice."""
     current = open_questions(row.answers, field_order(), today())
     if FIRST not in row.answers or current.open:
@@ -85,7 +87,7 @@ def _settle(session: Session, tenant_id: str, row: _State, today: Clock) -> tupl
         return current, None
     # With its artifact: what the profile alone can build (a job spec), or what to send for one (a prompt).
     request = AdviceRequest(profile=Profile.model_validate(row.answers), artifact=True)
-    payload = advice.create_advice(session, tenant_id, request, today)
+    payload = advice.create_advice(session, tenant_id, request, today, on_verdict=on_verdict)
     row.status, row.advice_id = "done", payload["id"]
     return current, AdviceOut.model_validate(payload)
 
@@ -110,7 +112,9 @@ def _out(session: Session, tenant_id: str, row: _State, current: Plan | None, ma
     )
 
 
-def create_session(session: Session, tenant_id: str, body: SessionCreate, today: Clock) -> SessionOut:
+def create_session(
+    session: Session, tenant_id: str, body: SessionCreate, today: Clock, on_verdict: OnVerdict | None = None
+) -> SessionOut:
     """A new session, with any prefilled answers validated like answers given one by one."""
     answers = {name: validate_answer(name, value) for name, value in body.answers.items()}
     now = utcnow()
@@ -125,19 +129,21 @@ def create_session(session: Session, tenant_id: str, body: SessionCreate, today:
         created_at=now,
         updated_at=now,
     )
-    current, made = _settle(session, tenant_id, row, today)
+    current, made = _settle(session, tenant_id, row, today, on_verdict)
     session.execute(INSERT_ONE, asdict(row))
     session.commit()
     return _out(session, tenant_id, row, current, made)
 
 
-def get_session(session: Session, tenant_id: str, session_id: str, today: Clock) -> SessionOut:
+def get_session(
+    session: Session, tenant_id: str, session_id: str, today: Clock, on_verdict: OnVerdict | None = None
+) -> SessionOut:
     """Resume a session: a finished one as stored, an open one with its next question."""
     row = _row(session, tenant_id, session_id)
     if row.status == "done" and row.advice_id is not None:
         return _out(session, tenant_id, row, None, None)
     # Still asking: the plan depends on today (a provider's tuning may have ended since).
-    current, made = _settle(session, tenant_id, row, today)
+    current, made = _settle(session, tenant_id, row, today, on_verdict)
     if made is not None:
         row.updated_at = utcnow()
         _save(session, row)
@@ -145,7 +151,9 @@ def get_session(session: Session, tenant_id: str, session_id: str, today: Clock)
     return _out(session, tenant_id, row, current, made)
 
 
-def answer(session: Session, tenant_id: str, session_id: str, body: AnswerIn, today: Clock) -> SessionOut:
+def answer(
+    session: Session, tenant_id: str, session_id: str, body: AnswerIn, today: Clock, on_verdict: OnVerdict | None = None
+) -> SessionOut:
     """Record one answer (or change an earlier one) and move the session on."""
     row = _row(session, tenant_id, session_id, lock=True)
     value: Any = validate_answer(body.question_id, body.value)
@@ -160,7 +168,7 @@ def answer(session: Session, tenant_id: str, session_id: str, body: AnswerIn, to
     if row.status == "done" and row.advice_id is not None:
         session.commit()
         return _out(session, tenant_id, row, None, None)
-    current, made = _settle(session, tenant_id, row, today)
+    current, made = _settle(session, tenant_id, row, today, on_verdict)
     _save(session, row)
     session.commit()
     return _out(session, tenant_id, row, current, made)

@@ -21,7 +21,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from service.advice.service import Clock
+from service.advice.service import Clock, OnVerdict
 from service.config import Settings
 from service.errors import NotFound
 from service.intake import detect_lang
@@ -46,12 +46,13 @@ def _thread_of(body: dict[str, Any]) -> tuple[str, str]:
 class SlackBot:
     """One Bolt app serving every configured workspace, each with its own bot token and tenant."""
 
-    def __init__(self, settings: Settings, database: Database, clock: Clock) -> None:
+    def __init__(self, settings: Settings, database: Database, clock: Clock, on_verdict: OnVerdict | None = None) -> None:
         if settings.slack_signing_secret is None:
             raise ValueError("SlackBot needs ADVISOR_SLACK_SIGNING_SECRET")
         self.settings = settings
         self.database = database
         self.clock = clock
+        self.on_verdict = on_verdict  # counts each stored advice, from the worker thread that stored it
         self.workspaces = advise.workspaces(settings)
         self.app = AsyncApp(
             name="tuning-advisor",
@@ -100,7 +101,9 @@ class SlackBot:
         return claimed
 
     async def _advise(self, workspace: Workspace, text: str) -> Advised:
-        return await asyncio.to_thread(advise.advise_text, self.database, self.settings, workspace, text, self.clock)
+        return await asyncio.to_thread(
+            advise.advise_text, self.database, self.settings, workspace, text, self.clock, self.on_verdict
+        )
 
     async def _post_advice(self, client: AsyncWebClient, channel: str, thread_ts: str, advised: Advised) -> str:
         blocks = advice_blocks(advised.advice, advised.missing, advised.lang, self.settings.public_url)
@@ -241,7 +244,15 @@ class SlackBot:
         asked = [block["block_id"] for block in view.get("blocks", []) if block.get("type") == "input"]
         unanswered = [field for field in asked if field not in answers]
         advised = await asyncio.to_thread(
-            advise.advise_answers, self.database, self.settings, workspace, profile, self.clock, modal.lang, unanswered
+            advise.advise_answers,
+            self.database,
+            self.settings,
+            workspace,
+            profile,
+            self.clock,
+            modal.lang,
+            unanswered,
+            self.on_verdict,
         )
         ts = await self._post_advice(client, modal.channel, modal.thread_ts, advised)
         await asyncio.to_thread(advise.record, self.database, key, workspace, advised.advice["id"], modal.channel, ts)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from rules.facts import Profile
 from service.advice import service as advice
 from service.advice.schemas import AdviceRequest
-from service.advice.service import Clock
+from service.advice.service import Clock, OnVerdict
 from service.config import Settings
 from service.intake import IntakeResult, extract, extract_rules
 from service.intake.schemas import TASK_MAX_CHARS
@@ -109,22 +109,32 @@ def profile_from(task: str, draft: dict[str, Any]) -> Profile:
         return Profile.model_validate({key: value for key, value in values.items() if key not in rejected})
 
 
-def _store(database: Database, settings: Settings, tenant: str, profile: Profile, clock: Clock) -> dict[str, Any]:
+def _store(
+    database: Database, settings: Settings, tenant: str, profile: Profile, clock: Clock, on_verdict: OnVerdict | None
+) -> dict[str, Any]:
     # Artifacts are always built, so the "Get the artifact" button has something to fetch.
     embed = worker_embed(settings) if worker_running(settings) else None
     with database.session() as session:
-        return advice.create_advice(session, tenant, AdviceRequest(profile=profile, artifact=True), clock, embed)
+        request = AdviceRequest(profile=profile, artifact=True)
+        return advice.create_advice(session, tenant, request, clock, embed, on_verdict)
 
 
 def _lang(result: IntakeResult) -> Lang:
     return "he" if result.lang == "he" else "en"
 
 
-def advise_text(database: Database, settings: Settings, workspace: Workspace, text: str, clock: Clock) -> Advised:
+def advise_text(
+    database: Database,
+    settings: Settings,
+    workspace: Workspace,
+    text: str,
+    clock: Clock,
+    on_verdict: OnVerdict | None = None,
+) -> Advised:
     """Free text -> intake -> Profile -> stored advice, like POST /v1/intake then POST /v1/advice."""
     result = extract(text, None, settings)
     profile = profile_from(text, result.profile)
-    stored = _store(database, settings, workspace.tenant, profile, clock)
+    stored = _store(database, settings, workspace.tenant, profile, clock, on_verdict)
     return Advised(stored, list(result.missing), _lang(result), text)
 
 
@@ -153,7 +163,8 @@ def advise_answers(
     clock: Clock,
     lang: Lang,
     unanswered: list[str],
+    on_verdict: OnVerdict | None = None,
 ) -> Advised:
     """A new stored advice for a profile revised in the modal; the questions left blank stay unknown."""
-    stored = _store(database, settings, workspace.tenant, profile, clock)
+    stored = _store(database, settings, workspace.tenant, profile, clock, on_verdict)
     return Advised(stored, unanswered, lang, profile.task)

@@ -11,7 +11,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from service.auth.ratelimit import MemoryBuckets, RateLimiter
+from service.auth.ratelimit import REDIS_CLIENT_NAME, MemoryBuckets, RateLimiter
 from tests.service.auth.conftest import auth_app, bearer, new_key
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -57,6 +57,7 @@ def test_a_key_over_its_limit_gets_429_and_others_do_not(tmp_path: Path) -> None
     assert limited.status_code == 429
     assert limited.headers["content-type"] == "application/problem+json"
     assert limited.json()["code"] == "rate_limited"
+    assert limited.json()["request_id"] == limited.headers["x-request-id"]
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert other.status_code == 200
     assert health == [200] * 5  # probes are never limited
@@ -71,6 +72,23 @@ def test_requests_without_a_valid_key_are_limited_per_address(tmp_path: Path) ->
     app.state.database.dispose()
     assert guesses == [401, 401, 429]
     assert valid.status_code == 200
+
+
+@pytest.mark.parametrize(("per_minute", "statuses"), [(60, {"401", "429"}), (0, {"401"})])
+def test_the_schema_documents_429_on_v1_operations_when_limits_are_on(
+    tmp_path: Path, per_minute: int, statuses: set[str]
+) -> None:
+    app = auth_app(tmp_path / "data", rate_limit_per_minute=per_minute)
+    with TestClient(app) as client:
+        schema = client.get("/openapi.json").json()
+    app.state.database.dispose()
+    operations = [op for path, ops in schema["paths"].items() if path.startswith("/v1/") for op in ops.values()]
+    assert len(operations) >= 10
+    for operation in operations:
+        documented = set(operation["responses"]) & {"401", "429"}
+        assert documented == statuses, operation["operationId"]
+        assert "application/problem+json" in operation["responses"]["401"]["content"]
+    assert not set(schema["paths"]["/healthz"]["get"]["responses"]) & {"401", "429"}
 
 
 @pytest.fixture
@@ -96,6 +114,23 @@ def test_processes_sharing_redis_share_one_bucket(tmp_path: Path, redis_db: redi
     assert statuses == [200, 200, 200]
     assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
     assert redis_db.exists(f"advisor:ratelimit:key:{issued.prefix}")
+    redis_db.delete(f"advisor:ratelimit:key:{issued.prefix}")
+
+
+def test_the_redis_connections_close_when_the_app_stops(tmp_path: Path, redis_db: redis.Redis) -> None:
+    app = auth_app(tmp_path / "data", rate_limit_per_minute=60, rate_limit_burst=5, redis_url=REDIS_URL)
+    issued = new_key(app, "acme")
+
+    def limiter_connections() -> set[str]:
+        return {c["id"] for c in redis_db.client_list() if c["name"] == REDIS_CLIENT_NAME}
+
+    before = limiter_connections()
+    with TestClient(app) as client:
+        assert client.get("/v1/advice", headers=bearer(issued)).status_code == 200
+        opened = limiter_connections() - before
+        assert opened  # open while the app serves
+    app.state.database.dispose()
+    assert not opened & limiter_connections()
     redis_db.delete(f"advisor:ratelimit:key:{issued.prefix}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -46,7 +47,7 @@ def probed(settings: Settings) -> Iterator[TestClient]:
     yield from build(settings)
 
 
-def samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+def samples(client: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     """Every sample of GET /metrics as {(name, sorted labels): value}."""
     response = client.get("/metrics")
     assert response.status_code == 200

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -13,6 +14,7 @@ from service.config import Settings
 from service.store.models import JobRow
 from tests.conftest import load_scenarios
 from tests.service.ops.conftest import build, samples, value
+from tests.service.slack.conftest import SlackServer, slack, slack_database_url  # noqa: F401 (fixtures)
 from tests.service.worker.process import Worker, wait_job
 
 COUNT = "advisor_http_request_duration_seconds_count"
@@ -88,6 +90,20 @@ def test_a_questionnaire_that_finishes_counts_its_verdict(probed: TestClient) ->
     assert created.json()["advice"]["strategy"] == "rag"
     after = samples(probed)
     assert value(after, "advisor_verdicts_total", strategy="rag") - value(before, "advisor_verdicts_total", strategy="rag") == 1
+
+
+def test_advice_made_in_slack_is_counted(slack: SlackServer) -> None:  # noqa: F811
+    """The bot stores advice from a worker thread, outside any request: the app's counter still sees it."""
+    text = "We have 2000 high quality labelled examples of support replies in our brand voice, using OpenAI"
+    with httpx.Client(base_url=slack.url) as http:
+        before = samples(http)
+        assert slack.command(text, trigger="t-metrics").status_code == 200
+        slack.fake.wait_for("chat.postMessage", 2)
+        after = samples(http)
+    (row,) = slack.advice_rows()
+    for name in ("prompting", "rag", "fine_tuning", "rag_and_fine_tuning"):
+        change = value(after, "advisor_verdicts_total", strategy=name) - value(before, "advisor_verdicts_total", strategy=name)
+        assert change == (1 if name == row.strategy else 0), name
 
 
 def test_rejected_advice_counts_no_verdict(probed: TestClient) -> None:

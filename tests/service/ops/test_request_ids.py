@@ -59,4 +59,16 @@ def test_body_limit_rejections_carry_the_id(probed: TestClient) -> None:
     )
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
-    assert response.headers["x-request-id"] == "big-body"
+    assert response.headers["x-request-id"] == response.json()["request_id"] == "big-body"
+
+
+def test_an_unhandled_error_gets_a_generated_id_in_header_and_body(probed: TestClient) -> None:
+    # Starlette's ServerErrorMiddleware sends this 500 outside every middleware of ours.
+    first, second = probed.get("/_probe/fail/1"), probed.get("/_probe/fail/2")
+    assert first.status_code == second.status_code == 500
+    for response in (first, second):
+        assert response.json()["code"] == "internal_error"
+        assert GENERATED.fullmatch(response.headers["x-request-id"])
+        assert response.json()["request_id"] == response.headers["x-request-id"]
+        assert response.headers.get_list("x-request-id") == [response.headers["x-request-id"]]  # once, not twice
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
