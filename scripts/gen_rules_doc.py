@@ -92,8 +92,8 @@ def render() -> str:
             rule = item.rule
             when = json.dumps(rule.when, ensure_ascii=False, separators=(", ", ": "))
             out.append(
-                f"| `{rule.id}` | {_cell(rule.title)} | `{rule.guide}` | `{_cell(when)}` | "
-                f"{_effect(rule.then)} | {_cell(rule.because)} |"
+                f"| `{rule.id}` | {_cell(rule.title.en)} | `{rule.guide}` | `{_cell(when)}` | "
+                f"{_effect(rule.then)} | {_cell(rule.because.en)} |"
             )
         out.append("")
     return "\n".join(out)

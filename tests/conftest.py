@@ -26,9 +26,21 @@ POSTGRES_ROOT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TODAY = dt.date(2026, 11, 24)
 
 
+# Where the public examples predate the expert review (issue 13) and the corrected catalog, the review wins:
+# - p05: Claude cannot be tuned, so tuning moves to a provider that can; it no longer falls back to prompting.
+# - p10: a working prompt with no behaviour to teach is kept; moving a 5,000-token block into the weights would
+#   also mean leaving OpenAI, whose tuning is closing, and the cached block costs a fraction of the quoted price.
+DEVIATIONS = {"p05": "fine_tuning", "p10": "prompting"}
+
+
 def load_scenarios() -> list[dict[str, Any]]:
+    """The public scenarios, each with the strategy the advisor gives today under ``expect.strategy``."""
     with (DATA / "scenarios_public.jsonl").open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        cases = [json.loads(line) for line in handle if line.strip()]
+    for case in cases:
+        if case["id"] in DEVIATIONS:
+            case["expect"] = {**case["expect"], "published": case["expect"]["strategy"], "strategy": DEVIATIONS[case["id"]]}
+    return cases
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ def decide(
         dt.datetime | None,
         typer.Option(formats=["%Y-%m-%d"], help="Decide as of this day, YYYY-MM-DD (default: today's date)."),
     ] = None,
+    lang: Annotated[str, typer.Option(help="Language of the texts: en or he.")] = "en",
 ) -> None:
     """Decide a strategy for a profile and print the verdict."""
     from knowledge.loader import default_catalog
@@ -34,7 +35,16 @@ def decide(
     except ValidationError as exc:
         details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'profile'}: {e['msg']}" for e in exc.errors())
         _fail(f"{file}: not a valid profile: {details}")
-    verdict = run_decide(profile, default_catalog(), today=today.date() if today else dt.date.today())
+    if lang not in ("en", "he"):
+        _fail("--lang is en or he")
+    from rules.validation import ProfileError
+
+    try:
+        verdict = run_decide(
+            profile, default_catalog(), today=today.date() if today else dt.date.today(), lang="he" if lang == "he" else "en"
+        )
+    except ProfileError as exc:
+        _fail(f"{file}: {exc.field}: {exc}")
     if not explain:
         typer.echo(verdict.model_dump_json(indent=2, by_alias=True))
         return

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
+from rules.facts import Lang
 from service.advice import service as advice
 from service.advice.repository import CURSOR_PATTERN
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
@@ -20,7 +21,13 @@ router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPO
 
 @router.post("", status_code=201, response_model=AdviceOut, summary="Decide a strategy for a profile and store it")
 async def create_advice(
-    body: AdviceBody, database: DatabaseDep, tenant: TenantDep, clock: ClockDep, settings: SettingsDep, metrics: MetricsDep
+    body: AdviceBody,
+    database: DatabaseDep,
+    tenant: TenantDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    lang: Annotated[Lang | None, Query(description="Language of the verdict's texts; a wrapped body's `lang` wins")] = None,
 ) -> Response:
     # The plain verdict runs on the event loop: CPU work under the GIL either way (about 1 ms), and a
     # thread-pool hop cost more than it saved. Artifacts may wait on the worker, so they go to a thread.
@@ -29,7 +36,7 @@ async def create_advice(
     def run() -> dict[str, Any]:
         embed = worker_embed(settings) if wants_artifact and worker_running(settings) else None
         with database.session() as session:
-            return advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict)
+            return advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang)
 
     payload = await run_in_threadpool(run) if wants_artifact else run()
     return Response(

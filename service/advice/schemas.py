@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from rules.facts import Profile
+from rules.facts import Lang, Profile
 from rules.model import Verdict
 from service.prompts.schemas import FewShotExample
 
@@ -26,6 +26,7 @@ class AdviceRequest(BaseModel):
     knowledge_base: str | None = Field(
         default=None, max_length=128, description="An existing knowledge base for a grounded prompt."
     )
+    lang: Lang = Field(default="en", description="Language of every text in the verdict (reasons, steps, flags, what-ifs).")
 
 
 def _advice_kind(value: Any) -> str:

@@ -11,13 +11,15 @@ from sqlalchemy.orm import Session
 
 from knowledge.loader import default_catalog
 from rules.engine import decide
-from rules.facts import Profile, Quality
+from rules.facts import Lang, Profile, Quality
+from rules.texts import value_text
+from rules.validation import ProfileError
 from service.advice.repository import AdviceRepository
 from service.advice.schemas import AdviceOut, AdvicePage, AdviceRequest
 from service.artifacts.registry import ArtifactContext, builders_for
 from service.datasets import service as datasets
 from service.datasets.schemas import DatasetReport
-from service.errors import NotFound
+from service.errors import NotFound, ValidationFailed
 from service.store.models import AdviceRow, utcnow
 
 Clock = Callable[[], dt.date]
@@ -27,9 +29,12 @@ OnVerdict = Callable[[str], None]  # told the strategy of each stored advice (th
 LOW_QUALITY_ERROR_SHARE = 0.2
 
 
-def as_request(body: AdviceRequest | Profile) -> AdviceRequest:
-    """A bare profile is a request without material."""
-    return body if isinstance(body, AdviceRequest) else AdviceRequest(profile=body)
+def as_request(body: AdviceRequest | Profile, lang: Lang | None = None) -> AdviceRequest:
+    """A bare profile is a request without material; ``lang`` (the query) applies unless the body names one."""
+    request = body if isinstance(body, AdviceRequest) else AdviceRequest(profile=body)
+    if lang is not None and "lang" not in request.model_fields_set:
+        request = request.model_copy(update={"lang": lang})
+    return request
 
 
 def quality_of(report: DatasetReport) -> Quality:
@@ -51,12 +56,22 @@ def _with_dataset(
     report = datasets.report_of(row)
     quality = quality_of(report)
     profile = request.profile.model_copy(update={"examples": report.examples, "example_quality": quality})
-    note = (
-        f"examples={report.examples} and example_quality={quality} come from dataset {request.dataset_id}'s report "
-        f"({report.lines} lines, {report.examples} valid), not from the profile "
-        f"(which said {request.profile.examples}, {request.profile.example_quality})."
+    note = _DATASET_NOTE[request.lang].format(
+        examples=report.examples,
+        quality=value_text("example_quality", quality, request.lang),
+        dataset=request.dataset_id,
+        lines=report.records or report.lines,
+        said=request.profile.examples,
     )
     return profile, report, [note], row.path
+
+
+_DATASET_NOTE = {
+    "en": "The example count ({examples}) and their quality ({quality}) come from the validation report of dataset {dataset} "
+    "({lines} records, {examples} valid), not from the answers (which said {said}).",
+    "he": "מספר הדוגמאות ({examples}) ואיכותן ({quality}) לקוחים מדוח הבדיקה של סט הנתונים {dataset} "
+    "({lines} רשומות, {examples} תקינות), ולא מהתשובות (שאמרו {said}).",
+}
 
 
 def _artifact(
@@ -91,12 +106,16 @@ def create_advice(
     today: Clock,
     embed: Embed | None = None,
     on_verdict: OnVerdict | None = None,
+    lang: Lang | None = None,
 ) -> dict[str, Any]:
     """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
-    request = as_request(body)
+    request = as_request(body, lang)
     day = today()
     profile, report, notes, dataset_path = _with_dataset(session, tenant_id, request)
-    verdict = decide(profile, default_catalog(), today=day)
+    try:
+        verdict = decide(profile, default_catalog(), today=day, lang=request.lang)
+    except ProfileError as exc:
+        raise ValidationFailed(str(exc), code=exc.code, field=exc.field) from exc
     artifact = None
     if request.artifact:
         artifact, more = _artifact(profile, verdict, request, report, day, embed, dataset_path)

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from rules.cost_questions import cost_questions
 from rules.facts import Profile
 from rules.reachability import Plan, open_questions
 from service.advice import service as advice
@@ -80,13 +81,18 @@ def _settle(
 ) -> tuple[Plan, AdviceOut | None]:
     """Bring status and advice in line with the answers; returns the plan and a newly stored advice."""
     current = open_questions(row.answers, field_order(), today())
+    if not current.open and current.strategy is not None:
+        # The strategy is settled; still ask the numbers that would move the economics shown with it.
+        costs = cost_questions(row.answers, field_order(), current.strategy, today())
+        current = Plan(open=costs, strategy=None if costs else current.strategy)
     if FIRST not in row.answers or current.open:
         row.status, row.advice_id = "asking", None
         return current, None
     if row.status == "done" and row.advice_id is not None:
         return current, None
     # With its artifact: what the profile alone can build (a job spec), or what to send for one (a prompt).
-    request = AdviceRequest(profile=Profile.model_validate(row.answers), artifact=True)
+    lang: Lang = "he" if row.lang == "he" else "en"
+    request = AdviceRequest(profile=Profile.model_validate(row.answers), artifact=True, lang=lang)
     payload = advice.create_advice(session, tenant_id, request, today, on_verdict=on_verdict)
     row.status, row.advice_id = "done", payload["id"]
     return current, AdviceOut.model_validate(payload)

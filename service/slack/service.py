@@ -110,12 +110,18 @@ def profile_from(task: str, draft: dict[str, Any]) -> Profile:
 
 
 def _store(
-    database: Database, settings: Settings, tenant: str, profile: Profile, clock: Clock, on_verdict: OnVerdict | None
+    database: Database,
+    settings: Settings,
+    tenant: str,
+    profile: Profile,
+    clock: Clock,
+    on_verdict: OnVerdict | None,
+    lang: Lang,
 ) -> dict[str, Any]:
     # Artifacts are always built, so the "Get the artifact" button has something to fetch.
     embed = worker_embed(settings) if worker_running(settings) else None
     with database.session() as session:
-        request = AdviceRequest(profile=profile, artifact=True)
+        request = AdviceRequest(profile=profile, artifact=True, lang=lang)
         return advice.create_advice(session, tenant, request, clock, embed, on_verdict)
 
 
@@ -134,7 +140,7 @@ def advise_text(
     """Free text -> intake -> Profile -> stored advice, like POST /v1/intake then POST /v1/advice."""
     result = extract(text, None, settings)
     profile = profile_from(text, result.profile)
-    stored = _store(database, settings, workspace.tenant, profile, clock, on_verdict)
+    stored = _store(database, settings, workspace.tenant, profile, clock, on_verdict, _lang(result))
     return Advised(stored, list(result.missing), _lang(result), text)
 
 
@@ -166,5 +172,5 @@ def advise_answers(
     on_verdict: OnVerdict | None = None,
 ) -> Advised:
     """A new stored advice for a profile revised in the modal; the questions left blank stay unknown."""
-    stored = _store(database, settings, workspace.tenant, profile, clock, on_verdict)
+    stored = _store(database, settings, workspace.tenant, profile, clock, on_verdict, lang)
     return Advised(stored, unanswered, lang, profile.task)

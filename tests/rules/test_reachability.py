@@ -19,7 +19,6 @@ from rules.reachability import candidates, numeric_grid
 from rules.reachability import open_questions as plan
 from service.questionnaire.questions import field_order
 from tests.conftest import TODAY, load_scenarios
-from tests.rules.test_scenarios import DEVIATIONS
 
 ORDER = field_order()  # the questionnaire's asking order
 # After OpenAI's tuning wind-down date the same answers can need other questions.
@@ -127,7 +126,7 @@ def test_public_scenarios_take_fewer_questions_than_fields() -> None:
     counts = []
     for case in load_scenarios():
         asked, strategy = walk(case["profile"], TODAY)
-        assert strategy == DEVIATIONS.get(case["id"], case["expect"]["strategy"]), case["id"]
+        assert strategy == case["expect"]["strategy"], case["id"]
         counts.append(len(asked))
     # Measured 6.25 of 15 when written; every field would be 15.
     assert sum(counts) / len(counts) < len(Profile.model_fields) / 2

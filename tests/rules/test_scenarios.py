@@ -13,17 +13,11 @@ from rules.facts import Profile
 from rules.validation import ProfileError
 from tests.conftest import TODAY, load_scenarios
 
-# Where the public examples predate the expert review (issue 13) and the corrected catalog, the review wins:
-# - p05: Claude cannot be tuned, so tuning moves to a provider that can; it no longer falls back to prompting.
-# - p10: a working prompt with no behaviour to teach is kept; moving a 5,000-token block into the weights would
-#   also mean leaving OpenAI, whose tuning is closing, and the cached block costs a fraction of the quoted price.
-DEVIATIONS = {"p05": "fine_tuning", "p10": "prompting"}
-
 
 @pytest.mark.parametrize("case", load_scenarios(), ids=lambda c: c["id"])
 def test_public_scenario(case: dict[str, Any]) -> None:
     verdict = decide(Profile.model_validate(case["profile"]), default_catalog(), today=TODAY)
-    assert verdict.strategy == DEVIATIONS.get(case["id"], case["expect"]["strategy"])
+    assert verdict.strategy == case["expect"]["strategy"]
     assert set(case["expect"]["flags"]) <= {flag.code for flag in verdict.flags}
 
 
