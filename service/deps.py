@@ -15,6 +15,7 @@ from service import auth
 from service.advice.service import Clock
 from service.config import Settings
 from service.store.db import Database
+from service.worker.client import WorkerClient
 
 
 async def get_settings(request: Request) -> Settings:
@@ -45,6 +46,12 @@ async def get_tenant(request: Request) -> str:
     return await auth.tenant_of_request(request)
 
 
+async def get_worker(request: Request) -> WorkerClient:
+    """The process's client of the worker, opened in the app's lifespan."""
+    worker: WorkerClient = request.app.state.worker
+    return worker
+
+
 async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
@@ -55,3 +62,4 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TenantDep = Annotated[str, Depends(get_tenant)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+WorkerDep = Annotated[WorkerClient, Depends(get_worker)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -18,11 +20,22 @@ from service.providers.factory import tuning_clients
 from service.slack.endpoints import install as install_slack
 from service.store.db import Database, upgrade
 from service.web.endpoints import router as web
+from service.worker.client import WorkerClient
 
 API_DESCRIPTION = (
     "Ask before you spend weeks on an LLM feature: prompting, RAG, fine-tuning, or RAG + fine-tuning. "
     "Every verdict cites the rules that fired and the guide section each comes from."
 )
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The worker's client lives as long as the app: one connection pool, closed at shutdown."""
+    app.state.worker = WorkerClient(app.state.settings)
+    try:
+        yield
+    finally:
+        app.state.worker.close()
 
 
 def create_app(settings: Settings | None = None, *, clock: object = None) -> FastAPI:
@@ -35,7 +48,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     sweep_orphans(database, settings.data_dir)  # uploads a killed process wrote but never recorded
     sweep_upload_orphans(database, settings.data_dir)  # the same for knowledge-base uploads
 
-    app = FastAPI(title="Tuning Advisor", version="0.1.0", description=API_DESCRIPTION)
+    app = FastAPI(title="Tuning Advisor", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock or dt.date.today

@@ -12,22 +12,22 @@ from service.advice import service as advice
 from service.advice.repository import CURSOR_PATTERN
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.api.problems import PROBLEM_RESPONSES
-from service.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep, TenantDep
-from service.worker.client import worker_embed, worker_running
+from service.deps import ClockDep, DatabaseDep, SessionDep, TenantDep, WorkerDep
 
 router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=AdviceOut, summary="Decide a strategy for a profile and store it")
 async def create_advice(
-    body: AdviceBody, database: DatabaseDep, tenant: TenantDep, clock: ClockDep, settings: SettingsDep
+    body: AdviceBody, database: DatabaseDep, tenant: TenantDep, clock: ClockDep, worker: WorkerDep
 ) -> Response:
     # The plain verdict runs on the event loop: CPU work under the GIL either way (about 1 ms), and a
     # thread-pool hop cost more than it saved. Artifacts may wait on the worker, so they go to a thread.
     wants_artifact = isinstance(body, AdviceRequest) and body.artifact
 
     def run() -> dict[str, Any]:
-        embed = worker_embed(settings) if wants_artifact and worker_running(settings) else None
+        # The worker's embeddings when it is up; else the artifact selects with hashed word counts.
+        embed = worker.embedder_if_up() if wants_artifact else None
         with database.session() as session:
             return advice.create_advice(session, tenant, body, clock, embed)
 

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import pprint
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Provider
-from service.knowledge_bases.index import Hit
+
+
+class CitedChunk(Protocol):
+    """A retrieved chunk as the prompt cites it: the index's Hit, or the worker's SearchHit in the API."""
+
+    @property
+    def doc(self) -> str: ...
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def chunk(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def heading(self) -> str: ...
+
 
 DEFAULT_MODELS: dict[str, str] = {  # the catalog's default models (knowledge/catalog/*.yaml)
     "openai": "gpt-4.1-mini",
@@ -59,11 +74,11 @@ class GroundedPrompt(BaseModel):
     snippet: str
 
 
-def _citations(hits: Sequence[Hit]) -> list[Citation]:
+def _citations(hits: Sequence[CitedChunk]) -> list[Citation]:
     return [Citation(index=i, doc=h.doc, doc_id=h.doc_id, chunk=h.chunk, heading=h.heading) for i, h in enumerate(hits, 1)]
 
 
-def _numbered_context(hits: Sequence[Hit]) -> str:
+def _numbered_context(hits: Sequence[CitedChunk]) -> str:
     if not hits:
         return "(no documents were found for this question)"
     blocks = []
@@ -78,7 +93,7 @@ def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _anthropic_documents(hits: Sequence[Hit]) -> str:
+def _anthropic_documents(hits: Sequence[CitedChunk]) -> str:
     parts = ["<documents>"]
     for i, hit in enumerate(hits, 1):
         source = f"{hit.doc} > {hit.heading}" if hit.heading else hit.doc
@@ -90,7 +105,7 @@ def _anthropic_documents(hits: Sequence[Hit]) -> str:
     return "\n".join(parts)
 
 
-def grounded_prompt(q: str, hits: Sequence[Hit], provider: Provider | str, model: str | None = None) -> GroundedPrompt:
+def grounded_prompt(q: str, hits: Sequence[CitedChunk], provider: Provider | str, model: str | None = None) -> GroundedPrompt:
     """The grounded request for ``provider`` (a ``Provider``); open_weights, undecided and any other
     value get the OpenAI chat shape, which open-weights servers (vLLM, TGI, Ollama) also speak."""
     chosen = model or DEFAULT_MODELS.get(provider, DEFAULT_MODELS["openai"])

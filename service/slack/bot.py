@@ -30,6 +30,7 @@ from service.slack.blocks import advice_blocks, advice_text, artifact_blocks, la
 from service.slack.modal import CALLBACK_ID, ModalContext, answers_from, questionnaire_view, revised_profile
 from service.slack.service import Advised, Workspace
 from service.store.db import Database
+from service.worker.client import WorkerClient
 
 log = logging.getLogger(__name__)
 Next = Callable[[], Awaitable[BoltResponse]]
@@ -46,12 +47,15 @@ def _thread_of(body: dict[str, Any]) -> tuple[str, str]:
 class SlackBot:
     """One Bolt app serving every configured workspace, each with its own bot token and tenant."""
 
-    def __init__(self, settings: Settings, database: Database, clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, database: Database, clock: Clock, worker: Callable[[], WorkerClient | None] = lambda: None
+    ) -> None:
         if settings.slack_signing_secret is None:
             raise ValueError("SlackBot needs ADVISOR_SLACK_SIGNING_SECRET")
         self.settings = settings
         self.database = database
         self.clock = clock
+        self.worker = worker  # the app's worker client, opened in its lifespan (after this bot is built)
         self.workspaces = advise.workspaces(settings)
         self.app = AsyncApp(
             name="tuning-advisor",
@@ -100,7 +104,8 @@ class SlackBot:
         return claimed
 
     async def _advise(self, workspace: Workspace, text: str) -> Advised:
-        return await asyncio.to_thread(advise.advise_text, self.database, self.settings, workspace, text, self.clock)
+        worker = self.worker()
+        return await asyncio.to_thread(advise.advise_text, self.database, self.settings, worker, workspace, text, self.clock)
 
     async def _post_advice(self, client: AsyncWebClient, channel: str, thread_ts: str, advised: Advised) -> str:
         blocks = advice_blocks(advised.advice, advised.missing, advised.lang, self.settings.public_url)
@@ -241,7 +246,7 @@ class SlackBot:
         asked = [block["block_id"] for block in view.get("blocks", []) if block.get("type") == "input"]
         unanswered = [field for field in asked if field not in answers]
         advised = await asyncio.to_thread(
-            advise.advise_answers, self.database, self.settings, workspace, profile, self.clock, modal.lang, unanswered
+            advise.advise_answers, self.database, self.worker(), workspace, profile, self.clock, modal.lang, unanswered
         )
         ts = await self._post_advice(client, modal.channel, modal.thread_ts, advised)
         await asyncio.to_thread(advise.record, self.database, key, workspace, advised.advice["id"], modal.channel, ts)

@@ -25,7 +25,7 @@ from service.intake.schemas import TASK_MAX_CHARS
 from service.slack.blocks import Lang
 from service.store.db import Database
 from service.store.models import SlackDeliveryRow
-from service.worker.client import worker_embed, worker_running
+from service.worker.client import WorkerClient
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
@@ -109,9 +109,9 @@ def profile_from(task: str, draft: dict[str, Any]) -> Profile:
         return Profile.model_validate({key: value for key, value in values.items() if key not in rejected})
 
 
-def _store(database: Database, settings: Settings, tenant: str, profile: Profile, clock: Clock) -> dict[str, Any]:
+def _store(database: Database, worker: WorkerClient | None, tenant: str, profile: Profile, clock: Clock) -> dict[str, Any]:
     # Artifacts are always built, so the "Get the artifact" button has something to fetch.
-    embed = worker_embed(settings) if worker_running(settings) else None
+    embed = worker.embedder_if_up() if worker is not None else None
     with database.session() as session:
         return advice.create_advice(session, tenant, AdviceRequest(profile=profile, artifact=True), clock, embed)
 
@@ -120,11 +120,13 @@ def _lang(result: IntakeResult) -> Lang:
     return "he" if result.lang == "he" else "en"
 
 
-def advise_text(database: Database, settings: Settings, workspace: Workspace, text: str, clock: Clock) -> Advised:
+def advise_text(
+    database: Database, settings: Settings, worker: WorkerClient | None, workspace: Workspace, text: str, clock: Clock
+) -> Advised:
     """Free text -> intake -> Profile -> stored advice, like POST /v1/intake then POST /v1/advice."""
     result = extract(text, None, settings)
     profile = profile_from(text, result.profile)
-    stored = _store(database, settings, workspace.tenant, profile, clock)
+    stored = _store(database, worker, workspace.tenant, profile, clock)
     return Advised(stored, list(result.missing), _lang(result), text)
 
 
@@ -147,7 +149,7 @@ def still_missing(task: str) -> tuple[Lang, list[str]]:
 
 def advise_answers(
     database: Database,
-    settings: Settings,
+    worker: WorkerClient | None,
     workspace: Workspace,
     profile: Profile,
     clock: Clock,
@@ -155,5 +157,5 @@ def advise_answers(
     unanswered: list[str],
 ) -> Advised:
     """A new stored advice for a profile revised in the modal; the questions left blank stay unknown."""
-    stored = _store(database, settings, workspace.tenant, profile, clock)
+    stored = _store(database, worker, workspace.tenant, profile, clock)
     return Advised(stored, unanswered, lang, profile.task)
