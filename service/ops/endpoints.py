@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.api.problems import problem_responses
 from service.deps import DatabaseDep, WorkerDep
 from service.errors import NotFound, ServiceUnavailable
 from service.ops.observability import Metrics
@@ -25,7 +26,7 @@ async def healthz() -> Health:
     "/readyz",
     response_model=Health,
     summary="The process can serve: its database answers (and its worker, with ?require=worker)",
-    responses={503: {"description": "Not ready"}},
+    responses=problem_responses(422, 503),
 )
 def readyz(
     database: DatabaseDep,
