@@ -196,5 +196,7 @@ def query(worker: Operations, kb: KnowledgeBaseRow, q: str, k: int, mode: Mode) 
     return worker.search(SearchQuery(kb_id=kb.id, q=q, k=k, mode=mode)).hits
 
 
-def evaluate(worker: Operations, kb: KnowledgeBaseRow, items: list[EvalItem], modes: list[Mode]) -> dict[str, dict[str, float]]:
+def evaluate(
+    worker: Operations, kb: KnowledgeBaseRow, items: list[EvalItem], modes: list[Mode]
+) -> dict[str, dict[str, float | int]]:
     return worker.evaluate(EvaluateQuery(kb_id=kb.id, items=items, modes=modes)).metrics

@@ -55,7 +55,7 @@ class EvaluateQuery(KbRef):
 
 
 class EvaluateResult(BaseModel):
-    metrics: dict[str, dict[str, float]]
+    metrics: dict[str, dict[str, float | int]]  # n is a count, the rest are shares
 
 
 class DocumentRef(KbRef):
