@@ -66,14 +66,12 @@ class WorkerClient:
     reached the worker is sent again.
     """
 
-    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         headers = {}
         if settings.worker_secret is not None:
             headers["authorization"] = f"Bearer {settings.worker_secret.get_secret_value()}"
-        self._http = httpx.Client(
-            headers=headers, timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS), transport=transport
-        )
+        self._http = httpx.Client(headers=headers, timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS))
         self._guard = threading.Lock()
         self._published: tuple[int, str] | None = None  # (mtime_ns of worker.json, its url)
         self._opened = time.monotonic()
@@ -171,7 +169,7 @@ class WorkerClient:
                     self._mark(False)
                     raise WorkerUnavailable(f"The worker at {url} did not answer in time; see its log.") from exc
                 else:
-                    self._mark(True)
+                    self._mark(response.status_code != 401)  # a worker that refuses our secret is no use to us
                     return _parse(response, result)
             self._mark(False)
             if time.monotonic() >= deadline:

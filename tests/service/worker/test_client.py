@@ -100,6 +100,7 @@ def test_an_api_with_the_wrong_secret_answers_503_not_401(running: Running) -> N
     try:
         with pytest.raises(AdvisorError) as raised:
             wrong.stats(KbRef(kb_id=running.kb_id))
+        assert wrong.state() == "down" and wrong.embedder_if_up() is None
     finally:
         wrong.close()
     assert (raised.value.status, raised.value.code) == (503, "worker_secret_invalid")
