@@ -82,8 +82,9 @@ def ingest(name: str, paths: Annotated[list[Path], typer.Argument(exists=True, d
     try:
         with operations(settings) as ops:
             # A running worker takes the job from the queue; with none, this process runs it on the store it owns.
-            runner = None if isinstance(ops, WorkerClient) else threading.Thread(target=_ingest_here, args=(ops, job_id))
-            if runner is not None:
+            runner = None
+            if not isinstance(ops, WorkerClient):
+                runner = threading.Thread(target=_ingest_here, args=(ops, job_id), daemon=True)
                 runner.start()
             result = _wait(settings, job_id)
             if runner is not None:
