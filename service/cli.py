@@ -14,7 +14,7 @@ from service.auth.cli import keys_app
 from service.datasets.cli import data_app
 from service.errors import AdvisorError
 from service.guide.cli import knowledge_app, rules_app
-from service.knowledge_bases.cli import _worker_running, kb_app
+from service.knowledge_bases.cli import kb_app
 from service.prompts.cli import prompt_app
 
 app = typer.Typer(help="Tuning Advisor: should we prompt, retrieve (RAG), or fine-tune?", no_args_is_help=True)
@@ -39,6 +39,7 @@ def serve(
     import uvicorn
 
     from service.config import get_settings
+    from service.worker.client import worker_answers
 
     if host is not None:
         # The app reads its settings from the environment, and auth turns on beyond loopback: let it see this host.
@@ -46,7 +47,7 @@ def serve(
         get_settings.cache_clear()
     settings = get_settings()
     child = None
-    if worker and not _worker_running(settings):
+    if worker and not worker_answers(settings):
         # The worker is its own process: embeddings never share the API's core or event loop.
         child = subprocess.Popen([sys.executable, "-m", "service.worker"], preexec_fn=_die_with_parent)
     try:

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     worker_url: str | None = Field(default=None, description="The worker's endpoint; found in the data dir when unset.")
     worker_host: str = Field(default="127.0.0.1", description="Address the worker's endpoint binds to (private network only).")
     worker_port: int = Field(default=0, ge=0, le=65535, description="Worker endpoint port; 0 picks a free one.")
+    worker_secret: SecretStr | None = Field(
+        default=None, description="Shared secret the API sends the worker; the worker requires it beyond loopback."
+    )
+    worker_wait_seconds: float = Field(
+        default=10.0, ge=0, le=300, description="How long a request that needs the worker waits for it to come up (503 after)."
+    )
     host: str = Field(default="127.0.0.1", description="Address `advisor serve` binds to.")
     port: int = Field(default=8000, description="Port `advisor serve` binds to.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON request body (413 beyond).")

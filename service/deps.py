@@ -18,6 +18,7 @@ from service.config import Settings
 from service.ops.observability import Metrics
 from service.providers.base import TuningClient
 from service.store.db import Database
+from service.worker.client import WorkerClient
 
 TuningClients = Callable[[str], TuningClient | None]
 # provider -> extraction client; None: built from the settings at the first LLM intake (keeps SDK imports off start-up)
@@ -52,6 +53,12 @@ async def get_tenant(request: Request) -> str:
     return await auth.tenant_of_request(request)
 
 
+async def get_worker(request: Request) -> WorkerClient:
+    """The process's client of the worker, opened in the app's lifespan."""
+    worker: WorkerClient = request.app.state.worker
+    return worker
+
+
 async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
@@ -80,3 +87,4 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 TuningClientsDep = Annotated[TuningClients, Depends(get_tuning_clients)]
 ExtractionClientsDep = Annotated[ExtractionClients, Depends(get_extraction_clients)]
+WorkerDep = Annotated[WorkerClient, Depends(get_worker)]

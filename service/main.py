@@ -20,6 +20,7 @@ from service.providers.factory import extraction_clients, tuning_clients
 from service.slack.endpoints import install as install_slack
 from service.store.db import Database, upgrade
 from service.web.endpoints import router as web
+from service.worker.client import WorkerClient
 
 API_DESCRIPTION = (
     "Ask before you spend weeks on an LLM feature: prompting, RAG, fine-tuning, or RAG + fine-tuning. "
@@ -29,10 +30,12 @@ API_DESCRIPTION = (
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Close what ``create_app`` opened when the server stops, last opened first."""
+    """Open the worker's client; close what ``create_app`` opened when the server stops, last opened first."""
     async with AsyncExitStack() as owned:
         owned.callback(app.state.database.dispose)
         owned.push_async_callback(app.state.rate_limiter.aclose)
+        app.state.worker = WorkerClient(app.state.settings)  # one connection pool for the app's life
+        owned.callback(app.state.worker.close)
         yield
 
 

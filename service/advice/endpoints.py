@@ -13,8 +13,7 @@ from service.advice import service as advice
 from service.advice.repository import CURSOR_PATTERN
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.api.problems import PROBLEM_RESPONSES
-from service.deps import ClockDep, DatabaseDep, MetricsDep, SessionDep, SettingsDep, TenantDep
-from service.worker.client import worker_embed, worker_running
+from service.deps import ClockDep, DatabaseDep, MetricsDep, SessionDep, TenantDep, WorkerDep
 
 router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPONSES)
 
@@ -25,8 +24,8 @@ async def create_advice(
     database: DatabaseDep,
     tenant: TenantDep,
     clock: ClockDep,
-    settings: SettingsDep,
     metrics: MetricsDep,
+    worker: WorkerDep,
     lang: Annotated[Lang | None, Query(description="Language of the verdict's texts; a wrapped body's `lang` wins")] = None,
 ) -> Response:
     # The plain verdict runs on the event loop: CPU work under the GIL either way (about 1 ms), and a
@@ -34,7 +33,8 @@ async def create_advice(
     wants_artifact = isinstance(body, AdviceRequest) and body.artifact
 
     def run() -> dict[str, Any]:
-        embed = worker_embed(settings) if wants_artifact and worker_running(settings) else None
+        # The worker's embeddings when it is up; else the artifact selects with hashed word counts.
+        embed = worker.embedder_if_up() if wants_artifact else None
         with database.session() as session:
             return advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang)
 

@@ -6,14 +6,18 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 
 from service.config import Settings, get_settings
 from service.errors import AdvisorError
+from service.worker.client import WorkerClient, operations
+from service.worker.schemas import EvalItem, EvaluateQuery, Mode, Operations, SearchQuery
+
+Result = TypeVar("Result")
 
 kb_app = typer.Typer(help="Knowledge bases for the RAG path: create, ingest, query, evaluate.", no_args_is_help=True)
 
@@ -34,34 +38,6 @@ def _session(settings: Settings) -> Iterator[Any]:
             yield session
     finally:
         database.dispose()
-
-
-def _worker_running(settings: Settings) -> bool:
-    from service.worker.client import worker_running
-
-    return worker_running(settings)
-
-
-@contextlib.contextmanager
-def _operations(settings: Settings) -> Iterator[Any]:
-    """The running worker's endpoint, or this process as the store's owner when no worker runs."""
-    if _worker_running(settings):
-        from service.worker import client as worker_client
-
-        class Remote:
-            def __getattr__(self, name: str) -> Any:
-                return lambda body: worker_client.call(settings, name.replace("delete_document", "documents/delete"), body)
-
-        yield Remote()
-        return
-    from service.worker.runtime import Runtime
-    from service.worker.server import Operations
-
-    runtime = Runtime(settings)
-    try:
-        yield Operations(runtime)
-    finally:
-        runtime.close()
 
 
 @kb_app.command("create")
@@ -103,26 +79,29 @@ def ingest(name: str, paths: Annotated[list[Path], typer.Argument(exists=True, d
         except AdvisorError as exc:
             raise _fail(exc.message) from exc
         job_id = job.id
-    runner = None if _worker_running(settings) else threading.Thread(target=_ingest_here, args=(settings, job_id), daemon=True)
-    if runner is not None:
-        runner.start()
-    result = _wait(settings, job_id)
-    if runner is not None:
-        runner.join()
+    try:
+        with operations(settings) as ops:
+            # A running worker takes the job from the queue; with none, this process runs it on the store it owns.
+            runner = None
+            if not isinstance(ops, WorkerClient):
+                runner = threading.Thread(target=_ingest_here, args=(ops, job_id), daemon=True)
+                runner.start()
+            result = _wait(settings, job_id)
+            if runner is not None:
+                runner.join()
+    except AdvisorError as exc:
+        raise _fail(exc.message) from exc
     typer.echo(json.dumps(result))
     if result["state"] != "succeeded":
         raise typer.Exit(1)
 
 
-def _ingest_here(settings: Settings, job_id: str) -> None:
+def _ingest_here(ops: Operations, job_id: str) -> None:
     from service.knowledge_bases.tasks import ingest as run
-    from service.worker.runtime import Runtime
+    from service.worker.operations import StoreOperations
 
-    runtime = Runtime(settings)
-    try:
-        run(runtime, job_id)
-    finally:
-        runtime.close()
+    assert isinstance(ops, StoreOperations)
+    run(ops.runtime, job_id)
 
 
 def _wait(settings: Settings, job_id: str) -> dict[str, Any]:
@@ -155,12 +134,12 @@ def query(
     """Search a knowledge base."""
     if mode not in ("dense", "hybrid"):
         raise _fail("--mode is dense or hybrid")
-    hits = _with_kb(name, lambda ops, kb_id: ops.query({"kb_id": kb_id, "q": question, "k": k, "mode": mode}))["hits"]
+    found = _with_kb(name, lambda ops, kb_id: ops.search(SearchQuery(kb_id=kb_id, q=question, k=k, mode=cast(Mode, mode))))
     if as_json:
-        typer.echo(json.dumps({"hits": hits}, ensure_ascii=False))
+        typer.echo(json.dumps(found.model_dump(), ensure_ascii=False))
         return
-    for rank, hit in enumerate(hits, 1):
-        typer.echo(f"{rank}. {hit['doc']} #{hit['chunk']} ({hit['score']:.3f}) {hit['heading']}\n   {hit['text'][:200]}")
+    for rank, hit in enumerate(found.hits, 1):
+        typer.echo(f"{rank}. {hit.doc} #{hit.chunk} ({hit.score:.3f}) {hit.heading}\n   {hit.text[:200]}")
 
 
 @kb_app.command("eval")
@@ -172,14 +151,14 @@ def evaluate(name: str, file: Annotated[Path, typer.Argument(exists=True, dir_ok
             continue
         try:
             item = json.loads(line)
-            items.append({"q": str(item["q"]), "expected_doc": str(item["expected_doc"])})
+            items.append(EvalItem(q=str(item["q"]), expected_doc=str(item["expected_doc"])))
         except (ValueError, KeyError, TypeError) as exc:
             raise _fail(f'{file} line {number}: expected {{"q": ..., "expected_doc": ...}}') from exc
-    metrics = _with_kb(name, lambda ops, kb_id: ops.evaluate({"kb_id": kb_id, "items": items}))["metrics"]
+    metrics = _with_kb(name, lambda ops, kb_id: ops.evaluate(EvaluateQuery(kb_id=kb_id, items=items))).metrics
     typer.echo(json.dumps(metrics, indent=2))
 
 
-def _with_kb(name: str, action: Any) -> dict[str, Any]:
+def _with_kb(name: str, action: Callable[[Operations, str], Result]) -> Result:
     from service.knowledge_bases import service
 
     settings = get_settings()
@@ -189,8 +168,7 @@ def _with_kb(name: str, action: Any) -> dict[str, Any]:
         except AdvisorError as exc:
             raise _fail(exc.message) from exc
     try:
-        with _operations(settings) as ops:
-            result: dict[str, Any] = action(ops, kb_id)
-            return result
+        with operations(settings) as ops:
+            return action(ops, kb_id)
     except AdvisorError as exc:
         raise _fail(exc.message) from exc

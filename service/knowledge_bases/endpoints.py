@@ -7,10 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Response, UploadFile
 
 from service.api.problems import problem_responses
-from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep
+from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep, WorkerDep
 from service.knowledge_bases import service
 from service.knowledge_bases.grounding import GroundedPrompt, grounded_prompt
-from service.knowledge_bases.index import Hit
 from service.knowledge_bases.schemas import (
     DocumentOut,
     EvaluateIn,
@@ -22,6 +21,7 @@ from service.knowledge_bases.schemas import (
     QueryIn,
 )
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow
+from service.worker.schemas import EvalItem
 
 router = APIRouter(tags=["knowledge bases"], responses=problem_responses(400, 404, 409, 413, 422, 503))
 
@@ -79,8 +79,8 @@ def get(kb: str, session: SessionDep, tenant: TenantDep) -> KnowledgeBaseOut:
 
 
 @router.delete("/v1/knowledge-bases/{kb}", status_code=204, summary="Delete a knowledge base and its vectors")
-def delete(kb: str, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> Response:
-    service.delete_kb(session, settings, service.get_kb(session, tenant, kb))
+def delete(kb: str, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> Response:
+    service.delete_kb(session, worker, service.get_kb(session, tenant, kb))
     return Response(status_code=204)
 
 
@@ -120,29 +120,26 @@ def document(kb: str, doc_id: str, session: SessionDep, tenant: TenantDep) -> Do
 
 
 @router.delete("/v1/knowledge-bases/{kb}/documents/{doc_id}", status_code=204, summary="Remove a document and its chunks")
-def delete_document(kb: str, doc_id: str, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> Response:
-    service.delete_document(session, settings, service.get_kb(session, tenant, kb), doc_id)
+def delete_document(kb: str, doc_id: str, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> Response:
+    service.delete_document(session, worker, service.get_kb(session, tenant, kb), doc_id)
     return Response(status_code=204)
 
 
 @router.post("/v1/knowledge-bases/{kb}/query", response_model=dict[str, list[HitOut]], summary="Search: dense or hybrid")
-def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> dict[str, list[HitOut]]:
-    hits = service.query(settings, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
-    return {"hits": [HitOut(**hit) for hit in hits]}
+def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> dict[str, list[HitOut]]:
+    hits = service.query(worker, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
+    return {"hits": [HitOut(**hit.model_dump()) for hit in hits]}
 
 
 @router.post(
     "/v1/knowledge-bases/{kb}/prompt", response_model=GroundedPrompt, summary="A grounded prompt with numbered citations"
 )
-def prompt(
-    kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep, clock: ClockDep
-) -> GroundedPrompt:
-    hits = service.query(settings, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
-    built = grounded_prompt(body.q, [Hit(**hit) for hit in hits], body.provider, today=clock())
-    return built
+def prompt(kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, worker: WorkerDep, clock: ClockDep) -> GroundedPrompt:
+    hits = service.query(worker, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
+    return grounded_prompt(body.q, hits, body.provider, today=clock())
 
 
 @router.post("/v1/knowledge-bases/{kb}/evaluate", response_model=dict[str, Any], summary="hit@1, hit@3, hit@5 and MRR per mode")
-def evaluate(kb: str, body: EvaluateIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> dict[str, Any]:
-    items = [item.model_dump() for item in body.items]
-    return {"metrics": service.evaluate(settings, service.get_kb(session, tenant, kb), items, list(body.modes))}
+def evaluate(kb: str, body: EvaluateIn, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> dict[str, Any]:
+    items = [EvalItem(q=item.q, expected_doc=item.expected_doc) for item in body.items]
+    return {"metrics": service.evaluate(worker, service.get_kb(session, tenant, kb), items, list(body.modes))}

@@ -8,14 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Provider
-from service.knowledge_bases.index import Hit
 from service.providers.lifecycle import require_model
 from service.providers.registry import provider_for
+
+
+class CitedChunk(Protocol):
+    """A retrieved chunk as the prompt cites it: the index's Hit, or the worker's SearchHit in the API."""
+
+    @property
+    def doc(self) -> str: ...
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def chunk(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def heading(self) -> str: ...
+
 
 INSTRUCTIONS = (
     "Answer the question using only the numbered documents provided. "
@@ -54,11 +69,11 @@ class GroundedPrompt(BaseModel):
     snippet: str
 
 
-def _citations(hits: Sequence[Hit]) -> list[Citation]:
+def _citations(hits: Sequence[CitedChunk]) -> list[Citation]:
     return [Citation(index=i, doc=h.doc, doc_id=h.doc_id, chunk=h.chunk, heading=h.heading) for i, h in enumerate(hits, 1)]
 
 
-def _numbered_context(hits: Sequence[Hit]) -> str:
+def _numbered_context(hits: Sequence[CitedChunk]) -> str:
     if not hits:
         return "(no documents were found for this question)"
     blocks = []
@@ -73,7 +88,7 @@ def _xml_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _anthropic_documents(hits: Sequence[Hit]) -> str:
+def _anthropic_documents(hits: Sequence[CitedChunk]) -> str:
     parts = ["<documents>"]
     for i, hit in enumerate(hits, 1):
         source = f"{hit.doc} > {hit.heading}" if hit.heading else hit.doc
@@ -86,7 +101,7 @@ def _anthropic_documents(hits: Sequence[Hit]) -> str:
 
 
 def grounded_prompt(
-    q: str, hits: Sequence[Hit], provider: Provider | str, model: str | None = None, *, today: dt.date
+    q: str, hits: Sequence[CitedChunk], provider: Provider | str, model: str | None = None, *, today: dt.date
 ) -> GroundedPrompt:
     """The grounded request for ``provider`` on ``today``, in the shape the provider names (open weights speak
     the OpenAI chat shape, which vLLM, TGI and Ollama serve); ``model`` defaults to its prompting model."""

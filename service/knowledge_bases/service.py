@@ -7,7 +7,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +19,7 @@ from service.knowledge_bases.parsers import SUPPORTED_EXTENSIONS
 from service.store.db import Database
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow, utcnow
 from service.store.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
-from service.worker import client as worker_client
-from service.worker.queue import QueueUnavailable, get_queue
+from service.worker.schemas import DocumentRef, EvalItem, EvaluateQuery, KbRef, Mode, Operations, SearchHit, SearchQuery
 
 CHUNK = 1024 * 1024
 
@@ -79,11 +78,11 @@ def document_count(session: Session, kb: KnowledgeBaseRow) -> tuple[int, int]:
     return int(documents), int(chunks)
 
 
-def delete_kb(session: Session, settings: Settings, kb: KnowledgeBaseRow) -> None:
+def delete_kb(session: Session, worker: Operations, kb: KnowledgeBaseRow) -> None:
     """Drop the collection through the worker first, then the rows: nothing orphaned in the store."""
     documents, _ = document_count(session, kb)
     if documents:
-        worker_client.call(settings, "drop", {"kb_id": kb.id})
+        worker.drop(KbRef(kb_id=kb.id))
     for row in session.scalars(select(KbDocumentRow).where(KbDocumentRow.kb_id == kb.id)):
         session.delete(row)
     session.delete(kb)
@@ -146,6 +145,8 @@ def start_ingestion(
     )
     session.add(job)
     session.commit()
+    from service.worker.queue import QueueUnavailable, get_queue  # Huey loads on the first upload, not at start-up
+
     try:
         get_queue(settings).submit_ingest(job_id)
     except QueueUnavailable:
@@ -183,21 +184,19 @@ def get_document(session: Session, kb: KnowledgeBaseRow, doc_id: str) -> KbDocum
     return row
 
 
-def delete_document(session: Session, settings: Settings, kb: KnowledgeBaseRow, doc_id: str) -> int:
+def delete_document(session: Session, worker: Operations, kb: KnowledgeBaseRow, doc_id: str) -> int:
     row = get_document(session, kb, doc_id)
-    removed = int(worker_client.call(settings, "documents/delete", {"kb_id": kb.id, "doc_id": doc_id})["removed"])
+    removed = worker.delete_document(DocumentRef(kb_id=kb.id, doc_id=doc_id)).removed
     session.delete(row)
     session.commit()
     return removed
 
 
-def query(settings: Settings, kb: KnowledgeBaseRow, q: str, k: int, mode: str) -> list[dict[str, Any]]:
-    hits: list[dict[str, Any]] = worker_client.call(settings, "query", {"kb_id": kb.id, "q": q, "k": k, "mode": mode})["hits"]
-    return hits
+def query(worker: Operations, kb: KnowledgeBaseRow, q: str, k: int, mode: Mode) -> list[SearchHit]:
+    return worker.search(SearchQuery(kb_id=kb.id, q=q, k=k, mode=mode)).hits
 
 
-def evaluate(settings: Settings, kb: KnowledgeBaseRow, items: list[dict[str, str]], modes: list[str]) -> dict[str, Any]:
-    metrics: dict[str, Any] = worker_client.call(settings, "evaluate", {"kb_id": kb.id, "items": items, "modes": modes})[
-        "metrics"
-    ]
-    return metrics
+def evaluate(
+    worker: Operations, kb: KnowledgeBaseRow, items: list[EvalItem], modes: list[Mode]
+) -> dict[str, dict[str, float | int]]:
+    return worker.evaluate(EvaluateQuery(kb_id=kb.id, items=items, modes=modes)).metrics

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
@@ -16,18 +16,27 @@ from service.errors import AdvisorError
 from service.knowledge_bases.chunking import chunk_document
 from service.knowledge_bases.parsers import ParsedDocument, parse_file
 from service.store.models import JobRow, KbDocumentRow, utcnow
-from service.worker.runtime import Runtime
+
+if TYPE_CHECKING:  # the API registers the task to enqueue it, and must not import the store to do so
+    from service.worker.runtime import Runtime
 
 log = logging.getLogger("service.worker")
-RUNTIME: Runtime | None = None  # set by the worker process before its consumer starts
 PROGRESS_EVERY_SECONDS = 0.5
 
 
-def run_ingest(job_id: str) -> None:
-    """The Huey task: ingest with the process's runtime."""
-    if RUNTIME is None:
-        raise RuntimeError("the worker runtime is not open")
-    ingest(RUNTIME, job_id)
+def ingest_task(runtime: Runtime | None) -> Callable[[str], None]:
+    """The Huey task's body, bound to the worker's runtime; ``None`` where a process only enqueues (the API).
+
+    Huey names the task by this module and the name it is registered under, so the API's enqueue-only
+    copy and the worker's runnable one are the same task on the queue.
+    """
+
+    def run_ingest(job_id: str) -> None:
+        if runtime is None:
+            raise RuntimeError("ingestion jobs run in the worker process (`advisor worker`), not here")
+        ingest(runtime, job_id)
+
+    return run_ingest
 
 
 def _update(runtime: Runtime, job_id: str, **values: Any) -> None:

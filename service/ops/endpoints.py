@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.deps import DatabaseDep, MetricsDep
+from service.api.problems import problem_responses
+from service.deps import DatabaseDep, MetricsDep, WorkerDep
 from service.errors import ServiceUnavailable
 from service.ops.schemas import Health
 
@@ -21,17 +24,32 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     response_model=Health,
-    summary="The process can serve: its database answers",
-    responses={503: {"description": "Not ready"}},
+    summary="The process can serve: its database answers (and its worker, with ?require=worker)",
+    responses=problem_responses(422, 503),
 )
-def readyz(database: DatabaseDep) -> Health:
+def readyz(
+    database: DatabaseDep,
+    worker: WorkerDep,
+    require: Annotated[
+        Literal["worker"] | None, Query(description="`worker`: 503 too while the worker is starting or down")
+    ] = None,
+) -> Health:
+    # Advice, datasets and the questionnaire need no worker, so by default its state is reported, not required:
+    # readiness does not flap with the worker for traffic that never reaches it.
     try:
         database.ping()
     except SQLAlchemyError as exc:
         raise ServiceUnavailable(
             "The database does not answer; requests that store data will fail until it is back.", code="database_unavailable"
         ) from exc
-    return Health(status="ok", checks={"database": "ok"})
+    state = worker.state()
+    if require == "worker" and state != "ok":
+        raise ServiceUnavailable(
+            f"The worker is {state}; searches, few-shot prompts and ingestion wait for it (start it with `advisor worker`).",
+            code="worker_unavailable",
+            errors=[{"check": "worker", "state": state}],
+        )
+    return Health(status="ok", checks={"database": "ok", "worker": state})
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -12,19 +12,18 @@ from fastapi import APIRouter
 
 from service.api.problems import problem_responses
 from service.datasets import service as datasets
-from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep
+from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep, WorkerDep
 from service.errors import ValidationFailed
 from service.prompts.candidates import candidates_from_file
 from service.prompts.schemas import FewShotPrompt, FewShotRequest
 from service.prompts.service import BUNDLED_EMBEDDING, build_few_shot
-from service.worker.client import worker_embed
 
 router = APIRouter(tags=["prompts"], responses=problem_responses(400, 404, 413, 422, 503))
 
 
 @router.post("/v1/prompts/few-shot", response_model=FewShotPrompt, summary="A few-shot prompt within a token budget")
 def few_shot(
-    body: FewShotRequest, session: SessionDep, tenant: TenantDep, settings: SettingsDep, clock: ClockDep
+    body: FewShotRequest, session: SessionDep, tenant: TenantDep, settings: SettingsDep, clock: ClockDep, worker: WorkerDep
 ) -> FewShotPrompt:
     # A sync route: the worker call blocks a pool thread, never the event loop.
     if body.dataset_id is None and body.examples is None:
@@ -35,7 +34,7 @@ def few_shot(
         )
     embedding = settings.embedding_model or BUNDLED_EMBEDDING
     if body.dataset_id is None:
-        return build_few_shot(body, worker_embed(settings), embedding=embedding, today=clock())
+        return build_few_shot(body, worker.embed_texts, embedding=embedding, today=clock())
     row = datasets.get_dataset(session, tenant, body.dataset_id)
     candidates, notes = candidates_from_file(Path(row.path))
-    return build_few_shot(body, worker_embed(settings), candidates=candidates, embedding=embedding, notes=notes, today=clock())
+    return build_few_shot(body, worker.embed_texts, candidates=candidates, embedding=embedding, notes=notes, today=clock())

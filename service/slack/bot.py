@@ -30,6 +30,7 @@ from service.slack.blocks import advice_blocks, advice_text, artifact_blocks, la
 from service.slack.modal import CALLBACK_ID, ModalContext, answers_from, questionnaire_view, revised_profile
 from service.slack.service import Advised, Workspace
 from service.store.db import Database
+from service.worker.client import WorkerClient
 
 log = logging.getLogger(__name__)
 Next = Callable[[], Awaitable[BoltResponse]]
@@ -46,13 +47,21 @@ def _thread_of(body: dict[str, Any]) -> tuple[str, str]:
 class SlackBot:
     """One Bolt app serving every configured workspace, each with its own bot token and tenant."""
 
-    def __init__(self, settings: Settings, database: Database, clock: Clock, on_verdict: OnVerdict | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        clock: Clock,
+        on_verdict: OnVerdict | None = None,
+        worker: Callable[[], WorkerClient | None] = lambda: None,
+    ) -> None:
         if settings.slack_signing_secret is None:
             raise ValueError("SlackBot needs ADVISOR_SLACK_SIGNING_SECRET")
         self.settings = settings
         self.database = database
         self.clock = clock
         self.on_verdict = on_verdict  # counts each stored advice, from the worker thread that stored it
+        self.worker = worker  # the app's worker client, opened in its lifespan (after this bot is built)
         self.workspaces = advise.workspaces(settings)
         self.app = AsyncApp(
             name="tuning-advisor",
@@ -101,8 +110,9 @@ class SlackBot:
         return claimed
 
     async def _advise(self, workspace: Workspace, text: str) -> Advised:
+        worker = self.worker()
         return await asyncio.to_thread(
-            advise.advise_text, self.database, self.settings, workspace, text, self.clock, self.on_verdict
+            advise.advise_text, self.database, self.settings, worker, workspace, text, self.clock, self.on_verdict
         )
 
     async def _post_advice(self, client: AsyncWebClient, channel: str, thread_ts: str, advised: Advised) -> str:
@@ -246,7 +256,7 @@ class SlackBot:
         advised = await asyncio.to_thread(
             advise.advise_answers,
             self.database,
-            self.settings,
+            self.worker(),
             workspace,
             profile,
             self.clock,

@@ -21,7 +21,13 @@ def install(app: FastAPI, settings: Settings) -> None:
         return
     from service.slack.bot import SlackBot  # Bolt and aiohttp load only when Slack is on
 
-    bot = SlackBot(settings, app.state.database, app.state.clock, app.state.metrics.count_verdict)
+    bot = SlackBot(
+        settings,
+        app.state.database,
+        app.state.clock,
+        app.state.metrics.count_verdict,
+        worker=lambda: getattr(app.state, "worker", None),
+    )
     app.state.slack_bot = bot
     handler = AsyncSlackRequestHandler(bot.app)
     router = APIRouter(tags=["slack"])

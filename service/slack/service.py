@@ -25,7 +25,7 @@ from service.intake.schemas import TASK_MAX_CHARS
 from service.slack.blocks import Lang
 from service.store.db import Database
 from service.store.models import SlackDeliveryRow
-from service.worker.client import worker_embed, worker_running
+from service.worker.client import WorkerClient
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+(\|[^>]*)?>")
@@ -111,7 +111,7 @@ def profile_from(task: str, draft: dict[str, Any]) -> Profile:
 
 def _store(
     database: Database,
-    settings: Settings,
+    worker: WorkerClient | None,
     tenant: str,
     profile: Profile,
     clock: Clock,
@@ -119,7 +119,7 @@ def _store(
     lang: Lang,
 ) -> dict[str, Any]:
     # Artifacts are always built, so the "Get the artifact" button has something to fetch.
-    embed = worker_embed(settings) if worker_running(settings) else None
+    embed = worker.embedder_if_up() if worker is not None else None
     with database.session() as session:
         request = AdviceRequest(profile=profile, artifact=True, lang=lang)
         return advice.create_advice(session, tenant, request, clock, embed, on_verdict)
@@ -132,6 +132,7 @@ def _lang(result: IntakeResult) -> Lang:
 def advise_text(
     database: Database,
     settings: Settings,
+    worker: WorkerClient | None,
     workspace: Workspace,
     text: str,
     clock: Clock,
@@ -140,7 +141,7 @@ def advise_text(
     """Free text -> intake -> Profile -> stored advice, like POST /v1/intake then POST /v1/advice."""
     result = extract(text, None, settings)
     profile = profile_from(text, result.profile)
-    stored = _store(database, settings, workspace.tenant, profile, clock, on_verdict, _lang(result))
+    stored = _store(database, worker, workspace.tenant, profile, clock, on_verdict, _lang(result))
     return Advised(stored, list(result.missing), _lang(result), text)
 
 
@@ -163,7 +164,7 @@ def still_missing(task: str) -> tuple[Lang, list[str]]:
 
 def advise_answers(
     database: Database,
-    settings: Settings,
+    worker: WorkerClient | None,
     workspace: Workspace,
     profile: Profile,
     clock: Clock,
@@ -172,5 +173,5 @@ def advise_answers(
     on_verdict: OnVerdict | None = None,
 ) -> Advised:
     """A new stored advice for a profile revised in the modal; the questions left blank stay unknown."""
-    stored = _store(database, settings, workspace.tenant, profile, clock, on_verdict, lang)
+    stored = _store(database, worker, workspace.tenant, profile, clock, on_verdict, lang)
     return Advised(stored, unanswered, lang, profile.task)

@@ -1,64 +1,237 @@
-"""The API's way to the worker: a small JSON call on loopback, with errors a user can act on."""
+"""The API's way to the worker: typed calls over one pooled connection, and the one "worker or here?" decision.
+
+Import-light on purpose: httpx and the shared schemas, never the store, Chroma or a model (the CLI's
+in-process operations are imported only when no worker answers).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
-from typing import Any
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Literal, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from service.config import Settings
 from service.errors import AdvisorError, ServiceUnavailable
-from service.worker.server import worker_file
+from service.worker.schemas import (
+    DeleteResult,
+    DocumentRef,
+    DropResult,
+    EmbedQuery,
+    EmbedResult,
+    EvaluateQuery,
+    EvaluateResult,
+    HealthResult,
+    KbRef,
+    Operations,
+    SearchQuery,
+    SearchResult,
+    StatsResult,
+    WorkerProblem,
+)
 
-TIMEOUT_SECONDS = 60.0
+TIMEOUT_SECONDS = 60.0  # an evaluation of many questions, or the first embed while the model loads
+CONNECT_SECONDS = 2.0
+PROBE_SECONDS = 2.0  # a health check: the worker answers in milliseconds when it is up
+FRESH_SECONDS = 2.0  # how long a known up/down state is trusted before the next health check
+RETRY_SECONDS = 0.2
+WorkerState = Literal["ok", "starting", "down"]
+Embed = Callable[[list[str]], list[list[float]]]
+Result = TypeVar("Result", bound=BaseModel)
+# The worker is not there (yet), or went away mid-call: every operation is idempotent, so the call is sent again.
+# A read timeout is not among them: that worker is alive and busy, and a second copy would only add to its load.
+_GONE = (httpx.NetworkError, httpx.ConnectTimeout, httpx.RemoteProtocolError)
 
 
 class WorkerUnavailable(ServiceUnavailable):
     code = "worker_unavailable"
 
 
-def worker_url(settings: Settings) -> str:
-    if settings.worker_url:
-        return settings.worker_url.rstrip("/")
+def worker_file(data_dir: Path) -> Path:
+    """Where a running worker publishes its address."""
+    return data_dir / "worker.json"
+
+
+class WorkerClient:
+    """Typed calls to the worker. One per API process (on app.state), thread-safe, one connection pool.
+
+    A call waits up to ADVISOR_WORKER_WAIT_SECONDS for a worker that is not (yet) up: the seconds after
+    `advisor serve` starts, or a worker restart. Every operation is idempotent, so a call that never
+    reached the worker is sent again.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        headers = {}
+        if settings.worker_secret is not None:
+            headers["authorization"] = f"Bearer {settings.worker_secret.get_secret_value()}"
+        self._http = httpx.Client(headers=headers, timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS))
+        self._guard = threading.Lock()
+        self._published: tuple[int, str] | None = None  # (mtime_ns of worker.json, its url)
+        self._opened = time.monotonic()
+        self._reached = False
+        self._seen: tuple[float, bool] | None = None  # (when, up) of the last contact
+
+    # -- the typed operations ------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResult:
+        return self._call("/search", query, SearchResult)
+
+    def evaluate(self, query: EvaluateQuery) -> EvaluateResult:
+        return self._call("/evaluate", query, EvaluateResult)
+
+    def delete_document(self, ref: DocumentRef) -> DeleteResult:
+        return self._call("/documents/delete", ref, DeleteResult)
+
+    def drop(self, ref: KbRef) -> DropResult:
+        return self._call("/drop", ref, DropResult)
+
+    def stats(self, ref: KbRef) -> StatsResult:
+        return self._call("/stats", ref, StatsResult)
+
+    def embed(self, query: EmbedQuery) -> EmbedResult:
+        return self._call("/embed", query, EmbedResult)
+
+    def health(self, *, wait: float = 0.0) -> HealthResult:
+        return self._call("/health", None, HealthResult, wait=wait, timeout=PROBE_SECONDS)
+
+    # -- what callers ask instead of probing themselves -------------------------------------------
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        """Vectors from the worker's model (cached there per text); the API process never loads a model."""
+        return self.embed(EmbedQuery(texts=texts)).vectors
+
+    def embedder_if_up(self) -> Embed | None:
+        """The worker's embeddings when it is up, else None (callers fall back); never waits for it.
+
+        Known state is trusted for a couple of seconds, so busy traffic does not send a health check each time.
+        """
+        if not self._fresh():
+            self.state()
+        return self.embed_texts if self._seen is not None and self._seen[1] else None
+
+    def state(self) -> WorkerState:
+        """ok, starting (not reached yet, within the start-up wait) or down; one health check."""
+        try:
+            self.health()
+        except AdvisorError:
+            starting = not self._reached and time.monotonic() - self._opened < self.settings.worker_wait_seconds
+            return "starting" if starting else "down"
+        return "ok"
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _fresh(self) -> bool:
+        return self._seen is not None and time.monotonic() - self._seen[0] < FRESH_SECONDS
+
+    def _mark(self, up: bool) -> None:
+        self._seen = (time.monotonic(), up)
+        self._reached = self._reached or up
+
+    def url(self) -> str | None:
+        """ADVISOR_WORKER_URL, or the address in the data dir (read again when a restarted worker rewrites it)."""
+        if self.settings.worker_url:
+            return self.settings.worker_url.rstrip("/")
+        path = worker_file(self.settings.data_dir)
+        try:
+            mtime = path.stat().st_mtime_ns
+            with self._guard:
+                if self._published is None or self._published[0] != mtime:
+                    self._published = (mtime, str(json.loads(path.read_text(encoding="utf-8"))["url"]))
+                return self._published[1]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _call(
+        self, path: str, body: BaseModel | None, result: type[Result], *, wait: float | None = None, timeout: float | None = None
+    ) -> Result:
+        deadline = time.monotonic() + (self.settings.worker_wait_seconds if wait is None else wait)
+        content = b"{}" if body is None else body.model_dump_json().encode()
+        while True:
+            url = self.url()
+            if url is not None:
+                try:
+                    response = self._http.post(
+                        url + path,
+                        content=content,
+                        headers={"content-type": "application/json"},
+                        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                    )
+                except _GONE:
+                    pass
+                except httpx.HTTPError as exc:
+                    self._mark(False)
+                    raise WorkerUnavailable(f"The worker at {url} did not answer in time; see its log.") from exc
+                else:
+                    self._mark(response.status_code != 401)  # a worker that refuses our secret is no use to us
+                    return _parse(response, result)
+            self._mark(False)
+            if time.monotonic() >= deadline:
+                raise self._unavailable(url)
+            time.sleep(RETRY_SECONDS)
+
+    def _unavailable(self, url: str | None) -> WorkerUnavailable:
+        if url is None:
+            return WorkerUnavailable(
+                "No worker is running for this data dir; start it with `advisor worker` (`make run` starts one)."
+            )
+        return WorkerUnavailable(f"The worker at {url} did not answer; is `advisor worker` running?")
+
+
+def _parse(response: httpx.Response, result: type[Result]) -> Result:
+    if response.status_code == 200:
+        return result.model_validate_json(response.content)
     try:
-        return str(json.loads(worker_file(settings.data_dir).read_text(encoding="utf-8"))["url"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise WorkerUnavailable(
-            "No worker is running for this data dir; start it with `advisor worker` (`make run` starts one)."
-        ) from exc
+        problem = WorkerProblem.model_validate_json(response.content)
+    except ValidationError:
+        problem = WorkerProblem(code="worker_error", detail=f"the worker answered {response.status_code}; see its log")
+    if response.status_code == 401:
+        # The caller's credentials are fine; the API and the worker disagree on the secret.
+        raise WorkerUnavailable(problem.detail, code=problem.code)
+    raise AdvisorError(problem.detail, code=problem.code, status=response.status_code)
 
 
-def call(settings: Settings, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST ``body`` to the worker's ``operation``; its errors come back as AdvisorError."""
-    url = worker_url(settings)
+def worker_answers(settings: Settings) -> bool:
+    """True when a worker for these settings answers a health check now (no waiting)."""
+    client = WorkerClient(settings)
     try:
-        response = httpx.post(f"{url}/{operation}", json=body, timeout=TIMEOUT_SECONDS)
-    except httpx.HTTPError as exc:
-        raise WorkerUnavailable(f"The worker at {url} did not answer; is `advisor worker` running?") from exc
-    payload: dict[str, Any] = response.json()
-    if response.status_code != 200:
-        raise AdvisorError(
-            payload.get("detail", "worker error"), code=payload.get("code", "worker_error"), status=response.status_code
-        )
-    return payload
-
-
-def worker_embed(settings: Settings) -> Callable[[list[str]], list[list[float]]]:
-    """Embeddings computed by the worker process (cached there per text); the API never loads a model."""
-
-    def embed(texts: list[str]) -> list[list[float]]:
-        vectors: list[list[float]] = call(settings, "embed", {"texts": texts, "model": None})["vectors"]
-        return vectors
-
-    return embed
-
-
-def worker_running(settings: Settings) -> bool:
-    """True when a worker answers; a few ms on loopback."""
-    try:
-        call(settings, "health", {})
+        client.health()
     except AdvisorError:
         return False
+    finally:
+        client.close()
     return True
+
+
+@contextlib.contextmanager
+def operations(settings: Settings) -> Iterator[Operations]:
+    """The running worker, or, when none answers, this process as the store's owner (the CLI's one decision).
+
+    Owning the store takes its lock: a worker that is starting but not answering yet makes this fail
+    with ``vector_store_locked`` instead of two processes writing one store.
+    """
+    client = WorkerClient(settings)
+    try:
+        try:
+            client.health()
+        except AdvisorError:
+            pass
+        else:
+            yield client
+            return
+    finally:
+        client.close()
+    from service.worker.operations import StoreOperations
+    from service.worker.runtime import Runtime
+
+    runtime = Runtime(settings)
+    try:
+        yield StoreOperations(runtime)
+    finally:
+        runtime.close()

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from huey import Huey, RedisHuey, SqliteHuey
 
 from service.config import Settings
 from service.errors import ServiceUnavailable
+
+if TYPE_CHECKING:
+    from service.worker.runtime import Runtime
 
 REDIS_CONNECT_TIMEOUT_SECONDS = 5.0  # a Redis that drops packets must not hang the request forever
 
@@ -35,20 +39,32 @@ class Queue:
             ) from exc
 
 
-@lru_cache(maxsize=8)
-def _queue(data_dir: str, redis_url: str | None) -> Queue:
-    from service.knowledge_bases.tasks import run_ingest
-
+def _open(data_dir: str, redis_url: str | None, ingest: Callable[[str], None]) -> Queue:
     huey: Huey
     if redis_url:
         pool = redis.ConnectionPool.from_url(redis_url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS)
         huey = RedisHuey("advisor", connection_pool=pool, results=False)
     else:
         huey = SqliteHuey("advisor", filename=f"{data_dir}/jobs.db", results=False)
-    return Queue(huey=huey, ingest=huey.task(name="ingest")(run_ingest))
+    return Queue(huey=huey, ingest=huey.task(name="ingest")(ingest))
+
+
+@lru_cache(maxsize=8)
+def _queue(data_dir: str, redis_url: str | None) -> Queue:
+    from service.knowledge_bases.tasks import ingest_task
+
+    return _open(data_dir, redis_url, ingest_task(None))
 
 
 def get_queue(settings: Settings) -> Queue:
-    """One queue per (data dir, Redis URL) in a process, with the tasks registered on it."""
+    """The queue to enqueue on: one per (data dir, Redis URL) in a process; its tasks run in the worker."""
     settings.ensure_dirs()
     return _queue(str(settings.data_dir.resolve()), settings.redis_url)
+
+
+def worker_queue(settings: Settings, runtime: Runtime) -> Queue:
+    """The worker's own queue, whose tasks run with its runtime (the consumer executes these)."""
+    from service.knowledge_bases.tasks import ingest_task
+
+    settings.ensure_dirs()
+    return _open(str(settings.data_dir.resolve()), settings.redis_url, ingest_task(runtime))

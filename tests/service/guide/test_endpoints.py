@@ -42,4 +42,5 @@ def test_guide_errors(client: TestClient) -> None:
 
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "checks": {}}
-    assert client.get("/readyz").json()["checks"] == {"database": "ok"}
+    checks = client.get("/readyz").json()["checks"]
+    assert checks["database"] == "ok" and checks["worker"] in {"starting", "down"}  # no worker runs in this test

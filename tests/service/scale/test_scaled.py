@@ -50,7 +50,7 @@ def all_advice_ids(client: httpx.Client) -> list[str]:
 
 def test_every_process_is_ready(stack: Stack, apis: tuple[httpx.Client, httpx.Client]) -> None:
     for client in apis:
-        assert client.get("/readyz").json() == {"status": "ok", "checks": {"database": "ok"}}
+        assert client.get("/readyz").json() == {"status": "ok", "checks": {"database": "ok", "worker": "ok"}}
     assert httpx.post(f"{stack.worker_url}/health", json={}).json()["status"] == "ok"
 
 

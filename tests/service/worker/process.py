@@ -49,12 +49,16 @@ class Worker:
             if address.exists():
                 try:
                     url = json.loads(address.read_text())["url"]
-                    if httpx.post(f"{url}/health", json={}, timeout=2).status_code == 200:
+                    if httpx.post(f"{url}/health", json={}, headers=self.headers(), timeout=2).status_code == 200:
                         return
                 except (ValueError, KeyError, httpx.HTTPError):
                     pass
             time.sleep(0.2)
         raise RuntimeError("worker did not start in time")
+
+    def headers(self) -> dict[str, str]:
+        secret = self.env.get("ADVISOR_WORKER_SECRET")
+        return {"authorization": f"Bearer {secret}"} if secret else {}
 
     def kill(self) -> None:
         assert self.process is not None
