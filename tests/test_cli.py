@@ -34,11 +34,14 @@ def test_decide_stdin_explain_is_readable() -> None:
         "custom_style": True,
         "prompting_status": "insufficient",
     }
-    result = run("decide", "-", "--explain", stdin=json.dumps(profile))
+    result = run("decide", "-", "--explain", "--today", "2026-11-24", stdin=json.dumps(profile))
     assert result.returncode == 0, result.stderr
-    assert "Strategy: prompting" in result.stdout
-    assert "provider_cannot_fine_tune" in result.stdout
-    assert "guide §s5-anthropic" in result.stdout
+    # Claude cannot be tuned: the recommendation stays fine-tuning and names where to tune instead.
+    assert "Recommendation: Fine-tuning" in result.stdout
+    assert "Where to tune: Anthropic (Claude) offers no fine-tuning" in result.stdout
+    assert "[§s5-providers]" in result.stdout and "provider_cannot_fine_tune" not in result.stdout
+    hebrew = run("decide", "-", "--explain", "--lang", "he", "--today", "2026-11-24", stdin=json.dumps(profile))
+    assert "המלצה: כוונון עדין" in hebrew.stdout
 
 
 def test_decide_rejects_bad_input_with_location(tmp_path: Path) -> None:
@@ -80,9 +83,11 @@ def test_decide_takes_today() -> None:
     }
     before = json.loads(run("decide", "-", "--today", "2026-11-24", stdin=json.dumps(profile)).stdout)
     after = json.loads(run("decide", "-", "--today", "2027-02-01", stdin=json.dumps(profile)).stdout)
-    # OpenAI stops new fine-tuning jobs on 2027-01-06: the same profile is decided differently after it.
+    # OpenAI stops new fine-tuning jobs on 2027-01-06: before, the flag counts the days; after, it simply cannot tune.
+    # Either way the tuning moves to a provider whose tuned models keep serving.
     assert before["strategy"] == "fine_tuning" and "provider_fine_tuning_ending" in [f["code"] for f in before["flags"]]
-    assert after["strategy"] == "prompting" and "provider_cannot_fine_tune" in [f["code"] for f in after["flags"]]
+    assert after["strategy"] == "fine_tuning" and "provider_cannot_fine_tune" in [f["code"] for f in after["flags"]]
+    assert before["tuning"]["provider"] == after["tuning"]["provider"] == "google"
     assert run("decide", "-", "--today", "not-a-date", stdin=json.dumps(profile)).returncode == 2
 
 

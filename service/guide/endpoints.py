@@ -14,17 +14,17 @@ from service.errors import NotFound
 from service.guide.schemas import GuideIndexOut, GuideSectionOut, RuleOut
 
 router = APIRouter(tags=["rules"], responses=PROBLEM_RESPONSES)
-Lang = Annotated[Literal["en", "he"], Query(description="Language of the guide")]
+Lang = Annotated[Literal["en", "he"], Query(description="Language of the texts")]
 
 
-def _rule_out(rule: Rule, cases: dict[str, list[dict[str, object]]] | None = None) -> RuleOut:
+def _rule_out(rule: Rule, lang: str, cases: dict[str, list[dict[str, object]]] | None = None) -> RuleOut:
     return RuleOut(
         id=rule.id,
-        title=rule.title,
+        title=rule.title.he if lang == "he" else rule.title.en,
         criterion=rule.criterion,
         stage=rule.stage,
         guide=rule.guide,
-        because=rule.because,
+        because=rule.because.he if lang == "he" else rule.because.en,
         when=rule.when,
         then=rule.then.model_dump(exclude_defaults=True),
         evidence=rule.evidence,
@@ -33,17 +33,17 @@ def _rule_out(rule: Rule, cases: dict[str, list[dict[str, object]]] | None = Non
 
 
 @router.get("/v1/rules", response_model=list[RuleOut], summary="Every rule, in the order the engine runs them")
-def list_rules() -> list[RuleOut]:
-    return [_rule_out(item.rule) for item in default_rules().rules]
+def list_rules(lang: Lang = "en") -> list[RuleOut]:
+    return [_rule_out(item.rule, lang) for item in default_rules().rules]
 
 
 @router.get("/v1/rules/{rule_id}", response_model=RuleOut, summary="One rule with its must-fire and must-not-fire cases")
-def get_rule(rule_id: str) -> RuleOut:
+def get_rule(rule_id: str, lang: Lang = "en") -> RuleOut:
     item = default_rules().get(rule_id)
     if item is None:
         raise NotFound(f"No rule {rule_id!r}; GET /v1/rules lists them.", code="rule_not_found")
     cases = load_cases().get(rule_id)
-    return _rule_out(item.rule, cases.model_dump(include={"must_fire", "must_not_fire"}) if cases else None)
+    return _rule_out(item.rule, lang, cases.model_dump(include={"must_fire", "must_not_fire"}) if cases else None)
 
 
 @router.get("/v1/guide", response_model=GuideIndexOut, summary="The guide's sections")

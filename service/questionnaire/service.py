@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from rules.cost_questions import cost_questions
+from rules.cost_questions import cost_questions, tuning_questions
 from rules.facts import Profile
 from rules.reachability import Plan, open_questions
 from service.advice import service as advice
@@ -82,9 +82,12 @@ def _settle(
     """Bring status and advice in line with the answers; returns the plan and a newly stored advice."""
     current = open_questions(row.answers, field_order(), today())
     if not current.open and current.strategy is not None:
-        # The strategy is settled; still ask the numbers that would move the economics shown with it.
-        costs = cost_questions(row.answers, field_order(), current.strategy, today())
-        current = Plan(open=costs, strategy=None if costs else current.strategy)
+        # The strategy is settled; still ask where tuning would happen and the numbers the economics depend on.
+        order, day = field_order(), today()
+        more = tuning_questions(row.answers, order, current.strategy, day) or cost_questions(
+            row.answers, order, current.strategy, day
+        )
+        current = Plan(open=more, strategy=None if more else current.strategy)
     if FIRST not in row.answers or current.open:
         row.status, row.advice_id = "asking", None
         return current, None

@@ -41,7 +41,12 @@ def test_verdict_shape(client: TestClient) -> None:
     assert body["rules_version"] and body["catalog_as_of"] == default_catalog().as_of.isoformat()
     assert body["economics"]["monthly_prompt_tokens_today"] == 4000 * 50000 * 30
     change = next(c for c in body["counterfactuals"] if c["reachable"])["changes"][0]
-    assert {"field", "from", "to"} == set(change)
+    assert {"field", "from", "to", "label"} == set(change)
+    # Where to tune: OpenAI's window closes within 90 days, so the plan points elsewhere.
+    assert body["tuning"]["provider"] == "google" and body["tuning"]["elsewhere"] is True
+    assert {"field": "input_tokens", "value": 200}.items() <= next(
+        a for a in body["assumptions"] if a["field"] == "input_tokens"
+    ).items()
     # The stored copy is what the POST returned.
     stored = client.get(body["location"] if "location" in body else f"/v1/advice/{body['id']}").json()
     assert stored == body
@@ -118,3 +123,26 @@ def test_unknown_route_is_problem_json(client: TestClient) -> None:
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_the_verdict_comes_in_the_language_asked(client: TestClient) -> None:
+    profile = {
+        "task": "Label tickets",
+        "narrow_task": True,
+        "prompting_status": "insufficient",
+        "examples": 500,
+        "example_quality": "high",
+    }
+    hebrew = client.post("/v1/advice?lang=he", json=profile).json()
+    assert hebrew["lang"] == "he"
+    assert all(any("\u0590" <= ch <= "\u05ff" for ch in reason["because"]) for reason in hebrew["reasons"])
+    # A wrapped body's own lang wins over the query.
+    wrapped = client.post("/v1/advice?lang=he", json={"profile": profile, "lang": "en"}).json()
+    assert wrapped["lang"] == "en" and wrapped["reasons"][0]["because"].isascii()
+
+
+def test_a_model_of_another_provider_is_a_422_naming_the_field(client: TestClient) -> None:
+    response = client.post("/v1/advice", json={"task": "x", "provider": "openai", "model": "claude-sonnet-5-5"})
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "model_of_another_provider" and problem["field"] == "model"

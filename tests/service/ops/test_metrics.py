@@ -85,7 +85,8 @@ def test_a_verdict_increments_its_strategy_only(probed: TestClient, scenario: st
 
 def test_a_questionnaire_that_finishes_counts_its_verdict(probed: TestClient) -> None:
     before = samples(probed)
-    created = probed.post("/v1/questionnaire/sessions", json={"answers": SCENARIOS["p07"]["profile"]})
+    answers = {**SCENARIOS["p07"]["profile"], "knowledge_size": "large"}  # manuals too big for one prompt
+    created = probed.post("/v1/questionnaire/sessions", json={"answers": answers})
     assert created.status_code == 201 and created.json()["status"] == "done"
     assert created.json()["advice"]["strategy"] == "rag"
     after = samples(probed)

@@ -61,11 +61,23 @@ def test_scenario_walk_reaches_the_full_profiles_verdict(client: TestClient, cas
 
 def test_no_examples_means_no_quality_question(client: TestClient) -> None:
     body = start(client, lang="en", answers={"task": "Summarise calls", "needs_external_knowledge": False})
-    body = send(client, body["id"], "knowledge_change", "static")
-    assert body["question"]["id"] == "examples"
-    body = answer_all(client, send(client, body["id"], "examples", 0), {"example_quality": "high", "custom_style": True})
-    assert "example_quality" not in body["asked"]
+    # No outside facts: how often they change is moot, so it is never asked.
+    assert body["question"]["id"] not in ("knowledge_size", "knowledge_change")
+    profile = {"prompting_status": "insufficient", "examples": 0, "example_quality": "high", "custom_style": True}
+    body = answer_all(client, body, profile)
+    assert "examples" in body["asked"] and "example_quality" not in body["asked"]
+    assert "knowledge_change" not in body["asked"] and "knowledge_size" not in body["asked"]
     assert body["advice"]["strategy"] == "prompting"
+
+
+def test_a_tuning_verdict_asks_the_numbers_its_economics_depend_on(client: TestClient) -> None:
+    profile = {"task": "Label tickets", "examples": 800, "example_quality": "high", "narrow_task": True}
+    profile |= {"prompting_status": "insufficient", "provider": "openai", "requests_per_day": 20000}
+    done = answer_all(client, start(client, lang="en"), profile)
+    assert done["advice"]["strategy"] == "fine_tuning"
+    # Where to tune depends on the provider; traffic scales the monthly cost: both asked, not assumed.
+    assert {"provider", "requests_per_day"} <= set(done["asked"])
+    assert "requests_per_day" not in {a["field"] for a in done["advice"]["assumptions"]}
 
 
 def test_editing_an_earlier_answer_changes_the_verdict(client: TestClient) -> None:
@@ -74,6 +86,8 @@ def test_editing_an_earlier_answer_changes_the_verdict(client: TestClient) -> No
     done = answer_all(client, start(client, lang="en"), profile)
     assert done["advice"]["strategy"] == "fine_tuning"
     # Still decided after the edit: a new advice for the new answers at once.
+    sized = send(client, done["id"], "knowledge_size", "large")  # moot without outside facts: the advice stands
+    assert sized["status"] == "done"
     edited = send(client, done["id"], "needs_external_knowledge", True)
     assert edited["status"] == "done" and edited["advice"]["strategy"] == "rag_and_fine_tuning"
     assert edited["advice"]["id"] != done["advice"]["id"]
@@ -81,8 +95,8 @@ def test_editing_an_earlier_answer_changes_the_verdict(client: TestClient) -> No
     reopened = send(client, done["id"], "prompting_status", "works")
     assert reopened["status"] == "asking" and reopened["advice"] is None
     assert reopened["question"]["id"] in Profile.model_fields and reopened["question"]["id"] not in reopened["answers"]
-    finished = answer_all(client, reopened, {**profile, "prompting_status": "works", "needs_external_knowledge": True})
-    expected = {**profile, "prompting_status": "works", "needs_external_knowledge": True}
+    expected = {**profile, "prompting_status": "works", "needs_external_knowledge": True, "knowledge_size": "large"}
+    finished = answer_all(client, reopened, expected)
     assert finished["advice"]["strategy"] == decide(Profile.model_validate(expected), default_catalog(), today=TODAY).strategy
     assert client.get(f"{SESSIONS}/{done['id']}").json() == finished
 
@@ -162,13 +176,15 @@ def test_sessions_survive_a_restart(database_url: str, tmp_path: Path) -> None:
 
 
 def test_the_verdict_follows_todays_catalog(tmp_path: Path) -> None:
-    """OpenAI stops new tuning jobs on 2027-01-06: the same answers lead elsewhere after that day."""
+    """OpenAI stops new tuning jobs on 2027-01-06: before, the days left are flagged; after, it cannot tune at all."""
     settings = Settings(data_dir=tmp_path / "data", database_url=None)
     profile = {"task": "Label tickets", "examples": 800, "example_quality": "high", "narrow_task": True}
     profile |= {"prompting_status": "insufficient", "provider": "openai"}
-    for day, strategy in ((TODAY, "fine_tuning"), (dt.date(2027, 2, 1), "prompting")):
+    for day, flag in ((TODAY, "provider_fine_tuning_ending"), (dt.date(2027, 2, 1), "provider_cannot_fine_tune")):
         app = create_app(settings, clock=lambda day=day: day)
         with TestClient(app) as client:
             done = answer_all(client, start(client, lang="en"), profile)
-            assert done["advice"]["strategy"] == strategy
+            assert done["advice"]["strategy"] == "fine_tuning"
+            assert flag in {f["code"] for f in done["advice"]["flags"]}
+            assert done["advice"]["tuning"]["provider"] == "google"
         app.state.database.dispose()
