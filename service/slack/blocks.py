@@ -11,6 +11,9 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from knowledge.loader import default_guide
+from rules.facts import Profile
+from rules.texts import label as field_label
+from rules.texts import strategy_name as shared_strategy_name
 
 Lang = Literal["en", "he"]
 Block = dict[str, Any]
@@ -22,21 +25,6 @@ CONTEXT_ELEMENTS = 10  # elements in one context block
 CODE_LIMIT = 2800  # characters of artifact text shown in a code block (the fences and a note fit in 3000)
 TASK_QUOTE_LIMIT = 300
 
-STRATEGY_NAMES: dict[Lang, dict[str, str]] = {
-    "en": {
-        "prompting": "Prompting",
-        "rag": "RAG",
-        "fine_tuning": "Fine-tuning",
-        "rag_and_fine_tuning": "RAG + fine-tuning",
-    },
-    "he": {
-        "prompting": "הנחיות (prompting)",
-        "rag": "אחזור (RAG)",
-        "fine_tuning": "כוונון עדין (fine-tuning)",
-        "rag_and_fine_tuning": "אחזור + כוונון עדין",
-    },
-}
-
 LABELS: dict[Lang, dict[str, str]] = {
     "en": {
         "strategy": "Strategy: {name}",
@@ -45,6 +33,7 @@ LABELS: dict[Lang, dict[str, str]] = {
         "guide": "Guide: {title}",
         "more_reasons": "{count} more reason(s) in the <{url}|full advice>.",
         "unknown": "*Still unknown* (defaults assumed): {fields}",
+        "tuning": "*Where to tune*\n{summary}",
         "open_questionnaire": "Answer the questionnaire",
         "get_artifact": "Get the artifact",
         "advice_link": "Advice `{id}` · <{url}|JSON> · <{page}|questionnaire page>",
@@ -72,6 +61,7 @@ LABELS: dict[Lang, dict[str, str]] = {
         "guide": "מדריך: {title}",
         "more_reasons": "עוד {count} נימוקים ב<{url}|המלצה המלאה>.",
         "unknown": "*עדיין לא ידוע* (הונחו ברירות מחדל): {fields}",
+        "tuning": "*איפה לכוונן*\n{summary}",
         "open_questionnaire": "למענה על השאלון",
         "get_artifact": "לקבלת התוצר",
         "advice_link": "המלצה `{id}` · <{url}|JSON> · <{page}|דף השאלון>",
@@ -123,7 +113,8 @@ def cut(text: str, limit: int) -> str:
 
 
 def strategy_name(strategy: str, lang: Lang) -> str:
-    return STRATEGY_NAMES[lang].get(strategy, strategy)
+    """One name per strategy and language, the same on the page, in Slack and in the CLI."""
+    return shared_strategy_name(strategy, lang)
 
 
 def guide_url(public_url: str, anchor: str, lang: Lang) -> str:
@@ -155,7 +146,7 @@ def _reason_block(reason: dict[str, Any], lang: Lang, public_url: str) -> Block:
 
 
 def _flags_block(flags: list[dict[str, Any]]) -> Block:
-    elements = [_mrkdwn(cut(f":warning: *{escape(flag['code'])}*: {escape(flag['message'])}", SECTION_LIMIT)) for flag in flags]
+    elements = [_mrkdwn(cut(f":warning: {escape(flag['message'])}", SECTION_LIMIT)) for flag in flags]
     return {"type": "context", "elements": elements[:CONTEXT_ELEMENTS]}
 
 
@@ -189,8 +180,12 @@ def advice_blocks(advice: dict[str, Any], missing: list[str], lang: Lang, public
         blocks.append({"type": "context", "elements": [_mrkdwn(more)]})
     if advice.get("flags"):
         blocks.append(_flags_block(advice["flags"]))
+    if advice.get("tuning"):
+        summary = label(lang, "tuning", summary=escape(advice["tuning"]["summary"]))
+        blocks.append({"type": "section", "text": _mrkdwn(cut(summary, SECTION_LIMIT))})
     if missing:
-        fields = ", ".join(f"`{escape(field)}`" for field in missing)
+        # People read the questions' labels, never field names.
+        fields = ", ".join(escape(field_label(field, lang)) for field in missing if field in Profile.model_fields)
         blocks.append({"type": "section", "text": _mrkdwn(cut(label(lang, "unknown", fields=fields), SECTION_LIMIT))})
     actions = _actions_block(advice, missing, lang)
     if actions:

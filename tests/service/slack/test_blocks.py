@@ -23,7 +23,8 @@ def test_hebrew_advice_has_hebrew_labels_and_guide_links() -> None:
     assert reason.startswith(
         "*Facts &lt;change&gt;*\nDocs &amp; data move.\n<https://advisor.example/v1/guide/s3-new-knowledge?lang=he|"
     )
-    assert blocks[2]["text"]["text"] == "*עדיין לא ידוע* (הונחו ברירות מחדל): `examples`"
+    # The question's Hebrew label, never the field name.
+    assert blocks[2]["text"]["text"] == "*עדיין לא ידוע* (הונחו ברירות מחדל): דוגמאות מתויגות"
     # Without an artifact there is no artifact button; the questionnaire button stays.
     assert [button["action_id"] for button in blocks[3]["elements"]] == ["open_questionnaire"]
 

@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from knowledge.loader import default_catalog
+from knowledge.loader import default_guide
+from rules.facts import field_texts
+from service.intake import extract_rules
 from service.main import create_app
 from tests.conftest import TODAY
 from tests.service.slack.conftest import PUBLIC_URL, SlackServer
@@ -182,61 +184,30 @@ def _button(action_id: str, label: str, advice_id: str, primary: bool = False) -
     return button
 
 
-def _expected_tuning_advice(advice_id: str) -> list[dict[str, Any]]:
+def _expected_tuning_advice(advice_id: str, verdict: dict[str, Any], missing: list[str]) -> list[dict[str, Any]]:
+    """The thread reply for a stored tuning verdict, laid out as people should read it (built here, not by the bot)."""
     link = f"https://advisor.example/v1/advice/{advice_id}"
-    openai = default_catalog().provider("openai")
-    deadlines = "; ".join(f"{d.date.isoformat()}: {d.what}" for d in openai.deprecations)
-    return [
-        {"type": "header", "text": {"type": "plain_text", "text": "Strategy: Fine-tuning", "emoji": True}},
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "*A house voice is learned best from examples*\n"
-                "A consistent voice or tone is a behaviour, and behaviours are what fine-tuning teaches well when a prompt alone "
-                "cannot hold them.\n<https://advisor.example/v1/guide/s2-style?lang=en|Guide: Style and tone>",
-            },
-        },
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "*Build an evaluation set before optimizing*\n"
-                "Retrieval and tuning are only worth their cost if they beat the prompt on questions the system has never seen, "
-                "which needs an evaluation set first.\n"
-                "<https://advisor.example/v1/guide/s6-evaluation?lang=en|Guide: Evaluation>",
-            },
-        },
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "*OpenAI's self-serve fine-tuning is winding down*\n"
-                "OpenAI stops new fine-tuning jobs on its cut-off date and already refuses organizations without recent use, "
-                "so a tuned OpenAI model needs a fallback plan.\n"
-                "<https://advisor.example/v1/guide/s5-openai?lang=en|Guide: OpenAI>",
-            },
-        },
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"1 more reason(s) in the <{link}|full advice>."}]},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    # The dates and texts are the catalog's; the flag's wording is the rule's.
-                    "text": ":warning: *provider_fine_tuning_ending*: OpenAI is winding down self-serve fine-tuning "
-                    f"({deadlines}). Plan an alternative: {openai.fine_tuning.alternative}.",
-                }
-            ],
-        },
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": "*Still unknown* (defaults assumed): `needs_external_knowledge`, `knowledge_change`, `strict_format`, "
-                "`domain_language`, `narrow_task`, `personalization`, `prompt_tokens`, `requests_per_day`",
-            },
-        },
+    reasons = verdict["reasons"]
+    guide = {r["guide"]: default_guide("en").sections[r["guide"]].title for r in reasons}
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Strategy: Fine-tuning", "emoji": True}}
+    ]
+    for reason in reasons[:3]:
+        url = f"https://advisor.example/v1/guide/{reason['guide']}?lang=en"
+        text = f"*{reason['title']}*\n{reason['because']}\n<{url}|Guide: {guide[reason['guide']]}>"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    if len(reasons) > 3:
+        more = f"{len(reasons) - 3} more reason(s) in the <{link}|full advice>."
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": more}]})
+    # Flags read as sentences, without their codes.
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": f":warning: {f['message']}"} for f in verdict["flags"]]}
+    )
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Where to tune*\n{verdict['tuning']['summary']}"}})
+    # What is still unknown, by the questions' labels: never a field name.
+    labels = ", ".join(field_texts()[name]["label"]["en"] for name in missing)
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Still unknown* (defaults assumed): {labels}"}})
+    blocks += [
         {
             "type": "actions",
             "block_id": "advice_actions",
@@ -255,6 +226,7 @@ def _expected_tuning_advice(advice_id: str) -> list[dict[str, Any]]:
             ],
         },
     ]
+    return blocks
 
 
 def test_advise_acks_then_posts_the_verdict_and_its_details_in_the_thread(slack: SlackServer) -> None:
@@ -281,7 +253,9 @@ def test_advise_acks_then_posts_the_verdict_and_its_details_in_the_thread(slack:
         },
     ]
     assert details.body["thread_ts"] == "1700000000.000001"  # the parent's ts, as the fake answered it
-    assert details.body["blocks"] == _expected_tuning_advice(row.id)
+    missing = list(extract_rules(TUNING_TEXT, "en").missing)
+    assert details.body["blocks"] == _expected_tuning_advice(row.id, row.verdict, missing)
+    assert not any("`" in str(block) and "needs_external_knowledge" in str(block) for block in details.body["blocks"])
     assert slack.deliveries("t-exact") == 1
 
 
@@ -330,7 +304,7 @@ def test_a_mention_is_answered_in_its_thread(slack: SlackServer) -> None:
         "1700000200.000100",
         "Bearer xoxb-team-one",
     )
-    assert reply.body["blocks"] == _expected_tuning_advice(row.id)
+    assert reply.body["blocks"] == _expected_tuning_advice(row.id, row.verdict, list(extract_rules(TUNING_TEXT, "en").missing))
     assert (second.body["channel"], second.body["thread_ts"], second.authorization) == (
         "C5",
         "1700000250.000100",
@@ -403,18 +377,12 @@ def test_the_questionnaire_opens_in_a_modal_for_what_is_unknown(slack: SlackServ
         "lang": "en",
     }
     assert view["title"] == {"type": "plain_text", "text": "Tuning advisor", "emoji": True}
-    assert [block.get("block_id") for block in view["blocks"]] == [
-        None,
-        "needs_external_knowledge",
-        "knowledge_change",
-        "strict_format",
-        "domain_language",
-        "narrow_task",
-        "personalization",
-        "prompt_tokens",
-        "requests_per_day",
-    ]
-    yes_no, change, tokens = view["blocks"][1], view["blocks"][2], view["blocks"][7]
+    # One input per question the text left open, in the questionnaire's order (the intake's `missing`).
+    missing = list(extract_rules(TUNING_TEXT, "en").missing)
+    assert [block.get("block_id") for block in view["blocks"]] == [None, *missing]
+    assert {"needs_external_knowledge", "knowledge_change", "prompt_tokens"} <= set(missing)
+    by_id = {block.get("block_id"): block for block in view["blocks"]}
+    yes_no, change, tokens = by_id["needs_external_knowledge"], by_id["knowledge_change"], by_id["prompt_tokens"]
     assert yes_no["element"] == {
         "type": "static_select",
         "action_id": "answer",
@@ -467,10 +435,11 @@ def test_submitted_answers_make_a_new_advice_in_the_thread(slack: SlackServer) -
     blocks = revised.body["blocks"]
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Strategy: RAG + fine-tuning", "emoji": True}}
     unknown = next(block for block in blocks if block["type"] == "section" and "Still unknown" in block["text"]["text"])
-    assert unknown["text"]["text"] == (
-        "*Still unknown* (defaults assumed): "
-        "`strict_format`, `domain_language`, `narrow_task`, `personalization`, `requests_per_day`"
-    )
+    # The questions left blank in the modal, by their labels: the answered ones are no longer listed.
+    shown = unknown["text"]["text"].removeprefix("*Still unknown* (defaults assumed): ")
+    assert "Strict output format" in shown and "Requests a day" in shown
+    assert "Needs facts from outside the model" not in shown and "Instruction block (tokens)" not in shown
+    assert "_" not in shown  # no field names
 
 
 def test_an_invalid_answer_goes_back_to_the_modal(slack: SlackServer) -> None:
