@@ -190,7 +190,8 @@ def test_an_answer_by_keyboard_only(page: Any, live_server: LiveServer) -> None:
 
 def test_an_invalid_number_shows_the_servers_error_next_to_the_field(page: Any, live_server: LiveServer) -> None:
     start(page, "en")
-    answer_until(page, "examples", {"task": "Summarise meeting notes", "needs_external_knowledge": False})
+    profile = {"task": "Summarise meeting notes", "needs_external_knowledge": False, "prompting_status": "insufficient"}
+    answer_until(page, "examples", profile)
     page.fill("#answer-input", "-5")
     page.press("#answer-input", "Enter")
     error = page.locator("#answer-error")
