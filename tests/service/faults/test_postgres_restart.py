@@ -112,7 +112,7 @@ def test_database_outage_is_503_and_recovers_without_a_restart(
         assert response.json()["code"] == "database_unavailable"
 
     private_postgres.start()
-    assert wait_ready(client).json()["checks"] == {"database": "ok"}
+    assert wait_ready(client).json()["checks"]["database"] == "ok"  # the worker is reported beside it, not required
     after = client.post("/v1/advice", json=PROFILE)
     assert after.status_code == 201, after.text
     assert client.get(before.headers["location"]).json() == before.json()
