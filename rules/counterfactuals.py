@@ -160,19 +160,26 @@ def search(
             consider(pair)
             if len(found) == len(wanted):
                 break
-    result = []
+    return result(values, wanted, found, lang)
+
+
+def result(
+    values: dict[str, Any], wanted: list[Strategy], found: dict[Strategy, tuple[Candidate, ...]], lang: Lang
+) -> list[Counterfactual]:
+    """The counterfactuals shown: one per wanted strategy, least effort first, unreachable ones last."""
+    shown = []
     for strategy in wanted:
         picked = found.get(strategy)
         if picked is None:
             summary = phrase("whatif_none", lang, strategy=strategy_name(strategy, lang))
-            result.append(Counterfactual(strategy=strategy, reachable=False, changes=[], summary=summary))
+            shown.append(Counterfactual(strategy=strategy, reachable=False, changes=[], summary=summary))
             continue
         changes = _changes(values, picked, lang)
         effort = sum(c.effort for c in picked)
-        result.append(
+        shown.append(
             Counterfactual(
                 strategy=strategy, reachable=True, changes=changes, summary=_summary(changes, strategy, lang), effort=effort
             )
         )
-    result.sort(key=lambda c: (not c.reachable, c.effort))
-    return result
+    shown.sort(key=lambda c: (not c.reachable, c.effort))
+    return shown

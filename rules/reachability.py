@@ -38,25 +38,13 @@ from types import MappingProxyType
 from typing import Any, Literal, get_args, get_origin
 
 from knowledge.loader import Catalog, default_catalog
-from rules.conditions import Predicate, compile_condition
-from rules.derived import DERIVED, DERIVED_BY_NAME, HUGE, derive_facts
-from rules.engine import evaluate, run_rules
+from rules.derived import DERIVED_BY_NAME, HUGE, derive_facts
+from rules.evaluation import evaluate, run_rules
 from rules.facts import Profile, Strategy
 from rules.loading import RULE_FACTS, RuleSet, atoms, default_rules
-from rules.model import Lever, Rule
+from rules.signatures import NOTHING_FIRED, Group, Signature, group_facts, groups, strategy_memo
 
 GENERIC_NUMBERS = (0, 1, 10, 100, 1000, 10_000, 1_000_000, HUGE)
-STRATEGY_LEVERS: tuple[Lever, ...] = ("rag", "fine_tuning")
-LEVER_FACTS: dict[Lever, str] = {"prompting": "prompting_score", "rag": "rag_score", "fine_tuning": "fine_tuning_score"}
-NOTHING_FIRED: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Group:
-    """Profile fields that feed the same facts, and the atomic tests the effective rules make on those facts."""
-
-    fields: tuple[str, ...]
-    tests: tuple[Predicate, ...]
 
 
 @dataclass(frozen=True)
@@ -69,80 +57,6 @@ class Plan:
     @property
     def next(self) -> str | None:
         return self.open[0] if self.open else None
-
-
-def _fired(when: Any) -> Iterator[str]:
-    if isinstance(when, Mapping):
-        if isinstance(when.get("fired"), str):
-            yield when["fired"]
-        for value in when.values():
-            yield from _fired(value)
-    elif isinstance(when, list):
-        for item in when:
-            yield from _fired(item)
-
-
-def effective_rules(ruleset: RuleSet) -> list[Rule]:
-    """Rules whose firing can change the strategy, directly or through a rule that reads them."""
-    rules = [item.rule for item in ruleset.rules if item.rule.stage != "advice"]
-    chosen = {
-        rule.id
-        for rule in rules
-        if set(rule.then.block) & set(STRATEGY_LEVERS) or any(rule.then.score.get(lever) for lever in STRATEGY_LEVERS)
-    }
-    while True:
-        read = {fact for rule in rules if rule.id in chosen for fact, _ in atoms(rule.when)}
-        named = {name for rule in rules if rule.id in chosen for name in _fired(rule.when)}
-        more = {
-            rule.id
-            for rule in rules
-            if rule.id in named or any(points and LEVER_FACTS[lever] in read for lever, points in rule.then.score.items())
-        }
-        if more <= chosen:
-            return [rule for rule in rules if rule.id in chosen]
-        chosen |= more
-
-
-def _inputs(fact: str) -> tuple[str, ...]:
-    derived = DERIVED_BY_NAME.get(fact)
-    return derived.inputs if derived is not None else (fact,)
-
-
-_GROUPS: dict[str, tuple[Group, ...]] = {}
-
-
-def groups(ruleset: RuleSet) -> tuple[Group, ...]:
-    """The field groups of a rule set (computed once per rules version)."""
-    found = _GROUPS.get(ruleset.version)
-    if found is not None:
-        return found
-    known = RULE_FACTS | frozenset(DERIVED_BY_NAME)
-    tests = {repr(cond): (fact, cond) for rule in effective_rules(ruleset) for fact, cond in atoms(rule.when) if fact in known}
-    owner: dict[str, str] = {}
-
-    def root(name: str) -> str:
-        while owner.get(name, name) != name:
-            name = owner[name]
-        return name
-
-    for fact, _ in tests.values():
-        first, *rest = _inputs(fact)
-        for name in rest:
-            owner[root(name)] = root(first)
-        owner.setdefault(first, first)
-    members: dict[str, list[str]] = {}
-    for name in Profile.model_fields:
-        if name in owner or any(name in _inputs(fact) for fact, _ in tests.values()):
-            members.setdefault(root(name), []).append(name)
-    result = tuple(
-        Group(
-            fields=tuple(names),
-            tests=tuple(compile_condition(cond, known) for fact, cond in tests.values() if set(_inputs(fact)) <= set(names)),
-        )
-        for names in members.values()
-    )
-    _GROUPS[ruleset.version] = result
-    return result
 
 
 _GRIDS: dict[str, dict[str, frozenset[int]]] = {}
@@ -214,7 +128,6 @@ def _assignments(
             yield {head: value, **tail}
 
 
-Signature = tuple[bool, ...]
 # Per group: every (assignment of its unanswered fields, the facts it sets, signature), in enumeration order.
 Table = tuple[tuple[dict[str, Any], dict[str, Any], Signature], ...]
 
@@ -234,22 +147,13 @@ def _table(group: Group, fixed: tuple[tuple[str, Any], ...], today: dt.date, cat
     catalog, ruleset = _CATALOGS[catalog_version], _RULESETS[rules_version]
     base = {**_defaults(), **dict(fixed)}
     free = [name for name in group.fields if name not in dict(fixed)]
-    owned = _group_facts(group)
+    owned = group_facts(group)
     rows = []
     for assignment in _assignments(free, base, catalog, ruleset, today):
         facts = derive_facts({**base, **assignment}, catalog, today)
         delta = {name: facts[name] for name in owned}
         rows.append((assignment, delta, tuple(test(facts, NOTHING_FIRED) for test in group.tests)))
     return tuple(rows)
-
-
-def _group_facts(group: Group) -> tuple[str, ...]:
-    """The group's fields and every derived fact read from them: what one of its assignments changes in the facts."""
-    fields = set(group.fields)
-    return (*group.fields, *(fact.name for fact in DERIVED if set(fact.inputs) & fields))
-
-
-_STRATEGIES: dict[str, dict[tuple[Signature, ...], Strategy]] = {}
 
 
 class _Search:
@@ -270,7 +174,7 @@ class _Search:
         self.base = derive_facts(self.values, catalog, today)
         # The strategy is a function of the signatures alone (the effective rules read nothing else), so one memo
         # per rules version serves every search: a session pays only for combinations nobody has seen yet.
-        self.memo = _STRATEGIES.setdefault(ruleset.version, {})
+        self.memo = strategy_memo(ruleset)
 
     def strategy(self, combination: tuple[Signature, ...]) -> Strategy:
         found = self.memo.get(combination)

@@ -10,9 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knowledge.loader import default_catalog
+from rules import counterfactuals
+from rules import whatif as signature_search
 from rules.counterfactuals import is_actionable
 from rules.derived import derive_facts
 from rules.engine import decide
+from rules.evaluation import run_rules
 from rules.explain import LEVERS
 from rules.facts import Profile
 from rules.loading import default_rules
@@ -124,3 +127,19 @@ def test_people_read_words_not_field_names_in_their_language(profile: Profile) -
             assert not FIELD_NAMES.search(text), text
             if lang == "he":
                 assert HEBREW.search(text), text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles, st.sampled_from(DAYS))
+def test_the_signature_search_finds_what_rerunning_the_rules_finds(profile: Profile, today: dt.date) -> None:
+    """rules/whatif.py must give exactly the plain search's what-ifs (rules/counterfactuals.py re-runs every change)."""
+    values = profile.model_dump()
+    catalog, rules = default_catalog(), default_rules()
+    run = run_rules(values, catalog, rules, today)
+
+    def allowed(_changed: dict[str, Any], _outcome: str) -> bool:
+        return True
+
+    plain = counterfactuals.search(values, run.strategy, lambda v: run_rules(v, catalog, rules, today).strategy, allowed, "en")
+    fast = signature_search.search(values, run.facts, run.strategy, catalog, today, rules, allowed, "en")
+    assert [(c.strategy, c.changes) for c in fast] == [(c.strategy, c.changes) for c in plain]

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from knowledge.loader import default_catalog
 from rules.derived import DERIVED, DERIVED_BY_NAME, derive_facts
-from rules.engine import decide, run_rules
+from rules.engine import decide
+from rules.evaluation import run_rules
 from rules.facts import Profile, Strategy
 from rules.loading import default_rules, known_facts
 from rules.reachability import candidates, numeric_grid
