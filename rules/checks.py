@@ -16,7 +16,7 @@ CASE_DAY = dt.date(2026, 11, 24)
 def _fires(rules: RuleSet, rule_id: str, partial: dict[str, Any]) -> bool:
     profile = Profile.model_validate({"task": "rule case", **partial})
     verdict = decide(profile, default_catalog(), ruleset=rules, today=CASE_DAY, with_counterfactuals=False)
-    return any(reason.rule == rule_id for reason in verdict.reasons)
+    return any(reason.rule == rule_id for reason in (*verdict.reasons, *verdict.outweighed))
 
 
 def check_rules() -> tuple[int, list[str]]:

@@ -33,11 +33,6 @@ def render(text: Text, facts: dict[str, Any], lang: Lang) -> str:
     return text(lang).format_map(_Fill(facts)).strip()
 
 
-def contradicts(rule_against: frozenset[str], strategy: Strategy) -> bool:
-    """A reason that argues against a lever the strategy uses."""
-    return bool(rule_against & LEVERS[strategy])
-
-
 def reasons(
     fired: Iterable[CompiledRule], facts: dict[str, Any], strategy: Strategy, unanswered: frozenset[str], lang: Lang
 ) -> tuple[list[Reason], list[Reason]]:
@@ -54,7 +49,7 @@ def reasons(
         reason = Reason(
             rule=rule.id, title=rule.title(lang), because=because, guide=rule.guide, stage=rule.stage, assumed=assumed
         )
-        (outweighed if contradicts(rule.argues_against, strategy) else kept).append(reason)
+        (kept if rule.agrees_with(LEVERS[strategy]) else outweighed).append(reason)
     return kept, outweighed
 
 

@@ -82,6 +82,16 @@ class Rule(_Frozen):
     def argues_against(self) -> frozenset[str]:
         return frozenset(self.against) | frozenset(self.then.block)
 
+    @property
+    def supports(self) -> frozenset[str]:
+        """The levers the rule adds evidence for."""
+        return frozenset(lever for lever, points in self.then.score.items() if points > 0)
+
+    def agrees_with(self, levers: frozenset[str]) -> bool:
+        """Whether the rule's reason belongs with a verdict using ``levers``: it argues against none of them, and if it
+        argues for something, for one of them."""
+        return not self.argues_against & levers and (not self.supports or bool(self.supports & levers))
+
 
 class RuleCases(_Frozen):
     """Profiles on which a rule must fire and must not fire (``rules/cases/<rule-id>.yaml``)."""

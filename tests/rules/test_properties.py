@@ -85,11 +85,16 @@ def test_every_verdict_is_explained_and_consistent(profile: Profile, today: dt.d
 @given(profiles)
 def test_no_reason_argues_against_the_verdict(profile: Profile) -> None:
     verdict = decide(profile, default_catalog(), today=TODAY, with_counterfactuals=False)
-    against = {item.rule.id: item.rule.argues_against for item in default_rules().rules}
+    rules = {item.rule.id: item.rule for item in default_rules().rules}
+    levers = LEVERS[verdict.strategy]
     for reason in verdict.reasons:
-        assert not against[reason.rule] & LEVERS[verdict.strategy], (reason.rule, verdict.strategy)
+        rule = rules[reason.rule]
+        # Nothing it argues against is chosen, and what it argues for (if anything) is.
+        assert not rule.argues_against & levers, (reason.rule, verdict.strategy)
+        assert not rule.supports or rule.supports & levers, (reason.rule, verdict.strategy)
     for reason in verdict.outweighed:
-        assert against[reason.rule] & LEVERS[verdict.strategy]
+        rule = rules[reason.rule]
+        assert rule.argues_against & levers or (rule.supports and not rule.supports & levers)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

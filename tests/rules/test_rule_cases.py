@@ -19,7 +19,7 @@ TODAY = dt.date(2026, 11, 24)
 def _fired(partial: dict[str, Any]) -> set[str]:
     profile = Profile.model_validate({"task": "rule case", **partial})
     verdict = decide(profile, default_catalog(), today=TODAY, with_counterfactuals=False)
-    return {reason.rule for reason in verdict.reasons}
+    return {reason.rule for reason in (*verdict.reasons, *verdict.outweighed)}
 
 
 def test_every_rule_has_cases() -> None:

@@ -146,3 +146,84 @@ def test_a_model_of_another_provider_is_a_422_naming_the_field(client: TestClien
     assert response.status_code == 422
     problem = response.json()
     assert problem["code"] == "model_of_another_provider" and problem["field"] == "model"
+
+
+# The profiles of the expert review (issue 13), through the API as a team would send them.
+REVIEWED = [
+    (
+        {
+            "task": "Answer HR policy questions from our handbook",
+            "provider": "openai",
+            "needs_external_knowledge": True,
+            "knowledge_change": "yearly",
+            "prompting_status": "works",
+        },
+        "prompting",
+        set(),
+    ),
+    (
+        {
+            "task": "Extract 30 fields from contracts into JSON",
+            "provider": "openai",
+            "model": "gpt-4.1-mini",
+            "examples": 1000,
+            "example_quality": "high",
+            "strict_format": True,
+            "prompting_status": "works",
+            "prompt_tokens": 10000,
+            "requests_per_day": 100000,
+        },
+        "prompting",
+        {"model_shutting_down"},
+    ),
+    (
+        {
+            "task": "Long-policy chatbot",
+            "provider": "google",
+            "examples": 3000,
+            "example_quality": "high",
+            "prompting_status": "works",
+            "prompt_tokens": 20000,
+            "requests_per_day": 30000,
+        },
+        "prompting",
+        set(),
+    ),
+    (
+        {
+            "task": "Ops assistant",
+            "provider": "google",
+            "needs_external_knowledge": False,
+            "knowledge_change": "realtime",
+            "prompting_status": "insufficient",
+        },
+        "prompting",
+        {"answers_inconsistent"},
+    ),
+    (
+        {
+            "task": "Tone-matched answers on Claude",
+            "provider": "anthropic",
+            "examples": 3000,
+            "example_quality": "high",
+            "custom_style": True,
+            "prompting_status": "insufficient",
+        },
+        "fine_tuning",
+        {"provider_cannot_fine_tune"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("profile", "strategy", "flags"), REVIEWED, ids=[p["task"][:20] for p, _, _ in REVIEWED])
+def test_reviewed_profiles_get_the_judged_verdict(
+    client: TestClient, profile: dict[str, Any], strategy: str, flags: set[str]
+) -> None:
+    body = client.post("/v1/advice", json=profile).json()
+    assert body["strategy"] == strategy
+    assert flags <= {flag["code"] for flag in body["flags"]}
+    # No reason argues against the verdict, and a zero-example profile never claims a training cost.
+    if strategy == "prompting":
+        assert "shorter-prompts-pay" not in {r["rule"] for r in body["reasons"]}
+    if body["economics"] is not None and profile.get("examples", 0) == 0:
+        assert body["economics"]["training_cost_estimate_usd"] is None and body["economics"]["payback_days"] is None
