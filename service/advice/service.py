@@ -108,7 +108,8 @@ def create_advice(
         "rules_version": verdict.rules_version,
         "catalog_as_of": verdict.catalog_as_of,
     }
-    AdviceRepository(session, tenant_id).add(values)
+    AdviceRepository(session, tenant_id).insert(values)
+    session.commit()
     record_verdict(verdict.strategy)  # here, not in a route: questionnaire and Slack advice count too
     return _payload(values["id"], values["created_at"], values["verdict"], values["profile"], artifact)
 
@@ -121,6 +122,7 @@ def _payload(
 
 
 def to_out(row: AdviceRow) -> AdviceOut:
+    # Not from_attributes: the verdict is one JSON column whose keys are the response's top level.
     return AdviceOut.model_validate(_payload(row.id, row.created_at, row.verdict, row.profile, row.artifact))
 
 
