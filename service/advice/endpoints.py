@@ -6,32 +6,23 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
 from service.advice import service as advice
 from service.advice.repository import CURSOR_PATTERN
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.api.problems import PROBLEM_RESPONSES
-from service.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep, TenantDep
+from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep
 from service.worker.client import worker_embed, worker_running
 
 router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=AdviceOut, summary="Decide a strategy for a profile and store it")
-async def create_advice(
-    body: AdviceBody, database: DatabaseDep, tenant: TenantDep, clock: ClockDep, settings: SettingsDep
-) -> Response:
-    # The plain verdict runs on the event loop: CPU work under the GIL either way (about 1 ms), and a
-    # thread-pool hop cost more than it saved. Artifacts may wait on the worker, so they go to a thread.
+def create_advice(body: AdviceBody, session: SessionDep, tenant: TenantDep, clock: ClockDep, settings: SettingsDep) -> Response:
+    # Sync, in the thread pool, like every route that touches the database (docs/decisions/0006).
     wants_artifact = isinstance(body, AdviceRequest) and body.artifact
-
-    def run() -> dict[str, Any]:
-        embed = worker_embed(settings) if wants_artifact and worker_running(settings) else None
-        with database.session() as session:
-            return advice.create_advice(session, tenant, body, clock, embed)
-
-    payload = await run_in_threadpool(run) if wants_artifact else run()
+    embed = worker_embed(settings) if wants_artifact and worker_running(settings) else None
+    payload = advice.create_advice(session, tenant, body, clock, embed)
     return Response(
         json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         status_code=201,
