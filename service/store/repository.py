@@ -35,6 +35,7 @@ class TenantRepository(Generic[Row]):
     _core_get: ClassVar[Select[Any]]
     _core_get_locked: ClassVar[Select[Any]]
     _core_set: ClassVar[Update]
+    _core_touch: ClassVar[Update]
     _core_add: ClassVar[Insert]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -49,6 +50,7 @@ class TenantRepository(Generic[Row]):
         cls._core_get = select(table).where(where)
         cls._core_get_locked = cls._core_get.with_for_update()
         cls._core_set = update(table).where(where)
+        cls._core_touch = update(table).where(where).values({cls.key: table.c[cls.key]})
         cls._core_add = insert(table)
 
     def __init__(self, session: Session, tenant_id: str) -> None:
@@ -101,8 +103,13 @@ class TenantRepository(Generic[Row]):
 
     def _core_one(self, key: Any, *, lock: bool = False) -> RowMapping | None:
         """One row as a mapping, through the prebuilt statement; ``lock`` holds it (FOR UPDATE) until commit."""
+        params = {"scope_key": key, "scope_tenant": self.tenant_id}
+        if lock and self.session.get_bind().dialect.name == "sqlite":
+            # SQLite ignores FOR UPDATE: a write that changes nothing takes the database's write lock first, so
+            # two read-modify-writes of this row (two threads, or two processes) run one after the other.
+            self.session.execute(self._core_touch, params)
         statement = self._core_get_locked if lock else self._core_get
-        return self.session.execute(statement, {"scope_key": key, "scope_tenant": self.tenant_id}).mappings().first()
+        return self.session.execute(statement, params).mappings().first()
 
     def _core_insert(self, values: dict[str, Any]) -> None:
         self.session.execute(self._core_add, {**values, "tenant_id": self.tenant_id})
