@@ -349,7 +349,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
 
     def median(runs: list[dict[str, Any]], field: str) -> float:
         values = sorted(run[field] for run in runs)
-        return values[len(values) // 2]
+        return float(values[len(values) // 2])
 
     for backend in args.backends:
         for mode in args.modes:

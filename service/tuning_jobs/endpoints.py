@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Request, Response
 from service.api.problems import problem_responses
 from service.deps import ClockDep, SessionDep, TenantDep
 from service.tuning_jobs import service as tuning
+from service.tuning_jobs.schemas import TuningJobOut, TuningJobRequest
 
 router = APIRouter(prefix="/v1/tuning-jobs", tags=["tuning"], responses=problem_responses(400, 404, 409, 413, 422, 502, 503, 504))
 
@@ -16,19 +17,19 @@ router = APIRouter(prefix="/v1/tuning-jobs", tags=["tuning"], responses=problem_
 @router.post(
     "",
     status_code=201,
-    response_model=tuning.TuningJobOut,
+    response_model=TuningJobOut,
     summary="Build a tuning-job spec; submit it with submit=true",
-    responses={200: {"description": "The job stored under this Idempotency-Key", "model": tuning.TuningJobOut}},
+    responses={200: {"description": "The job stored under this Idempotency-Key", "model": TuningJobOut}},
 )
 def create(
-    body: tuning.TuningJobRequest,
+    body: TuningJobRequest,
     request: Request,
     response: Response,
     session: SessionDep,
     tenant: TenantDep,
     clock: ClockDep,
     idempotency_key: Annotated[str | None, Header(max_length=200, description="Repeat it to retry without a second job")] = None,
-) -> tuning.TuningJobOut:
+) -> TuningJobOut:
     job, created = tuning.create_job(
         session, tenant, body, idempotency_key=idempotency_key, today=clock(), clients=request.app.state.tuning_clients
     )
@@ -37,6 +38,6 @@ def create(
     return job
 
 
-@router.get("/{job_id}", response_model=tuning.TuningJobOut, summary="A tuning job, its status refreshed from the provider")
-def get(job_id: str, request: Request, session: SessionDep, tenant: TenantDep) -> tuning.TuningJobOut:
+@router.get("/{job_id}", response_model=TuningJobOut, summary="A tuning job, its status refreshed from the provider")
+def get(job_id: str, request: Request, session: SessionDep, tenant: TenantDep) -> TuningJobOut:
     return tuning.get_job(session, tenant, job_id, request.app.state.tuning_clients)
