@@ -6,39 +6,32 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.concurrency import run_in_threadpool
 
 from rules.facts import Lang
 from service.advice import service as advice
 from service.advice.repository import CURSOR_PATTERN
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.api.problems import PROBLEM_RESPONSES
-from service.deps import ClockDep, DatabaseDep, MetricsDep, SessionDep, TenantDep, WorkerDep
+from service.deps import ClockDep, MetricsDep, SessionDep, TenantDep, WorkerDep
 
 router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=AdviceOut, summary="Decide a strategy for a profile and store it")
-async def create_advice(
+def create_advice(
     body: AdviceBody,
-    database: DatabaseDep,
+    session: SessionDep,
     tenant: TenantDep,
     clock: ClockDep,
     metrics: MetricsDep,
     worker: WorkerDep,
     lang: Annotated[Lang | None, Query(description="Language of the verdict's texts; a wrapped body's `lang` wins")] = None,
 ) -> Response:
-    # The plain verdict runs on the event loop: CPU work under the GIL either way (about 1 ms), and a
-    # thread-pool hop cost more than it saved. Artifacts may wait on the worker, so they go to a thread.
+    # Sync, in the thread pool, like every route that touches the database (docs/decisions/0006).
     wants_artifact = isinstance(body, AdviceRequest) and body.artifact
-
-    def run() -> dict[str, Any]:
-        # The worker's embeddings when it is up; else the artifact selects with hashed word counts.
-        embed = worker.embedder_if_up() if wants_artifact else None
-        with database.session() as session:
-            return advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang)
-
-    payload = await run_in_threadpool(run) if wants_artifact else run()
+    # The worker's embeddings when it is up; else the artifact selects with hashed word counts.
+    embed = worker.embedder_if_up() if wants_artifact else None
+    payload = advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang)
     return Response(
         json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         status_code=201,

@@ -132,7 +132,8 @@ def create_advice(
         "rules_version": verdict.rules_version,
         "catalog_as_of": verdict.catalog_as_of,
     }
-    AdviceRepository(session, tenant_id).add(values)
+    AdviceRepository(session, tenant_id).insert(values)
+    session.commit()
     if on_verdict is not None:  # here, not in a route: questionnaire and Slack advice count too
         on_verdict(verdict.strategy)
     return _payload(values["id"], values["created_at"], values["verdict"], values["profile"], artifact)
@@ -146,6 +147,7 @@ def _payload(
 
 
 def to_out(row: AdviceRow) -> AdviceOut:
+    # Not from_attributes: the verdict is one JSON column whose keys are the response's top level.
     return AdviceOut.model_validate(_payload(row.id, row.created_at, row.verdict, row.profile, row.artifact))
 
 

@@ -19,9 +19,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from service.auth.repository import ApiKeyRepository, ApiKeySystemQueries
 from service.errors import NotFound, ValidationFailed
 from service.store.db import Database
 from service.store.models import ApiKeyRow
@@ -44,12 +45,13 @@ class IssuedKey:
     name: str
 
 
-@dataclass(frozen=True)
-class KeyInfo:
+class KeyInfo(BaseModel):
     """What may be shown about a stored key: never the secret or its hash."""
 
+    model_config = ConfigDict(from_attributes=True, frozen=True)  # built from an ApiKeyRow
+
     prefix: str
-    tenant: str
+    tenant: str = Field(validation_alias="tenant_id")
     name: str
     created_at: dt.datetime
     revoked_at: dt.datetime | None
@@ -75,34 +77,34 @@ def issue(session: Session, tenant: str, name: str = "") -> IssuedKey:
     if len(name) > 128:
         raise ValidationFailed("A key's name is at most 128 characters.", field="name")
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    session.add(ApiKeyRow(id=str(uuid.uuid4()), tenant_id=tenant, name=name, prefix=prefix, key_hash=digest(prefix, secret)))
+    ApiKeyRepository(session, tenant).add(
+        ApiKeyRow(id=str(uuid.uuid4()), name=name, prefix=prefix, key_hash=digest(prefix, secret))
+    )
     session.commit()
     return IssuedKey(key=f"{SCHEME}_{prefix}_{secret}", prefix=prefix, tenant=tenant, name=name)
 
 
 def list_keys(session: Session, tenant: str | None = None) -> list[KeyInfo]:
     """Keys, oldest first, optionally of one tenant."""
-    query = select(ApiKeyRow).order_by(ApiKeyRow.created_at)
-    if tenant is not None:
-        query = query.where(ApiKeyRow.tenant_id == tenant)
-    return [_info(row) for row in session.scalars(query)]
+    rows = (
+        ApiKeySystemQueries(session).all_tenants_oldest_first()
+        if tenant is None
+        else ApiKeyRepository(session, tenant).oldest_first()
+    )
+    return [KeyInfo.model_validate(row) for row in rows]
 
 
 def revoke(session: Session, prefix: str, now: dt.datetime | None = None) -> KeyInfo:
     """Mark a key revoked (kept for the record). Accepts the prefix or the whole key."""
     parsed = parse(prefix)
     lookup = parsed[0] if parsed else prefix.removeprefix(f"{SCHEME}_").rstrip("_")
-    row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == lookup)).first()
+    row = ApiKeySystemQueries(session).all_tenants_by_prefix(lookup)
     if row is None:
         raise NotFound(f"No key with prefix {lookup!r}; `advisor keys list` shows them.", code="api_key_not_found")
     if row.revoked_at is None:
         row.revoked_at = now or dt.datetime.now(dt.UTC)
         session.commit()
-    return _info(row)
-
-
-def _info(row: ApiKeyRow) -> KeyInfo:
-    return KeyInfo(prefix=row.prefix, tenant=row.tenant_id, name=row.name, created_at=row.created_at, revoked_at=row.revoked_at)
+    return KeyInfo.model_validate(row)
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ class KeyVerifier:
 
     def _load(self, prefix: str, now: float) -> _Entry:
         with self.database.session() as session:
-            row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.prefix == prefix)).first()
+            row = ApiKeySystemQueries(session).all_tenants_by_prefix(prefix)
         if row is None or row.revoked_at is not None:
             entry = _Entry(tenant=None, key_hash="", expires=now + self.ttl)
         else:

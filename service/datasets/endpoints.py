@@ -12,21 +12,8 @@ from service.api.problems import PROBLEM_RESPONSES
 from service.datasets import service
 from service.datasets.schemas import ConvertOut, ConvertRequest, DatasetOut, DatasetReport
 from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep
-from service.store.models import DatasetRow
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
-
-
-def _out(row: DatasetRow) -> DatasetOut:
-    return DatasetOut(
-        id=row.id,
-        filename=row.filename,
-        sha256=row.sha256,
-        size_bytes=row.size_bytes,
-        provider=row.provider,
-        model=row.model,
-        report=service.report_of(row),
-    )
 
 
 @router.post("", status_code=201, response_model=DatasetOut, summary="Upload a training file (JSONL or CSV) and validate it")
@@ -55,12 +42,12 @@ def upload_dataset(
         today=clock(),
     )
     response.headers["Location"] = f"/v1/datasets/{row.id}"
-    return _out(row)
+    return DatasetOut.model_validate(row)
 
 
 @router.get("/{dataset_id}", response_model=DatasetOut, summary="A dataset and its report")
 def get_dataset(dataset_id: str, session: SessionDep, tenant: TenantDep) -> DatasetOut:
-    return _out(service.get_dataset(session, tenant, dataset_id))
+    return DatasetOut.model_validate(service.get_dataset(session, tenant, dataset_id))
 
 
 @router.get("/{dataset_id}/report", response_model=DatasetReport, summary="The validation report only")

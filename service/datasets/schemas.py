@@ -127,6 +127,8 @@ class ConversionResult(_Frozen):
 
 
 class DatasetOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from a DatasetRow
+
     id: str
     filename: str
     sha256: str

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, get_args
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rules.facts import Provider
 from service.datasets.convert import convert_file
+from service.datasets.repository import DatasetRepository, DatasetSystemQueries
 from service.datasets.schemas import TARGET_FORMATS, ConversionResult, DatasetReport
 from service.datasets.validate import validate_file
 from service.errors import NotFound, PayloadTooLarge, ValidationFailed
@@ -88,7 +88,6 @@ def create_dataset(
         raise
     row = DatasetRow(
         id=str(uuid.uuid4()),
-        tenant_id=tenant_id,
         created_at=utcnow(),
         filename=path.name,
         sha256=sha256,
@@ -98,7 +97,7 @@ def create_dataset(
         model=report.model,
         report=report.model_dump(mode="json"),
     )
-    session.add(row)
+    DatasetRepository(session, tenant_id).add(row)
     session.commit()
     return row
 
@@ -106,12 +105,12 @@ def create_dataset(
 def sweep_orphans(database: Database, data_dir: Path, older_than: float = ORPHAN_AFTER_SECONDS) -> list[Path]:
     """Remove upload folders no dataset row points to, once nothing in them changed for ``older_than`` seconds."""
     with database.session() as session:
-        known = [Path(path).parent.name for path in session.scalars(select(DatasetRow.path))]
+        known = DatasetSystemQueries(session).all_tenants_upload_folders()
     return remove_stale_folders(datasets_dir(data_dir), known, older_than)
 
 
 def get_dataset(session: Session, tenant_id: str, dataset_id: str) -> DatasetRow:
-    row = session.scalars(select(DatasetRow).where(DatasetRow.id == dataset_id, DatasetRow.tenant_id == tenant_id)).first()
+    row = DatasetRepository(session, tenant_id).get(dataset_id)
     if row is None:
         raise NotFound(f"No dataset {dataset_id!r}; upload one with POST /v1/datasets.", code="dataset_not_found")
     return row

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from rules.cost_questions import cost_questions, tuning_questions
@@ -25,24 +24,15 @@ from service.advice.schemas import AdviceOut, AdviceRequest
 from service.advice.service import Clock, OnVerdict
 from service.errors import NotFound
 from service.questionnaire.questions import Lang, field_order, question, questions, validate_answer
+from service.questionnaire.repository import QuestionnaireRepository
 from service.questionnaire.schemas import AnswerIn, Progress, SchemaOut, SessionCreate, SessionOut
-from service.store.models import QuestionnaireSessionRow, utcnow
+from service.store.models import utcnow
 
 FIRST = "task"  # asked before anything else: the advice is stored under it
 
 
 def schema(lang: Lang) -> SchemaOut:
     return SchemaOut(lang=lang, questions=questions(lang))
-
-
-# Core statements built once: a session is read and written on every answer, and the ORM's unit of work
-# (identity map, flush, change tracking) cost more than the rest of an answer (bench/interfaces.py).
-TABLE = cast(Table, QuestionnaireSessionRow.__table__)
-_WHERE = (TABLE.c.id == bindparam("session_id")) & (TABLE.c.tenant_id == bindparam("tenant"))
-SELECT_ONE = select(TABLE).where(_WHERE)
-SELECT_ONE_LOCKED = SELECT_ONE.with_for_update()
-INSERT_ONE = insert(TABLE)
-UPDATE_ONE = update(TABLE).where(_WHERE)
 
 
 @dataclass
@@ -61,8 +51,7 @@ class _State:
 
 
 def _row(session: Session, tenant_id: str, session_id: str, *, lock: bool = False) -> _State:
-    statement = SELECT_ONE_LOCKED if lock else SELECT_ONE
-    found = session.execute(statement, {"session_id": session_id, "tenant": tenant_id}).mappings().first()
+    found = QuestionnaireRepository(session, tenant_id).load(session_id, lock=lock)
     if found is None:
         raise NotFound(
             f"No questionnaire session {session_id!r}; start one with POST /v1/questionnaire/sessions.",
@@ -73,7 +62,7 @@ def _row(session: Session, tenant_id: str, session_id: str, *, lock: bool = Fals
 
 def _save(session: Session, row: _State) -> None:
     values = {"status": row.status, "answers": row.answers, "asked": row.asked, "advice_id": row.advice_id}
-    session.execute(UPDATE_ONE, {"session_id": row.id, "tenant": row.tenant_id, **values, "updated_at": row.updated_at})
+    QuestionnaireRepository(session, row.tenant_id).save(row.id, {**values, "updated_at": row.updated_at})
 
 
 def _settle(
@@ -102,6 +91,7 @@ def _settle(
 
 
 def _out(session: Session, tenant_id: str, row: _State, current: Plan | None, made: AdviceOut | None) -> SessionOut:
+    # Not from_attributes: the next question, the progress and the advice come from the plan, not from columns.
     lang: Lang = "he" if row.lang == "he" else "en"
     done = row.status == "done" and row.advice_id is not None
     next_id = None if done or current is None else (FIRST if FIRST not in row.answers else current.next)
@@ -139,7 +129,7 @@ def create_session(
         updated_at=now,
     )
     current, made = _settle(session, tenant_id, row, today, on_verdict)
-    session.execute(INSERT_ONE, asdict(row))
+    QuestionnaireRepository(session, tenant_id).insert(asdict(row))
     session.commit()
     return _out(session, tenant_id, row, current, made)
 

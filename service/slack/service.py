@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from rules.facts import Profile
@@ -23,6 +22,7 @@ from service.config import Settings
 from service.intake import IntakeResult, extract, extract_rules
 from service.intake.schemas import TASK_MAX_CHARS
 from service.slack.blocks import Lang
+from service.slack.repository import SlackDeliveryRepository
 from service.store.db import Database
 from service.store.models import SlackDeliveryRow
 from service.worker.client import WorkerClient
@@ -70,7 +70,7 @@ def claim(database: Database, key: str, workspace: Workspace) -> bool:
     The insert comes first and the primary key decides: of two concurrent deliveries only one commits.
     """
     with database.session() as session:
-        session.add(SlackDeliveryRow(key=key, tenant_id=workspace.tenant, team_id=workspace.team_id))
+        SlackDeliveryRepository(session, workspace.tenant).add(SlackDeliveryRow(key=key, team_id=workspace.team_id))
         try:
             session.commit()
         except IntegrityError:
@@ -83,13 +83,8 @@ def record(
     database: Database, key: str, workspace: Workspace, advice_id: str | None, channel: str, message_ts: str | None
 ) -> None:
     """Note what a delivery produced, for support and for tracing a message back to its advice."""
-    query = (
-        update(SlackDeliveryRow)
-        .where(SlackDeliveryRow.key == key, SlackDeliveryRow.tenant_id == workspace.tenant)
-        .values(advice_id=advice_id, channel=channel, message_ts=message_ts)
-    )
     with database.session() as session:
-        session.execute(query)
+        SlackDeliveryRepository(session, workspace.tenant).note(key, advice_id=advice_id, channel=channel, message_ts=message_ts)
         session.commit()
 
 

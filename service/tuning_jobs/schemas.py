@@ -24,6 +24,8 @@ class TuningJobRequest(BaseModel):
 
 
 class TuningJobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from a TuningJobRow (its spec also keeps the request)
+
     id: str
     status: Literal["draft", "submitting", "submitted", "failed", "succeeded", "cancelled", "running"]
     provider: str

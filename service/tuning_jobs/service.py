@@ -7,17 +7,17 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.artifacts.tuning_spec import TuningSpec, build_tuning_spec
+from service.artifacts.tuning_spec import build_tuning_spec
 from service.datasets import service as datasets
 from service.errors import AdvisorError, Conflict, NotFound
 from service.providers.base import TERMINAL, TuningClient
 from service.providers.lifecycle import alternative_to
 from service.providers.registry import all_providers, provider_for
 from service.store.models import TuningJobRow, utcnow
+from service.tuning_jobs.repository import TuningJobRepository
 from service.tuning_jobs.schemas import TuningJobOut, TuningJobRequest
 
 ClientFactory = Callable[[str], TuningClient | None]
@@ -30,31 +30,8 @@ class SubmissionRefused(AdvisorError):
     title = "The job cannot be submitted"
 
 
-def _out(row: TuningJobRow) -> TuningJobOut:
-    return TuningJobOut(
-        id=row.id,
-        status=row.status,
-        provider=row.provider,
-        model=row.model,
-        dataset_id=row.dataset_id,
-        idempotency_key=row.idempotency_key,
-        spec=TuningSpec.model_validate(row.spec),
-        provider_job_id=row.provider_job_id,
-        provider_status=row.provider_status,
-        fine_tuned_model=row.fine_tuned_model,
-        error=row.error,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
 def _fingerprint(request: TuningJobRequest) -> dict[str, Any]:
     return request.model_dump(mode="json")
-
-
-def _by_key(session: Session, tenant_id: str, key: str) -> TuningJobRow | None:
-    query = select(TuningJobRow).where(TuningJobRow.tenant_id == tenant_id, TuningJobRow.idempotency_key == key)
-    return session.scalars(query).first()
 
 
 def _check_submittable(request: TuningJobRequest, today: dt.date, has_client: bool) -> None:
@@ -95,8 +72,9 @@ def create_job(
     clients: ClientFactory,
 ) -> tuple[TuningJobOut, bool]:
     """(job, created). A repeated key returns the stored job, or retries its failed submission."""
+    jobs = TuningJobRepository(session, tenant_id)
     if idempotency_key:
-        existing = _by_key(session, tenant_id, idempotency_key)
+        existing = jobs.by_idempotency_key(idempotency_key)
         if existing is not None:
             return _replay(session, existing, request, today, clients), False
     report = None
@@ -125,7 +103,6 @@ def create_job(
     now = utcnow()
     row = TuningJobRow(
         id=str(uuid.uuid4()),
-        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
         created_at=now,
         updated_at=now,
@@ -136,19 +113,19 @@ def create_job(
         spec={**spec.model_dump(mode="json"), "request": _fingerprint(request)},
         provider_files={},
     )
-    session.add(row)
+    jobs.add(row)
     try:
         # Stored before anything is sent, so a crash mid-submission leaves a visible, retryable row.
         session.commit()
     except IntegrityError:
         session.rollback()
-        existing = _by_key(session, tenant_id, idempotency_key or "")
+        existing = jobs.by_idempotency_key(idempotency_key or "")
         if existing is None:
             raise
         return _replay(session, existing, request, today, clients), False
     if request.submit and client is not None:
         _submit(session, row, request, client)
-    return _out(row), True
+    return TuningJobOut.model_validate(row), True
 
 
 def _replay(
@@ -163,7 +140,7 @@ def _replay(
         _check_submittable(request, today, client is not None)
         if client is not None:
             _submit(session, row, request, client)
-    return _out(row)
+    return TuningJobOut.model_validate(row)
 
 
 def _submit(session: Session, row: TuningJobRow, request: TuningJobRequest, client: TuningClient) -> None:
@@ -206,7 +183,7 @@ def _tuning_id(provider: str, model: str | None) -> str:
 
 def get_job(session: Session, tenant_id: str, job_id: str, clients: ClientFactory) -> TuningJobOut:
     """The stored job, refreshed from the provider when it is still running and a key is configured."""
-    row = session.scalars(select(TuningJobRow).where(TuningJobRow.id == job_id, TuningJobRow.tenant_id == tenant_id)).first()
+    row = TuningJobRepository(session, tenant_id).get(job_id)
     if row is None:
         raise NotFound(f"No tuning job {job_id!r}.", code="tuning_job_not_found")
     if row.provider_job_id and row.status in ("submitted", "running"):
@@ -219,4 +196,4 @@ def get_job(session: Session, tenant_id: str, job_id: str, clients: ClientFactor
                 row.error = {"code": "provider_job_failed", "message": job.error}
             row.updated_at = utcnow()
             session.commit()
-    return _out(row)
+    return TuningJobOut.model_validate(row)

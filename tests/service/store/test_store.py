@@ -47,7 +47,8 @@ def test_tenants_do_not_see_each_other(database_url: str) -> None:
             "rules_version": "v",
             "catalog_as_of": "2026-11-01",
         }
-        AdviceRepository(session, "tenant-a").add(values)
+        AdviceRepository(session, "tenant-a").insert(values)
+        session.commit()
         assert AdviceRepository(session, "tenant-a").get(advice_id) is not None
         assert AdviceRepository(session, "tenant-b").get(advice_id) is None
         assert advice_id not in {r.id for r in AdviceRepository(session, "tenant-b").page(100, None)[0]}

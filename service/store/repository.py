@@ -1,0 +1,137 @@
+"""Tenant-scoped data access: the base of every domain's repository.
+
+A domain repository subclasses ``TenantRepository[Row]`` and builds its queries from ``_select()``,
+``_update()``, ``_delete()`` and the ``_core_*`` helpers, which all carry ``tenant_id = <the tenant>``.
+The domain packages do not import SQLAlchemy's statement builders at all (tests/service/store/
+test_repository.py checks it), so a query that forgets the tenant cannot be written by accident: it has
+to go through ``SystemQueries``, whose name says that it reads every tenant.
+
+The few operations that really span tenants (the start-up sweep of upload folders, finding an API key by
+its public prefix, the operator's key list) are methods named ``all_tenants_*`` on a ``SystemQueries``
+subclass in the domain's repository module.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Generic, TypeVar, cast
+
+from sqlalchemy import ColumnElement, Delete, Insert, Select, Table, Update, bindparam, delete, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.orm import Session
+
+from service.store.models import Base
+
+Row = TypeVar("Row", bound=Base)
+
+
+class TenantRepository(Generic[Row]):
+    """Reads and writes of one table, always for one tenant. The caller's service owns the transaction (commit)."""
+
+    row: type[Row]
+    key: ClassVar[str] = "id"  # the column get() and delete() look a row up by
+
+    # Core statements built once per subclass, with the tenant as a parameter: the hot paths skip the ORM's
+    # unit of work (identity map, flush, change tracking), which costs more than the query itself.
+    _core_get: ClassVar[Select[Any]]
+    _core_get_locked: ClassVar[Select[Any]]
+    _core_set: ClassVar[Update]
+    _core_touch: ClassVar[Update]
+    _core_add: ClassVar[Insert]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        model = cls.__dict__.get("row")
+        if model is None:
+            return
+        table = cast(Table, model.__table__)
+        if "tenant_id" not in table.c or cls.key not in table.c:
+            raise TypeError(f"{cls.__name__}: {table.name} needs a tenant_id and a {cls.key} column")
+        where = (table.c[cls.key] == bindparam("scope_key")) & (table.c.tenant_id == bindparam("scope_tenant"))
+        cls._core_get = select(table).where(where)
+        cls._core_get_locked = cls._core_get.with_for_update()
+        cls._core_set = update(table).where(where)
+        cls._core_touch = update(table).where(where).values({cls.key: table.c[cls.key]})
+        cls._core_add = insert(table)
+
+    def __init__(self, session: Session, tenant_id: str) -> None:
+        if not isinstance(tenant_id, str) or not tenant_id.strip():
+            raise ValueError(f"{type(self).__name__} needs the tenant it serves, got {tenant_id!r}")
+        if not hasattr(type(self), "row"):
+            raise TypeError(f"{type(self).__name__} does not name its row class")
+        self.session = session
+        self.tenant_id = tenant_id
+
+    @property
+    def _table(self) -> Table:
+        return cast(Table, self.row.__table__)
+
+    def _scope(self) -> ColumnElement[bool]:
+        return self._table.c.tenant_id == self.tenant_id
+
+    def _select(self, *columns: Any) -> Select[Any]:
+        """``SELECT <columns or the row> ... WHERE tenant_id = <tenant>``; add more conditions with ``.where``."""
+        return select(*(columns or (self.row,))).where(self._scope())
+
+    def _update(self) -> Update:
+        return update(self.row).where(self._scope())
+
+    def _delete(self) -> Delete:
+        return delete(self.row).where(self._scope())
+
+    def get(self, key: Any) -> Row | None:
+        return self.session.scalars(self._select().where(self._table.c[self.key] == key)).first()
+
+    def rows(self, *order_by: Any, limit: int | None = None) -> list[Row]:
+        """This tenant's rows, in the given order."""
+        query = self._select().order_by(*order_by)
+        return list(self.session.scalars(query if limit is None else query.limit(limit)))
+
+    def add(self, row: Row) -> Row:
+        """Stage a new row of this tenant (a row naming another tenant is refused, not silently moved)."""
+        owner = getattr(row, "tenant_id", None)
+        if owner is None:
+            row.tenant_id = self.tenant_id  # type: ignore[attr-defined]
+        elif owner != self.tenant_id:
+            raise ValueError(f"{type(self).__name__} of {self.tenant_id!r} cannot add a row of {owner!r}")
+        self.session.add(row)
+        return row
+
+    def delete(self, key: Any) -> bool:
+        """Delete this tenant's row; False when the tenant has none with that key (another tenant's is untouched)."""
+        result = self.session.execute(self._delete().where(self._table.c[self.key] == key))
+        return bool(getattr(result, "rowcount", 0))
+
+    def _core_one(self, key: Any, *, lock: bool = False) -> RowMapping | None:
+        """One row as a mapping, through the prebuilt statement; ``lock`` holds it (FOR UPDATE) until commit."""
+        params = {"scope_key": key, "scope_tenant": self.tenant_id}
+        if lock and self.session.get_bind().dialect.name == "sqlite":
+            # SQLite ignores FOR UPDATE: a write that changes nothing takes the database's write lock first, so
+            # two read-modify-writes of this row (two threads, or two processes) run one after the other.
+            self.session.execute(self._core_touch, params)
+        statement = self._core_get_locked if lock else self._core_get
+        return self.session.execute(statement, params).mappings().first()
+
+    def _core_insert(self, values: dict[str, Any]) -> None:
+        self.session.execute(self._core_add, {**values, "tenant_id": self.tenant_id})
+
+    def _core_update(self, key: Any, values: dict[str, Any]) -> None:
+        if "tenant_id" in values or self.key in values:
+            raise ValueError("an update cannot move a row to another tenant or key")
+        self.session.execute(self._core_set, {"scope_key": key, "scope_tenant": self.tenant_id, **values})
+
+
+class SystemQueries:
+    """Queries across every tenant, for system work only; each method is named ``all_tenants_*``.
+
+    Today: the start-up sweep of upload folders no row names, the API-key lookup by public prefix (the
+    key is what tells the tenant), and the operator's ``advisor keys list | revoke``.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _select_all_tenants(self, *columns: Any) -> Select[Any]:
+        return select(*columns)
+
+    def _update_all_tenants(self, model: type[Base]) -> Update:
+        return update(model)
