@@ -65,7 +65,7 @@ export function costChart(economics) {
   const top_ = niceMax(Math.max(...series.map((line) => line.start + line.monthly * MONTHS)));
   const x = (month) => left + (month / MONTHS) * (width - left - right);
   const y = (cost) => top + (1 - cost / top_) * (height - top - bottom);
-  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": "chart-title chart-desc", class: "chart", dir: "ltr" });
+  const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": "chart-title chart-desc", class: "chart", direction: "ltr" });
   svg.append(el("title", { id: "chart-title" }, t("chartTitle")), el("desc", { id: "chart-desc" }, t("chartDesc")));
   for (let index = 0; index <= 4; index += 1) {
     const cost = (top_ * index) / 4;

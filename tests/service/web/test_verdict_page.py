@@ -217,3 +217,21 @@ def test_the_question_help_names_its_guide_section_once(page: Any, live_server: 
     help_text = page.text_content("#q-help")
     assert help_text.count(title) == 1
     assert page.get_attribute("#q-help a.guide-link", "href").startswith("/guide/")
+
+
+def test_a_tuning_verdict_checks_a_training_file_in_the_page(page: Any, live_server: LiveServer) -> None:
+    advice = stored_advice(live_server, TUNING_ELSEWHERE, "en")
+    open_advice(page, advice["id"])
+    lines = [
+        '{"messages": [{"role": "user", "content": "Ticket %d: printer broken"}, {"role": "assistant", "content": "it"}]}' % n
+        for n in range(5)
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    page.set_input_files("#dataset-file", {"name": "train.jsonl", "mimeType": "application/jsonl", "buffer": data})
+    page.click("#dataset-form button[type='submit']")
+    page.wait_for_selector("#dataset-summary")
+    provider = advice["tuning"]["provider"]
+    direct = live_server.api.post("/v1/datasets", files={"file": ("train.jsonl", data)}, data={"provider": provider})
+    report = direct.json()["report"]
+    assert page.text_content("#dataset-summary").startswith(f"{report['examples']} usable examples in {report['records']} records")
+    shoot(page, "en-training-data-check")
