@@ -3,6 +3,7 @@ assumed figures that lead to their question, Hebrew numbers at 390 px, the guide
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import urlparse
@@ -222,16 +223,17 @@ def test_the_question_help_names_its_guide_section_once(page: Any, live_server: 
 def test_a_tuning_verdict_checks_a_training_file_in_the_page(page: Any, live_server: LiveServer) -> None:
     advice = stored_advice(live_server, TUNING_ELSEWHERE, "en")
     open_advice(page, advice["id"])
-    lines = [
-        '{"messages": [{"role": "user", "content": "Ticket %d: printer broken"}, {"role": "assistant", "content": "it"}]}' % n
+    rows = [
+        {"messages": [{"role": "user", "content": f"Ticket {n}: printer broken"}, {"role": "assistant", "content": "it"}]}
         for n in range(5)
     ]
-    data = ("\n".join(lines) + "\n").encode()
+    data = "".join(json.dumps(row) + "\n" for row in rows).encode()
     page.set_input_files("#dataset-file", {"name": "train.jsonl", "mimeType": "application/jsonl", "buffer": data})
     page.click("#dataset-form button[type='submit']")
     page.wait_for_selector("#dataset-summary")
     provider = advice["tuning"]["provider"]
     direct = live_server.api.post("/v1/datasets", files={"file": ("train.jsonl", data)}, data={"provider": provider})
     report = direct.json()["report"]
-    assert page.text_content("#dataset-summary").startswith(f"{report['examples']} usable examples in {report['records']} records")
+    expected = f"{report['examples']} usable examples in {report['records']} records"
+    assert page.text_content("#dataset-summary").startswith(expected)
     shoot(page, "en-training-data-check")
