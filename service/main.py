@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from service import auth
 from service.api import problems
-from service.api.routers import ROUTERS
+from service.api.routers import OPENAPI_TAGS, ROUTERS
 from service.config import Settings, get_settings
 from service.datasets.service import sweep_orphans
 from service.knowledge_bases.service import sweep_upload_orphans
@@ -53,7 +53,16 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     sweep_orphans(database, settings.data_dir)  # uploads a killed process wrote but never recorded
     sweep_upload_orphans(database, settings.data_dir)  # the same for knowledge-base uploads
 
-    app = FastAPI(title="Tuning Advisor", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc come from service/web/docs.py, which serves their scripts itself (they work offline).
+    app = FastAPI(
+        title="Tuning Advisor",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=OPENAPI_TAGS,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock or dt.date.today

@@ -13,7 +13,7 @@ from service.api.problems import PROBLEM_RESPONSES
 from service.errors import NotFound
 from service.guide.schemas import GuideIndexOut, GuideSectionOut, RuleOut
 
-router = APIRouter(tags=["rules"], responses=PROBLEM_RESPONSES)
+router = APIRouter(responses=PROBLEM_RESPONSES)
 Lang = Annotated[Literal["en", "he"], Query(description="Language of the texts")]
 
 
@@ -32,12 +32,14 @@ def _rule_out(rule: Rule, lang: str, cases: dict[str, list[dict[str, object]]] |
     )
 
 
-@router.get("/v1/rules", response_model=list[RuleOut], summary="Every rule, in the order the engine runs them")
+@router.get("/v1/rules", tags=["rules"], response_model=list[RuleOut], summary="Every rule, in the order the engine runs them")
 def list_rules(lang: Lang = "en") -> list[RuleOut]:
     return [_rule_out(item.rule, lang) for item in default_rules().rules]
 
 
-@router.get("/v1/rules/{rule_id}", response_model=RuleOut, summary="One rule with its must-fire and must-not-fire cases")
+@router.get(
+    "/v1/rules/{rule_id}", tags=["rules"], response_model=RuleOut, summary="One rule with its must-fire and must-not-fire cases"
+)
 def get_rule(rule_id: str, lang: Lang = "en") -> RuleOut:
     item = default_rules().get(rule_id)
     if item is None:
@@ -46,14 +48,14 @@ def get_rule(rule_id: str, lang: Lang = "en") -> RuleOut:
     return _rule_out(item.rule, lang, cases.model_dump(include={"must_fire", "must_not_fire"}) if cases else None)
 
 
-@router.get("/v1/guide", response_model=GuideIndexOut, summary="The guide's sections")
+@router.get("/v1/guide", tags=["guide"], response_model=GuideIndexOut, summary="The guide's sections")
 def guide_index(lang: Lang = "en") -> GuideIndexOut:
     guide = default_guide(lang)
     sections = [{"anchor": s.anchor, "title": s.title} for s in guide.sections.values()]
     return GuideIndexOut(lang=lang, title=guide.title, sections=sections)
 
 
-@router.get("/v1/guide/{section}", response_model=GuideSectionOut, summary="One section of the guide")
+@router.get("/v1/guide/{section}", tags=["guide"], response_model=GuideSectionOut, summary="One section of the guide")
 def guide_section(section: str, lang: Lang = "en") -> GuideSectionOut:
     found = default_guide(lang).sections.get(section)
     if found is None:

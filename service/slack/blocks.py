@@ -36,9 +36,9 @@ LABELS: dict[Lang, dict[str, str]] = {
         "tuning": "*Where to tune*\n{summary}",
         "open_questionnaire": "Answer the questionnaire",
         "get_artifact": "Get the artifact",
-        "advice_link": "Advice `{id}` · <{url}|JSON> · <{page}|questionnaire page>",
+        "advice_link": "Advice `{id}` · <{url}|open the advice> · <{page}|questionnaire page>",
         "artifact_title": "*Artifact* for {name} (`{kinds}`)",
-        "artifact_link": "<{url}|Full artifact (JSON)>",
+        "artifact_link": "<{url}|All the files, on the advice page>",
         "truncated": "… cut to fit Slack; the full text is behind the link below.",
         "no_artifact": "No artifact is built for {name} yet.",
         "modal_title": "Tuning advisor",
@@ -64,9 +64,9 @@ LABELS: dict[Lang, dict[str, str]] = {
         "tuning": "*איפה לכוונן*\n{summary}",
         "open_questionnaire": "למענה על השאלון",
         "get_artifact": "לקבלת התוצר",
-        "advice_link": "המלצה `{id}` · <{url}|JSON> · <{page}|דף השאלון>",
+        "advice_link": "המלצה `{id}` · <{url}|לפתיחת ההמלצה> · <{page}|דף השאלון>",
         "artifact_title": "*תוצר* עבור {name} (`{kinds}`)",
-        "artifact_link": "<{url}|התוצר המלא (JSON)>",
+        "artifact_link": "<{url}|כל הקבצים, בדף ההמלצה>",
         "truncated": "… קוצר כדי להתאים ל-Slack; הטקסט המלא בקישור למטה.",
         "no_artifact": "עדיין אין תוצר עבור {name}.",
         "modal_title": "יועץ הכוונון",
@@ -118,11 +118,13 @@ def strategy_name(strategy: str, lang: Lang) -> str:
 
 
 def guide_url(public_url: str, anchor: str, lang: Lang) -> str:
-    return f"{public_url.rstrip('/')}/v1/guide/{quote(anchor)}?lang={lang}"
+    """The guide section as a page people read (the JSON stays at /v1/guide)."""
+    return f"{public_url.rstrip('/')}/guide/{quote(anchor)}?lang={lang}"
 
 
 def advice_url(public_url: str, advice_id: str) -> str:
-    return f"{public_url.rstrip('/')}/v1/advice/{quote(advice_id)}"
+    """The stored advice on the questionnaire page: the verdict, its sections and its downloads."""
+    return f"{public_url.rstrip('/')}/advice/{quote(advice_id)}"
 
 
 def guide_title(anchor: str, lang: Lang) -> str:
@@ -229,7 +231,7 @@ def artifact_blocks(advice_id: str, strategy: str, artifact: dict[str, Any] | No
     raw = artifact_text(artifact).replace("```", "`\u200b``")  # a fence inside would end the code block
     shown, complete = escaped_prefix(raw, CODE_LIMIT)
     code = f"```{shown}```" + ("" if complete else "\n" + label(lang, "truncated"))
-    url = advice_url(public_url, advice_id) + "/artifact"
+    url = advice_url(public_url, advice_id) + "#downloads"
     return [
         {"type": "section", "text": _mrkdwn(label(lang, "artifact_title", name=name, kinds=escape(kinds)))},
         {"type": "section", "text": _mrkdwn(code)},

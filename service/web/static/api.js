@@ -27,12 +27,13 @@ export function setApiKey(key) {
 
 export async function api(method, path, body) {
   const headers = { Accept: "application/json, application/problem+json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData; // a file upload: the browser writes the multipart boundary
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   const key = apiKey();
   if (key) headers.Authorization = `Bearer ${key}`;
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, body: body === undefined || form ? body : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, null);
   }

@@ -1,12 +1,13 @@
 // The questionnaire page: start (language + optional description) -> one question at a time -> verdict.
-// Everything goes through the public HTTP API (/v1/intake, /v1/questionnaire, /v1/advice, /v1/guide).
-import { onKeySubmit, run } from "./actions.js";
+// At /advice/{id} the same page shows a stored advice. Data comes only from the public HTTP API
+// (/v1/intake, /v1/questionnaire, /v1/advice, /v1/guide); guide sections are the /guide pages.
+import { describe, onKeySubmit, run } from "./actions.js";
 import { ApiError, api } from "./api.js";
 import { $, fieldError, h, showOnly } from "./dom.js";
 import { clearDownloads, loadDownloads } from "./downloads.js";
-import { lang, setLang, t } from "./i18n.js";
+import { setLang, t } from "./i18n.js";
 import { answerLabel, readAnswer, renderField, renderHelp } from "./question.js";
-import { loadGuideTitles, renderVerdict } from "./verdict.js";
+import { guideUrl, loadGuideTitles, renderVerdict } from "./verdict.js";
 
 const SESSION_STORAGE = "tuning-advisor.session";
 const state = {
@@ -14,7 +15,9 @@ const state = {
   questions: [], // the schema in the session's language, for going back and for labels
   viewing: null, // id of the question on screen
   prefill: {}, // field -> [evidence text] for answers taken from the description
+  advice: null, // the advice on screen when it was opened by its link, outside any session
 };
+const ADVICE_PATH = /^\/advice\/([^/]+)\/?$/;
 
 // --- start ------------------------------------------------------------------------------------------
 
@@ -190,14 +193,21 @@ function onAnswerKeydown(event) {
 
 // --- the verdict screen ----------------------------------------------------------------------------------------
 
-function renderAnswers() {
-  const answers = state.session.answers ?? {};
+/** The answers behind the verdict: the session's, or for an advice opened by its link, its profile less what was assumed. */
+function givenAnswers(advice) {
+  if (state.session) return state.session.answers ?? {};
+  const assumed = new Set((advice.assumptions ?? []).map((item) => item.field));
+  return Object.fromEntries(Object.entries(advice.profile ?? {}).filter(([field, value]) => value !== null && !assumed.has(field)));
+}
+
+function renderAnswers(advice) {
+  const answers = givenAnswers(advice);
   const rows = state.questions
     .filter((question) => question.id in answers)
     .flatMap((question) => {
       const change = h(
         "button",
-        { type: "button", class: "link", "data-question": question.id, "aria-label": t("changeLabel", { question: question.text }), onclick: () => showQuestion(question) },
+        { type: "button", class: "link", "data-question": question.id, "aria-label": t("changeLabel", { question: question.text }), onclick: () => run(() => changeAnswer(question.id)) },
         t("change"),
       );
       const badge = question.id in state.prefill ? h("span", { class: "badge" }, t("fromText")) : null;
@@ -206,12 +216,30 @@ function renderAnswers() {
   $("#answers").replaceChildren(...rows);
 }
 
+/** Go to a question to change (or give) its answer: in the session, or in a new one made from the advice's answers. */
+async function changeAnswer(field) {
+  const question = questionById(field);
+  if (!question) return;
+  if (!state.session && state.advice) {
+    const { session } = await createSession(state.advice.lang ?? "en", { ...givenAnswers(state.advice) });
+    state.advice = null;
+    state.prefill = {};
+    history.replaceState(null, "", "/"); // from here on it is a questionnaire session, resumed at /
+    state.session = session;
+    sessionStorage.setItem(SESSION_STORAGE, JSON.stringify({ id: session.id, prefill: {} }));
+  }
+  showQuestion(question);
+}
+
 async function showVerdict(advice) {
   const titles = await loadGuideTitles();
   showOnly("verdict");
-  renderVerdict(advice, titles);
-  renderAnswers();
-  $("#verdict-back").disabled = !(state.session.asked ?? []).length;
+  const context = { questionText, onChange: (field) => run(() => changeAnswer(field)) };
+  renderVerdict(advice, titles, context);
+  renderAnswers(advice);
+  $("#verdict-back").hidden = !state.session;
+  $("#verdict-back").disabled = !(state.session?.asked ?? []).length;
+  $("#start-over").textContent = state.session ? t("startOver") : t("newQuestionnaire");
   $("#verdict-title").focus();
   markView("verdict", advice.id);
   loadDownloads(advice);
@@ -220,9 +248,22 @@ async function showVerdict(advice) {
 // --- the guide, opened in a dialog rather than as raw JSON ---------------------------------------------
 
 async function openGuide(anchor) {
-  const section = await api("GET", `/v1/guide/${encodeURIComponent(anchor)}?lang=${lang()}`);
-  $("#guide-title").textContent = section.title;
-  $("#guide-body").textContent = section.body;
+  // The section's page, rendered on the server from the guide's Markdown; its sections go into the dialog.
+  const url = guideUrl(anchor);
+  let response;
+  try {
+    response = await fetch(url, { headers: { Accept: "text/html" } });
+  } catch {
+    throw new ApiError(0, null);
+  }
+  if (!response.ok) throw new ApiError(response.status, { detail: `${response.status} ${url}` });
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const sections = [...page.querySelectorAll("article .guide-section")];
+  const heading = sections[0]?.querySelector("h1");
+  $("#guide-title").textContent = heading?.textContent ?? anchor;
+  heading?.remove();
+  $("#guide-body").replaceChildren(...sections.map((section) => document.importNode(section, true)));
+  $("#guide-open").href = url;
   $("#guide-dialog").showModal();
 }
 
@@ -235,7 +276,26 @@ function onDocumentClick(event) {
 
 // --- wiring -----------------------------------------------------------------------------------------
 
+async function openAdvice(adviceId) {
+  $("#status").textContent = t("adviceLoading");
+  try {
+    const advice = await api("GET", `/v1/advice/${encodeURIComponent(adviceId)}`);
+    setLang(advice.lang ?? "en");
+    await loadQuestions(advice.lang ?? "en");
+    state.session = null;
+    state.advice = advice;
+    $("#status").textContent = "";
+    await showVerdict(advice);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) throw error;
+    $("#status").textContent = t("adviceMissing", { detail: describe(error) });
+  }
+}
+
 async function resume() {
+  const link = ADVICE_PATH.exec(location.pathname);
+  const adviceId = link ? decodeURIComponent(link[1]) : new URLSearchParams(location.search).get("advice");
+  if (adviceId) return openAdvice(adviceId);
   const saved = JSON.parse(sessionStorage.getItem(SESSION_STORAGE) || "null");
   if (!saved?.id) return;
   try {
@@ -253,7 +313,9 @@ async function resume() {
 function startOver() {
   clearDownloads();
   sessionStorage.removeItem(SESSION_STORAGE);
+  if (location.pathname !== "/" || location.search) history.replaceState(null, "", "/");
   state.session = null;
+  state.advice = null;
   state.prefill = {};
   $("#status").textContent = "";
   showOnly("start");

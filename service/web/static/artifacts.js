@@ -1,6 +1,6 @@
 // What an advice's artifact offers to download, part by part (see service/artifacts/): a few-shot
-// prompt gives its text, its request JSON, code and held-out JSONL; a tuning spec gives the job spec as
-// JSON and YAML, code and extra files; anything else is offered whole as JSON.
+// prompt gives its text, its request JSON and its files (code, held-out JSONL, evaluation); a tuning spec
+// gives the job spec as JSON and YAML, code and its files; any other part its files and itself as JSON.
 import { t } from "./i18n.js";
 
 const JSON_TYPE = "application/json";
@@ -78,16 +78,26 @@ export function toYaml(value) {
 }
 
 // --- files per part -------------------------------------------------------------------------------
+// Every part offers its `files` (each name with its text) and, unless it is a known kind with its own
+// files, itself as JSON: a new kind of part (a RAG setup, say) is downloadable without a change here.
+const FILE_LABELS = {
+  "held_out.jsonl": "dlHeldOut",
+  "evaluate.py": "dlEvaluate",
+  "train.py": "dlTrain",
+  "start_tuning.py": "dlTuneSnippet",
+  "run_prompt.py": "dlRunSnippet",
+};
 
-function extraFiles(part, seen) {
+function fileLabel(name, text) {
+  if (name === "held_out.jsonl" && !text) return t("dlHeldOutEmpty");
+  return FILE_LABELS[name] ? t(FILE_LABELS[name]) : t("dlFile", { name });
+}
+
+function partFiles(part, seen) {
+  // An empty file is still offered when it is one the others read (evaluate.py reads held_out.jsonl).
   return Object.entries(part.files ?? {})
-    .filter(([name, text]) => typeof text === "string" && text && !seen.has(name))
-    .map(([name, text]) => ({
-      name,
-      label: name.endsWith(".jsonl") ? t("dlHeldOut") : t("dlFile", { name }),
-      type: typeOf(name),
-      text,
-    }));
+    .filter(([name, text]) => typeof text === "string" && !seen.has(name) && (text || name.endsWith(".jsonl")))
+    .map(([name, text]) => ({ name, label: fileLabel(name, text), type: typeOf(name), text }));
 }
 
 function promptFiles(part) {
@@ -96,7 +106,7 @@ function promptFiles(part) {
     { name: "prompt.json", label: t("dlPromptJson"), type: JSON_TYPE, text: json(requestShape(part)) },
   ];
   if (part.snippet) files.push({ name: "run_prompt.py", label: t("dlRunSnippet"), type: TEXT_TYPE, text: part.snippet });
-  return [...files, ...extraFiles(part, new Set())];
+  return [...files, ...partFiles(part, new Set(files.map((file) => file.name)))];
 }
 
 function tuningFiles(part) {
@@ -107,20 +117,19 @@ function tuningFiles(part) {
     { name: "tuning-job-spec.json", label: t("dlSpecJson"), type: JSON_TYPE, text: json(spec) },
     { name: "tuning-job-spec.yaml", label: t("dlSpecYaml"), type: "application/yaml", text: toYaml(spec) },
   ];
-  const seen = new Set();
   if (part.snippet && !Object.values(part.files ?? {}).includes(part.snippet)) {
     files.push({ name: "start_tuning.py", label: t("dlTuneSnippet"), type: TEXT_TYPE, text: part.snippet });
-    seen.add("start_tuning.py");
   }
-  return [...files, ...extraFiles(part, seen)];
+  return [...files, ...partFiles(part, new Set(files.map((file) => file.name)))];
 }
 
-/** Files to offer for one artifact part; an empty list means the part is an explanation (what to send). */
+/** Files to offer for one artifact part; an empty list means the part asks for something first (examples). */
 export function filesOf(part) {
   if (part.kind === "few_shot_prompt") return promptFiles(part);
   if (part.kind === "tuning_spec") return tuningFiles(part);
   if (part.kind === "few_shot_needs_examples") return [];
-  return [{ name: `${part.kind || "artifact"}.json`, label: t("dlAll"), type: JSON_TYPE, text: json(part) }];
+  const whole = { name: `${part.kind || "artifact"}.json`, label: t("dlAll"), type: JSON_TYPE, text: json(part) };
+  return [...partFiles(part, new Set([whole.name])), whole];
 }
 
 /** Parse pasted JSONL into [{input, output}]; throws {line} on the first line that is not one. */

@@ -17,6 +17,11 @@ export function h(tag, attrs = {}, ...children) {
 
 export const $ = (selector) => document.querySelector(selector);
 
+/** A number, amount or code isolated left-to-right: "2,500", "$2.25" and model names read the same inside Hebrew. */
+export function ltr(text) {
+  return h("bdi", { dir: "ltr", class: "num" }, text);
+}
+
 export function showOnly(id) {
   for (const section of ["start", "question", "verdict"]) $(`#${section}`).hidden = section !== id;
 }

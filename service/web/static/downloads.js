@@ -1,9 +1,14 @@
-// The advice's artifact as files to download (Blob URLs built in the page), or what to send to get one.
+// "Get started": the advice's artifact as files to download (Blob URLs built in the page), and the forms
+// that make the rest (examples for a prompt, a knowledge base, a training-data check). The summary card's
+// next action points at one of them.
 import { askForKey, describe, run } from "./actions.js";
 import { ApiError, api } from "./api.js";
 import { filesOf, parseExamples } from "./artifacts.js";
 import { $, fieldError, h } from "./dom.js";
+import { knowledgeBaseForm, trainingDataForm } from "./forms.js";
 import { t } from "./i18n.js";
+import { chooseAction, showNextAction } from "./summary.js";
+import { pageNotes } from "./verdict.js";
 
 const blobUrls = [];
 
@@ -31,8 +36,8 @@ function downloadItem(file) {
   return h("li", {}, h("a", { href: url, download: file.name, "data-file": file.name }, file.label), " ", h("code", {}, file.name));
 }
 
-function examplesForm(advice, part) {
-  const area = h("textarea", { id: "examples-input", rows: "5", dir: "ltr", "aria-describedby": "examples-help examples-error" });
+function examplesForm(advice) {
+  const area = h("textarea", { id: "examples-input", rows: "6", dir: "ltr", "aria-describedby": "examples-help examples-error" });
   const error = h("p", { id: "examples-error", class: "field-error", "aria-live": "polite", hidden: true });
   const submit = async (event) => {
     event.preventDefault();
@@ -46,7 +51,7 @@ function examplesForm(advice, part) {
     if (!examples.length) return fieldError(error, [area], t("examplesInvalid", { line: 1 }));
     run(async () => {
       try {
-        const made = await api("POST", "/v1/advice", { profile: advice.profile, artifact: true, examples });
+        const made = await api("POST", "/v1/advice", { profile: advice.profile, artifact: true, examples, lang: advice.lang ?? "en" });
         renderDownloads(advice, made.artifact, made.notes ?? []);
       } catch (failure) {
         if (!(failure instanceof ApiError) || failure.status !== 422) throw failure;
@@ -57,8 +62,7 @@ function examplesForm(advice, part) {
   return h(
     "form",
     { id: "examples-form", novalidate: true, onsubmit: submit },
-    h("p", {}, t("sendThis")),
-    h("pre", { dir: "ltr" }, JSON.stringify(part.send, null, 2)),
+    h("p", {}, t("needsExamples")),
     h("label", { for: "examples-input" }, t("examplesLabel")),
     h("p", { id: "examples-help", class: "help" }, t("examplesHelp")),
     area,
@@ -73,13 +77,26 @@ function renderDownloads(advice, artifact, notes) {
   const files = parts.flatMap(filesOf);
   $("#download-list").replaceChildren(...files.map(downloadItem));
   const extra = [];
-  for (const part of parts.filter((item) => item.kind === "few_shot_needs_examples")) {
-    extra.push(h("p", {}, t("needsExamples")), h("p", { class: "help", dir: "auto" }, part.detail), examplesForm(advice, part));
+  const forms = [];
+  if (parts.some((item) => item.kind === "few_shot_needs_examples")) {
+    extra.push(examplesForm(advice));
+    forms.push("examples");
   }
-  if (advice.strategy === "rag" || advice.strategy === "rag_and_fine_tuning") extra.push(h("p", {}, t("ragNothing")));
-  for (const note of [...notes, ...parts.flatMap((part) => part.notes ?? [])]) extra.push(h("p", { class: "help", dir: "auto" }, note));
+  if (advice.strategy === "rag" || advice.strategy === "rag_and_fine_tuning") {
+    extra.push(knowledgeBaseForm(advice));
+    forms.push("kb");
+  }
+  if (advice.strategy === "fine_tuning" || advice.strategy === "rag_and_fine_tuning") {
+    extra.push(trainingDataForm(advice));
+    forms.push("data");
+  }
+  // The advice's own notes are in the Notes section already; a prompt built from examples may bring new ones.
+  const fresh = notes.filter((note) => !(advice.notes ?? []).includes(note));
+  const shown = pageNotes([...fresh, ...parts.flatMap((part) => part.notes ?? [])]);
+  for (const note of new Set(shown)) extra.push(h("p", { class: "help" }, note));
   $("#downloads-extra").replaceChildren(...extra);
-  $("#downloads-status").textContent = files.length ? "" : t("nothingToDownload");
+  $("#downloads-status").textContent = files.length || forms.length ? "" : t("nothingToDownload");
+  showNextAction(chooseAction(advice, files, forms));
   $("#downloads").dataset.state = "ready";
 }
 

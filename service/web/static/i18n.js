@@ -30,6 +30,7 @@ export function formatNumber(value, digits = 0) {
   return new Intl.NumberFormat(current, { maximumFractionDigits: digits }).format(value);
 }
 
+/** Dollars as "$1,234.56" in both languages; show it inside ltr() so a right-to-left line keeps the sign in front. */
 export function formatMoney(value) {
-  return new Intl.NumberFormat(current, { style: "currency", currency: "USD", maximumFractionDigits: 2 }).format(value);
+  return new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 2 }).format(value);
 }

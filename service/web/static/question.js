@@ -1,6 +1,7 @@
 // One question as form controls, and its answer read back: pure functions of the API's Question.
 import { $, h } from "./dom.js";
 import { formatNumber, t } from "./i18n.js";
+import { guideUrl } from "./verdict.js";
 
 export function answerLabel(question, value) {
   if (value === null || value === undefined || value === "") return "—";
@@ -60,12 +61,16 @@ export function renderField(question, current) {
   return heading;
 }
 
+/** The help text with its guide section as a link: the section the text names becomes the link, named once. */
 export function renderHelp(question) {
   const help = $("#q-help");
-  const link = question.guide
-    ? h("a", { href: question.guide.url, class: "guide-link", "data-anchor": question.guide.anchor }, t("guideLink", { title: question.guide.title }))
-    : null;
-  help.replaceChildren(question.help ? `${question.help} ` : "", link ?? "");
+  const text = question.help ?? "";
+  const guide = question.guide;
+  if (!guide) return help.replaceChildren(text);
+  const link = (label) => h("a", { href: guideUrl(guide.anchor), class: "guide-link", "data-anchor": guide.anchor }, label);
+  const at = guide.title ? text.lastIndexOf(guide.title) : -1;
+  if (at === -1) return help.replaceChildren(text ? `${text} ` : "", link(t("guideLink", { title: guide.title })));
+  return help.replaceChildren(text.slice(0, at), link(guide.title), text.slice(at + guide.title.length));
 }
 
 export function readAnswer(question) {

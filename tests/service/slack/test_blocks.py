@@ -21,7 +21,7 @@ def test_hebrew_advice_has_hebrew_labels_and_guide_links() -> None:
     assert blocks[0]["text"]["text"] == "אסטרטגיה: אחזור (RAG)"
     reason = blocks[1]["text"]["text"]
     assert reason.startswith(
-        "*Facts &lt;change&gt;*\nDocs &amp; data move.\n<https://advisor.example/v1/guide/s3-new-knowledge?lang=he|"
+        "*Facts &lt;change&gt;*\nDocs &amp; data move.\n<https://advisor.example/guide/s3-new-knowledge?lang=he|"
     )
     # The question's Hebrew label, never the field name.
     assert blocks[2]["text"]["text"] == "*עדיין לא ידוע* (הונחו ברירות מחדל): דוגמאות מתויגות"

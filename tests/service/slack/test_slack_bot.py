@@ -186,14 +186,14 @@ def _button(action_id: str, label: str, advice_id: str, primary: bool = False) -
 
 def _expected_tuning_advice(advice_id: str, verdict: dict[str, Any], missing: list[str]) -> list[dict[str, Any]]:
     """The thread reply for a stored tuning verdict, laid out as people should read it (built here, not by the bot)."""
-    link = f"https://advisor.example/v1/advice/{advice_id}"
+    link = f"https://advisor.example/advice/{advice_id}"
     reasons = verdict["reasons"]
     guide = {r["guide"]: default_guide("en").sections[r["guide"]].title for r in reasons}
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Strategy: Fine-tuning", "emoji": True}}
     ]
     for reason in reasons[:3]:
-        url = f"https://advisor.example/v1/guide/{reason['guide']}?lang=en"
+        url = f"https://advisor.example/guide/{reason['guide']}?lang=en"
         text = f"*{reason['title']}*\n{reason['because']}\n<{url}|Guide: {guide[reason['guide']]}>"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     if len(reasons) > 3:
@@ -221,7 +221,7 @@ def _expected_tuning_advice(advice_id: str, verdict: dict[str, Any], missing: li
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": f"Advice `{advice_id}` · <{link}|JSON> · <https://advisor.example/|questionnaire page>",
+                    "text": f"Advice `{advice_id}` · <{link}|open the advice> · <https://advisor.example/|questionnaire page>",
                 }
             ],
         },
@@ -478,5 +478,7 @@ def test_get_the_artifact_posts_it_in_the_thread(slack: SlackServer) -> None:
     assert blocks[1] == {"type": "section", "text": {"type": "mrkdwn", "text": f"```{code}```"}}
     assert blocks[2] == {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": f"<{PUBLIC_URL}/v1/advice/{advice_id}/artifact|Full artifact (JSON)>"}],
+        "elements": [
+            {"type": "mrkdwn", "text": f"<{PUBLIC_URL}/advice/{advice_id}#downloads|All the files, on the advice page>"}
+        ],
     }

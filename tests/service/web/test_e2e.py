@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from rules.texts import STRATEGY_NAMES
 from tests.service.web.conftest import (
     LiveServer,
     answer_until,
@@ -63,18 +64,20 @@ def test_english_session_reaches_the_verdict_the_api_stored(page: Any, live_serv
     shoot(page, "en-first-question")
     advice_id = answer_until_verdict(page, RAG_PROFILE)
 
-    assert page.text_content("#strategy-code") == stored_strategy(live_server, advice_id) == "rag"
-    assert page.text_content("#strategy-name") == "RAG (retrieval-augmented generation)"
+    assert page.get_attribute("#verdict", "data-strategy") == stored_strategy(live_server, advice_id) == "rag"
+    assert page.text_content("#strategy-name") == STRATEGY_NAMES["rag"]["en"]
     session = live_server.session(session_id(page))
     assert session["status"] == "done" and session["advice"]["id"] == advice_id
     reasons = page.locator("#reasons li")
     assert reasons.count() == len(session["advice"]["reasons"]) > 0
-    assert reasons.first.locator("a.guide-link").get_attribute("href").startswith("/v1/guide/")
+    assert not page.is_visible("#reasons"), "the reasons are a section the reader opens"
+    page.click("#reasons-block summary")
+    assert reasons.first.locator("a.guide-link").get_attribute("href").startswith("/guide/")
     summaries = [item["summary"] for item in session["advice"]["counterfactuals"] if item["reachable"]]
     shown = page.locator("#counterfactuals li").all_text_contents()
     assert summaries and all(any(summary in text for text in shown) for summary in summaries)
     page.wait_for_selector("#downloads[data-state='ready']")
-    assert "knowledge base" in page.text_content("#downloads-extra")
+    assert page.is_visible("#kb-form")
     shoot(page, "en-verdict-rag")
 
     reasons.first.locator("a.guide-link").click()
@@ -82,6 +85,7 @@ def test_english_session_reaches_the_verdict_the_api_stored(page: Any, live_serv
     anchor = session["advice"]["reasons"][0]["guide"]
     section = live_server.api.get(f"/v1/guide/{anchor}?lang=en").json()
     assert page.text_content("#guide-title") == section["title"]
+    assert "**" not in page.text_content("#guide-body"), "the section is rendered, not raw Markdown"
     page.keyboard.press("Escape")
     page.wait_for_selector("#guide-dialog", state="hidden")
     assert page.evaluate("document.activeElement.classList.contains('guide-link')"), "focus returns to the link"
@@ -104,7 +108,9 @@ def test_hebrew_session_is_right_to_left_with_hebrew_questions(page: Any, live_s
     assert page.evaluate("getComputedStyle(document.querySelector('#answer-form')).direction") == "rtl"
     shoot(page, "he-first-question")
     advice_id = answer_until_verdict(page, RAG_PROFILE)
-    assert page.text_content("#strategy-code") == stored_strategy(live_server, advice_id)
+    strategy = stored_strategy(live_server, advice_id)
+    assert page.get_attribute("#verdict", "data-strategy") == strategy
+    assert page.text_content("#strategy-name") == STRATEGY_NAMES[strategy]["he"], "the name Slack and the CLI use"
     assert HEBREW.search(page.text_content("#verdict-title"))
     shoot(page, "he-verdict")
 
@@ -112,7 +118,7 @@ def test_hebrew_session_is_right_to_left_with_hebrew_questions(page: Any, live_s
 def test_going_back_to_edit_an_answer_changes_the_verdict(page: Any, live_server: LiveServer) -> None:
     start(page, "en")
     first_advice = answer_until_verdict(page, RAG_PROFILE)
-    assert page.text_content("#strategy-code") == "rag"
+    assert page.get_attribute("#verdict", "data-strategy") == "rag"
 
     before = view(page)
     page.click("#verdict-back")
@@ -131,7 +137,7 @@ def test_going_back_to_edit_an_answer_changes_the_verdict(page: Any, live_server
     second_advice = answer_until_verdict(page, {**RAG_PROFILE, "needs_external_knowledge": False, "knowledge_change": "static"})
 
     assert second_advice != first_advice
-    shown = page.text_content("#strategy-code")
+    shown = page.get_attribute("#verdict", "data-strategy")
     assert shown == stored_strategy(live_server, second_advice) != "rag"
     assert live_server.session(session_id(page))["answers"]["needs_external_knowledge"] is False
     shoot(page, "en-verdict-after-edit")
@@ -215,7 +221,7 @@ def test_an_invalid_number_shows_the_servers_error_next_to_the_field(page: Any, 
 def test_a_tuning_verdict_offers_the_job_spec_as_json_and_yaml(page: Any, live_server: LiveServer) -> None:
     start(page, "en")
     advice_id = answer_until_verdict(page, TUNING_PROFILE)
-    assert page.text_content("#strategy-code") == stored_strategy(live_server, advice_id) == "fine_tuning"
+    assert page.get_attribute("#verdict", "data-strategy") == stored_strategy(live_server, advice_id) == "fine_tuning"
     page.wait_for_selector("#downloads[data-state='ready']")
     names = page.locator("#download-list a").evaluate_all("links => links.map(link => link.dataset.file)")
     assert {"tuning-job-spec.json", "tuning-job-spec.yaml", "train.py", "axolotl.yaml"} <= set(names)
@@ -231,10 +237,15 @@ def test_a_tuning_verdict_offers_the_job_spec_as_json_and_yaml(page: Any, live_s
 def test_prompting_asks_for_examples_then_offers_the_prompt_and_held_out_jsonl(page: Any, live_server: LiveServer) -> None:
     start(page, "en")
     answer_until_verdict(page, {"task": "Summarise meeting notes", "needs_external_knowledge": False, "examples": 0})
-    assert page.text_content("#strategy-code") == "prompting"
+    assert page.get_attribute("#verdict", "data-strategy") == "prompting"
     page.wait_for_selector("#downloads[data-state='ready']")
-    assert page.text_content("#downloads-status") == "Nothing to download for this strategy yet."
-    assert '"artifact": true' in page.text_content("#downloads-extra pre")
+    # One sentence and the form that does the job: no "nothing to download", no raw request body, no route.
+    extra = page.text_content("#downloads")
+    assert page.text_content("#downloads-status") == "" and "Nothing to download" not in extra
+    assert page.locator("#downloads pre").count() == 0 and "/v1/" not in extra and "POST" not in extra
+    assert page.get_attribute("#next-action", "data-kind") == "examples"
+    page.click("#next-action-button")
+    assert page.evaluate("document.activeElement.id") == "examples-input"
 
     page.fill("#examples-input", "not json")
     page.click("#examples-form button[type='submit']")
@@ -248,7 +259,22 @@ def test_prompting_asks_for_examples_then_offers_the_prompt_and_held_out_jsonl(p
     held_out = [json.loads(line) for line in download(page, "held_out.jsonl").splitlines()]
     assert held_out and all({"id", "input", "output"} <= set(row) for row in held_out)
     assert json.loads(download(page, "prompt.json"))["messages"]
+    assert "held_out.jsonl" in download(page, "evaluate.py")
+    assert page.get_attribute("#next-action", "data-kind") == "download"
+    assert "/v1/" not in page.text_content("#downloads")
     shoot(page, "en-prompting-downloads")
+
+
+def test_evaluate_py_comes_with_the_held_out_file_it_reads_even_when_it_is_empty(page: Any, live_server: LiveServer) -> None:
+    start(page, "en")
+    answer_until_verdict(page, {"task": "Summarise meeting notes", "needs_external_knowledge": False, "examples": 0})
+    page.wait_for_selector("#examples-input")
+    lines = [json.dumps({"input": f"Notes {n}", "output": f"Summary {n}"}) for n in range(3)]
+    page.fill("#examples-input", "\n".join(lines))
+    page.click("#examples-form button[type='submit']")
+    page.wait_for_selector("#download-list a[data-file='evaluate.py']")
+    assert download(page, "held_out.jsonl") == ""
+    assert "empty" in page.text_content("#download-list a[data-file='held_out.jsonl']")
 
 
 def test_a_description_prefills_answers_and_says_which(page: Any, live_server: LiveServer) -> None:

@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
+from rules.texts import STRATEGY_NAMES
+
 CONTROLS = {"input", "textarea", "select"}
 
 
@@ -69,11 +71,15 @@ def test_scripts_and_styles_load_with_their_types(client: TestClient, page: Skel
         "actions.js",
         "api.js",
         "artifacts.js",
+        "chart.js",
         "dom.js",
         "downloads.js",
+        "economics.js",
+        "forms.js",
         "i18n.js",
         "question.js",
         "strings.js",
+        "summary.js",
         "verdict.js",
     )
     for module in modules:
@@ -99,6 +105,21 @@ def test_page_routes_stay_out_of_the_api_schema(client: TestClient) -> None:
     assert not [path for path in paths if path.startswith("/static")]
     assert client.get("/healthz").status_code == 200
     assert client.get("/docs").status_code == 200
+
+
+def test_the_page_names_each_strategy_as_slack_and_the_cli_do(client: TestClient) -> None:
+    strings = client.get("/static/strings.js").text
+    english, hebrew = strings.split("\n  he: {\n")
+    for block, language in ((english, "en"), (hebrew, "he")):
+        names = dict(re.findall(r'^ {6}(\w+): "([^"]+)",$', block.split("    strategy: {", 1)[1], re.MULTILINE))
+        assert names == {strategy: texts[language] for strategy, texts in STRATEGY_NAMES.items()}
+
+
+def test_an_advice_link_serves_the_page(client: TestClient) -> None:
+    response = client.get("/advice/some-advice-id")
+    assert response.status_code == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert 'src="/static/app.js"' in response.text
 
 
 def test_every_ui_string_exists_in_both_languages(client: TestClient) -> None:
