@@ -231,7 +231,7 @@ def economics(
                 today=value_text("provider", now.provider, lang),
             )
         )
-    lines += _notes(now, lang) + [note for note in _notes(tuned, lang) if note not in lines]
+    lines = list(dict.fromkeys([*lines, *_notes(now, lang), *_notes(base, lang), *_notes(tuned, lang)]))
     sanity = []
     if eco.implausible(now, traffic):
         sanity.append(phrase("eco_implausible", lang))

@@ -51,7 +51,6 @@ ORDER: tuple[str, ...] = (
     "model",
 )
 YES_NO = {"en": ("Yes", "No"), "he": ("כן", "לא")}
-SEE_GUIDE = {"en": "See the guide: {title}.", "he": "ראו במדריך: {title}."}
 
 
 class Choice(BaseModel):
@@ -133,13 +132,12 @@ def _build(name: str, lang: Lang) -> Question:
     anchor = str(extra["guide"])
     title = default_guide(lang).sections[anchor].title
     help_text = extra.get("help", {}).get(lang) or (info.description if lang == "en" else "") or ""
-    cite = SEE_GUIDE[lang].format(title=title)
     return Question(
         id=name,
         type=question_type(info),
         text=extra["question"][lang],
-        help=f"{help_text} {cite}".strip(),
-        guide=GuideLink(anchor=anchor, title=title, url=f"/v1/guide/{anchor}?lang={lang}"),
+        help=help_text.strip(),  # the guide section is named once, by ``guide``, which links to its page
+        guide=GuideLink(anchor=anchor, title=title, url=f"/guide/{anchor}?lang={lang}"),
         choices=_choices(name, info, lang),
         minimum=_minimum(info),
         default=None if info.default is PydanticUndefined else info.default,
