@@ -111,7 +111,7 @@ def main() -> None:
     tokenize = models["onnx-int8"].tokenizer.tokenize
 
     corpora = {
-        folder.name if folder != CORPUS else "bundled": load_corpus(folder, args.chunk_tokens)
+        folder.name if folder.resolve() != CORPUS else "bundled": load_corpus(folder, args.chunk_tokens)
         for folder in args.corpus or [CORPUS]
     }
     chunk_texts = [text for chunks, _ in corpora.values() for text, _ in chunks]

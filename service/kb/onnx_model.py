@@ -1,7 +1,8 @@
 """Sentence vectors from an ONNX export (see ``onnx_export``) with ONNX Runtime and ``tokenizers``.
 
-Neither torch nor transformers is imported here: a process that embeds with the export loads in
-~0.2 s and ~80 MB instead of ~2.5 s and ~300 MB for the imports alone.
+Neither torch nor transformers is imported here: a process that loads the int8 export and embeds one
+text took 0.3 s and 184 MB peak RSS, against 5.5 s and 553 MB with SentenceTransformer (measured on
+the shared 2-core machine, load ~3).
 """
 
 from __future__ import annotations
