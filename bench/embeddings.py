@@ -142,6 +142,8 @@ def main() -> None:
 
     every = [text for texts in sets.values() for text in texts] + [q["q"] for _, qs in corpora.values() for q in qs]
     reference = encode("torch", every)
+    # Chunks are embedded in one call per corpus as ingestion does, questions one by one as queries are.
+    base_chunks = {corpus: encode("torch", [text for text, _ in chunks]) for corpus, (chunks, _) in corpora.items()}
     report: dict[str, Any] = {"threads": args.threads, "export_s": export_s, "backends": {}}
     for name in names:
         cosine = np.sum(encode(name, every) * reference, axis=1)
@@ -158,12 +160,11 @@ def main() -> None:
         for corpus, (chunks, questions) in corpora.items():
             sources = [src for _, src in chunks]
             own = encode(name, [text for text, _ in chunks])
-            base = encode("torch", [text for text, _ in chunks])
-            queries = encode(name, [q["q"] for q in questions])
+            queries = np.stack([encode(name, [q["q"]])[0] for q in questions])
             entry["retrieval"][corpus] = {
                 "n": len(questions),
                 "own": {k: round(v, 3) for k, v in retrieval(own, sources, queries, questions).items()},
-                "mixed": {k: round(v, 3) for k, v in retrieval(base, sources, queries, questions).items()},
+                "mixed": {k: round(v, 3) for k, v in retrieval(base_chunks[corpus], sources, queries, questions).items()},
             }
         report["backends"][name] = entry
     report["loadavg"] = {"start": load_start, "end": Path("/proc/loadavg").read_text().split()[:3]}
