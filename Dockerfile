@@ -29,7 +29,8 @@ COPY knowledge ./knowledge
 COPY service ./service
 # The torch already installed satisfies the pin, so this step keeps it.
 RUN pip install . \
-    && pip check
+    && pip check \
+    && HF_HUB_OFFLINE=1 python -m service.knowledge_bases.onnx_export
 
 USER advisor
 VOLUME /data

@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The int8 ONNX export of the bundled embedding model, built here once (ADR 0014); PyTorch is the fallback.
+	$(BIN)/python -m service.knowledge_bases.onnx_export
 	touch $(STAMP)
 
 run: install

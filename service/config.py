@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -33,6 +34,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON request body (413 beyond).")
     max_upload_mb: int = Field(default=200, description="Largest upload in MiB (413 beyond).")
     default_tenant: str = Field(default="default", description="Tenant for open single-tenant mode.")
+    embedding_backend: Literal["onnx-int8", "torch"] = Field(
+        default="onnx-int8",
+        description="How embeddings run: an int8 ONNX export of the model built on this machine (ADR 0014), or PyTorch.",
+    )
+    models_dir: Path | None = Field(
+        default=None,
+        description="Where model exports are kept; inside the virtual environment when unset (make install builds it).",
+    )
     embedding_model: str | None = Field(
         default=None, description="sentence-transformers name or path; bundled MiniLM when unset."
     )
@@ -58,6 +67,11 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     google_cloud_project: str | None = Field(default=None, validation_alias="GOOGLE_CLOUD_PROJECT")
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        """One folder per install, shared by every data dir: the export is built once (``make install``), not per test."""
+        return self.models_dir or Path(sys.prefix) / "share" / "tuning-advisor" / "models"
 
     @property
     def resolved_database_url(self) -> str:

