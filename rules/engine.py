@@ -14,6 +14,7 @@ from rules.evaluation import run_rules
 from rules.facts import Lang, Profile, Strategy
 from rules.loading import RuleSet, default_rules
 from rules.model import Counterfactual, Verdict
+from rules.texts import localized_facts
 from rules.validation import check_model
 
 # Economics are shown when the instruction block is big or costs real money.
@@ -33,6 +34,8 @@ def _strategy_scores(scores: dict[str, int], blocked: dict[str, list[str]]) -> d
 
 
 WHATIF_CACHE_SIZE = 4096
+# Whole verdicts, for a profile seen again (a questionnaire resumed, a retried request): frozen, so shared safely.
+_VERDICTS: LRUCache[tuple[Any, ...], Verdict] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
 _WHATIF_CACHE: LRUCache[tuple[Any, ...], list[Counterfactual]] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
 
 
@@ -73,15 +76,41 @@ def decide(
     check_model(profile, catalog)
     values = profile.model_dump()
     unanswered = frozenset(Profile.model_fields) - profile.model_fields_set
+    # The verdict depends on everything but the free text, and on which fields were given (assumptions).
+    key = (
+        rules.version,
+        catalog.version,
+        day,
+        lang,
+        with_counterfactuals,
+        unanswered,
+        *(v for k, v in values.items() if k != "task"),
+    )
+    found = _VERDICTS.get(key)
+    if found is None:
+        found = _VERDICTS[key] = _decide(values, unanswered, catalog, rules, day, lang, with_counterfactuals)
+    return found
+
+
+def _decide(
+    values: dict[str, Any],
+    unanswered: frozenset[str],
+    catalog: Catalog,
+    rules: RuleSet,
+    day: dt.date,
+    lang: Lang,
+    with_counterfactuals: bool,
+) -> Verdict:
     run = run_rules(values, catalog, rules, day)
     facts = run.facts
-    reasons, outweighed = explain.reasons(run.fired, facts, run.strategy, unanswered, lang)
-    economics = explain.economics(values, facts, catalog, day, lang, unanswered)
+    shown = localized_facts(facts, lang)
+    reasons, outweighed = explain.reasons(run.fired, shown, run.strategy, unanswered, lang)
     show_economics = (
-        profile.prompt_tokens >= ECONOMICS_MIN_PROMPT_TOKENS
-        or (economics.monthly_cost_today_usd or 0.0) >= ECONOMICS_MIN_MONTHLY_USD
+        values["prompt_tokens"] >= ECONOMICS_MIN_PROMPT_TOKENS
         or run.strategy in ("fine_tuning", "rag_and_fine_tuning")
+        or (explain.monthly_cost_today(values, catalog, day) or 0.0) >= ECONOMICS_MIN_MONTHLY_USD
     )
+    economics = explain.economics(values, facts, catalog, day, lang, unanswered) if show_economics else None
     whatifs = _counterfactuals(values, facts, run.strategy, catalog, rules, day, lang) if with_counterfactuals else []
     return Verdict(
         strategy=run.strategy,
@@ -89,11 +118,11 @@ def decide(
         scores=_strategy_scores(run.scores, run.blocked),
         reasons=reasons,
         outweighed=outweighed,
-        flags=explain.flags(run.fired, facts, lang),
+        flags=explain.flags(run.fired, shown, lang),
         blocked=run.blocked,
-        next_steps=explain.next_steps(run.fired, facts, lang),
+        next_steps=explain.next_steps(run.fired, shown, lang),
         counterfactuals=whatifs,
-        economics=economics if show_economics else None,
+        economics=economics,
         tuning=explain.tuning_plan(facts, catalog, day, lang) if facts["fine_tuning_indicated"] else None,
         assumptions=explain.assumptions(values, unanswered, rules, show_economics, lang),
         rules_version=rules.version,

@@ -14,7 +14,7 @@ from rules.facts import Lang, Profile, Strategy
 from rules.feasibility import NO_END
 from rules.loading import CompiledRule, RuleSet, atoms
 from rules.model import Assumption, CostSide, Economics, Flag, Reason, Text, TuningPlan
-from rules.texts import label, localized_facts, phrase, value_text
+from rules.texts import LocalizedFacts, label, phrase, value_text
 
 LEVERS: dict[Strategy, frozenset[str]] = {
     "prompting": frozenset({"prompting"}),
@@ -24,20 +24,15 @@ LEVERS: dict[Strategy, frozenset[str]] = {
 }
 
 
-class _Fill(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def render(text: Text, facts: dict[str, Any], lang: Lang) -> str:
-    return text(lang).format_map(_Fill(facts)).strip()
+def render(text: Text, shown: LocalizedFacts, lang: Lang) -> str:
+    return text(lang).format_map(shown).strip()
 
 
 def reasons(
-    fired: Iterable[CompiledRule], facts: dict[str, Any], strategy: Strategy, unanswered: frozenset[str], lang: Lang
+    fired: Iterable[CompiledRule], shown: LocalizedFacts, strategy: Strategy, unanswered: frozenset[str], lang: Lang
 ) -> tuple[list[Reason], list[Reason]]:
     """(reasons that support the verdict, reasons that were outweighed by it)."""
-    shown = localized_facts(facts, lang)
+    facts = shown.facts
     kept: list[Reason] = []
     outweighed: list[Reason] = []
     for item in fired:
@@ -53,8 +48,7 @@ def reasons(
     return kept, outweighed
 
 
-def flags(fired: Iterable[CompiledRule], facts: dict[str, Any], lang: Lang) -> list[Flag]:
-    shown = localized_facts(facts, lang)
+def flags(fired: Iterable[CompiledRule], shown: LocalizedFacts, lang: Lang) -> list[Flag]:
     return [
         Flag(code=item.rule.then.flag.code, message=render(item.rule.then.flag.message, shown, lang), rule=item.rule.id)
         for item in fired
@@ -62,8 +56,7 @@ def flags(fired: Iterable[CompiledRule], facts: dict[str, Any], lang: Lang) -> l
     ]
 
 
-def next_steps(fired: Iterable[CompiledRule], facts: dict[str, Any], lang: Lang) -> list[str]:
-    shown = localized_facts(facts, lang)
+def next_steps(fired: Iterable[CompiledRule], shown: LocalizedFacts, lang: Lang) -> list[str]:
     steps = sorted(
         (step.order, index, render(step.text, shown, lang))
         for index, item in enumerate(fired)
@@ -196,6 +189,11 @@ def _notes(cost: eco.Cost, lang: Lang) -> list[str]:
     if cost.self_hosted and cost.total is not None:
         notes.append(phrase("eco_gpu", lang, model=cost.model, tps=eco.GPU_SERVING_TOKENS_PER_SECOND))
     return notes
+
+
+def monthly_cost_today(values: dict[str, Any], catalog: Catalog, today: dt.date) -> float | None:
+    """What today's traffic costs a month on today's model (None when unpriced): decides whether economics are shown."""
+    return eco.cost_today(catalog, values["provider"], values["model"], traffic_of(values), today).total
 
 
 def economics(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -78,11 +79,11 @@ class Rule(_Frozen):
     )
     evidence: list[str] = Field(default_factory=list)
 
-    @property
+    @cached_property
     def argues_against(self) -> frozenset[str]:
         return frozenset(self.against) | frozenset(self.then.block)
 
-    @property
+    @cached_property
     def supports(self) -> frozenset[str]:
         """The levers the rule adds evidence for."""
         return frozenset(lever for lever, points in self.then.score.items() if points > 0)

@@ -34,6 +34,7 @@ class Group:
 
     fields: tuple[str, ...]
     tests: tuple[Predicate, ...]
+    reads: tuple[str, ...] = ()  # the facts the tests read (fields and derived facts)
 
 
 def _fired(when: Any) -> Iterator[str]:
@@ -103,6 +104,7 @@ def groups(ruleset: RuleSet) -> tuple[Group, ...]:
         Group(
             fields=tuple(names),
             tests=tuple(compile_condition(cond, known) for fact, cond in tests.values() if set(_inputs(fact)) <= set(names)),
+            reads=tuple(dict.fromkeys(fact for fact, _ in tests.values() if set(_inputs(fact)) <= set(names))),
         )
         for names in members.values()
     )

@@ -120,16 +120,32 @@ def change_text(field: str, value: Any, lang: Lang) -> str:
     return f"{label(field, lang)}: {value_text(field, value, lang)}"
 
 
-def localized_facts(facts: dict[str, Any], lang: Lang) -> dict[str, Any]:
-    """Facts as a rule's text shows them: choices by their labels, numbers grouped; the raw values otherwise."""
-    shown = dict(facts)
-    texts = field_texts()
-    for name, value in facts.items():
-        if name in texts and ("choices" in texts[name] or (isinstance(value, int) and not isinstance(value, bool))):
-            shown[name] = value_text(name, value, lang)
-    if isinstance(facts.get("tuning_provider"), str):
-        shown["tuning_provider"] = value_text("provider", facts["tuning_provider"], lang)
-    for name in ("monthly_saving_usd",):
-        if isinstance(facts.get(name), int | float):
-            shown[name] = number(round(float(facts[name])), lang)
-    return shown
+class LocalizedFacts(dict[str, Any]):
+    """Facts as a rule's text shows them, localized when a text asks for them (``str.format_map`` reads only the
+    placeholders a text uses): choices by their labels, numbers grouped, the tuning provider by its label; an
+    unknown placeholder stays as written."""
+
+    def __init__(self, facts: dict[str, Any], lang: Lang) -> None:
+        super().__init__()
+        self.facts, self.lang = facts, lang
+
+    def __missing__(self, name: str) -> Any:
+        if name not in self.facts:
+            return "{" + name + "}"
+        value = self.facts[name]
+        texts = field_texts()
+        if name == "tuning_provider" and isinstance(value, str):
+            shown: Any = value_text("provider", value, self.lang)
+        elif name == "monthly_saving_usd" and isinstance(value, int | float):
+            shown = number(round(float(value)), self.lang)
+        elif name in texts and ("choices" in texts[name] or (isinstance(value, int) and not isinstance(value, bool))):
+            shown = value_text(name, value, self.lang)
+        else:
+            shown = value
+        self[name] = shown
+        return shown
+
+
+def localized_facts(facts: dict[str, Any], lang: Lang) -> LocalizedFacts:
+    """The facts, localized on demand for one language (see ``LocalizedFacts``)."""
+    return LocalizedFacts(facts, lang)

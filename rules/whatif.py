@@ -36,10 +36,7 @@ class _Move:
 
     picked: tuple[Candidate, ...]
     signatures: dict[int, Signature]  # group index -> its signature after the change
-
-    @property
-    def rank(self) -> Rank:
-        return (sum(c.effort for c in self.picked), sum(c.distance for c in self.picked))
+    rank: Rank
 
 
 class WhatIf:
@@ -52,25 +49,29 @@ class WhatIf:
         self.groups: tuple[Group, ...] = groups(rules)
         self.owner = {name: index for index, group in enumerate(self.groups) for name in group.fields}
         self.owned = [[DERIVED_BY_NAME[name] for name in group_facts(group) if name in DERIVED_BY_NAME] for group in self.groups]
+        # What a signature needs: only the derived facts the group's tests read (the rest only on a memo miss).
+        self.tested = [[DERIVED_BY_NAME[name] for name in group.reads if name in DERIVED_BY_NAME] for group in self.groups]
         self.signatures: tuple[Signature, ...] = tuple(signature(group, facts) for group in self.groups)
 
-    def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
+    def _facts(self, changes: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
+        """The profile's facts with ``changes`` applied: their fields and the derived facts of their groups (all of them,
+        or only those the groups' tests read)."""
         values = {**self.values, **changes}
         facts = {**self.facts, **changes}
         for index in {self.owner[name] for name in changes}:
-            for fact in self.owned[index]:
+            for fact in self.owned[index] if full else self.tested[index]:
                 facts[fact.name] = fact.compute(values, self.context)
         return facts
 
     def change(self, picked: tuple[Candidate, ...]) -> _Move:
-        facts = self._facts({c.field: c.value for c in picked})
+        facts = self._facts({c.field: c.value for c in picked}, full=False)
         touched = {self.owner[c.field] for c in picked}
-        return _Move(picked, {index: signature(self.groups[index], facts) for index in touched})
+        rank = (sum(c.effort for c in picked), sum(c.distance for c in picked))
+        return _Move(picked, {index: signature(self.groups[index], facts) for index in touched}, rank)
 
     def combined(self, first: _Move, second: _Move) -> _Move:
         """Two changes in different groups: their signatures are already known."""
-        return _Move(_ordered(first.picked + second.picked), {**first.signatures, **second.signatures})
+        return _Move(_ordered(first.picked + second.picked), {**first.signatures, **second.signatures}, _sum(first, second))
 
     def outcome(self, move: _Move) -> Strategy:
         combination = list(self.signatures)
