@@ -68,8 +68,8 @@ def _operations(settings: Settings) -> Iterator[Any]:
 def create(
     name: str,
     embedding_model: Annotated[str | None, typer.Option(help="sentence-transformers name or path")] = None,
-    chunk_tokens: Annotated[int, typer.Option(min=50, max=2000)] = 300,
-    chunk_overlap: Annotated[int, typer.Option(min=0, max=1000)] = 45,
+    chunk_tokens: Annotated[int, typer.Option(min=50, max=2000, help="in the embedding model's tokens")] = 254,
+    chunk_overlap: Annotated[int, typer.Option(min=0, max=1000)] = 38,
 ) -> None:
     """Create a knowledge base."""
     from service.knowledge_bases import service

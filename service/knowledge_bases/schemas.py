@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Count, Provider
+from service.knowledge_bases.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_TOKENS
 
 Mode = Literal["dense", "hybrid"]
 
@@ -19,8 +20,14 @@ class _Strict(BaseModel):
 class KnowledgeBaseIn(_Strict):
     name: str = Field(min_length=1, max_length=128, pattern=r"^[^/\\\x00-\x1f]+$")
     embedding_model: str | None = Field(default=None, max_length=300, description="sentence-transformers name or path")
-    chunk_tokens: Count = Field(default=300, ge=50, le=2000)
-    chunk_overlap: Count = Field(default=45, ge=0, le=1000)
+    chunk_tokens: Count = Field(
+        default=DEFAULT_CHUNK_TOKENS,
+        ge=50,
+        le=2000,
+        description="Chunk size in the embedding model's own tokens; ingestion caps it at the model's window "
+        "(254 for the bundled all-MiniLM-L6-v2), so every chunk is embedded whole.",
+    )
+    chunk_overlap: Count = Field(default=DEFAULT_CHUNK_OVERLAP, ge=0, le=1000, description="Tokens shared by consecutive chunks.")
 
 
 class KnowledgeBaseOut(BaseModel):
