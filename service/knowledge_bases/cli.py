@@ -149,34 +149,45 @@ def query(
     name: str,
     question: str,
     k: Annotated[int, typer.Option(min=1, max=50)] = 5,
-    mode: Annotated[str, typer.Option(help="dense or hybrid")] = "hybrid",
+    mode: Annotated[str, typer.Option(help="dense, lexical or hybrid")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help='Print {"hits": [...]}')] = False,
 ) -> None:
     """Search a knowledge base."""
-    if mode not in ("dense", "hybrid"):
-        raise _fail("--mode is dense or hybrid")
+    from service.knowledge_bases.fusion import no_good_match
+
+    if mode not in ("dense", "lexical", "hybrid"):
+        raise _fail("--mode is dense, lexical or hybrid")
     hits = _with_kb(name, lambda ops, kb_id: ops.query({"kb_id": kb_id, "q": question, "k": k, "mode": mode}))["hits"]
+    unmatched = no_good_match([hit.get("relevance") for hit in hits])
     if as_json:
-        typer.echo(json.dumps({"hits": hits}, ensure_ascii=False))
+        typer.echo(json.dumps({"hits": hits, "no_good_match": unmatched}, ensure_ascii=False))
         return
+    if unmatched:
+        typer.echo("No good match: nothing here is likely to answer this question.")
     for rank, hit in enumerate(hits, 1):
-        typer.echo(f"{rank}. {hit['doc']} #{hit['chunk']} ({hit['score']:.3f}) {hit['heading']}\n   {hit['text'][:200]}")
+        relevance = "?" if hit.get("relevance") is None else f"{hit['relevance']:.2f}"
+        typer.echo(f"{rank}. {hit['doc']} #{hit['chunk']} (relevance {relevance}) {hit['heading']}\n   {hit['text'][:200]}")
 
 
 @kb_app.command("eval")
 def evaluate(name: str, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """hit@1/3/5 and MRR per mode for a JSONL of {"q", "expected_doc"}."""
+    """hit@1/3/5 and MRR per mode and language for a JSONL of {"q", "expected_doc", "lang"?}."""
     items = []
     for number, line in enumerate(file.read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            items.append({"q": str(item["q"]), "expected_doc": str(item["expected_doc"])})
+            items.append({"q": str(item["q"]), "expected_doc": str(item["expected_doc"]), **_lang(item)})
         except (ValueError, KeyError, TypeError) as exc:
             raise _fail(f'{file} line {number}: expected {{"q": ..., "expected_doc": ...}}') from exc
-    metrics = _with_kb(name, lambda ops, kb_id: ops.evaluate({"kb_id": kb_id, "items": items}))["metrics"]
+    modes = ["dense", "lexical", "hybrid"]
+    metrics = _with_kb(name, lambda ops, kb_id: ops.evaluate({"kb_id": kb_id, "items": items, "modes": modes}))["metrics"]
     typer.echo(json.dumps(metrics, indent=2))
+
+
+def _lang(item: dict[str, Any]) -> dict[str, str]:
+    return {"lang": item["lang"]} if isinstance(item.get("lang"), str) and item["lang"] else {}
 
 
 def _with_kb(name: str, action: Any) -> dict[str, Any]:

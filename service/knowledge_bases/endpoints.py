@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Response, UploadFile
 from service.api.problems import problem_responses
 from service.deps import SessionDep, SettingsDep, TenantDep
 from service.knowledge_bases import service
+from service.knowledge_bases.fusion import no_good_match
 from service.knowledge_bases.grounding import GroundedPrompt, grounded_prompt
 from service.knowledge_bases.index import Hit
 from service.knowledge_bases.schemas import (
@@ -20,6 +21,7 @@ from service.knowledge_bases.schemas import (
     KnowledgeBaseOut,
     PromptIn,
     QueryIn,
+    QueryOut,
 )
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow
 
@@ -125,10 +127,10 @@ def delete_document(kb: str, doc_id: str, session: SessionDep, tenant: TenantDep
     return Response(status_code=204)
 
 
-@router.post("/v1/knowledge-bases/{kb}/query", response_model=dict[str, list[HitOut]], summary="Search: dense or hybrid")
-def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> dict[str, list[HitOut]]:
-    hits = service.query(settings, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
-    return {"hits": [HitOut(**hit) for hit in hits]}
+@router.post("/v1/knowledge-bases/{kb}/query", response_model=QueryOut, summary="Search: dense, lexical or hybrid")
+def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> QueryOut:
+    hits = [HitOut(**hit) for hit in service.query(settings, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)]
+    return QueryOut(hits=hits, no_good_match=no_good_match([hit.relevance for hit in hits]))
 
 
 @router.post(
@@ -140,7 +142,11 @@ def prompt(kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, sett
     return built
 
 
-@router.post("/v1/knowledge-bases/{kb}/evaluate", response_model=dict[str, Any], summary="hit@1, hit@3, hit@5 and MRR per mode")
+@router.post(
+    "/v1/knowledge-bases/{kb}/evaluate",
+    response_model=dict[str, Any],
+    summary="hit@1, hit@3, hit@5 and MRR per mode and language",
+)
 def evaluate(kb: str, body: EvaluateIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> dict[str, Any]:
     items = [item.model_dump() for item in body.items]
     return {"metrics": service.evaluate(settings, service.get_kb(session, tenant, kb), items, list(body.modes))}

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Provider
-from service.knowledge_bases.index import Hit
+from service.knowledge_bases.fusion import no_good_match
+from service.knowledge_bases.search import Hit
 
 DEFAULT_MODELS: dict[str, str] = {  # the catalog's default models (knowledge/catalog/*.yaml)
     "openai": "gpt-4.1-mini",
@@ -27,6 +28,10 @@ INSTRUCTIONS = (
     "Cite every document you use with its number in square brackets, like [1] or [2]. "
     'If the documents do not contain the answer, say "I don\'t know" instead of guessing. '
     "Answer in the language of the question."
+)
+NO_MATCH = (
+    "The knowledge base has no document relevant to this question. "
+    'Reply "I don\'t know" in the language of the question, and cite nothing.'
 )
 
 
@@ -56,6 +61,9 @@ class GroundedPrompt(BaseModel):
     system_instruction: dict[str, Any] | None = Field(default=None, alias="systemInstruction")
     contents: list[dict[str, Any]] | None = None
     citations: list[Citation]
+    no_good_match: bool = Field(
+        default=False, description='No hit was relevant enough to ground an answer: the prompt asks for "I don\'t know".'
+    )
     snippet: str
 
 
@@ -65,7 +73,7 @@ def _citations(hits: Sequence[Hit]) -> list[Citation]:
 
 def _numbered_context(hits: Sequence[Hit]) -> str:
     if not hits:
-        return "(no documents were found for this question)"
+        return "(none)"
     blocks = []
     for i, hit in enumerate(hits, 1):
         where = f"{hit.doc} > {hit.heading}" if hit.heading else hit.doc
@@ -94,16 +102,27 @@ def grounded_prompt(q: str, hits: Sequence[Hit], provider: Provider | str, model
     """The grounded request for ``provider`` (a ``Provider``); open_weights, undecided and any other
     value get the OpenAI chat shape, which open-weights servers (vLLM, TGI, Ollama) also speak."""
     chosen = model or DEFAULT_MODELS.get(provider, DEFAULT_MODELS["openai"])
+    unmatched = no_good_match([hit.relevance for hit in hits])
+    if unmatched:
+        hits = []  # citing the least bad of irrelevant chunks invites a confident wrong answer
     citations = _citations(hits)
+    note = f"\n\n{NO_MATCH}" if unmatched else ""
     if provider == "anthropic":
         # Anthropic's long-context advice: documents first in XML, the question last.
         system = f"{INSTRUCTIONS} A document's number is its index attribute inside <documents>."
-        messages = [{"role": "user", "content": f"{_anthropic_documents(hits)}\n\nQuestion: {q}"}]
+        messages = [{"role": "user", "content": f"{_anthropic_documents(hits)}{note}\n\nQuestion: {q}"}]
         snippet = _anthropic_snippet(chosen, system, messages)
         return GroundedPrompt(
-            provider=provider, question=q, model=chosen, system=system, messages=messages, citations=citations, snippet=snippet
+            provider=provider,
+            question=q,
+            model=chosen,
+            system=system,
+            messages=messages,
+            citations=citations,
+            no_good_match=unmatched,
+            snippet=snippet,
         )
-    user_text = f"Documents:\n\n{_numbered_context(hits)}\n\nQuestion: {q}"
+    user_text = f"Documents:\n\n{_numbered_context(hits)}{note}\n\nQuestion: {q}"
     if provider == "google":
         system_instruction = {"parts": [{"text": INSTRUCTIONS}]}
         contents = [{"role": "user", "parts": [{"text": user_text}]}]
@@ -114,6 +133,7 @@ def grounded_prompt(q: str, hits: Sequence[Hit], provider: Provider | str, model
             system_instruction=system_instruction,
             contents=contents,
             citations=citations,
+            no_good_match=unmatched,
             snippet=_google_snippet(chosen, INSTRUCTIONS, contents),
         )
     messages = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": user_text}]
@@ -123,6 +143,7 @@ def grounded_prompt(q: str, hits: Sequence[Hit], provider: Provider | str, model
         model=chosen,
         messages=messages,
         citations=citations,
+        no_good_match=unmatched,
         snippet=_openai_snippet(chosen, messages, open_weights=provider == "open_weights"),
     )
 

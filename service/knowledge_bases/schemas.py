@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Count, Provider
 from service.knowledge_bases.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_TOKENS
+from service.knowledge_bases.fusion import NO_MATCH_BELOW
 
-Mode = Literal["dense", "hybrid"]
+Mode = Literal["dense", "lexical", "hybrid"]
 
 
 class _Strict(BaseModel):
@@ -72,11 +73,24 @@ class HitOut(BaseModel):
     doc: str
     doc_id: str
     chunk: int
-    score: float
+    score: float = Field(description="The mode's ranking score (cosine, BM25 or fused RRF): orders hits of one query only.")
     text: str
     heading: str
     start: int
     end: int
+    relevance: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Estimated probability that this hit's document answers the question; comparable across questions.",
+    )
+
+
+class QueryOut(BaseModel):
+    hits: list[HitOut]
+    no_good_match: bool = Field(
+        description=f"True when no hit reaches relevance {NO_MATCH_BELOW}: the knowledge base probably does not answer this."
+    )
 
 
 class PromptIn(_Strict):
@@ -89,8 +103,11 @@ class PromptIn(_Strict):
 class EvalItem(_Strict):
     q: str = Field(min_length=1, max_length=4000)
     expected_doc: str = Field(min_length=1, max_length=300)
+    lang: str | None = Field(
+        default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", description="Language of q; guessed from its script if absent."
+    )
 
 
 class EvaluateIn(_Strict):
     items: list[EvalItem] = Field(min_length=1, max_length=1000)
-    modes: list[Mode] = Field(default=["dense", "hybrid"], min_length=1)
+    modes: list[Mode] = Field(default=["dense", "lexical", "hybrid"], min_length=1)
