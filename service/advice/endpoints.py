@@ -12,7 +12,9 @@ from service.advice import service as advice
 from service.advice.repository import CURSOR_PATTERN
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.api.problems import PROBLEM_RESPONSES
+from service.artifacts.schemas import Artifact
 from service.deps import ClockDep, DatabaseDep, SessionDep, SettingsDep, TenantDep
+from service.worker.client import call as worker_call
 from service.worker.client import worker_embed, worker_running
 
 router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPONSES)
@@ -27,9 +29,11 @@ async def create_advice(
     wants_artifact = isinstance(body, AdviceRequest) and body.artifact
 
     def run() -> dict[str, Any]:
-        embed = worker_embed(settings) if wants_artifact and worker_running(settings) else None
+        running = wants_artifact and worker_running(settings)
+        embed = worker_embed(settings) if running else None
+        search = _search(settings) if running else None
         with database.session() as session:
-            return advice.create_advice(session, tenant, body, clock, embed)
+            return advice.create_advice(session, tenant, body, clock, embed, search)
 
     payload = await run_in_threadpool(run) if wants_artifact else run()
     return Response(
@@ -50,9 +54,24 @@ def list_advice(
     return advice.list_advice(session, tenant, limit, cursor)
 
 
-@router.get("/{advice_id}/artifact", response_model=dict[str, Any], summary="The artifact built with an advice")
-def get_artifact(advice_id: str, session: SessionDep, tenant: TenantDep) -> dict[str, Any]:
-    return advice.get_artifact(session, tenant, advice_id)
+@router.get("/{advice_id}/artifact", response_model=Artifact, summary="The artifact built with an advice (download)")
+def get_artifact(advice_id: str, session: SessionDep, tenant: TenantDep) -> Response:
+    stored = Artifact.model_validate(advice.get_artifact(session, tenant, advice_id))
+    return Response(
+        stored.model_dump_json(by_alias=True),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="advice-{advice_id}-{stored.strategy}.json"'},
+    )
+
+
+def _search(settings: Any) -> Any:
+    """Grounded-prompt retrieval through the worker, which holds the vector store and the model."""
+
+    def search(kb_id: str, q: str, k: int) -> list[dict[str, Any]]:
+        hits: list[dict[str, Any]] = worker_call(settings, "query", {"kb_id": kb_id, "q": q, "k": k, "mode": "hybrid"})["hits"]
+        return hits
+
+    return search
 
 
 @router.get("/{advice_id}", response_model=AdviceOut, summary="One stored advice")

@@ -171,7 +171,7 @@ def _cannot_tune(entry: ProviderEntry, common: dict[str, Any]) -> TuningSpec:
     )
 
 
-@register("fine_tuning", "rag_and_fine_tuning")
+@register("fine_tuning")  # rag_and_fine_tuning: combined.py builds it with the RAG setup
 def tuning_spec_artifact(context: ArtifactContext) -> TuningSpec:
     """The registered builder: uses a validated dataset's report when the caller sent one."""
     report = context.material.get("dataset_report")

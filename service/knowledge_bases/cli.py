@@ -183,7 +183,16 @@ def evaluate(name: str, file: Annotated[Path, typer.Argument(exists=True, dir_ok
             raise _fail(f'{file} line {number}: expected {{"q": ..., "expected_doc": ...}}') from exc
     modes = ["dense", "lexical", "hybrid"]
     metrics = _with_kb(name, lambda ops, kb_id: ops.evaluate({"kb_id": kb_id, "items": items, "modes": modes}))["metrics"]
-    typer.echo(json.dumps(metrics, indent=2))
+    _remember(name, items, metrics)
+    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+
+
+def _remember(name: str, items: list[dict[str, str]], metrics: dict[str, Any]) -> None:
+    from service.knowledge_bases import evaluations, service
+
+    settings = get_settings()
+    with _session(settings) as session:
+        evaluations.record(session, service.get_kb(session, settings.default_tenant, name), items, metrics)
 
 
 def _lang(item: dict[str, Any]) -> dict[str, str]:

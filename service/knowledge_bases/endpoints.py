@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Response, UploadFile
 
 from service.api.problems import problem_responses
 from service.deps import SessionDep, SettingsDep, TenantDep
-from service.knowledge_bases import service
+from service.knowledge_bases import evaluations, service
 from service.knowledge_bases.fusion import no_good_match
 from service.knowledge_bases.grounding import GroundedPrompt, grounded_prompt
 from service.knowledge_bases.index import Hit
@@ -148,5 +148,8 @@ def prompt(kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, sett
     summary="hit@1, hit@3, hit@5 and MRR per mode and language",
 )
 def evaluate(kb: str, body: EvaluateIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep) -> dict[str, Any]:
-    items = [item.model_dump() for item in body.items]
-    return {"metrics": service.evaluate(settings, service.get_kb(session, tenant, kb), items, list(body.modes))}
+    items = [item.model_dump(exclude_none=True) for item in body.items]
+    row = service.get_kb(session, tenant, kb)
+    metrics = service.evaluate(settings, row, items, list(body.modes))
+    evaluations.record(session, row, items, metrics)  # an advice bound to this knowledge base quotes it
+    return {"metrics": metrics}

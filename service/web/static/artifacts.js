@@ -1,6 +1,7 @@
 // What an advice's artifact offers to download, part by part (see service/artifacts/): a few-shot
 // prompt gives its text, its request JSON, code and held-out JSONL; a tuning spec gives the job spec as
-// JSON and YAML, code and extra files; anything else is offered whole as JSON.
+// JSON and YAML, code and extra files; a RAG setup gives its settings as JSON, rag_index.py and eval.jsonl;
+// a combined artifact gives both plus RAG training examples; anything else is offered whole as JSON.
 import { t } from "./i18n.js";
 
 const JSON_TYPE = "application/json";
@@ -84,7 +85,7 @@ function extraFiles(part, seen) {
     .filter(([name, text]) => typeof text === "string" && text && !seen.has(name))
     .map(([name, text]) => ({
       name,
-      label: name.endsWith(".jsonl") ? t("dlHeldOut") : t("dlFile", { name }),
+      label: name === "eval.jsonl" ? t("dlEvalSet") : name.endsWith(".jsonl") ? t("dlHeldOut") : t("dlFile", { name }),
       type: typeOf(name),
       text,
     }));
@@ -115,10 +116,29 @@ function tuningFiles(part) {
   return [...files, ...extraFiles(part, seen)];
 }
 
+function ragFiles(part) {
+  const setup = { ...part };
+  delete setup.snippet;
+  delete setup.files;
+  return [{ name: "rag-setup.json", label: t("dlRagSetup"), type: JSON_TYPE, text: json(setup) }, ...extraFiles(part, new Set())];
+}
+
+function combinedFiles(part) {
+  const shape = part.training_data;
+  const examples = [shape.example, shape.refusal_example].map((record) => JSON.stringify(record)).join("\n") + "\n";
+  return [
+    ...ragFiles(part.rag_setup),
+    ...tuningFiles(part.tuning_spec),
+    { name: "rag-training-examples.jsonl", label: t("dlRagTraining"), type: "application/jsonl", text: examples },
+  ];
+}
+
 /** Files to offer for one artifact part; an empty list means the part is an explanation (what to send). */
 export function filesOf(part) {
   if (part.kind === "few_shot_prompt") return promptFiles(part);
   if (part.kind === "tuning_spec") return tuningFiles(part);
+  if (part.kind === "rag_setup") return ragFiles(part);
+  if (part.kind === "combined") return combinedFiles(part);
   if (part.kind === "few_shot_needs_examples") return [];
   return [{ name: `${part.kind || "artifact"}.json`, label: t("dlAll"), type: JSON_TYPE, text: json(part) }];
 }

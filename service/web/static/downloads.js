@@ -9,7 +9,7 @@ const blobUrls = [];
 
 async function artifactOf(advice) {
   // The questionnaire stores its advice with the artifact the profile alone can build.
-  // Strategies with no builder (RAG starts from a knowledge base) store none: there is nothing to fetch.
+  // Advice made without "artifact": true stores none: the 404 means there is nothing to fetch.
   if (advice.artifact) return { artifact: advice.artifact, notes: advice.notes ?? [] };
   try {
     return { artifact: await api("GET", `/v1/advice/${advice.id}/artifact`), notes: advice.notes ?? [] };
@@ -76,7 +76,9 @@ function renderDownloads(advice, artifact, notes) {
   for (const part of parts.filter((item) => item.kind === "few_shot_needs_examples")) {
     extra.push(h("p", {}, t("needsExamples")), h("p", { class: "help", dir: "auto" }, part.detail), examplesForm(advice, part));
   }
-  if (advice.strategy === "rag" || advice.strategy === "rag_and_fine_tuning") extra.push(h("p", {}, t("ragNothing")));
+  const rag = parts.some((part) => part.kind === "rag_setup" || part.kind === "combined");
+  if (rag) extra.push(h("p", {}, t("ragNext")));
+  else if (advice.strategy === "rag" || advice.strategy === "rag_and_fine_tuning") extra.push(h("p", {}, t("ragNothing")));
   for (const note of [...notes, ...parts.flatMap((part) => part.notes ?? [])]) extra.push(h("p", { class: "help", dir: "auto" }, note));
   $("#downloads-extra").replaceChildren(...extra);
   $("#downloads-status").textContent = files.length ? "" : t("nothingToDownload");

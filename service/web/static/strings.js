@@ -68,6 +68,12 @@ export const STRINGS = {
     dlHeldOut: "Held-out examples for evaluation (JSONL)",
     dlFile: "File: {name}",
     dlAll: "The whole artifact (JSON)",
+    dlRagSetup: "Knowledge-base setup: settings, ingestion, prompt, evaluation (JSON)",
+    dlEvalSet: "Evaluation set to fill in (JSONL)",
+    dlRagTraining: "Training examples with retrieved chunks (JSONL)",
+    ragNext:
+      "Build the knowledge base with rag_index.py, or create it here (POST /v1/knowledge-bases) and upload the documents; " +
+      "then fill eval.jsonl and score it. Ask again with \"knowledge_base\" to bind this setup to it.",
     yourAnswers: "Your answers",
     change: "Change",
     changeLabel: "Change the answer to: {question}",
@@ -157,6 +163,12 @@ export const STRINGS = {
     dlHeldOut: "דוגמאות שהושארו בצד להערכה (JSONL)",
     dlFile: "קובץ: {name}",
     dlAll: "התוצר כולו (JSON)",
+    dlRagSetup: "הגדרת מאגר הידע: הגדרות, קליטה, הנחיה, הערכה (JSON)",
+    dlEvalSet: "סט הערכה למילוי (JSONL)",
+    dlRagTraining: "דוגמאות אימון עם קטעים מאוחזרים (JSONL)",
+    ragNext:
+      "בנו את מאגר הידע עם rag_index.py, או צרו אותו כאן (POST /v1/knowledge-bases) והעלו את המסמכים; " +
+      "אחר כך מלאו את eval.jsonl והריצו הערכה. בקשו שוב עם \"knowledge_base\" כדי לקשור את ההגדרה למאגר.",
     yourAnswers: "התשובות שלכם",
     change: "שינוי",
     changeLabel: "שינוי התשובה לשאלה: {question}",
