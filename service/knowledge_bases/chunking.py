@@ -188,7 +188,7 @@ def _context(path: tuple[str, ...], tokens: ModelTokens) -> tuple[str, int]:
 
     A chunk deep in a document ("Rate limits: Tier 2 > Route optimisation") often does not repeat
     the title that tells it from its near-duplicates. Embedding the path with it raised dense hit@1 on
-    English questions of our held-out corpus by about a fifth (docs/decisions/0010). The path takes at
+    English questions of our held-out corpus by about a fifth (docs/decisions/0012). The path takes at
     most a quarter of the window: a longer one is cut to its last heading, or left out.
     """
     limit = tokens.window // CONTEXT_SHARE

@@ -56,7 +56,7 @@ def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = RR
 # itself). Its inputs are the cosine similarity and the lexical coverage (``LexicalIndex.coverage``),
 # each split by ``dense_weight``: English questions lean on the cosine, Hebrew ones on the words.
 # Fitted by `bench/retrieval.py --fit` on the bundled corpus (its questions and unanswerable.jsonl)
-# and the dev half of the held-out corpus; checked on the other half (docs/decisions/0010).
+# and the dev half of the held-out corpus; checked on the other half (docs/decisions/0012).
 RELEVANCE_WEIGHTS = {"bias": -1.66, "cosine_read": 3.2, "cosine_unread": 0.54, "coverage_read": 1.68, "coverage_unread": 4.2}
 NO_MATCH_BELOW = 0.4  # below this for every hit, the question is taken as not answered by the knowledge base
 
