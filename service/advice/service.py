@@ -24,7 +24,7 @@ from service.knowledge_bases import service as kb_service
 from service.knowledge_bases.grounding import grounded_prompt
 from service.knowledge_bases.search import Hit
 from service.ops.observability import record_verdict
-from service.store.models import AdviceRow, utcnow
+from service.store.models import AdviceRow, KnowledgeBaseRow, utcnow
 
 Clock = Callable[[], dt.date]
 Embed = Callable[[list[str]], list[list[float]]]
@@ -66,18 +66,23 @@ def _with_dataset(
     return profile, report, [note], row.path
 
 
-def _knowledge_base(
-    session: Session, tenant_id: str, ref: str, profile: Profile, search: Search | None
-) -> tuple[dict[str, Any], list[str]]:
-    """What a RAG artifact binds to: the tenant's knowledge base ``ref`` (404 naming the field if it is not theirs)."""
+def _own_kb(session: Session, tenant_id: str, ref: str) -> KnowledgeBaseRow:
+    """The tenant's knowledge base by id or name; another tenant's is as unknown as a missing one (404, field named)."""
     try:
-        kb = kb_service.get_kb(session, tenant_id, ref)
+        return kb_service.get_kb(session, tenant_id, ref)
     except NotFound as exc:
         raise NotFound(
             f"No knowledge base {ref!r} for this API key; list yours with GET /v1/knowledge-bases.",
             code="knowledge_base_not_found",
             field="knowledge_base",
         ) from exc
+
+
+def _knowledge_base(
+    session: Session, tenant_id: str, ref: str, profile: Profile, search: Search | None
+) -> tuple[dict[str, Any], list[str]]:
+    """What a RAG artifact binds to: the tenant's knowledge base ``ref``."""
+    kb = _own_kb(session, tenant_id, ref)
     documents, chunks = kb_service.document_count(session, kb)
     evaluation = evaluations.last(session, kb)
     sample = (evaluation.payload or {}).get("sample") if evaluation else None
@@ -131,7 +136,7 @@ def _artifact(
                 session, tenant_id, request.knowledge_base, profile, services.get("search")
             )
         else:
-            kb_service.get_kb(session, tenant_id, request.knowledge_base)  # a wrong reference is still an error
+            _own_kb(session, tenant_id, request.knowledge_base)  # a wrong reference is still an error
             notes.append(f"knowledge_base is used by RAG artifacts; this advice is {verdict.strategy}, so it was not used.")
     builders = builders_for(verdict.strategy)
     if not builders:  # every strategy has one (tests/service/artifacts); a plug-in strategy might not

@@ -83,8 +83,10 @@ def test_rag_and_tuning_teach_the_model_to_use_retrieved_context(client: TestCli
     assert "rag_index.py training-data dataset.jsonl" in data["command"] and "--provider openai" in data["command"]
 
 
-def test_an_unknown_knowledge_base_is_a_404_naming_the_field(client: TestClient) -> None:
-    response = client.post("/v1/advice", json={"profile": profile_for("rag"), "artifact": True, "knowledge_base": "hr"})
+@pytest.mark.parametrize("strategy", ["rag", "rag_and_fine_tuning", "fine_tuning"])
+def test_an_unknown_knowledge_base_is_a_404_naming_the_field(client: TestClient, strategy: str) -> None:
+    body = {"profile": profile_for(strategy), "artifact": True, "knowledge_base": "hr"}
+    response = client.post("/v1/advice", json=body)
     assert response.status_code == 404, response.text
     problem = response.json()
     assert problem["code"] == "knowledge_base_not_found" and problem["field"] == "knowledge_base"
