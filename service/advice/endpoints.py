@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -12,7 +12,10 @@ from service.advice import service as advice
 from service.advice.repository import CURSOR_PATTERN
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.api.problems import PROBLEM_RESPONSES
+from service.artifacts.schemas import Artifact
 from service.deps import ClockDep, MetricsDep, SessionDep, TenantDep, WorkerDep
+from service.worker.client import WorkerClient
+from service.worker.schemas import SearchHit, SearchQuery
 
 router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPONSES)
 
@@ -29,9 +32,11 @@ def create_advice(
 ) -> Response:
     # Sync, in the thread pool, like every route that touches the database (docs/decisions/0006).
     wants_artifact = isinstance(body, AdviceRequest) and body.artifact
-    # The worker's embeddings when it is up; else the artifact selects with hashed word counts.
+    # The worker's embeddings and search when it is up; else the artifact selects with hashed word counts
+    # and a RAG artifact says how to build its grounded prompt once the worker runs.
     embed = worker.embedder_if_up() if wants_artifact else None
-    payload = advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang)
+    search = _search(worker) if embed is not None else None
+    payload = advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang, search)
     return Response(
         json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         status_code=201,
@@ -50,9 +55,23 @@ def list_advice(
     return advice.list_advice(session, tenant, limit, cursor)
 
 
-@router.get("/{advice_id}/artifact", response_model=dict[str, Any], summary="The artifact built with an advice")
-def get_artifact(advice_id: str, session: SessionDep, tenant: TenantDep) -> dict[str, Any]:
-    return advice.get_artifact(session, tenant, advice_id)
+@router.get("/{advice_id}/artifact", response_model=Artifact, summary="The artifact built with an advice (download)")
+def get_artifact(advice_id: str, session: SessionDep, tenant: TenantDep) -> Response:
+    stored = Artifact.model_validate(advice.get_artifact(session, tenant, advice_id))
+    return Response(
+        stored.model_dump_json(by_alias=True),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="advice-{advice_id}-{stored.strategy}.json"'},
+    )
+
+
+def _search(worker: WorkerClient) -> advice.Search:
+    """Grounded-prompt retrieval through the worker, which holds the vector store and the model."""
+
+    def search(kb_id: str, q: str, k: int) -> list[SearchHit]:
+        return worker.search(SearchQuery(kb_id=kb_id, q=q, k=k, mode="hybrid")).hits
+
+    return search
 
 
 @router.get("/{advice_id}", response_model=AdviceOut, summary="One stored advice")

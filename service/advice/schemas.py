@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from rules.facts import Lang, Profile
 from rules.model import Verdict
+from service.artifacts.schemas import Artifact
 from service.prompts.schemas import FewShotExample
 
 
@@ -24,7 +25,10 @@ class AdviceRequest(BaseModel):
     )
     examples: list[FewShotExample] | None = Field(default=None, max_length=5000, description="Examples for a few-shot prompt.")
     knowledge_base: str | None = Field(
-        default=None, max_length=128, description="An existing knowledge base for a grounded prompt."
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="Your knowledge base (id or name): a RAG artifact is bound to it (counts, last evaluation, grounded prompt).",
     )
     lang: Lang = Field(default="en", description="Language of every text in the verdict (reasons, steps, flags, what-ifs).")
 
@@ -46,7 +50,9 @@ class AdviceOut(Verdict):
     created_at: dt.datetime
     profile: Profile
     notes: list[str] = Field(default_factory=list)
-    artifact: dict[str, Any] | None = Field(default=None, description="The first artifact of the strategy, when asked for.")
+    artifact: Artifact | None = Field(
+        default=None, description="The strategy's artifact, when asked for (also GET /v1/advice/{id}/artifact)."
+    )
 
 
 class AdvicePage(BaseModel):

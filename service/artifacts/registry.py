@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -23,28 +23,30 @@ class ArtifactContext:
 
 
 Builder = Callable[[ArtifactContext], BaseModel]
+B = TypeVar("B", bound=Builder)
 _BUILDERS: dict[Strategy, list[Builder]] = {}
 
 
-def register(*strategies: Strategy) -> Callable[[Builder], Builder]:
-    """Register ``builder`` for each of ``strategies``; a strategy may have several (RAG + tuning has two)."""
+def register(*strategies: Strategy) -> Callable[[B], B]:
+    """Register ``builder`` as THE builder of each of ``strategies`` (a combined strategy has its own builder)."""
 
-    def add(builder: Builder) -> Builder:
+    def add(builder: B) -> B:
         for strategy in strategies:
-            if builder in _BUILDERS.setdefault(strategy, []):
-                raise ValueError(f"{builder.__name__} is already registered for {strategy}")
-            _BUILDERS[strategy].append(builder)
+            taken = _BUILDERS.setdefault(strategy, [])
+            if taken:
+                raise ValueError(f"{strategy} already has a builder ({taken[0].__name__}); not adding {builder.__name__}")
+            taken.append(builder)
         return builder
 
     return add
 
 
 def builders_for(strategy: Strategy) -> list[Builder]:
-    """The builders of ``strategy``, in registration order."""
+    """The builder of ``strategy`` as a list (empty when none is registered)."""
     _load_builtin()
     return list(_BUILDERS.get(strategy, []))
 
 
 def _load_builtin() -> None:
     # Importing the modules runs their @register decorators; done lazily so importing the registry is cheap.
-    from service.artifacts import prompting, tuning_spec  # noqa: F401
+    from service.artifacts import combined, prompting, rag_setup, tuning_spec  # noqa: F401

@@ -167,7 +167,7 @@ def _cannot_tune(provider: Provider, today: dt.date, catalog: Catalog, common: d
     )
 
 
-@register("fine_tuning", "rag_and_fine_tuning")
+@register("fine_tuning")  # rag_and_fine_tuning: combined.py builds it with the RAG setup
 def tuning_spec_artifact(context: ArtifactContext) -> TuningSpec:
     """The registered builder: uses a validated dataset's report when the caller sent one."""
     report = context.material.get("dataset_report")

@@ -44,8 +44,8 @@ def _session(settings: Settings) -> Iterator[Any]:
 def create(
     name: str,
     embedding_model: Annotated[str | None, typer.Option(help="sentence-transformers name or path")] = None,
-    chunk_tokens: Annotated[int, typer.Option(min=50, max=2000)] = 300,
-    chunk_overlap: Annotated[int, typer.Option(min=0, max=1000)] = 45,
+    chunk_tokens: Annotated[int, typer.Option(min=50, max=2000, help="in the embedding model's tokens")] = 254,
+    chunk_overlap: Annotated[int, typer.Option(min=0, max=1000)] = 38,
 ) -> None:
     """Create a knowledge base."""
     from service.knowledge_bases import service
@@ -128,34 +128,56 @@ def query(
     name: str,
     question: str,
     k: Annotated[int, typer.Option(min=1, max=50)] = 5,
-    mode: Annotated[str, typer.Option(help="dense or hybrid")] = "hybrid",
+    mode: Annotated[str, typer.Option(help="dense, lexical or hybrid")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help='Print {"hits": [...]}')] = False,
 ) -> None:
     """Search a knowledge base."""
-    if mode not in ("dense", "hybrid"):
-        raise _fail("--mode is dense or hybrid")
+    from service.knowledge_bases.fusion import no_good_match
+
+    if mode not in ("dense", "lexical", "hybrid"):
+        raise _fail("--mode is dense, lexical or hybrid")
     found = _with_kb(name, lambda ops, kb_id: ops.search(SearchQuery(kb_id=kb_id, q=question, k=k, mode=cast(Mode, mode))))
+    unmatched = no_good_match([hit.relevance for hit in found.hits])
     if as_json:
-        typer.echo(json.dumps(found.model_dump(), ensure_ascii=False))
+        typer.echo(json.dumps({**found.model_dump(), "no_good_match": unmatched}, ensure_ascii=False))
         return
+    if unmatched:
+        typer.echo("No good match: nothing here is likely to answer this question.")
     for rank, hit in enumerate(found.hits, 1):
-        typer.echo(f"{rank}. {hit.doc} #{hit.chunk} ({hit.score:.3f}) {hit.heading}\n   {hit.text[:200]}")
+        relevance = "?" if hit.relevance is None else f"{hit.relevance:.2f}"
+        typer.echo(f"{rank}. {hit.doc} #{hit.chunk} (relevance {relevance}) {hit.heading}\n   {hit.text[:200]}")
 
 
 @kb_app.command("eval")
 def evaluate(name: str, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """hit@1/3/5 and MRR per mode for a JSONL of {"q", "expected_doc"}."""
+    """hit@1/3/5 and MRR per mode and language for a JSONL of {"q", "expected_doc", "lang"?}."""
     items = []
     for number, line in enumerate(file.read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            items.append(EvalItem(q=str(item["q"]), expected_doc=str(item["expected_doc"])))
+            items.append(EvalItem(q=str(item["q"]), expected_doc=str(item["expected_doc"]), **_lang(item)))
         except (ValueError, KeyError, TypeError) as exc:
             raise _fail(f'{file} line {number}: expected {{"q": ..., "expected_doc": ...}}') from exc
-    metrics = _with_kb(name, lambda ops, kb_id: ops.evaluate(EvaluateQuery(kb_id=kb_id, items=items))).metrics
-    typer.echo(json.dumps(metrics, indent=2))
+    modes: list[Mode] = ["dense", "lexical", "hybrid"]
+    metrics = _with_kb(name, lambda ops, kb_id: ops.evaluate(EvaluateQuery(kb_id=kb_id, items=items, modes=modes))).metrics
+    _remember(name, items, metrics)
+    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+
+
+def _remember(name: str, items: list[EvalItem], metrics: dict[str, Any]) -> None:
+    """Keep the evaluation: an advice bound to this knowledge base quotes the last one."""
+    from service.knowledge_bases import evaluations, service
+
+    settings = get_settings()
+    with _session(settings) as session:
+        rows = [item.model_dump(exclude_none=True) for item in items]
+        evaluations.record(session, service.get_kb(session, settings.default_tenant, name), rows, metrics)
+
+
+def _lang(item: dict[str, Any]) -> dict[str, str]:
+    return {"lang": item["lang"]} if isinstance(item.get("lang"), str) and item["lang"] else {}
 
 
 def _with_kb(name: str, action: Callable[[Operations, str], Result]) -> Result:

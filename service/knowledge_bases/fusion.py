@@ -13,6 +13,7 @@ Measured on tests/service/knowledge_bases/corpus (38 questions, half Hebrew): de
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -48,3 +49,33 @@ def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = RR
         for rank, item in enumerate(ranking, 1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+# Relevance: a logistic model of "this hit's document answers the question", so that a score means
+# the same on every question and every knowledge base (an RRF score of 0.033 means nothing by
+# itself). Its inputs are the cosine similarity and the lexical coverage (``LexicalIndex.coverage``),
+# each split by ``dense_weight``: English questions lean on the cosine, Hebrew ones on the words.
+# Fitted by `bench/retrieval.py --fit` on the bundled corpus (its questions and unanswerable.jsonl)
+# and the dev half of the held-out corpus; checked on the other half (docs/decisions/0012).
+RELEVANCE_WEIGHTS = {"bias": -1.66, "cosine_read": 3.2, "cosine_unread": 0.54, "coverage_read": 1.68, "coverage_unread": 4.2}
+NO_MATCH_BELOW = 0.4  # below this for every hit, the question is taken as not answered by the knowledge base
+
+
+def relevance(cosine: float, coverage: float, weight: float, weights: dict[str, float] = RELEVANCE_WEIGHTS) -> float:
+    """0..1: the estimated probability that a hit is from a document that answers the question."""
+    z = (
+        weights["bias"]
+        + weights["cosine_read"] * weight * cosine
+        + weights["cosine_unread"] * (1 - weight) * cosine
+        + weights["coverage_read"] * weight * coverage
+        + weights["coverage_unread"] * (1 - weight) * coverage
+    )
+    return round(1.0 / (1.0 + math.exp(-z)), 4)
+
+
+def no_good_match(relevances: Sequence[float | None]) -> bool:
+    """True when there is nothing to ground an answer on: no hits, or none as relevant as ``NO_MATCH_BELOW``.
+
+    A hit of unknown relevance (None, built by hand) counts as relevant.
+    """
+    return not any(r is None or r >= NO_MATCH_BELOW for r in relevances)

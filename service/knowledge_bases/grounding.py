@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Provider
+from service.knowledge_bases.fusion import no_good_match
 from service.providers.lifecycle import require_model
 from service.providers.registry import provider_for
 
@@ -30,6 +31,8 @@ class CitedChunk(Protocol):
     def text(self) -> str: ...
     @property
     def heading(self) -> str: ...
+    @property
+    def relevance(self) -> float | None: ...
 
 
 INSTRUCTIONS = (
@@ -37,6 +40,10 @@ INSTRUCTIONS = (
     "Cite every document you use with its number in square brackets, like [1] or [2]. "
     'If the documents do not contain the answer, say "I don\'t know" instead of guessing. '
     "Answer in the language of the question."
+)
+NO_MATCH = (
+    "The knowledge base has no document relevant to this question. "
+    'Reply "I don\'t know" in the language of the question, and cite nothing.'
 )
 
 
@@ -66,6 +73,9 @@ class GroundedPrompt(BaseModel):
     system_instruction: dict[str, Any] | None = Field(default=None, alias="systemInstruction")
     contents: list[dict[str, Any]] | None = None
     citations: list[Citation]
+    no_good_match: bool = Field(
+        default=False, description='No hit was relevant enough to ground an answer: the prompt asks for "I don\'t know".'
+    )
     snippet: str
 
 
@@ -75,7 +85,7 @@ def _citations(hits: Sequence[CitedChunk]) -> list[Citation]:
 
 def _numbered_context(hits: Sequence[CitedChunk]) -> str:
     if not hits:
-        return "(no documents were found for this question)"
+        return "(none)"
     blocks = []
     for i, hit in enumerate(hits, 1):
         where = f"{hit.doc} > {hit.heading}" if hit.heading else hit.doc
@@ -104,19 +114,33 @@ def grounded_prompt(
     q: str, hits: Sequence[CitedChunk], provider: Provider | str, model: str | None = None, *, today: dt.date
 ) -> GroundedPrompt:
     """The grounded request for ``provider`` on ``today``, in the shape the provider names (open weights speak
-    the OpenAI chat shape, which vLLM, TGI and Ollama serve); ``model`` defaults to its prompting model."""
+    the OpenAI chat shape, which vLLM, TGI and Ollama serve); ``model`` defaults to its prompting model.
+
+    When no hit is relevant enough (``no_good_match``) the prompt carries no documents and asks for "I don't know":
+    citing the least bad of irrelevant chunks invites a confident wrong answer."""
     target = provider_for(provider, "prompting", today)
     chosen = require_model(provider, model, "prompting", today)
+    unmatched = no_good_match([hit.relevance for hit in hits])
+    if unmatched:
+        hits = []
     citations = _citations(hits)
+    note = f"\n\n{NO_MATCH}" if unmatched else ""
     if target.shape == "anthropic":
         # Anthropic's long-context advice: documents first in XML, the question last.
         system = f"{INSTRUCTIONS} A document's number is its index attribute inside <documents>."
-        messages = [{"role": "user", "content": f"{_anthropic_documents(hits)}\n\nQuestion: {q}"}]
+        messages = [{"role": "user", "content": f"{_anthropic_documents(hits)}{note}\n\nQuestion: {q}"}]
         snippet = target.grounded_snippet(chosen, system=system, messages=messages)
         return GroundedPrompt(
-            provider=target.name, question=q, model=chosen, system=system, messages=messages, citations=citations, snippet=snippet
+            provider=target.name,
+            question=q,
+            model=chosen,
+            system=system,
+            messages=messages,
+            citations=citations,
+            no_good_match=unmatched,
+            snippet=snippet,
         )
-    user_text = f"Documents:\n\n{_numbered_context(hits)}\n\nQuestion: {q}"
+    user_text = f"Documents:\n\n{_numbered_context(hits)}{note}\n\nQuestion: {q}"
     if target.shape == "google":
         system_instruction = {"parts": [{"text": INSTRUCTIONS}]}
         contents = [{"role": "user", "parts": [{"text": user_text}]}]
@@ -127,6 +151,7 @@ def grounded_prompt(
             system_instruction=system_instruction,
             contents=contents,
             citations=citations,
+            no_good_match=unmatched,
             snippet=target.grounded_snippet(chosen, system=INSTRUCTIONS, contents=contents),
         )
     messages = [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": user_text}]
@@ -136,5 +161,6 @@ def grounded_prompt(
         model=chosen,
         messages=messages,
         citations=citations,
+        no_good_match=unmatched,
         snippet=target.grounded_snippet(chosen, messages=messages),
     )

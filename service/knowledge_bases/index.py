@@ -22,13 +22,10 @@ that document removes. One process writes a collection at a time (see ARCHITECTU
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import re
-import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from chromadb.api import ClientAPI
@@ -37,33 +34,17 @@ from chromadb.errors import ChromaError, NotFoundError
 
 from service.knowledge_bases.chunking import Chunk
 from service.knowledge_bases.embeddings import Embedder, KnowledgeBaseEmbeddingFunction
-from service.knowledge_bases.fusion import RRF_K, dense_weight, rrf
+from service.knowledge_bases.fusion import dense_weight
 from service.knowledge_bases.lexical import LexicalIndex
+from service.knowledge_bases.names import collection_name
 from service.knowledge_bases.parsers import ParsedDocument
+from service.knowledge_bases.search import MODES, Hit, Mode, lexical_text, ranking, read_hits
 from service.knowledge_bases.snapshot import Snapshot, SnapshotCache
 from service.knowledge_bases.writes import WRITE_BATCH, WritePlan, batches
 
-Mode = Literal["dense", "hybrid"]
+__all__ = ["MODES", "DocumentInfo", "Hit", "KnowledgeBaseIndex", "Mode", "UpsertResult", "collection_name"]
+
 Progress = Callable[[int, int], None]
-CANDIDATES = 50  # per ranker before fusion
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved chunk; ``doc`` is the source file name shown and cited."""
-
-    doc: str
-    doc_id: str
-    chunk: int
-    score: float
-    text: str
-    heading: str
-    start: int
-    end: int
-
-    @property
-    def chunk_id(self) -> str:
-        return f"{self.doc_id}#{self.chunk}"
 
 
 @dataclass(frozen=True)
@@ -83,15 +64,6 @@ class DocumentInfo:
 
 
 _snapshots = SnapshotCache()
-
-
-def collection_name(kb_name: str) -> str:
-    """A valid, stable Chroma collection name for any KB name (3-512 chars of [a-z0-9-])."""
-    ascii_name = unicodedata.normalize("NFKD", kb_name).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:48].strip("-")
-    # The digest keeps distinct names distinct ("Q&A" vs "Q-A", or two Hebrew names with empty slugs).
-    digest = hashlib.sha256(kb_name.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    return f"kb-{slug}-{digest}" if slug else f"kb-{digest}"
 
 
 class KnowledgeBaseIndex:
@@ -205,56 +177,16 @@ class KnowledgeBaseIndex:
 
     def query(self, q: str, k: int = 5, mode: Mode = "hybrid", embedding: Sequence[float] | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``q``; ``embedding`` skips encoding ``q`` (benchmarks, batch eval)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if k <= 0 or (not q.strip() and embedding is None):
             return []
         vector = list(embedding) if embedding is not None else self.embedder.encode_query(q)
-        if mode == "dense":
-            return self._dense(vector, k)
-        if mode != "hybrid":
-            raise ValueError(f"mode must be 'dense' or 'hybrid', not {mode!r}")
-        # Candidates are ids only (cheap at 100k chunks); only the fused top ones are read back,
-        # and that read is also the liveness check, so a stale BM25 snapshot is harmless.
         snapshot = self._snapshot()
         collection = self.ensure()
-        n = max(k, CANDIDATES)
-        nearest = collection.query(query_embeddings=np.asarray([vector], dtype=np.float32), n_results=n, include=[])
-        lexical = [rid for rid, _ in snapshot.lexical.search(q, n)]
         weight = dense_weight(q, self.embedder.tokenizer)
-        fused = rrf([nearest["ids"][0], lexical], [weight, 1.0], RRF_K)
-        hits: list[Hit] = []
-        for window in batches(fused, 2 * k):
-            got = collection.get(ids=[rid for rid, _ in window], include=["documents", "metadatas"])
-            records = dict(zip(got["ids"], zip(got["documents"] or [], got["metadatas"] or [], strict=True), strict=True))
-            for rid, score in window:
-                text, meta = records.get(rid, (None, None))
-                if meta and meta.get("state") == "live":
-                    hits.append(_to_hit(text or "", meta, score))
-            if len(hits) >= k:
-                break
-        return hits[:k]
-
-    def _dense(self, vector: list[float], n: int) -> list[Hit]:
-        collection = self.ensure()
-        query_vector = np.asarray([vector], dtype=np.float32)
-        fetch = n
-        while True:
-            result = collection.query(
-                query_embeddings=query_vector, n_results=fetch, include=["documents", "metadatas", "distances"]
-            )
-            found = [
-                _to_hit(text or "", meta, 1.0 - float(distance))
-                for text, meta, distance in zip(
-                    (result["documents"] or [[]])[0],
-                    (result["metadatas"] or [[]])[0],
-                    (result["distances"] or [[]])[0],
-                    strict=True,
-                )
-                if meta and meta.get("state") == "live"
-            ]
-            # Pending/stale records exist only while a write is in flight: fetch deeper only then.
-            if len(found) >= n or len(result["ids"][0]) < fetch or fetch >= 16 * n:
-                return found[:n]
-            fetch *= 4
+        ranked = ranking(mode, collection, snapshot, q, vector, k, weight)
+        return read_hits(collection, snapshot, ranked, q, vector, k, weight)
 
     def _snapshot(self, fresh: bool = False) -> Snapshot:
         """The BM25 snapshot: current, or (big KBs, ``fresh=False``) recent while it rebuilds."""
@@ -277,23 +209,5 @@ def _load(collection: Collection, version: str) -> Snapshot:
         if len(page["ids"]) < WRITE_BATCH:
             break
         offset += WRITE_BATCH
-    lexical = LexicalIndex((rid, _lexical_text(texts[rid], metadatas[rid])) for rid in ids)
+    lexical = LexicalIndex((rid, lexical_text(texts[rid], metadatas[rid])) for rid in ids)
     return Snapshot(version, ids, texts, metadatas, lexical)
-
-
-def _lexical_text(text: str, meta: dict[str, Any]) -> str:
-    # The heading applies to every chunk of its section; BM25 should see it in each one.
-    return f"{meta.get('heading', '')}\n{text}"
-
-
-def _to_hit(text: str, meta: Any, score: float) -> Hit:
-    return Hit(
-        doc=str(meta.get("source", "")),
-        doc_id=str(meta.get("doc_id", "")),
-        chunk=int(meta.get("chunk", 0)),
-        score=score,
-        text=text,
-        heading=str(meta.get("heading", "")),
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", 0)),
-    )

@@ -12,8 +12,9 @@ prefixes, 0.947 adding the plural stemmer, 0.974 adding each chunk's heading to 
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import bm25s
 import numpy as np
@@ -27,6 +28,16 @@ _HEBREW = re.compile(r"[\u0590-\u05ff]")
 _NIQQUD = re.compile(r"[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7]")
 # Acronyms are written with gershayim or a quote (מנכ"ל, ש״ח): join them into one word.
 _ACRONYM = re.compile(r"(?<=[\u05d0-\u05ea])[\"\u05f4'\u05f3](?=[\u05d0-\u05ea])")
+
+
+# Question and function words: they carry no topic, and in a small knowledge base they are rare
+# enough to weigh like content words. Left out of ``coverage`` only; BM25 keeps every word.
+_ENGLISH_STOPWORDS = """a an and any are as at be by can could do does did for from has have how i if in is it its me my
+of on or our should so than that the their there this to us was we what when where which who whom why will with would
+you your many much about into after before get need s t don doesn isn"""
+_HEBREW_STOPWORDS = """את של על עם אל מה מי איך כמה מתי איפה היכן למה מדוע האם יש אין אני אנחנו הוא היא הם הן זה זו זאת
+אם או גם כל כי לא כן רק עוד אפשר צריך צריכה צריכים צריכות"""
+STOPWORDS = frozenset(_ENGLISH_STOPWORDS.split() + _HEBREW_STOPWORDS.split())
 
 
 def _hebrew_variants(token: str) -> list[str]:
@@ -51,18 +62,21 @@ def _english_stem(token: str) -> str:
     return token
 
 
-def tokenize(text: str, *, prefixes: bool = True, stem: bool = True) -> list[str]:
-    """Casefolded Unicode word tokens, plus prefix-stripped forms of Hebrew words."""
-    tokens: list[str] = []
+def word_forms(text: str, *, prefixes: bool = True, stem: bool = True) -> list[list[str]]:
+    """Each word of ``text`` with the forms it is indexed under (as written, prefixes stripped, stemmed)."""
+    forms: list[list[str]] = []
     text = _ACRONYM.sub("", _NIQQUD.sub("", text.casefold()))
     for word in _WORD.findall(text):
         if _HEBREW.match(word):
-            tokens.append(word)
-            if prefixes:
-                tokens.extend(_hebrew_variants(word))
+            forms.append([word, *_hebrew_variants(word)] if prefixes else [word])
         else:
-            tokens.append(_english_stem(word) if stem else word)
-    return tokens
+            forms.append([_english_stem(word) if stem else word])
+    return forms
+
+
+def tokenize(text: str, *, prefixes: bool = True, stem: bool = True) -> list[str]:
+    """Casefolded Unicode word tokens, plus prefix-stripped forms of Hebrew words."""
+    return [form for forms in word_forms(text, prefixes=prefixes, stem=stem) for form in forms]
 
 
 class LexicalIndex:
@@ -86,6 +100,41 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def coverage(self, q: str, texts: Sequence[str]) -> list[float]:
+        """For each text: the share of the question's words it contains, each word weighted by its IDF here.
+
+        Unlike a BM25 score this is comparable across questions and corpora (0 to 1), which makes it a
+        relevance feature: a question about something the knowledge base never mentions covers little
+        of any chunk. A word absent from the corpus weighs like the rarest word.
+        """
+        every = word_forms(q, prefixes=self.prefixes, stem=self.stem)
+        words = list({tuple(forms): None for forms in every if forms[0] not in STOPWORDS})
+        if not words:
+            return [0.0] * len(texts)
+        weights = [self._idf(forms) for forms in words]
+        total = sum(weights)
+        shares = []
+        for text in texts:
+            present = set(self._tokens(text))
+            found = sum(weight for forms, weight in zip(words, weights, strict=True) if present.intersection(forms))
+            shares.append(found / total if total else 0.0)
+        return shares
+
+    def _idf(self, forms: Sequence[str]) -> float:
+        n = len(self.ids)
+        frequencies = [self._frequency(form) for form in forms]
+        known = [f for f in frequencies if f]
+        df = min(known) if known else 0  # the most specific form that occurs
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _frequency(self, token: str) -> int:
+        """In how many chunks ``token`` occurs (bm25s keeps postings as a CSC matrix: one column per token)."""
+        token_id = self._bm25.vocab_dict.get(token) if self.ids else None
+        if token_id is None or not token:
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[token_id + 1] - indptr[token_id])
 
     def search(self, q: str, k: int) -> list[tuple[str, float]]:
         """The ``k`` best (chunk_id, BM25 score) pairs with a positive score, best first."""

@@ -36,6 +36,10 @@ class WordPieceTokenizer:
         """Word pieces without special tokens or truncation, as a transformers tokenizer's ``tokenize``."""
         return list(self._plain.encode(text, add_special_tokens=False).tokens)
 
+    def token_starts(self, text: str) -> list[int]:
+        """Character offset where each word piece of ``text`` starts (no special tokens, no truncation)."""
+        return [start for start, end in self._plain.encode(text, add_special_tokens=False).offsets if end > start]
+
     def batch(self, texts: list[str]) -> dict[str, np.ndarray]:
         """input_ids, token_type_ids and attention_mask, padded to the longest text."""
         encodings = self._tokenizer.encode_batch(texts)

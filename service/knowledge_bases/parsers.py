@@ -79,27 +79,53 @@ def _non_empty(text: str, name: str) -> str:
 
 
 class _VisibleText(HTMLParser):
-    """Collects the text a browser shows; headings become markdown headings so chunking sees them."""
+    """Collects the text a browser shows, as Markdown the chunker understands.
+
+    Headings become ``#`` lines, ``<pre>`` becomes a fenced code block with its line breaks (a
+    ``# comment`` in it stays code), and a table row becomes one line of ``|``-separated cells, so
+    "Tier 2 | $890" never reads as "Tier 2$890".
+    """
 
     _HIDDEN = frozenset({"script", "style", "template", "noscript", "head", "title", "svg"})
-    _BLOCK = frozenset(
-        {"p", "div", "section", "article", "br", "li", "tr", "table", "ul", "ol", "pre", "blockquote", "hr", "main", "header"}
-    )
+    _BLOCK = frozenset({"p", "div", "section", "article", "br", "li", "ul", "ol", "blockquote", "hr", "main", "header", "footer"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.parts: list[tuple[str, str]] = []  # ("text" | "code", content)
         self._hidden = 0
         self._heading: list[str] | None = None
         self._level = 0
+        self._pre = 0
+        self._cells = 0  # cells seen in the current table row
+        self._tables = 0
+
+    def _add(self, text: str) -> None:
+        kind = "code" if self._pre else "text"
+        if self.parts and self.parts[-1][0] == kind:
+            self.parts[-1] = (kind, self.parts[-1][1] + text)
+        else:
+            self.parts.append((kind, text))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self._HIDDEN:
             self._hidden += 1
         elif re.fullmatch(r"h[1-6]", tag):
             self._heading, self._level = [], int(tag[1])
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
+        elif tag == "pre":
+            self._add("\n\n")
+            self._pre += 1
+        elif tag == "table":
+            self._add("\n\n")
+            self._tables += 1
+        elif tag == "tr":
+            self._add("\n")
+            self._cells = 0
+        elif tag in ("td", "th"):
+            if self._cells:
+                self._add(" | ")
+            self._cells += 1
+        elif tag in self._BLOCK and not self._pre:
+            self._add(" " if self._tables else "\n\n")  # a paragraph inside a cell stays in its row
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._HIDDEN:
@@ -107,27 +133,52 @@ class _VisibleText(HTMLParser):
         elif re.fullmatch(r"h[1-6]", tag) and self._heading is not None:
             title = " ".join("".join(self._heading).split())
             if title:
-                self.parts.append(f"\n\n{'#' * self._level} {title}\n\n")
+                self._add(f"\n\n{'#' * self._level} {title}\n\n")
             self._heading = None
-        elif tag in self._BLOCK:
-            self.parts.append("\n\n")
+        elif tag == "pre" and self._pre:
+            self._pre -= 1
+            self._add("\n\n")
+        elif tag == "table":
+            self._tables = max(0, self._tables - 1)
+            self._add("\n\n")
+        elif tag in self._BLOCK and not self._pre:
+            self._add(" " if self._tables else "\n\n")  # a paragraph inside a cell stays in its row
 
     def handle_data(self, data: str) -> None:
         if self._hidden:
             return
         if self._heading is not None:
             self._heading.append(data)
-        else:
-            self.parts.append(data)
+        elif not (self._tables and not self._pre and not data.strip()):  # indentation between cells and rows
+            self._add(data)
+
+
+def _fenced(code: str) -> str:
+    lines = code.strip("\n").splitlines()
+    body = "\n".join(line.rstrip() for line in lines)
+    longest = max((len(run) for run in re.findall(r"`{3,}", body)), default=2)
+    fence = "`" * (longest + 1)  # longer than any backtick run inside: the code cannot close it
+    return f"{fence}\n{body}\n{fence}"
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, headings as ``#`` lines, paragraphs separated by blank lines."""
+    """Visible text of an HTML page as Markdown: ``#`` headings, blank-line paragraphs, fenced ``<pre>``."""
     parser = _VisibleText()
     parser.feed(html)
     parser.close()
-    paragraphs = (" ".join(block.split()) for block in re.split(r"\n\s*\n", "".join(parser.parts)))
-    return "\n\n".join(p for p in paragraphs if p)
+    blocks: list[str] = []
+    for kind, content in parser.parts:
+        if kind == "code":
+            if content.strip():
+                blocks.append(_fenced(content))
+            continue
+        for block in re.split(r"\n\s*\n", content):
+            # Lines survive inside a block only for table rows; elsewhere HTML whitespace is one space.
+            rows = [" ".join(line.split()) for line in block.split("\n")] if " | " in block else [" ".join(block.split())]
+            text = "\n".join(row for row in rows if row)
+            if text:
+                blocks.append(text)
+    return "\n\n".join(blocks)
 
 
 def _pdf_text(data: bytes, name: str) -> str:

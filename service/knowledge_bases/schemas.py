@@ -8,8 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Count, Provider
+from service.knowledge_bases.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_TOKENS
+from service.knowledge_bases.fusion import NO_MATCH_BELOW
 
-Mode = Literal["dense", "hybrid"]
+Mode = Literal["dense", "lexical", "hybrid"]
 
 
 class _Strict(BaseModel):
@@ -19,8 +21,14 @@ class _Strict(BaseModel):
 class KnowledgeBaseIn(_Strict):
     name: str = Field(min_length=1, max_length=128, pattern=r"^[^/\\\x00-\x1f]+$")
     embedding_model: str | None = Field(default=None, max_length=300, description="sentence-transformers name or path")
-    chunk_tokens: Count = Field(default=300, ge=50, le=2000)
-    chunk_overlap: Count = Field(default=45, ge=0, le=1000)
+    chunk_tokens: Count = Field(
+        default=DEFAULT_CHUNK_TOKENS,
+        ge=50,
+        le=2000,
+        description="Chunk size in the embedding model's own tokens; ingestion caps it at the model's window "
+        "(254 for the bundled all-MiniLM-L6-v2), so every chunk is embedded whole.",
+    )
+    chunk_overlap: Count = Field(default=DEFAULT_CHUNK_OVERLAP, ge=0, le=1000, description="Tokens shared by consecutive chunks.")
 
 
 class KnowledgeBaseOut(BaseModel):
@@ -65,11 +73,24 @@ class HitOut(BaseModel):
     doc: str
     doc_id: str
     chunk: int
-    score: float
+    score: float = Field(description="The mode's ranking score (cosine, BM25 or fused RRF): orders hits of one query only.")
     text: str
     heading: str
     start: int
     end: int
+    relevance: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Estimated probability that this hit's document answers the question; comparable across questions.",
+    )
+
+
+class QueryOut(BaseModel):
+    hits: list[HitOut]
+    no_good_match: bool = Field(
+        description=f"True when no hit reaches relevance {NO_MATCH_BELOW}: the knowledge base probably does not answer this."
+    )
 
 
 class PromptIn(_Strict):
@@ -82,8 +103,11 @@ class PromptIn(_Strict):
 class EvalItem(_Strict):
     q: str = Field(min_length=1, max_length=4000)
     expected_doc: str = Field(min_length=1, max_length=300)
+    lang: str | None = Field(
+        default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", description="Language of q; guessed from its script if absent."
+    )
 
 
 class EvaluateIn(_Strict):
     items: list[EvalItem] = Field(min_length=1, max_length=1000)
-    modes: list[Mode] = Field(default=["dense", "hybrid"], min_length=1)
+    modes: list[Mode] = Field(default=["dense", "lexical", "hybrid"], min_length=1)

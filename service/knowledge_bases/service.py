@@ -7,7 +7,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -196,7 +196,5 @@ def query(worker: Operations, kb: KnowledgeBaseRow, q: str, k: int, mode: Mode) 
     return worker.search(SearchQuery(kb_id=kb.id, q=q, k=k, mode=mode)).hits
 
 
-def evaluate(
-    worker: Operations, kb: KnowledgeBaseRow, items: list[EvalItem], modes: list[Mode]
-) -> dict[str, dict[str, float | int]]:
+def evaluate(worker: Operations, kb: KnowledgeBaseRow, items: list[EvalItem], modes: list[Mode]) -> dict[str, dict[str, Any]]:
     return worker.evaluate(EvaluateQuery(kb_id=kb.id, items=items, modes=modes)).metrics

@@ -94,7 +94,7 @@ class WritePlan:
         self.vectors: dict[str, Any] = {rid: stored[src] for rid, src in sources.items() if src in stored}
         self.to_embed: list[tuple[str, str]] = []  # (record id, text)
         for change in self.documents:
-            missing = [(rid, chunk.text) for rid, chunk in change.new if rid not in self.vectors]
+            missing = [(rid, chunk.embedding_text) for rid, chunk in change.new if rid not in self.vectors]
             change.embedded = len(missing)
             self.to_embed += missing
 

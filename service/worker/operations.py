@@ -38,7 +38,7 @@ class StoreOperations:
 
     def evaluate(self, query: EvaluateQuery) -> EvaluateResult:
         index = self.runtime.index(self.runtime.kb(query.kb_id))
-        items = [item.model_dump() for item in query.items]
+        items = [item.model_dump(exclude_none=True) for item in query.items]
         return EvaluateResult(metrics=evaluate(index, items, modes=tuple(query.modes)))
 
     def delete_document(self, ref: DocumentRef) -> DeleteResult:

@@ -6,11 +6,11 @@ import-light on purpose (pydantic only): the API process imports this, never the
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Mode = Literal["dense", "hybrid"]
+Mode = Literal["dense", "lexical", "hybrid"]
 
 
 class _Body(BaseModel):
@@ -38,6 +38,7 @@ class SearchHit(BaseModel):
     heading: str
     start: int
     end: int
+    relevance: float | None = None  # 0..1, comparable across questions (knowledge_bases/fusion.py)
 
 
 class SearchResult(BaseModel):
@@ -47,15 +48,16 @@ class SearchResult(BaseModel):
 class EvalItem(_Body):
     q: str = Field(min_length=1)
     expected_doc: str = Field(min_length=1)
+    lang: str | None = Field(default=None, max_length=16)  # evaluation reports each language apart
 
 
 class EvaluateQuery(KbRef):
     items: list[EvalItem]
-    modes: list[Mode] = Field(default=["dense", "hybrid"], min_length=1)
+    modes: list[Mode] = Field(default=["dense", "lexical", "hybrid"], min_length=1)
 
 
 class EvaluateResult(BaseModel):
-    metrics: dict[str, dict[str, float | int]]  # n is a count, the rest are shares
+    metrics: dict[str, dict[str, Any]]  # per mode: n (a count), hit@k and mrr (shares), by_language (the same per language)
 
 
 class DocumentRef(KbRef):

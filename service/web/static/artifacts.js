@@ -1,6 +1,7 @@
 // What an advice's artifact offers to download, part by part (see service/artifacts/): a few-shot
 // prompt gives its text, its request JSON and its files (code, held-out JSONL, evaluation); a tuning spec
-// gives the job spec as JSON and YAML, code and its files; any other part its files and itself as JSON.
+// gives the job spec as JSON and YAML, code and its files; a RAG setup gives its settings as JSON, rag_index.py
+// and eval.jsonl; a combined artifact gives both plus RAG training examples; any other part its files and itself as JSON.
 import { t } from "./i18n.js";
 
 const JSON_TYPE = "application/json";
@@ -97,7 +98,7 @@ function partFiles(part, seen) {
   // An empty file is still offered when it is one the others read (evaluate.py reads held_out.jsonl).
   return Object.entries(part.files ?? {})
     .filter(([name, text]) => typeof text === "string" && !seen.has(name) && (text || name.endsWith(".jsonl")))
-    .map(([name, text]) => ({ name, label: fileLabel(name, text), type: typeOf(name), text }));
+    .map(([name, text]) => ({ name, label: name === "eval.jsonl" ? t("dlEvalSet") : fileLabel(name, text), type: typeOf(name), text }));
 }
 
 function promptFiles(part) {
@@ -123,10 +124,29 @@ function tuningFiles(part) {
   return [...files, ...partFiles(part, new Set(files.map((file) => file.name)))];
 }
 
+function ragFiles(part) {
+  const setup = { ...part };
+  delete setup.snippet;
+  delete setup.files;
+  return [{ name: "rag-setup.json", label: t("dlRagSetup"), type: JSON_TYPE, text: json(setup) }, ...partFiles(part, new Set(["rag-setup.json"]))];
+}
+
+function combinedFiles(part) {
+  const shape = part.training_data;
+  const examples = [shape.example, shape.refusal_example].map((record) => JSON.stringify(record)).join("\n") + "\n";
+  return [
+    ...ragFiles(part.rag_setup),
+    ...tuningFiles(part.tuning_spec),
+    { name: "rag-training-examples.jsonl", label: t("dlRagTraining"), type: "application/jsonl", text: examples },
+  ];
+}
+
 /** Files to offer for one artifact part; an empty list means the part asks for something first (examples). */
 export function filesOf(part) {
   if (part.kind === "few_shot_prompt") return promptFiles(part);
   if (part.kind === "tuning_spec") return tuningFiles(part);
+  if (part.kind === "rag_setup") return ragFiles(part);
+  if (part.kind === "combined") return combinedFiles(part);
   if (part.kind === "few_shot_needs_examples") return [];
   const whole = { name: `${part.kind || "artifact"}.json`, label: t("dlAll"), type: JSON_TYPE, text: json(part) };
   return [...partFiles(part, new Set([whole.name])), whole];

@@ -14,7 +14,7 @@ const blobUrls = [];
 
 async function artifactOf(advice) {
   // The questionnaire stores its advice with the artifact the profile alone can build.
-  // Strategies with no builder (RAG starts from a knowledge base) store none: there is nothing to fetch.
+  // Advice made without "artifact": true stores none: the 404 means there is nothing to fetch.
   if (advice.artifact) return { artifact: advice.artifact, notes: advice.notes ?? [] };
   try {
     return { artifact: await api("GET", `/v1/advice/${advice.id}/artifact`), notes: advice.notes ?? [] };
@@ -82,6 +82,7 @@ function renderDownloads(advice, artifact, notes) {
     extra.push(examplesForm(advice));
     forms.push("examples");
   }
+  if (parts.some((part) => part.kind === "rag_setup" || part.kind === "combined")) extra.push(h("p", {}, t("ragNext")));
   if (advice.strategy === "rag" || advice.strategy === "rag_and_fine_tuning") {
     extra.push(knowledgeBaseForm(advice));
     forms.push("kb");
@@ -93,7 +94,7 @@ function renderDownloads(advice, artifact, notes) {
   // The advice's own notes are in the Notes section already; a prompt built from examples may bring new ones.
   const fresh = notes.filter((note) => !(advice.notes ?? []).includes(note));
   const shown = pageNotes([...fresh, ...parts.flatMap((part) => part.notes ?? [])]);
-  for (const note of new Set(shown)) extra.push(h("p", { class: "help" }, note));
+  for (const note of new Set(shown)) extra.push(h("p", { class: "help", dir: "auto" }, note));
   $("#downloads-extra").replaceChildren(...extra);
   $("#downloads-status").textContent = files.length || forms.length ? "" : t("nothingToDownload");
   showNextAction(chooseAction(advice, files, forms));

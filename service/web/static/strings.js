@@ -125,6 +125,12 @@ export const STRINGS = {
     dlTrain: "Training script",
     dlFile: "File: {name}",
     dlAll: "Everything in this part (JSON)",
+    dlRagSetup: "Knowledge-base setup: settings, ingestion, prompt, evaluation (JSON)",
+    dlEvalSet: "Evaluation set to fill in (JSONL)",
+    dlRagTraining: "Training examples with retrieved chunks (JSONL)",
+    ragNext:
+      "Build the knowledge base with rag_index.py, or create it here with the form below and upload the documents; " +
+      "then fill eval.jsonl and score it. Ask again with that knowledge base to bind this setup to it.",
     yourAnswers: "Your answers",
     change: "Change",
     changeLabel: "Change the answer to: {question}",
@@ -274,6 +280,12 @@ export const STRINGS = {
     dlTrain: "סקריפט האימון",
     dlFile: "קובץ: {name}",
     dlAll: "כל החלק הזה (JSON)",
+    dlRagSetup: "הגדרת מאגר הידע: הגדרות, קליטה, הנחיה, הערכה (JSON)",
+    dlEvalSet: "סט הערכה למילוי (JSONL)",
+    dlRagTraining: "דוגמאות אימון עם קטעים מאוחזרים (JSONL)",
+    ragNext:
+      "בנו את מאגר הידע עם rag_index.py, או צרו אותו כאן בטופס שלמטה והעלו את המסמכים; " +
+      "אחר כך מלאו את eval.jsonl והריצו הערכה. בקשו שוב עם מאגר הידע הזה כדי לקשור אליו את ההגדרה.",
     yourAnswers: "התשובות שלכם",
     change: "שינוי",
     changeLabel: "שינוי התשובה לשאלה: {question}",

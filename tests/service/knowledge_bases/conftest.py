@@ -116,7 +116,7 @@ def bilingual(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> K
     items = []
     for path in sorted(CORPUS.glob("*.md")):
         for doc in parse_file(path.read_bytes(), path.name):
-            items.append((doc, chunk_document(doc, 300, 45, model=embedder.model_name)))
+            items.append((doc, chunk_document(doc, model=embedder.model_name)))
     index.upsert_documents(items)
     return index
 

@@ -97,8 +97,48 @@ def test_create_ingest_query_prompt_evaluate(rag: tuple[TestClient, Worker]) -> 
             ]
         },
     ).json()["metrics"]
-    assert set(metrics) == {"dense", "hybrid"}
+    assert set(metrics) == {"dense", "lexical", "hybrid"}
     assert metrics["hybrid"]["hit@3"] >= 2 / 3
+    assert metrics["hybrid"]["by_language"]["he"]["n"] == 1 and metrics["hybrid"]["by_language"]["en"]["n"] == 2
+
+
+def test_query_and_prompt_say_when_nothing_is_relevant(rag: tuple[TestClient, Worker]) -> None:
+    client, _ = rag
+    client.post("/v1/knowledge-bases", json={"name": "policies"})
+    ingest(client, "policies", [("vacation.md", VACATION), ("parking.md", PARKING_HE)])
+    found = client.post("/v1/knowledge-bases/policies/query", json={"q": "How many vacation days do I get?"}).json()
+    assert found["no_good_match"] is False and found["hits"][0]["relevance"] >= 0.4
+    for q in ("Who won the football world cup in 2018?", "מי זכה במונדיאל 2018?"):
+        noise = client.post("/v1/knowledge-bases/policies/query", json={"q": q}).json()
+        assert noise["hits"] and noise["no_good_match"] is True, noise
+        prompt = client.post("/v1/knowledge-bases/policies/prompt", json={"q": q, "provider": "openai"}).json()
+        assert prompt["no_good_match"] is True and prompt["citations"] == []
+        assert 'Reply "I don\'t know"' in prompt["messages"][1]["content"] and "24 paid" not in prompt["messages"][1]["content"]
+
+
+def test_a_rag_artifact_is_bound_to_the_named_knowledge_base(rag: tuple[TestClient, Worker]) -> None:
+    client, _ = rag
+    client.post("/v1/knowledge-bases", json={"name": "hr"})
+    ingest(client, "hr", [("vacation.md", VACATION), ("parking.md", PARKING_HE), ("faq.jsonl", FAQ_JSONL)])
+    items = [{"q": "How many vacation days do I get?", "expected_doc": "vacation.md", "lang": "en"}]
+    client.post("/v1/knowledge-bases/hr/evaluate", json={"items": items, "modes": ["hybrid"]})
+    profile = {"task": "Answer HR questions from the handbook", "provider": "anthropic", "needs_external_knowledge": True,
+               "knowledge_change": "weekly"}  # fmt: skip
+    advice = client.post("/v1/advice", json={"profile": profile, "artifact": True, "knowledge_base": "hr"}).json()
+    assert advice["strategy"] == "rag", advice["strategy"]
+    [setup] = advice["artifact"]["parts"]
+    bound = setup["knowledge_base"]
+    hr = client.get("/v1/knowledge-bases/hr").json()
+    assert (bound["id"], bound["documents"], bound["chunks"]) == (hr["id"], 4, hr["chunks"])
+    assert bound["sources"] == ["faq.jsonl", "parking.md", "vacation.md"]
+    assert bound["last_evaluation"]["hybrid"]["hit@1"] == 1.0 and bound["example_question"] == items[0]["q"]
+    grounded = bound["grounded_prompt"]
+    assert grounded["provider"] == "anthropic" and grounded["citations"][0]["doc"] == "vacation.md"
+    assert "24 paid vacation days" in grounded["messages"][0]["content"] and not grounded["no_good_match"]
+    assert setup["evaluation"]["command"] == "advisor kb eval hr eval.jsonl"
+    assert {json.loads(line)["expected_doc"] for line in setup["files"]["eval.jsonl"].splitlines()} == set(bound["sources"])
+    assert setup["ingestion"]["cron"] == "0 3 * * 0"
+    assert client.get(f"/v1/advice/{advice['id']}/artifact").json() == advice["artifact"]
 
 
 def test_reingest_embeds_nothing_and_changes_leave_no_orphans(rag: tuple[TestClient, Worker]) -> None:

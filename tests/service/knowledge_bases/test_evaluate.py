@@ -79,6 +79,20 @@ def test_hits_count_distinct_documents_and_match_source_or_id() -> None:
     index = Ranked({"a": ["x", "x", "x", "y"], "b": ["x", "y", "z", "w", "v", "target"], "c": ["q"]})
     items = [{"q": "a", "expected_doc": "y"}, {"q": "b", "expected_doc": "id-target"}, {"q": "c", "expected_doc": "q"}]
     report = evaluate(index, items, modes=("dense",))
-    assert report == {
-        "dense": {"hit@1": 0.3333, "hit@3": 0.6667, "hit@5": 0.6667, "mrr": round((1 / 2 + 1 / 6 + 1) / 3, 4), "n": 3}
-    }
+    overall = {"hit@1": 0.3333, "hit@3": 0.6667, "hit@5": 0.6667, "mrr": round((1 / 2 + 1 / 6 + 1) / 3, 4), "n": 3}
+    assert report == {"dense": {**overall, "by_language": {"en": overall}}}
+
+
+def test_each_language_is_reported_apart() -> None:
+    index = Ranked({"a": ["x", "y"], "מה": ["y", "x"], "b": ["z"]})
+    items = [
+        {"q": "a", "expected_doc": "y"},  # rank 2, English by its script
+        {"q": "מה", "expected_doc": "y"},  # rank 1, Hebrew by its script
+        {"q": "b", "expected_doc": "z", "lang": "he"},  # rank 1, Hebrew as stated
+    ]
+    report = evaluate(index, items, modes=("lexical", "hybrid"))
+    assert set(report) == {"lexical", "hybrid"}
+    by_language = report["hybrid"]["by_language"]
+    assert by_language["en"] == {"hit@1": 0.0, "hit@3": 1.0, "hit@5": 1.0, "mrr": 0.5, "n": 1}
+    assert by_language["he"] == {"hit@1": 1.0, "hit@3": 1.0, "hit@5": 1.0, "mrr": 1.0, "n": 2}
+    assert report["hybrid"]["n"] == 3 and report["hybrid"]["mrr"] == round((0.5 + 1 + 1) / 3, 4)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
@@ -78,8 +79,24 @@ def test_a_shut_down_model_is_refused_with_its_replacement() -> None:
 
 def test_no_hits_still_asks_for_i_dont_know() -> None:
     prompt = grounded_prompt("מה שעות הפתיחה?", [], "openai", today=TODAY)
-    assert prompt.citations == [] and prompt.messages is not None
-    assert "no documents" in prompt.messages[1]["content"] and "I don't know" in prompt.messages[0]["content"]
+    assert prompt.citations == [] and prompt.messages is not None and prompt.no_good_match
+    assert "no document relevant" in prompt.messages[1]["content"] and "I don't know" in prompt.messages[0]["content"]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
+def test_irrelevant_hits_are_not_cited(provider: str) -> None:
+    noise = [replace(hit, relevance=0.12) for hit in HITS]
+    prompt = grounded_prompt("Who won the 2018 world cup?", noise, provider, today=TODAY)
+    assert prompt.no_good_match and prompt.citations == []
+    text = json.dumps(prompt.model_dump(mode="json"))
+    assert "Submit every expense report" not in text, "noise is not offered as a source"
+    assert "no document relevant" in text and "I don't know" in text
+
+
+def test_one_relevant_hit_keeps_every_source() -> None:
+    ranked = [replace(HITS[0], relevance=0.81), replace(HITS[1], relevance=0.1)]
+    prompt = grounded_prompt(Q, ranked, "openai", today=TODAY)
+    assert not prompt.no_good_match and [c.index for c in prompt.citations] == [1, 2]
 
 
 class FakeProviders(BaseHTTPRequestHandler):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 import chromadb
+import pytest
 from chromadb.api import ClientAPI
 
 from service.knowledge_bases import embeddings
 from service.knowledge_bases.chunking import chunk_document
 from service.knowledge_bases.embeddings import Embedder, KnowledgeBaseEmbeddingFunction
+from service.knowledge_bases.fusion import NO_MATCH_BELOW, no_good_match
 from service.knowledge_bases.index import KnowledgeBaseIndex, collection_name
 from service.knowledge_bases.parsers import ParsedDocument, parse_file
 from service.knowledge_bases.writes import WritePlan
@@ -73,21 +75,34 @@ def test_delete_document(kb: KnowledgeBaseIndex) -> None:
     assert [d.doc_id for d in kb.list_documents()] == ["parking.md"]
     assert raw_records(kb, "expenses.md") == []
     for mode in ("dense", "hybrid"):
-        assert {hit.doc for hit in kb.query("expense report receipts", 5, mode)} == {"parking.md"}  # type: ignore[arg-type]
+        assert {hit.doc for hit in kb.query("expense report receipts", 5, mode)} == {"parking.md"}
 
 
 def test_dense_and_hybrid_find_the_right_document(kb: KnowledgeBaseIndex) -> None:
     ingest(kb, "expenses.md", EXPENSES.encode())
     ingest(kb, "parking.md", PARKING.encode())
     ingest(kb, "faq.jsonl", BADGES.encode())
-    for mode in ("dense", "hybrid"):
-        [hit] = kb.query("When is my expense report due?", 1, mode)  # type: ignore[arg-type]
+    for mode in ("dense", "lexical", "hybrid"):
+        [hit] = kb.query("When is my expense report due?", 1, mode)
         assert (hit.doc, hit.doc_id, hit.heading) == ("expenses.md", "expenses.md", "Expenses > Receipts")
         assert EXPENSES[hit.start : hit.end] == hit.text and "30 days" in hit.text
-        assert kb.query("I lost my badge", 1, mode)[0].doc_id == "faq-badges"  # type: ignore[arg-type]
+        assert hit.relevance is not None and hit.relevance >= NO_MATCH_BELOW, (mode, hit.relevance)
+        assert kb.query("I lost my badge", 1, mode)[0].doc_id == "faq-badges"
     assert kb.query("איפה חונים העובדים?", 1, "hybrid")[0].doc == "parking.md"
     assert kb.query("לחניון", 1, "hybrid")[0].doc == "parking.md", "a prefixed form finds the word"
     assert kb.query("   ", 5) == [] and kb.query("expenses", 0) == []
+    with pytest.raises(ValueError, match="dense, lexical, hybrid"):
+        kb.query("expenses", 5, "sparse")  # type: ignore[arg-type]
+
+
+def test_relevance_tells_an_answer_from_noise(kb: KnowledgeBaseIndex) -> None:
+    ingest(kb, "expenses.md", EXPENSES.encode())
+    ingest(kb, "parking.md", PARKING.encode())
+    answered = kb.query("When is my expense report due?", 3)
+    noise = kb.query("Who won the football world cup in 2018?", 3)
+    assert not no_good_match([hit.relevance for hit in answered])
+    assert noise and no_good_match([hit.relevance for hit in noise]), [hit.relevance for hit in noise]
+    assert max(h.relevance or 0 for h in noise) < min(h.relevance or 0 for h in answered[:1])
 
 
 def test_a_write_in_flight_is_invisible_then_complete(kb: KnowledgeBaseIndex) -> None:
@@ -100,7 +115,7 @@ def test_a_write_in_flight_is_invisible_then_complete(kb: KnowledgeBaseIndex) ->
     write.write_pending(collection, kb.embedder.encode_array(write.texts_to_embed))
 
     def visible() -> set[str]:
-        texts = {hit.text for mode in ("dense", "hybrid") for hit in kb.query("when does it open", 10, mode)}  # type: ignore[arg-type]
+        texts = {hit.text for mode in ("dense", "hybrid") for hit in kb.query("when does it open", 10, mode)}
         return texts | {hit.text for hit in kb.query("gym cafeteria office", 10, "hybrid")}
 
     assert visible() == {old}, "pending records stay invisible to dense and BM25"

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.errors import AdvisorError
+from service.knowledge_bases.chunking import chunk_document
 from service.knowledge_bases.parsers import ParseError, parse_file
 from tests.service.knowledge_bases.pdf import make_pdf
 
@@ -33,6 +34,27 @@ def test_html_keeps_visible_text_and_headings_and_drops_scripts() -> None:
     <script>ignore()</script><h2>VPN &amp; MFA</h2><div>Use the VPN.</div></body></html>"""
     [doc] = parse_file(html, "security.html")
     assert doc.text == "# Security\n\nLaptops use disk encryption.\n\n## VPN & MFA\n\nUse the VPN."
+
+
+def test_html_code_stays_code_and_table_rows_stay_rows() -> None:
+    html = b"""<h1>Install</h1><pre>
+# install the client
+pip install larkspur
+
+# check it
+larkspur --version</pre>
+<h2>Plans</h2><table>
+  <tr><th>Plan</th><th>Price</th></tr>
+  <tr><td>Tier 1</td><td><p>$249</p></td></tr>
+  <tr><td>Tier 2</td><td>$890</td></tr>
+</table>"""
+    [doc] = parse_file(html, "guide.html")
+    assert doc.text == (
+        "# Install\n\n```\n# install the client\npip install larkspur\n\n# check it\nlarkspur --version\n```\n\n"
+        "## Plans\n\nPlan | Price\nTier 1 | $249\nTier 2 | $890"
+    )
+    chunks = chunk_document(doc, 200, 20)
+    assert [c.heading for c in chunks] == ["Install", "Install > Plans"], "a # comment in <pre> is not a heading"
 
 
 def test_pdf_has_a_section_per_page() -> None:

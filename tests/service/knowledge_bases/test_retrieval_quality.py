@@ -1,60 +1,78 @@
-"""Retrieval on a bilingual (English + Hebrew) company corpus, with the real model and a real Chroma."""
+"""Retrieval on two bilingual (English + Hebrew) corpora, with the real model, chunker, Chroma and BM25.
+
+Hybrid search must never be worse than the better of its two parts on either corpus, and the
+relevance score must tell answerable questions from questions the corpus does not answer.
+Only the dev half of the held-out corpus (tests/data/kb_heldout, even lines) was used in choosing: docs/decisions/0012.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+from typing import Any
 
 import chromadb
 import pytest
-from chromadb.config import Settings as ChromaSettings
 
 from service.knowledge_bases.chunking import chunk_document
 from service.knowledge_bases.embeddings import Embedder
 from service.knowledge_bases.evaluate import evaluate
+from service.knowledge_bases.fusion import no_good_match
 from service.knowledge_bases.index import KnowledgeBaseIndex
 from service.knowledge_bases.parsers import parse_file
+from tests.service.knowledge_bases.conftest import CORPUS, NO_TELEMETRY
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-CORPUS = Path(__file__).parent / "corpus"
+HELDOUT = Path(__file__).parents[2] / "data" / "kb_heldout"
+
+
+def jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBaseIndex:
-    client = chromadb.PersistentClient(
-        path=str(tmp_path_factory.mktemp("chroma")), settings=ChromaSettings(anonymized_telemetry=False)
-    )
-    kb = KnowledgeBaseIndex(client, "bilingual", Embedder(None))
-    for path in sorted(CORPUS.glob("*.md")):
+def heldout(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> KnowledgeBaseIndex:
+    client = chromadb.PersistentClient(path=str(tmp_path_factory.mktemp("heldout")), settings=NO_TELEMETRY)
+    index = KnowledgeBaseIndex(client, "heldout", embedder)
+    items = []
+    for path in sorted((HELDOUT / "docs").iterdir()):
         for doc in parse_file(path.read_bytes(), path.name):
-            kb.upsert_document(doc, chunk_document(doc, 300, 45))
-    return kb
+            items.append((doc, chunk_document(doc, model=embedder.model_name)))
+    index.upsert_documents(items)
+    return index
 
 
-def test_hybrid_finds_the_right_document_in_both_languages(index: KnowledgeBaseIndex) -> None:
-    items = [json.loads(line) for line in (CORPUS / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-    hebrew = [item for item in items if any("\u0590" <= ch <= "\u05ff" for ch in item["q"])]
-    assert len(hebrew) >= 10 and len(items) - len(hebrew) >= 10
-    metrics = evaluate(index, items)
-    print(json.dumps(metrics))
-    assert metrics["hybrid"]["hit@3"] >= 0.9
-    assert metrics["hybrid"]["mrr"] >= metrics["dense"]["mrr"]
-    assert evaluate(index, hebrew)["hybrid"]["hit@3"] >= 0.9
+def assert_hybrid_is_never_worse(report: dict[str, dict[str, Any]]) -> None:
+    for metric in ("hit@1", "hit@3", "mrr"):
+        best_part = max(report["dense"][metric], report["lexical"][metric])
+        assert report["hybrid"][metric] >= best_part, (metric, {mode: report[mode][metric] for mode in report})
 
 
-def test_unchanged_documents_embed_nothing(index: KnowledgeBaseIndex) -> None:
+def test_hybrid_is_never_worse_than_its_best_part_on_the_bundled_corpus(bilingual: KnowledgeBaseIndex) -> None:
+    report = evaluate(bilingual, jsonl(CORPUS / "questions.jsonl"))
+    print("\nbundled:", json.dumps({mode: {k: v for k, v in m.items() if k != "by_language"} for mode, m in report.items()}))
+    assert_hybrid_is_never_worse(report)
+    assert report["hybrid"]["by_language"]["he"]["hit@3"] >= 0.9 and report["hybrid"]["by_language"]["en"]["hit@3"] >= 0.9
+
+
+def test_hybrid_is_never_worse_than_its_best_part_on_the_heldout_corpus(heldout: KnowledgeBaseIndex) -> None:
+    report = evaluate(heldout, jsonl(HELDOUT / "questions.jsonl"))
+    print("\nheld-out:", json.dumps(report))
+    assert report["hybrid"]["n"] == 62 and set(report["hybrid"]["by_language"]) == {"en", "he"}
+    assert_hybrid_is_never_worse(report)
+
+
+def test_unanswerable_questions_are_flagged_and_answerable_ones_are_not(bilingual: KnowledgeBaseIndex) -> None:
+    answerable = jsonl(CORPUS / "questions.jsonl")
+    unanswerable = jsonl(CORPUS / "unanswerable.jsonl")
+    flagged = [no_good_match([hit.relevance for hit in bilingual.query(item["q"], 5)]) for item in answerable]
+    missed = [item["q"] for item in unanswerable if not no_good_match([hit.relevance for hit in bilingual.query(item["q"], 5)])]
+    print(f"\nanswerable flagged {sum(flagged)}/{len(flagged)}; unanswerable not flagged: {missed}")
+    assert sum(flagged) <= 2 and len(missed) <= 2
+    assert all(0 <= (hit.relevance or 0) <= 1 for hit in bilingual.query("vacation days", 10, "lexical"))
+
+
+def test_unchanged_documents_embed_nothing(bilingual: KnowledgeBaseIndex, embedder: Embedder) -> None:
     path = sorted(CORPUS.glob("*.md"))[0]
     doc = parse_file(path.read_bytes(), path.name)[0]
-    result = index.upsert_document(doc, chunk_document(doc, 300, 45))
+    result = bilingual.upsert_document(doc, chunk_document(doc, model=embedder.model_name))
     assert result.embedded == 0 and result.skipped > 0 and result.removed == 0
-
-
-def test_chunks_point_back_into_their_document() -> None:
-    path = CORPUS / "security.md"
-    doc = parse_file(path.read_bytes(), path.name)[0]
-    chunks = chunk_document(doc, 60, 10)
-    assert len(chunks) > 1
-    for chunk in chunks:
-        assert doc.text[chunk.start : chunk.end] == chunk.text
-        assert chunk.doc_id == doc.doc_id and chunk.source == "security.md"

@@ -78,6 +78,11 @@ def test_english_session_reaches_the_verdict_the_api_stored(page: Any, live_serv
     assert summaries and all(any(summary in text for text in shown) for summary in summaries)
     page.wait_for_selector("#downloads[data-state='ready']")
     assert page.is_visible("#kb-form")
+    assert "knowledge base" in page.text_content("#downloads-extra")
+    names = page.locator("#download-list a").evaluate_all("links => links.map(link => link.dataset.file)")
+    assert {"rag-setup.json", "rag_index.py", "eval.jsonl", "requirements.txt"} <= set(names)
+    assert "python rag_index.py build" in download(page, "rag_index.py")
+    assert json.loads(download(page, "rag-setup.json"))["settings"]["distance"] == "cosine"
     shoot(page, "en-verdict-rag")
 
     reasons.first.locator("a.guide-link").click()
