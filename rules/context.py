@@ -9,12 +9,13 @@ full, keyed by values, and held per catalog version and day (``context_for``).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.loader import Catalog, ModelEntry
-from rules.economics import Traffic, cost_baseline, cost_tuned, monthly_saving, serving_model
+from rules.economics import Saving, Traffic, saving_model, serving_model
 from rules.feasibility import NO_END, TuningTarget, tuning_target, viable
 
 Values = Mapping[str, Any]
@@ -22,6 +23,9 @@ CACHE_LIMIT = 20_000
 PROVIDER_SIDE = ("provider", "model", "own_infrastructure", "openai_can_tune")
 TRAFFIC = ("prompt_tokens", "requests_per_day", "input_tokens", "output_tokens")
 SAVING_INPUTS = PROVIDER_SIDE + TRAFFIC
+
+
+_saving_key = operator.itemgetter(*SAVING_INPUTS)
 
 
 def traffic_of(values: Values) -> Traffic:
@@ -39,6 +43,7 @@ class ProviderBundle:
     named: ModelEntry | None
     serving: ModelEntry | None
     retired: bool
+    saving: Saving  # tuning's monthly saving on the tuning target, per traffic
 
     @property
     def serving_id(self) -> str:
@@ -81,18 +86,18 @@ class Context:
             named=named,
             serving=serving_model(catalog, provider, model, today)[1],
             retired=named is not None and not named.available_on(today),
+            saving=saving_model(catalog, target.provider, target.model),
         )
 
     def saving(self, values: Values) -> float | None:
         """Tuning's own monthly saving: the tuned target against the same model untuned (None when unpriced)."""
-        key = tuple(values[name] for name in SAVING_INPUTS)
+        key = _saving_key(values)
         if key in self._savings:
             return self._savings[key]
-        target = self.bundle(values).target
-        traffic = traffic_of(values)
-        base = cost_baseline(self.catalog, target.provider, target.model, traffic)
-        tuned = cost_tuned(self.catalog, target.provider, target.model, traffic)
-        return _put(self._savings, key, monthly_saving(base, tuned))  # type: ignore[no-any-return]
+        saving = self.bundle(values).saving(
+            values["requests_per_day"], values["prompt_tokens"], values["input_tokens"], values["output_tokens"]
+        )
+        return _put(self._savings, key, saving)  # type: ignore[no-any-return]
 
 
 _CONTEXTS: dict[tuple[str, dt.date], Context] = {}

@@ -51,23 +51,34 @@ class WhatIf:
         self.owned = [[DERIVED_BY_NAME[name] for name in group_facts(group) if name in DERIVED_BY_NAME] for group in self.groups]
         # What a signature needs: only the derived facts the group's tests read (the rest only on a memo miss).
         self.tested = [[DERIVED_BY_NAME[name] for name in group.reads if name in DERIVED_BY_NAME] for group in self.groups]
+        self.raw_reads = [[name for name in group.reads if name not in DERIVED_BY_NAME] for group in self.groups]
         self.signatures: tuple[Signature, ...] = tuple(signature(group, facts) for group in self.groups)
 
-    def _facts(self, changes: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
-        """The profile's facts with ``changes`` applied: their fields and the derived facts of their groups (all of them,
-        or only those the groups' tests read)."""
+    def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
         values = {**self.values, **changes}
         facts = {**self.facts, **changes}
         for index in {self.owner[name] for name in changes}:
-            for fact in self.owned[index] if full else self.tested[index]:
+            for fact in self.owned[index]:
                 facts[fact.name] = fact.compute(values, self.context)
         return facts
 
     def change(self, picked: tuple[Candidate, ...]) -> _Move:
-        facts = self._facts({c.field: c.value for c in picked}, full=False)
-        touched = {self.owner[c.field] for c in picked}
-        rank = (sum(c.effort for c in picked), sum(c.distance for c in picked))
-        return _Move(picked, {index: signature(self.groups[index], facts) for index in touched}, rank)
+        """The signatures ``picked`` gives the groups it touches, from only the facts those groups' tests read."""
+        changes = {c.field: c.value for c in picked}
+        values = {**self.values, **changes}
+        signatures: dict[int, Signature] = {}
+        for index in {self.owner[name] for name in changes}:
+            facts = {name: changes[name] if name in changes else self.facts[name] for name in self.raw_reads[index]}
+            for fact in self.tested[index]:
+                # A derived fact none of whose inputs changed keeps the profile's value (no recomputation).
+                moved = any(name in changes for name in fact.inputs)
+                facts[fact.name] = fact.compute(values, self.context) if moved else self.facts[fact.name]
+            signatures[index] = signature(self.groups[index], facts)
+        if len(picked) == 1:
+            return _Move(picked, signatures, (picked[0].effort, picked[0].distance))
+        first, second = picked
+        return _Move(picked, signatures, (first.effort + second.effort, first.distance + second.distance))
 
     def combined(self, first: _Move, second: _Move) -> _Move:
         """Two changes in different groups: their signatures are already known."""

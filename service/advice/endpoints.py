@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query, Response
 
 from rules.facts import Lang
@@ -38,7 +38,7 @@ def create_advice(
     search = _search(worker) if embed is not None else None
     payload = advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang, search)
     return Response(
-        json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        orjson.dumps(payload),
         status_code=201,
         media_type="application/json",
         headers={"Location": f"/v1/advice/{payload['id']}"},
