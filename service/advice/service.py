@@ -18,6 +18,7 @@ from service.advice.repository import AdviceRepository
 from service.advice.schemas import AdviceOut, AdvicePage, AdviceRequest
 from service.artifacts.registry import ArtifactContext, builders_for
 from service.artifacts.schemas import Artifact
+from service.config import Clock
 from service.datasets import service as datasets
 from service.datasets.schemas import DatasetReport
 from service.errors import NotFound, ValidationFailed
@@ -26,7 +27,6 @@ from service.knowledge_bases import service as kb_service
 from service.knowledge_bases.grounding import CitedChunk, grounded_prompt
 from service.store.models import AdviceRow, KnowledgeBaseRow, utcnow
 
-Clock = Callable[[], dt.date]
 Embed = Callable[[list[str]], list[list[float]]]
 OnVerdict = Callable[[str], None]  # told the strategy of each stored advice (the caller's metrics count it)
 Search = Callable[[str, str, int], Sequence[CitedChunk]]  # (kb id, question, k) -> hits, from the worker

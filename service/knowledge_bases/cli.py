@@ -14,7 +14,8 @@ import typer
 
 from service.config import Settings, get_settings
 from service.errors import AdvisorError
-from service.worker.client import WorkerClient, operations
+from service.worker.client import WorkerClient
+from service.worker.local import operations
 from service.worker.schemas import EvalItem, EvaluateQuery, Mode, Operations, SearchQuery
 
 Result = TypeVar("Result")

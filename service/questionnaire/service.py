@@ -21,7 +21,8 @@ from rules.facts import Profile
 from rules.reachability import Plan, open_questions
 from service.advice import service as advice
 from service.advice.schemas import AdviceOut, AdviceRequest
-from service.advice.service import Clock, OnVerdict
+from service.advice.service import OnVerdict
+from service.config import Clock
 from service.errors import NotFound
 from service.questionnaire.questions import Lang, field_order, question, questions, validate_answer
 from service.questionnaire.repository import QuestionnaireRepository

@@ -21,8 +21,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from service.advice.service import Clock, OnVerdict
-from service.config import Settings
+from service.advice.service import OnVerdict
+from service.config import Clock, Settings
 from service.errors import NotFound
 from service.intake import detect_lang
 from service.slack import service as advise

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from rules.facts import Profile
 from service.advice import service as advice
 from service.advice.schemas import AdviceRequest
-from service.advice.service import Clock, OnVerdict
-from service.config import Settings
+from service.advice.service import OnVerdict
+from service.config import Clock, Settings
 from service.intake import IntakeResult, extract, extract_rules
 from service.intake.schemas import TASK_MAX_CHARS
 from service.slack.blocks import Lang

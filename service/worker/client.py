@@ -6,11 +6,10 @@ in-process operations are imported only when no worker answers).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -29,7 +28,6 @@ from service.worker.schemas import (
     EvaluateResult,
     HealthResult,
     KbRef,
-    Operations,
     SearchQuery,
     SearchResult,
     StatsResult,
@@ -207,31 +205,3 @@ def worker_answers(settings: Settings) -> bool:
     finally:
         client.close()
     return True
-
-
-@contextlib.contextmanager
-def operations(settings: Settings) -> Iterator[Operations]:
-    """The running worker, or, when none answers, this process as the store's owner (the CLI's one decision).
-
-    Owning the store takes its lock: a worker that is starting but not answering yet makes this fail
-    with ``vector_store_locked`` instead of two processes writing one store.
-    """
-    client = WorkerClient(settings)
-    try:
-        try:
-            client.health()
-        except AdvisorError:
-            pass
-        else:
-            yield client
-            return
-    finally:
-        client.close()
-    from service.worker.operations import StoreOperations
-    from service.worker.runtime import Runtime
-
-    runtime = Runtime(settings)
-    try:
-        yield StoreOperations(runtime)
-    finally:
-        runtime.close()

@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from service.config import Settings
 from service.errors import AdvisorError
-from service.worker.client import WorkerClient, operations
+from service.worker.client import WorkerClient
+from service.worker.local import operations
 from service.worker.schemas import EmbedQuery, EvalItem, EvaluateQuery, KbRef, SearchQuery
 from tests.service.worker.process import Worker, api_for, wait_job
 

@@ -13,7 +13,8 @@ import pytest
 
 from service.config import Settings
 from service.errors import AdvisorError
-from service.worker.client import WorkerClient, operations
+from service.worker.client import WorkerClient
+from service.worker.local import operations
 from service.worker.schemas import EmbedQuery
 from tests.service.prompts.conftest import TASK, ticket_examples
 from tests.service.worker.process import Worker, api_for, free_port
