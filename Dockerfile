@@ -30,7 +30,7 @@ COPY service ./service
 # The torch already installed satisfies the pin, so this step keeps it.
 RUN pip install . \
     && pip check \
-    && HF_HUB_OFFLINE=1 python -m service.knowledge_bases.onnx_export
+    && HF_HUB_OFFLINE=1 python -m service.embeddings.onnx_export
 
 USER advisor
 VOLUME /data

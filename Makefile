@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	# The int8 ONNX export of the bundled embedding model, built here once (ADR 0014); PyTorch is the fallback.
-	$(BIN)/python -m service.knowledge_bases.onnx_export
+	$(BIN)/python -m service.embeddings.onnx_export
 	touch $(STAMP)
 
 run: install

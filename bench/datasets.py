@@ -20,8 +20,8 @@ from pathlib import Path
 # `python bench/datasets.py` puts bench/ first on sys.path, where bench/http.py shadows the stdlib `http`.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from service.datasets.tokens import encoding_for_model  # noqa: E402
 from service.datasets.validate import validate_file  # noqa: E402
+from service.providers.tokens import encoding_for_model  # noqa: E402
 
 WORDS = (
     "refund",

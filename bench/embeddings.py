@@ -40,7 +40,8 @@ SYNTHETIC = ((40, 256), (130, 96), (256, 48))  # (wordpieces per text, texts)
 def load_corpus(folder: Path, chunk_tokens: int) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
     """(chunk text, source file) pairs and the labelled questions of one corpus folder."""
     from service.knowledge_bases.chunking import chunk_document
-    from service.knowledge_bases.parsers import SUPPORTED_EXTENSIONS, parse_file
+    from service.knowledge_bases.defaults import SUPPORTED_EXTENSIONS
+    from service.knowledge_bases.parsers import parse_file
 
     documents = folder / "docs" if (folder / "docs").is_dir() else folder
     chunks = []
@@ -94,7 +95,7 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from service.knowledge_bases.onnx_export import OnnxSentenceModel, ensure_export, export_dir
+    from service.embeddings.onnx_export import OnnxSentenceModel, ensure_export, export_dir
 
     load_start = Path("/proc/loadavg").read_text().split()[:3]
     torch.set_num_threads(args.threads)

@@ -53,8 +53,8 @@ def documents(count: int, paragraphs: int = 8, words_per_paragraph: int = 22) ->
 
 def bench_ingestion(client: object) -> None:
     """Parse-free ingestion through KnowledgeBaseIndex vs bare ``model.encode`` of the same texts."""
+    from service.embeddings.model import ENCODE_BATCH, Embedder
     from service.knowledge_bases.chunking import chunk_document
-    from service.knowledge_bases.embeddings import ENCODE_BATCH, Embedder
     from service.knowledge_bases.index import KnowledgeBaseIndex
     from service.knowledge_bases.parsers import parse_file
 
@@ -92,7 +92,7 @@ def _texts(rng: np.random.Generator, count: int, length: int = 60, vocabulary: i
 
 def bench_query(client: object, total: int) -> None:
     """Dense and hybrid queries through KnowledgeBaseIndex at ``total`` chunks of random unit vectors."""
-    from service.knowledge_bases.embeddings import Embedder
+    from service.embeddings.model import Embedder
     from service.knowledge_bases.index import KnowledgeBaseIndex
 
     index = KnowledgeBaseIndex(client, "bench-query", Embedder(None))  # type: ignore[arg-type]

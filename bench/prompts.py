@@ -24,10 +24,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from service.config import Settings  # noqa: E402
-from service.datasets.tokens import encoding_for_model  # noqa: E402
 from service.prompts.schemas import Candidate, FewShotRequest  # noqa: E402
 from service.prompts.selection import embedding_text  # noqa: E402
 from service.prompts.service import build_few_shot  # noqa: E402
+from service.providers.tokens import encoding_for_model  # noqa: E402
 from service.worker.runtime import Runtime  # noqa: E402
 
 PRODUCTS = ["invoice", "login", "mobile app", "API", "export", "dashboard", "password reset", "webhook", "billing plan", "report"]

@@ -83,7 +83,7 @@ def run(chunk_tokens: int, overlap: int) -> dict[str, Any]:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from service.knowledge_bases.embeddings import Embedder
+    from service.embeddings.model import Embedder
     from service.knowledge_bases.evaluate import language_of, metrics, rank_of, ranked_documents
 
     embedder = Embedder(None)

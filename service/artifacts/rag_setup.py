@@ -17,11 +17,16 @@ from pydantic import BaseModel, Field
 from rules.facts import Change, Profile
 from service.artifacts.rag_script import render
 from service.artifacts.registry import ArtifactContext, register
-from service.knowledge_bases.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_TOKENS
-from service.knowledge_bases.fusion import NO_MATCH_BELOW, RRF_K
+from service.embeddings.model import BUNDLED_MODEL
+from service.knowledge_bases.defaults import (
+    DEFAULT_CHUNK_OVERLAP,
+    DEFAULT_CHUNK_TOKENS,
+    NO_MATCH_BELOW,
+    RRF_K,
+    SUPPORTED_EXTENSIONS,
+    collection_name,
+)
 from service.knowledge_bases.grounding import INSTRUCTIONS, NO_MATCH, GroundedPrompt
-from service.knowledge_bases.names import BUNDLED_MODEL, collection_name
-from service.knowledge_bases.parsers import SUPPORTED_EXTENSIONS
 from service.providers.lifecycle import require_model
 from service.providers.registry import provider_for
 

@@ -12,11 +12,12 @@ from typing import BinaryIO
 from knowledge.loader import ProviderEntry
 from service.datasets import formats, personal, targets
 from service.datasets.conversation import Conversation, digest
+from service.datasets.counting import Count, count_conversation
 from service.datasets.formats import Checked
 from service.datasets.reader import Progress, TrainingFile
 from service.datasets.schemas import DatasetReport, Finding, TokenStats
-from service.datasets.tokens import Count, TokenCounter, count_conversation, encoding_for_model
 from service.providers.registry import provider_for
+from service.providers.tokens import TokenCounter, encoding_for_model
 
 MAX_LISTED = 100  # per code: a broken 1M-line file must not produce a 1M-item report
 QUALITY_EXAMPLES = 100

@@ -18,7 +18,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-RRF_K = 60  # the constant from Cormack et al.; 20, 60 and 100 measured the same on our test corpus
+from service.knowledge_bases.defaults import NO_MATCH_BELOW, RRF_K
+
 _WORD = re.compile(r"\w+")
 
 
@@ -58,7 +59,6 @@ def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = RR
 # Fitted by `bench/retrieval.py --fit` on the bundled corpus (its questions and unanswerable.jsonl)
 # and the dev half of the held-out corpus; checked on the other half (docs/decisions/0012).
 RELEVANCE_WEIGHTS = {"bias": -1.66, "cosine_read": 3.2, "cosine_unread": 0.54, "coverage_read": 1.68, "coverage_unread": 4.2}
-NO_MATCH_BELOW = 0.4  # below this for every hit, the question is taken as not answered by the knowledge base
 
 
 def relevance(cosine: float, coverage: float, weight: float, weights: dict[str, float] = RELEVANCE_WEIGHTS) -> float:

@@ -32,11 +32,12 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import ChromaError, NotFoundError
 
+from service.embeddings.model import Embedder
 from service.knowledge_bases.chunking import Chunk
-from service.knowledge_bases.embeddings import Embedder, KnowledgeBaseEmbeddingFunction
+from service.knowledge_bases.defaults import collection_name
+from service.knowledge_bases.embeddings import KnowledgeBaseEmbeddingFunction
 from service.knowledge_bases.fusion import dense_weight
 from service.knowledge_bases.lexical import LexicalIndex
-from service.knowledge_bases.names import collection_name
 from service.knowledge_bases.parsers import ParsedDocument
 from service.knowledge_bases.search import MODES, Hit, Mode, lexical_text, ranking, read_hits
 from service.knowledge_bases.snapshot import Snapshot, SnapshotCache

@@ -16,8 +16,8 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from service.errors import AdvisorError
+from service.knowledge_bases.defaults import SUPPORTED_EXTENSIONS
 
-SUPPORTED_EXTENSIONS = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
 _BOM = "\ufeff"
 
 

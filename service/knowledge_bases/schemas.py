@@ -8,8 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Count, Provider
-from service.knowledge_bases.chunking import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_TOKENS
-from service.knowledge_bases.fusion import NO_MATCH_BELOW
+from service.knowledge_bases.defaults import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_TOKENS, NO_MATCH_BELOW
 
 Mode = Literal["dense", "lexical", "hybrid"]
 

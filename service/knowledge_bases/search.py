@@ -14,7 +14,8 @@ from typing import Any, Literal
 import numpy as np
 from chromadb.api.models.Collection import Collection
 
-from service.knowledge_bases.fusion import RRF_K, relevance, rrf
+from service.knowledge_bases.defaults import RRF_K
+from service.knowledge_bases.fusion import relevance, rrf
 from service.knowledge_bases.snapshot import Snapshot
 from service.knowledge_bases.writes import batches
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
-from service.knowledge_bases.parsers import SUPPORTED_EXTENSIONS
+from service.knowledge_bases import evaluations
+from service.knowledge_bases.defaults import SUPPORTED_EXTENSIONS
 from service.store.db import Database
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow, utcnow
 from service.store.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
@@ -198,3 +199,8 @@ def query(worker: Operations, kb: KnowledgeBaseRow, q: str, k: int, mode: Mode) 
 
 def evaluate(worker: Operations, kb: KnowledgeBaseRow, items: list[EvalItem], modes: list[Mode]) -> dict[str, dict[str, Any]]:
     return worker.evaluate(EvaluateQuery(kb_id=kb.id, items=items, modes=modes)).metrics
+
+
+def last_evaluation(session: Session, kb: KnowledgeBaseRow) -> JobRow | None:
+    """The knowledge base's last retrieval evaluation (its metrics and sample questions), None before the first."""
+    return evaluations.last(session, kb)

@@ -82,7 +82,7 @@ def few_shot(
         )
     except ValidationError as exc:
         raise _fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'request'}: {e['msg']}" for e in exc.errors())) from exc
-    from service.knowledge_bases.embeddings import Embedder
+    from service.embeddings.model import Embedder
 
     try:
         day = today.date() if today else dt.date.today()

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from service.datasets.tokens import TokenCounter
 from service.providers.base import Shape
+from service.providers.tokens import TokenCounter
 
 INPUT = "input"
 STATE_TAG = "user_state"

@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from service.datasets.tokens import encoding_for_model
 from service.errors import ValidationFailed
 from service.prompts.renderers import INPUT, Pair, Renderer, count, format_hint, output_schema
 from service.prompts.schemas import Candidate, FewShotPrompt, FewShotRequest
 from service.prompts.selection import LAMBDA, embedding_text, select_mmr, unit_rows
 from service.providers.lifecycle import require_model
 from service.providers.registry import provider_for
+from service.providers.tokens import encoding_for_model
 
 Embed = Callable[[list[str]], list[list[float]]]
 BUNDLED_EMBEDDING = "bundled all-MiniLM-L6-v2"

@@ -12,8 +12,8 @@ from chromadb.config import Settings as ChromaSettings
 from filelock import FileLock, Timeout
 
 from service.config import Settings
+from service.embeddings.model import Embedder
 from service.errors import NotFound, ServiceUnavailable
-from service.knowledge_bases.embeddings import Embedder
 from service.knowledge_bases.index import KnowledgeBaseIndex
 from service.store.db import Database, upgrade
 from service.store.models import KnowledgeBaseRow

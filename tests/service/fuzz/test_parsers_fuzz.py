@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from service.knowledge_bases.chunking import chunk_document
-from service.knowledge_bases.parsers import SUPPORTED_EXTENSIONS, ParsedDocument, ParseError, html_to_text, parse_file
+from service.knowledge_bases.defaults import SUPPORTED_EXTENSIONS
+from service.knowledge_bases.parsers import ParsedDocument, ParseError, html_to_text, parse_file
 from tests.service.fuzz.strategies import html, json_values, markdown, pdf_stream, pdf_with_stream
 from tests.service.knowledge_bases.pdf import make_pdf
 

@@ -22,8 +22,8 @@ from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from fastapi.testclient import TestClient
 
+from service.embeddings.model import Embedder
 from service.knowledge_bases.chunking import chunk_document
-from service.knowledge_bases.embeddings import Embedder
 from service.knowledge_bases.index import KnowledgeBaseIndex
 from service.knowledge_bases.parsers import parse_file
 from tests.service.worker.process import Worker, api_for

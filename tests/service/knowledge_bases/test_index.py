@@ -8,10 +8,12 @@ import chromadb
 import pytest
 from chromadb.api import ClientAPI
 
-from service.knowledge_bases import embeddings
+from service.embeddings import model as embeddings
+from service.embeddings.model import Embedder
 from service.knowledge_bases.chunking import chunk_document
-from service.knowledge_bases.embeddings import Embedder, KnowledgeBaseEmbeddingFunction
-from service.knowledge_bases.fusion import NO_MATCH_BELOW, no_good_match
+from service.knowledge_bases.defaults import NO_MATCH_BELOW
+from service.knowledge_bases.embeddings import KnowledgeBaseEmbeddingFunction
+from service.knowledge_bases.fusion import no_good_match
 from service.knowledge_bases.index import KnowledgeBaseIndex, collection_name
 from service.knowledge_bases.parsers import ParsedDocument, parse_file
 from service.knowledge_bases.writes import WritePlan

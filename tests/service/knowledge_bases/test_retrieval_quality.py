@@ -14,8 +14,8 @@ from typing import Any
 import chromadb
 import pytest
 
+from service.embeddings.model import Embedder
 from service.knowledge_bases.chunking import chunk_document
-from service.knowledge_bases.embeddings import Embedder
 from service.knowledge_bases.evaluate import evaluate
 from service.knowledge_bases.fusion import no_good_match
 from service.knowledge_bases.index import KnowledgeBaseIndex

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from service.knowledge_bases.embeddings import Embedder
+from service.embeddings.model import Embedder
 
 Embed = Callable[[list[str]], list[list[float]]]
 

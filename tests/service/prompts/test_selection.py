@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.datasets.tokens import encoding_for_model
 from service.prompts.candidates import candidates_from_file
 from service.prompts.schemas import FewShotPrompt, FewShotRequest
 from service.prompts.service import BudgetTooSmall, build_few_shot
+from service.providers.tokens import encoding_for_model
 from tests.service.prompts.conftest import DISTINCT, NEAR_DUPLICATES, TASK, TODAY, Embed, ticket_examples
 
 PROVIDERS = ["openai", "anthropic", "google", "open_weights"]

@@ -46,7 +46,7 @@ _lock = threading.Lock()
 
 def tokens_for(model: str | None) -> ModelTokens:
     """The token counter of an embedding model by name (None or "" is the bundled one), once per process."""
-    from service.knowledge_bases.embeddings import load_model, model_name
+    from service.embeddings.model import load_model, model_name
 
     name = model_name(model or None)
     with _lock:

