@@ -14,13 +14,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from knowledge.loader import Catalog, ModelEntry, default_catalog
+from rules.economics import ASSUMED_TOKENS_PER_EXAMPLE, default_epochs
 from service.artifacts.registry import ArtifactContext, register
 from service.datasets.schemas import DatasetReport
 from service.providers.base import Provider
 from service.providers.lifecycle import Alternative, alternative_to, deadlines, successor
 from service.providers.registry import provider_for
-
-ASSUMED_TOKENS_PER_EXAMPLE = 500
 
 
 class AlternativeTarget(BaseModel):
@@ -59,16 +58,6 @@ class TuningSpec(BaseModel):
     alternative_target: AlternativeTarget | None = None
     snippet: str
     files: dict[str, str] = Field(default_factory=dict, description="Extra files to save, by name (e.g. axolotl.yaml).")
-
-
-def default_epochs(examples: int) -> int:
-    """OpenAI cookbook heuristic: aim for 3 epochs, at least ~100 example passes, at most ~25,000."""
-    n = max(1, examples)
-    if n * 3 < 100:
-        return min(25, 100 // n)
-    if n * 3 > 25_000:
-        return max(1, 25_000 // n)
-    return 3
 
 
 def _provider_notices(provider: Provider, today: dt.date, catalog: Catalog) -> list[str]:

@@ -2,7 +2,7 @@
 
 from service.datasets.convert import convert_file, iter_examples
 from service.datasets.schemas import ConversionResult, DatasetReport, Example, Finding, TokenStats
-from service.datasets.validate import epochs_for, validate_file
+from service.datasets.validate import validate_file
 
 __all__ = [
     "ConversionResult",
@@ -11,7 +11,6 @@ __all__ = [
     "Finding",
     "TokenStats",
     "convert_file",
-    "epochs_for",
     "iter_examples",
     "validate_file",
 ]

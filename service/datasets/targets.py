@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import NamedTuple
 
+from knowledge.loader import ProviderEntry
 from service.datasets.conversation import Conversation, Media, Problems, trimmed
 from service.datasets.fmt_base import Record
 from service.datasets.fmt_chat import write_bedrock, write_openai
 from service.datasets.fmt_gemini import mime_of, write_gemini
 from service.datasets.fmt_nova import write_nova
 from service.datasets.fmt_open import write_alpaca, write_prompt_completion, write_sharegpt, write_text
+from service.providers.registry import provider_for
 
 Writer = Callable[[Conversation], tuple[Record, list[str]]]
 
@@ -137,3 +140,15 @@ def target_for(formats: list[str], detected: str | None) -> str:
     if detected == "openai_chat" and "trl_messages" in choices:
         return "trl_messages"
     return choices[0]
+
+
+def resolve_target(provider: str, model: str | None, today: dt.date) -> tuple[ProviderEntry, str | None]:
+    """The catalog entry of ``provider`` (``undecided`` resolved for tuning) and the model to check for.
+
+    Without a model, the provider's model to tune on ``today`` (its prompting model when it cannot tune).
+    """
+    target = provider_for(provider, "tuning", today)
+    if model is None:
+        default = target.default_model("tuning", today) or target.default_model("prompting", today)
+        model = default.id if default else None
+    return target.entry(), model

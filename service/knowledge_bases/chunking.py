@@ -27,11 +27,7 @@ from dataclasses import dataclass
 from service.embeddings.tokens import ModelTokens, tokens_for
 from service.knowledge_bases.parsers import ParsedDocument
 
-__all__ = ["Chunk", "ModelTokens", "chunk_document", "content_hash", "fit", "tokens_for"]
-
 HEADING_SEPARATOR = " > "
-# The bundled all-MiniLM-L6-v2 reads 256 wordpieces, [CLS] and [SEP] included: a default chunk fills
-# that window (the heading path embedded with it comes out of the same budget, see _context).
 DEFAULT_OVERLAP_SHARE = 0.15
 CONTEXT_SHARE = 4  # the heading path may take up to 1/4 of the window
 _HEADING = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")

@@ -13,9 +13,10 @@ import pytest
 import tiktoken
 
 from knowledge.loader import default_catalog
+from rules.economics import default_epochs
 from service.datasets import reader
 from service.datasets import validate as validate_module
-from service.datasets.validate import epochs_for, validate_file
+from service.datasets.validate import validate_file
 from service.errors import ValidationFailed
 from tests.service.datasets.helpers import FIXTURES, chat, clean_lines
 
@@ -225,10 +226,10 @@ def test_tool_calls_without_content_are_valid(write_jsonl: Writer) -> None:
 
 @pytest.mark.parametrize(
     ("n", "epochs"),
-    [(0, None), (1, 25), (4, 25), (5, 20), (33, 3), (34, 3), (8333, 3), (8334, 2), (12_500, 2), (12_501, 1), (100_000, 1)],
+    [(1, 25), (4, 25), (5, 20), (33, 3), (34, 3), (8333, 3), (8334, 2), (12_500, 2), (12_501, 1), (100_000, 1)],
 )
-def test_epochs_heuristic_boundaries(n: int, epochs: int | None) -> None:
-    assert epochs_for(n) == epochs
+def test_epochs_heuristic_boundaries(n: int, epochs: int) -> None:
+    assert default_epochs(n) == epochs
 
 
 def test_token_stats_and_cost(write_jsonl: Writer) -> None:

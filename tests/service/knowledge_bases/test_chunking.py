@@ -7,7 +7,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.knowledge_bases.chunking import ModelTokens, chunk_document, content_hash, tokens_for
+from service.embeddings.tokens import ModelTokens, tokens_for
+from service.knowledge_bases.chunking import chunk_document, content_hash
 from service.knowledge_bases.parsers import ParsedDocument
 
 HANDBOOK = """Intro before any heading.
