@@ -53,8 +53,7 @@ HELDOUT_NEW_EN: list[Case] = [
         {"openai_can_tune": "yes", "input_tokens": 300},
     ),
     (
-        "No evaluation set exists yet; we judge the outputs by eye. A hosted API is fine for us, nothing sensitive "
-        "in the data.",
+        "No evaluation set exists yet; we judge the outputs by eye. A hosted API is fine for us, nothing sensitive in the data.",
         {"has_eval_set": False, "own_infrastructure": False},
     ),
     (
@@ -87,8 +86,7 @@ HELDOUT_NEW_EN: list[Case] = [
         {"live_data": True, "input_tokens": 75},
     ),
     (
-        "We can't send any of this to an external API; the model runs on our own GPUs. We haven't built a test set "
-        "yet.",
+        "We can't send any of this to an external API; the model runs on our own GPUs. We haven't built a test set yet.",
         {"own_infrastructure": True, "has_eval_set": False},
     ),
 ]
@@ -105,13 +103,11 @@ HELDOUT_NEW_HE: list[Case] = [
         {"own_infrastructure": True, "input_tokens": 2000, "latency_sensitive": False},
     ),
     (
-        "כל חומר הרקע הוא מדיניות ההחזרות שלנו, שנכנסת בשני עמודים. הכנו גם 40 שאלות בדיקה עם תשובות שהמחלקה המשפטית "
-        "אישרה.",
+        "כל חומר הרקע הוא מדיניות ההחזרות שלנו, שנכנסת בשני עמודים. הכנו גם 40 שאלות בדיקה עם תשובות שהמחלקה המשפטית אישרה.",
         {"knowledge_size": "small", "has_eval_set": True},
     ),
     (
-        "בוויקי ההנדסי שלנו יש בערך 12,000 עמודים, הרבה יותר מדי בשביל להדביק בפרומפט. התשובה צריכה להיות פסקה עם "
-        "קישורים.",
+        "בוויקי ההנדסי שלנו יש בערך 12,000 עמודים, הרבה יותר מדי בשביל להדביק בפרומפט. התשובה צריכה להיות פסקה עם קישורים.",
         {"knowledge_size": "large", "output_tokens": 130},
     ),
     (

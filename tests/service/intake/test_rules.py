@@ -10,8 +10,8 @@ from rules.facts import Profile
 from service.intake import IntakeResult, detect_lang, extract_rules
 from service.intake.extract import ask_order
 from service.intake.numbers import first_number
-from tests.service.intake.cases import DEV_EN, DEV_HE, HELDOUT2_EN, HELDOUT2_HE, HELDOUT_EN, HELDOUT_HE, Case
-from tests.service.intake.measure import score
+from tests.service.intake.cases import DEV2_EN, DEV2_HE, DEV_EN, DEV_HE, HELDOUT2_EN, HELDOUT2_HE, HELDOUT_EN, HELDOUT_HE, Case
+from tests.service.intake.measure import FIELDS_BEFORE_RESHAPE, score
 
 ISSUE_EXAMPLE = "we have about 2,000 labelled tickets, the docs change every week, output must be JSON"
 
@@ -45,6 +45,16 @@ def test_hebrew_descriptions(text: str, expected: dict[str, Any]) -> None:
     assert_evidence_exact(text, result)
 
 
+@pytest.mark.parametrize(("text", "expected"), DEV2_EN + DEV2_HE, ids=[f"dev2-{i}" for i in range(len(DEV2_EN + DEV2_HE))])
+def test_task_volumes_outcomes_and_deployment_facts(text: str, expected: dict[str, Any]) -> None:
+    result = extract_rules(text)
+    found_all = dict(result.profile)
+    if "task" not in expected:
+        found_all.pop("task")
+    assert found_all == expected
+    assert_evidence_exact(text, result)
+
+
 def test_issue_example_with_its_words() -> None:
     result = extract_rules(ISSUE_EXAMPLE)
     assert result.source == "rules"
@@ -64,8 +74,9 @@ def test_issue_example_with_its_words() -> None:
 def test_missing_follows_the_questionnaire_and_skips_what_was_found() -> None:
     result = extract_rules(ISSUE_EXAMPLE)
     order = ask_order()
-    assert result.missing == [q for q in order if q not in result.profile]
+    assert result.missing == [q for q in order if q in result.missing]  # the questionnaire's order
     assert "prompting_status" in result.missing and "examples" not in result.missing
+    assert not set(result.missing) & set(result.profile)
     assert "model" not in result.missing  # optional: never asked for as "missing"
 
 
@@ -73,8 +84,8 @@ def test_no_examples_and_no_outside_facts_settle_their_follow_ups() -> None:
     result = extract_rules("We have no labelled examples and no internal documents are involved.")
     assert result.profile["examples"] == 0
     assert result.profile["needs_external_knowledge"] is False
-    assert "example_quality" not in result.missing
-    assert "knowledge_change" not in result.missing
+    for moot in ("example_quality", "knowledge_change", "knowledge_size", "live_data"):
+        assert moot not in result.missing
 
 
 @pytest.mark.parametrize(
@@ -155,8 +166,24 @@ def test_task_is_the_first_sentence_within_profile_limits() -> None:
 
 
 def test_a_fragment_first_sentence_takes_the_whole_text() -> None:
-    text = "Hi. We need to classify tickets."
+    text = "Hi. Tickets."
     assert extract_rules(text).profile["task"] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("Hi. We need to classify tickets.", "classify tickets"),
+        ("We run a help desk for 900 staff. We want it to answer VPN questions, which come in all day.", "answer VPN questions"),
+        ("Context: a bank. The assistant should draft replies to card disputes.", "draft replies to card disputes"),
+        ("Use case: tag each invoice with a cost centre (about 40 of them).", "tag each invoice with a cost centre"),
+        ("אנחנו חברת ביטוח. המטרה היא לסכם שיחות עם לקוחות, שנמשכות בערך עשר דקות.", "לסכם שיחות עם לקוחות"),
+    ],
+)
+def test_task_is_what_the_model_should_do_not_the_context(text: str, task: str) -> None:
+    result = extract_rules(text)
+    assert result.profile["task"] == task
+    assert_evidence_exact(text, result)
 
 
 @pytest.mark.parametrize(
@@ -165,7 +192,8 @@ def test_a_fragment_first_sentence_takes_the_whole_text() -> None:
     ids=["heldout-en", "heldout-he", "heldout2-en", "heldout2-he"],
 )
 def test_unseen_descriptions_keep_their_precision_and_recall(cases: list[Case]) -> None:
-    measured = score(cases)
+    # Labelled before the Profile's deployment fields existed: scored on the fields their labels cover.
+    measured = score(cases, FIELDS_BEFORE_RESHAPE)
     # Measured: precision 1.00 on all four sets, recall 0.76-0.88 (see docs/intake.md). Below the floor is a regression.
     assert measured.precision >= 0.9, measured.errors
     assert measured.recall >= 0.7, measured.errors
