@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -51,7 +52,8 @@ def serve(
         # The worker is its own process: embeddings never share the API's core or event loop.
         child = subprocess.Popen([sys.executable, "-m", "service.worker"], preexec_fn=_die_with_parent)
     try:
-        uvicorn.run("service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+        config = uvicorn.Config("service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+        _announcing_server()(config).run()
     finally:
         if child is not None:
             child.terminate()
@@ -59,6 +61,31 @@ def serve(
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def browse_url(host: str, port: int) -> str:
+    """Where a person on this machine opens a server bound to ``host``: a wildcard address is reached on loopback."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def _announcing_server() -> type:
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        """Says where to open the page and the API docs once the socket listens (never before, nor if binding fails)."""
+
+        async def startup(self, sockets: list[Any] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.started or not self.servers:
+                return
+            port = self.servers[0].sockets[0].getsockname()[1]
+            url = browse_url(str(self.config.host), port)
+            logging.getLogger("service.serve").info(
+                "Tuning Advisor is up: open %s/ for the page, %s/docs for the API (Ctrl-C stops it)", url, url
+            )
+
+    return AnnouncingServer
 
 
 def _die_with_parent() -> None:
