@@ -12,13 +12,20 @@ import typer
 
 from service.advice.cli import decide
 from service.auth.cli import keys_app
+from service.console import Advisor, quiet_model_loading
 from service.datasets.cli import data_app
 from service.errors import AdvisorError
 from service.guide.cli import knowledge_app, rules_app
 from service.knowledge_bases.cli import kb_app
 from service.prompts.cli import prompt_app
 
-app = typer.Typer(help="Tuning Advisor: should we prompt, retrieve (RAG), or fine-tune?", no_args_is_help=True)
+quiet_model_loading()  # before any command imports sentence-transformers
+app = Advisor(
+    help="Tuning Advisor: should we prompt, retrieve (RAG), or fine-tune?",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: no type labels, nothing cut at 80 columns (tests/test_cli.py)
+    pretty_exceptions_enable=False,
+)
 app.add_typer(rules_app, name="rules")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(data_app, name="data")
@@ -30,11 +37,14 @@ app.command()(decide)
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address (default ADVISOR_HOST or 127.0.0.1)")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default ADVISOR_PORT or 8000)")] = None,
-    worker: Annotated[bool, typer.Option(help="Also start the worker process (ingestion, search)")] = True,
+    host: Annotated[str | None, typer.Option(metavar="ADDRESS", help="Bind address (default ADVISOR_HOST or 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(metavar="PORT", help="Port (default ADVISOR_PORT or 8000).")] = None,
+    worker: Annotated[bool, typer.Option(help="Also start the worker process (ingestion, search).")] = True,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs), with the worker beside it."""
+    """Serve the page and the HTTP API, with the worker.
+
+    The page is at /, the API's docs at /docs; the worker process (ingestion, search) starts beside it.
+    """
     import subprocess
 
     import uvicorn
@@ -98,8 +108,11 @@ def _die_with_parent() -> None:
 
 
 @app.command("worker")
-def worker_command(threads: Annotated[int, typer.Option(min=1, max=8, help="Jobs run at once")] = 1) -> None:
-    """Run the worker: owns the vector store, ingests documents, answers searches for the API."""
+def worker_command(threads: Annotated[int, typer.Option(min=1, max=8, metavar="N", help="Jobs run at once.")] = 1) -> None:
+    """Run the worker (what `serve` starts beside the API).
+
+    It owns the vector store, ingests documents and answers searches for the API.
+    """
     from service.config import get_settings
     from service.worker.main import run_worker
 
