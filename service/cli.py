@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from service.advice.cli import decide
 from service.auth.cli import keys_app
+from service.console import Advisor, quiet_model_loading
 from service.datasets.cli import data_app
 from service.errors import AdvisorError
 from service.guide.cli import knowledge_app, rules_app
 from service.knowledge_bases.cli import kb_app
 from service.prompts.cli import prompt_app
 
-app = typer.Typer(help="Tuning Advisor: should we prompt, retrieve (RAG), or fine-tune?", no_args_is_help=True)
+quiet_model_loading()  # before any command imports sentence-transformers
+app = Advisor(
+    help="Tuning Advisor: should we prompt, retrieve (RAG), or fine-tune?",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: no type labels, nothing cut at 80 columns (tests/test_cli.py)
+    pretty_exceptions_enable=False,
+)
 app.add_typer(rules_app, name="rules")
 app.add_typer(knowledge_app, name="knowledge")
 app.add_typer(data_app, name="data")
@@ -29,11 +37,14 @@ app.command()(decide)
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address (default ADVISOR_HOST or 127.0.0.1)")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default ADVISOR_PORT or 8000)")] = None,
-    worker: Annotated[bool, typer.Option(help="Also start the worker process (ingestion, search)")] = True,
+    host: Annotated[str | None, typer.Option(metavar="ADDRESS", help="Bind address (default ADVISOR_HOST or 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(metavar="PORT", help="Port (default ADVISOR_PORT or 8000).")] = None,
+    worker: Annotated[bool, typer.Option(help="Also start the worker process (ingestion, search).")] = True,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs), with the worker beside it."""
+    """Serve the page and the HTTP API, with the worker.
+
+    The page is at /, the API's docs at /docs; the worker process (ingestion, search) starts beside it.
+    """
     import subprocess
 
     import uvicorn
@@ -51,7 +62,8 @@ def serve(
         # The worker is its own process: embeddings never share the API's core or event loop.
         child = subprocess.Popen([sys.executable, "-m", "service.worker"], preexec_fn=_die_with_parent)
     try:
-        uvicorn.run("service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+        config = uvicorn.Config("service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+        _announcing_server()(config).run()
     finally:
         if child is not None:
             child.terminate()
@@ -59,6 +71,31 @@ def serve(
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def browse_url(host: str, port: int) -> str:
+    """Where a person on this machine opens a server bound to ``host``: a wildcard address is reached on loopback."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def _announcing_server() -> type:
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        """Says where to open the page and the API docs once the socket listens (never before, nor if binding fails)."""
+
+        async def startup(self, sockets: list[Any] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.started or not self.servers:
+                return
+            port = self.servers[0].sockets[0].getsockname()[1]
+            url = browse_url(str(self.config.host), port)
+            logging.getLogger("service.serve").info(
+                "Tuning Advisor is up: open %s/ for the page, %s/docs for the API (Ctrl-C stops it)", url, url
+            )
+
+    return AnnouncingServer
 
 
 def _die_with_parent() -> None:
@@ -71,8 +108,11 @@ def _die_with_parent() -> None:
 
 
 @app.command("worker")
-def worker_command(threads: Annotated[int, typer.Option(min=1, max=8, help="Jobs run at once")] = 1) -> None:
-    """Run the worker: owns the vector store, ingests documents, answers searches for the API."""
+def worker_command(threads: Annotated[int, typer.Option(min=1, max=8, metavar="N", help="Jobs run at once.")] = 1) -> None:
+    """Run the worker (what `serve` starts beside the API).
+
+    It owns the vector store, ingests documents and answers searches for the API.
+    """
     from service.config import get_settings
     from service.worker.main import run_worker
 

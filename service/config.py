@@ -51,7 +51,10 @@ class Settings(BaseSettings):
         default=None, description="sentence-transformers name or path; bundled MiniLM when unset."
     )
     log_level: str = Field(default="INFO", description="Python log level.")
-    log_format: Literal["json", "text"] = Field(default="json", description="One JSON object per log line, or plain text.")
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="`auto`: readable lines when stderr is a terminal, JSON lines otherwise; or always `json` or `text`.",
+    )
     auth: Literal["auto", "on", "off"] = Field(
         default="auto",
         description="API keys on /v1 routes: `auto` turns them on when serving on a non-loopback host.",

@@ -1,4 +1,4 @@
-"""`advisor decide`: a verdict for a profile file, as JSON or a readable report."""
+"""`advisor decide`: a verdict for a profile file, as a readable report or (``--json``) the verdict itself."""
 
 from __future__ import annotations
 
@@ -13,15 +13,21 @@ from pydantic import ValidationError
 
 
 def decide(
-    file: Annotated[str, typer.Argument(help="A JSON profile, or - for standard input")],
-    explain: Annotated[bool, typer.Option("--explain", help="A readable report instead of JSON")] = False,
+    file: Annotated[
+        str, typer.Argument(metavar="FILE", help="A JSON profile (examples/profiles/ has some), or - for standard input.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON, for scripts.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", hidden=True, help="The readable report (the default).")] = False,
     today: Annotated[
         dt.datetime | None,
-        typer.Option(formats=["%Y-%m-%d"], help="Decide as of this day, YYYY-MM-DD (default: today's date)."),
+        typer.Option(formats=["%Y-%m-%d"], metavar="DATE", help="Decide as of this day, YYYY-MM-DD (default: today)."),
     ] = None,
-    lang: Annotated[str, typer.Option(help="Language of the texts: en or he.")] = "en",
+    lang: Annotated[str, typer.Option(metavar="LANG", help="Language of the texts: en or he.")] = "en",
 ) -> None:
-    """Decide a strategy for a profile and print the verdict."""
+    """Decide a strategy for a profile.
+
+    Prints a readable report of the verdict, or the verdict as JSON with --json.
+    """
     from knowledge.loader import default_catalog
     from rules.engine import decide as run_decide
     from rules.facts import Profile
@@ -45,7 +51,7 @@ def decide(
         )
     except ProfileError as exc:
         _fail(f"{file}: {exc.field}: {exc}")
-    if not explain:
+    if as_json and not explain:
         typer.echo(verdict.model_dump_json(indent=2, by_alias=True))
         return
     from service.advice.report import explain_verdict

@@ -76,14 +76,54 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _validation_error(exc: RequestValidationError) -> AdvisorError:
+def _position(document: Any, offset: Any) -> tuple[int, int] | None:
+    """Line and column (from 1) of a character offset in the body FastAPI failed to parse."""
+    if not isinstance(document, str) or not isinstance(offset, int) or not 0 <= offset <= len(document):
+        return None
+    return document.count("\n", 0, offset) + 1, offset - document.rfind("\n", 0, offset)
+
+
+def _invalid_json(exc: RequestValidationError, error: dict[str, Any]) -> AdvisorError:
+    # FastAPI puts the offset where a field name would go: ("body", 30). Say where, as an editor would.
+    loc = tuple(error.get("loc", ()))
+    reason = str((error.get("ctx") or {}).get("error") or "not valid JSON")
+    where = _position(getattr(exc, "body", None), loc[1] if len(loc) > 1 else None)
+    if where is None:
+        return AdvisorError(f"The body is not valid JSON ({reason}); send a JSON object.", code="invalid_json", field="body")
+    line, column = where
+    return AdvisorError(
+        f"The body is not valid JSON: {reason} at line {line}, column {column}. Fix it and send a JSON object.",
+        code="invalid_json",
+        status=400,
+        field="body",
+        line=line,
+        errors=[{"field": "body", "message": reason, "type": "json_invalid", "line": line, "column": column}],
+    )
+
+
+def _sent_as_json(request: Request) -> bool:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json") or kind.startswith("multipart/")
+
+
+def _validation_error(exc: RequestValidationError, request: Request) -> AdvisorError:
+    raw = list(exc.errors())
+    invalid = next((err for err in raw if err.get("type") == "json_invalid"), None)
+    if invalid is not None:
+        return _invalid_json(exc, invalid)
     errors = [
-        {"field": _field(tuple(err.get("loc", ()))), "message": err.get("msg", ""), "type": err.get("type", "")}
-        for err in exc.errors()
+        {"field": _field(tuple(err.get("loc", ()))), "message": err.get("msg", ""), "type": err.get("type", "")} for err in raw
     ]
-    if any(err["type"] == "json_invalid" for err in errors):
+    if not _sent_as_json(request) and any(tuple(err.get("loc", ()))[:1] == ("body",) for err in raw):
+        # Without the header the body is not parsed at all, and pydantic's "valid dictionary" message hides why.
+        sent = request.headers.get("content-type") or "missing"
         return AdvisorError(
-            "The body is not valid JSON; send a JSON object.", code="invalid_json", status=400, field="body", errors=errors
+            f"The body was not read as JSON: its Content-Type is {sent}. Send the header Content-Type: application/json "
+            "(with curl: -H 'content-type: application/json').",
+            code="validation_error",
+            status=422,
+            field="body",
+            errors=errors,
         )
     first = errors[0] if errors else {"field": "body", "message": "invalid"}
     return AdvisorError(
@@ -112,7 +152,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem(_validation_error(exc), request)
+        return problem(_validation_error(exc, request), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.errors import AdvisorError
 
-keys_app = typer.Typer(help="API keys per tenant: create (shown once), list, revoke.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys per tenant: create, list, revoke.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @contextmanager
@@ -32,8 +32,10 @@ def _session() -> Iterator[Session]:
 
 @keys_app.command("create")
 def create(
-    tenant: Annotated[str, typer.Option(help="The tenant the key acts for: everything it stores belongs to this tenant")],
-    name: Annotated[str, typer.Option(help="A label to tell keys apart in `advisor keys list`")] = "",
+    tenant: Annotated[
+        str, typer.Option(metavar="TENANT", help="The tenant the key acts for: everything it stores belongs to this tenant.")
+    ],
+    name: Annotated[str, typer.Option(metavar="LABEL", help="A label to tell keys apart in `advisor keys list`.")] = "",
 ) -> None:
     """Create a key and print it. It is shown this once: only a hash is stored."""
     from service.auth.service import issue
@@ -55,9 +57,12 @@ def create(
 
 @keys_app.command("list")
 def list_command(
-    tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys")] = None,
+    tenant: Annotated[str | None, typer.Option(metavar="TENANT", help="Only this tenant's keys.")] = None,
 ) -> None:
-    """Every key's prefix, tenant, name, creation and revocation time; never a key or its hash."""
+    """List keys: prefix, tenant, name, created, revoked.
+
+    Never a key or its hash.
+    """
     from service.auth.service import list_keys
 
     with _session() as session:
@@ -74,8 +79,13 @@ def list_command(
 
 
 @keys_app.command("revoke")
-def revoke_command(prefix: Annotated[str, typer.Argument(help="The key's prefix, as `advisor keys list` shows it")]) -> None:
-    """Revoke a key. Running API processes stop accepting it within 30 seconds (their key cache)."""
+def revoke_command(
+    prefix: Annotated[str, typer.Argument(metavar="PREFIX", help="The key's prefix, as `advisor keys list` shows it.")],
+) -> None:
+    """Revoke a key.
+
+    Running API processes stop accepting it within 30 seconds (their key cache).
+    """
     from service.auth.service import CACHE_SECONDS, revoke
 
     try:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from service.console import plural
 from service.datasets.convert import convert_file
 from service.datasets.formats import severity
 from service.datasets.schemas import TARGET_FORMATS, DatasetReport
@@ -15,11 +16,12 @@ from service.datasets.validate import LOSS_WORDS as LOSSES
 from service.datasets.validate import validate_file
 from service.errors import AdvisorError
 
-data_app = typer.Typer(help="Check fine-tuning data and convert it between provider formats.", no_args_is_help=True)
+data_app = typer.Typer(help="Check fine-tuning data; convert it between formats.", no_args_is_help=True, rich_markup_mode=None)
 PROGRESS_BYTES = 5 * 1024 * 1024  # smaller files finish before a bar is worth drawing
 
 FileArg = Annotated[
-    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="JSONL, JSON-array or CSV training file.")
+    Path,
+    typer.Argument(exists=True, dir_okay=False, readable=True, metavar="FILE", help="JSONL, JSON-array or CSV training file."),
 ]
 
 
@@ -40,10 +42,6 @@ def _check(file: Path, provider: str, model: str | None, show_progress: bool) ->
             done[0] = position
 
         return validate_file(file, provider=provider, model=model, progress=advance)
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _render(file: Path, report: DatasetReport) -> str:
@@ -94,8 +92,10 @@ def _render(file: Path, report: DatasetReport) -> str:
 @data_app.command()
 def check(
     file: FileArg,
-    provider: Annotated[str, typer.Option(help="openai, google, anthropic or open_weights.")] = "openai",
-    model: Annotated[str | None, typer.Option(help="Model to tune; the provider's default when omitted.")] = None,
+    provider: Annotated[str, typer.Option(metavar="PROVIDER", help="openai, google, anthropic or open_weights.")] = "openai",
+    model: Annotated[
+        str | None, typer.Option(metavar="MODEL", help="Model to tune; the provider's default when omitted.")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Validate a training file; exit 1 when it has errors."""
@@ -110,19 +110,26 @@ def check(
 @data_app.command()
 def convert(
     file: FileArg,
-    to: Annotated[str, typer.Option("--to", help=f"One of: {', '.join(TARGET_FORMATS)}.")],
-    out: Annotated[Path, typer.Option("-o", "--out", file_okay=False, help="Directory for train.jsonl and validation.jsonl.")],
-    validation_fraction: Annotated[float, typer.Option(min=0.0, max=0.99, help="Share held out for validation.")] = 0.1,
-    seed: Annotated[int, typer.Option(help="Seed of the deterministic split.")] = 42,
+    to: Annotated[str, typer.Option("--to", metavar="FORMAT", help=f"One of: {', '.join(TARGET_FORMATS)}.")],
+    out: Annotated[
+        Path, typer.Option("-o", "--out", file_okay=False, metavar="DIR", help="Directory for train.jsonl and validation.jsonl.")
+    ],
+    validation_fraction: Annotated[
+        float, typer.Option(min=0.0, max=0.99, metavar="SHARE", help="Share held out for validation.")
+    ] = 0.1,
+    seed: Annotated[int, typer.Option(metavar="N", help="Seed of the deterministic split.")] = 42,
 ) -> None:
-    """Convert the valid examples of a file to another format, deduplicated, with a seeded split."""
+    """Convert a training file to another format.
+
+    The valid examples are deduplicated and split (seeded) into train and validation files.
+    """
     try:
         result = convert_file(file, to, out, validation_fraction=validation_fraction, seed=seed)
     except AdvisorError as error:
         raise _fail(error) from None
-    typer.echo(f"train: {result.train:,} examples -> {result.train_path}")
+    typer.echo(f"train: {plural(result.train, 'example')} -> {result.train_path}")
     if result.validation_path is not None:
-        typer.echo(f"validation: {result.validation:,} examples -> {result.validation_path}")
+        typer.echo(f"validation: {plural(result.validation, 'example')} -> {result.validation_path}")
     typer.echo(f"dropped {plural(result.dropped, 'invalid or unconvertible line')}, {plural(result.duplicates, 'duplicate')}")
     for finding in result.findings:
         typer.echo(f"  dropped line {finding.line}: {finding.code}: {finding.message}")

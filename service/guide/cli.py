@@ -8,9 +8,10 @@ from typing import Annotated, NoReturn
 import typer
 
 from knowledge.checks import STALE_DAYS
+from service.console import plural
 
-rules_app = typer.Typer(help="Validate the rules and their cases.", no_args_is_help=True)
-knowledge_app = typer.Typer(help="Validate the provider catalog and the guide.", no_args_is_help=True)
+rules_app = typer.Typer(help="Validate the rules and their cases.", no_args_is_help=True, rich_markup_mode=None)
+knowledge_app = typer.Typer(help="Validate the provider catalog and the guide.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @rules_app.command("check")
@@ -23,20 +24,26 @@ def rules_check() -> None:
         typer.echo(f"error: {problem}", err=True)
     if problems:
         raise typer.Exit(1)
-    typer.echo(f"{count} rules OK: every rule loads, cites a guide section in en and he, and passes its cases.")
+    typer.echo(f"{plural(count, 'rule')} OK: every rule loads, cites a guide section in en and he, and passes its cases.")
 
 
 @knowledge_app.command("check")
 def knowledge_check(
     today: Annotated[
-        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Check as of this day, YYYY-MM-DD (default: today).")
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], metavar="DATE", help="Check as of this day, YYYY-MM-DD (default: today)."),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 on any warning (CI uses the default, which never fails on a date).")
     ] = False,
-    max_age_days: Annotated[int, typer.Option(help="A fact whose as_of is older than this is stale")] = STALE_DAYS,
+    max_age_days: Annotated[
+        int, typer.Option(metavar="DAYS", help="A fact whose as_of is older than this many days is stale.")
+    ] = STALE_DAYS,
 ) -> None:
-    """Report what in the catalog, the guide, the snippets and the service code is stale, retired or ending soon."""
+    """Report stale, retired or soon-ending facts.
+
+    Looks through the catalog, the guide, the snippets and the service code.
+    """
     from knowledge.checks import Finding, KnowledgeReport, knowledge_report
     from knowledge.loader import guide_problems, load_catalog, stale_entries
     from service.providers.checks import declared_defaults, service_texts
@@ -58,8 +65,10 @@ def knowledge_check(
         report = KnowledgeReport(day, [f for f in report.findings if f.code != "stale"] + stale)
     for line in report.lines()[:-1]:
         typer.echo(line, err=True)
+    counted = len(report.failing())
+    summary = f"{plural(counted, 'finding')} that --strict counts, {plural(len(report.findings) - counted, 'note')}"
     typer.echo(
-        f"knowledge check on {day}: {len(catalog.providers)} providers, catalog as_of {catalog.as_of}; {report.lines()[-1]}"
+        f"knowledge check on {day}: {plural(len(catalog.providers), 'provider')}, catalog as_of {catalog.as_of}; {summary}"
         + ("" if strict else " (not strict: dates never fail this run; --strict does)")
     )
     if problems:

@@ -71,7 +71,12 @@ _FAIL = (
     r"|does(?:n't|\s+not)\s+(?:work|help|cut\s+it)|fell\s+short|falls\s+short|failed|fails|insufficient|no\s+luck|plateau\w*"
     r"|gave\s+up|(?:still|keeps?)\s+(?:makes?|making|gets?|getting)\s+(?:mistakes|errors|it\s+wrong)"
     r"|(?:kind\s+of|sort\s+of|partly|partially|only\s+sometimes)\s+works|makes\s+(?:too\s+many\s+)?(?:mistakes|errors)"
+    r"|(?:is|are)(?:n't|\s+not)\s+cutting\s+it|(?:still|keeps?)\s+(?:gets?|getting|misses|missing|makes?|making|produces?"
+    r"|ignores?|drifts?|hallucinates?|sounds?|comes?\s+out|gives?|fails?|breaks?|invents?|mixes?)"
+    r"|too\s+(?:generic|long|short|verbose|casual|formal|technical|vague|inconsistent|robotic|bland|wordy)"
 )
+# "the prompt alone still ...": a prompt that "still" does something is reported as falling short.
+_STILL = r"(?:\s+(?:alone|by\s+itself|on\s+its\s+own|only))?\s+still(?![A-Za-z])"
 _WORKS = (
     r"(?<!n't\s)(?<!not\s)(?:works?|worked|working)\s+(?:well|fine|great|nicely|ok|okay)"
     r"|(?:is|was|are|were)\s+good\s+enough|does\s+the\s+job"
@@ -81,7 +86,10 @@ _PROMPTISH_HE = r"פרומפט\w*|הנחי\w*|הנחיות|פרומפטינג|ה
 _FAIL_HE = (
     r"לא\s+(?:הספיק\w*|מספיק\w*|עבד\w*|עובד\w*|היה\s+מספיק|טוב\s+מספיק|מדויק\w*\s+מספיק|הצליח\w*|עזר\w*)|נכשל\w*"
     r"|עובד\w*\s+חלקית|עוש\w*\s+טעויות"
+    r"|(?:ו)?עדיין\s+(?:מפספס\w*|טועה|טועים|מנסח\w*|מייצר\w*|ממציא\w*|לא|מתבלבל\w*|נשמע\w*|יוצא\w*|עושה|שוכח\w*|מתעלם\w*)"
+    r"|(?:גנרי\w*|ארוכ\w*|קצר\w*|טכני\w*|רשמי\w*|יבש\w*|כללי\w*|מסורבל\w*)\s+מדי"
 )
+_STILL_HE = r"(?:\s+(?:לבד|בלבד|עצמו))?\s+(?:ו)?עדיין(?![\u05d0-\u05ea])"
 _WORKS_HE = r"(?<!לא\s)(?:עובד|עובדת|עובדים|עבד|עבדה|עבדו)\s+(?:טוב|מצוין|יפה|בסדר)|(?<!לא\s)מספיק\s+טוב"
 _TRIED_HE = he(r"ניסינו|ניסיתי|בדקנו|השתמשנו") + r"\s+(?:[^\s.,;:!?]+\s+){0,3}?" + he(_PROMPTISH_HE)
 _TAIL = r"[^.!?\n]{0,80}?"
@@ -97,6 +105,10 @@ PROMPTING_RULES: tuple[Rule, ...] = (
         f"{_TRIED_HE}{_TAIL}(?:{_FAIL_HE})",
         he(_PROMPTISH_HE) + f"{_AFTER}(?:{_FAIL_HE})",
         he(r"ניסינו|ניסיתי") + r"\s+(?:[^\s.,;:!?]+\s+){0,3}?" + he(_PROMPTISH_HE),
+        lat(f"(?:{_PROMPTISH}){_STILL}"),
+        he(_PROMPTISH_HE) + _STILL_HE,
+        lat(f"(?:{_PROMPTISH})") + f"{_TAIL}(?:{_FAIL})",
+        he(_PROMPTISH_HE) + f"{_TAIL}(?:{_FAIL_HE})",
     ),
     rule(
         "prompting_status",

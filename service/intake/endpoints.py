@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.api.problems import problem_responses
-from service.deps import ExtractionClientsDep, SettingsDep, TenantDep
+from service.deps import ClockDep, ExtractionClientsDep, SettingsDep, TenantDep
 from service.intake import IntakeResult, extract
 from service.intake.schemas import IntakeRequest
 
@@ -24,7 +24,10 @@ router = APIRouter(tags=["intake"], responses=problem_responses(400, 413, 422))
     summary="Draft a profile from a free-text description",
     description="Rule-based by default; an LLM with structured output when ADVISOR_INTAKE_PROVIDER and its key are set.",
 )
-def intake(body: IntakeRequest, clients: ExtractionClientsDep, settings: SettingsDep, tenant: TenantDep) -> IntakeResult:
+def intake(
+    body: IntakeRequest, clients: ExtractionClientsDep, settings: SettingsDep, tenant: TenantDep, clock: ClockDep
+) -> IntakeResult:
     # A sync route: an LLM call blocks a pool thread, never the event loop. The tenant is resolved (auth,
     # rate limits) even though nothing is stored.
-    return extract(body.text, body.lang, settings, clients)
+    # The questions still to ask depend on the day (a provider's tuning may have ended), like a session's.
+    return extract(body.text, body.lang, settings, clients, clock())

@@ -9,21 +9,26 @@ text, and any provider failure falls back to the rules with a note, never an err
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
 
+from rules.cost_questions import cost_questions, tuning_questions
 from rules.facts import Profile
+from rules.reachability import open_questions
 from service.config import Settings
 from service.errors import ValidationFailed
+from service.intake.changes import CHANGE_RULES
 from service.intake.choices import PROMPTING_RULES, PROVIDER_RULES, QUALITY_RULES
-from service.intake.lexicon import CHANGE_RULES, COUNT_RULES, FACT_RULES
+from service.intake.deployment import DEPLOYMENT_RULES
+from service.intake.lexicon import COUNT_RULES, FACT_RULES
 from service.intake.matching import HEBREW_LETTER, LATIN_LETTER, Hit, first_per_field, run_rules
-from service.intake.schemas import MAX_TEXT_CHARS, TASK_MAX_CHARS, Evidence, IntakeResult, Lang
-from service.questionnaire.questions import questions
+from service.intake.schemas import MAX_TEXT_CHARS, Evidence, IntakeResult, Lang
+from service.intake.sizes import size_hits
+from service.intake.task import task_span
+from service.questionnaire.questions import field_order, questions
 
 ClientFactory = Callable[[str], Any]
 
@@ -46,15 +51,20 @@ def detect_lang(text: str) -> Lang:
     return "he" if hebrew and hebrew >= len(LATIN_LETTER.findall(text)) else "en"
 
 
-def extract_rules(text: str, lang: str | None = None) -> IntakeResult:
-    """The rule-based extractor: pure, offline, English and Hebrew patterns over the same text."""
+def extract_rules(text: str, lang: str | None = None, today: dt.date | None = None) -> IntakeResult:
+    """The rule-based extractor: pure, offline, English and Hebrew patterns over the same text.
+
+    ``today`` only dates the plan of questions still to ask (which providers can tune that day).
+    """
     language: Lang = "he" if lang == "he" else "en" if lang == "en" else detect_lang(text)
     chosen = _implied(first_per_field(rule_hits(text)))
     task = task_span(text)
     if task is not None:
         chosen["task"] = Hit("task", text[task[0] : task[1]], *task)
     profile, evidence, notes = build_draft(text, chosen.values())
-    return IntakeResult(lang=language, profile=profile, evidence=evidence, missing=missing(profile), source="rules", notes=notes)
+    return IntakeResult(
+        lang=language, profile=profile, evidence=evidence, missing=missing(profile, today), source="rules", notes=notes
+    )
 
 
 def rule_hits(text: str) -> list[Hit]:
@@ -62,8 +72,8 @@ def rule_hits(text: str) -> list[Hit]:
     counts = run_rules(text, COUNT_RULES)
     traffic = [(hit.start, hit.end) for hit in counts if hit.field == "requests_per_day"]
     changes = run_rules(text, CHANGE_RULES, claimed=traffic)
-    others = run_rules(text, FACT_RULES + PROVIDER_RULES + PROMPTING_RULES + QUALITY_RULES)
-    return counts + changes + others
+    others = run_rules(text, FACT_RULES + PROVIDER_RULES + PROMPTING_RULES + QUALITY_RULES + DEPLOYMENT_RULES)
+    return counts + changes + others + size_hits(text)
 
 
 def _implied(chosen: dict[str, Hit]) -> dict[str, Hit]:
@@ -71,25 +81,11 @@ def _implied(chosen: dict[str, Hit]) -> dict[str, Hit]:
     change = chosen.get("knowledge_change")
     if change is not None and change.value != "static" and "needs_external_knowledge" not in chosen:
         chosen["needs_external_knowledge"] = Hit("needs_external_knowledge", True, change.start, change.end)
+    # Reference material of some size ("the whole wiki", "fits in a few pages") is material the model must be given.
+    size = chosen.get("knowledge_size")
+    if size is not None and size.value in ("small", "large") and "needs_external_knowledge" not in chosen:
+        chosen["needs_external_knowledge"] = Hit("needs_external_knowledge", True, size.start, size.end)
     return chosen
-
-
-_SENTENCE = re.compile(r"[.!?](?=\s|$)|\n")
-
-
-def task_span(text: str) -> tuple[int, int] | None:
-    """The first sentence (or the whole text when that sentence is a fragment), within Profile's length limit."""
-    start = len(text) - len(text.lstrip())
-    if start == len(text):
-        return None
-    stop = _SENTENCE.search(text, start)
-    end = stop.end() if stop else len(text)
-    if len(text[start:end].split()) < 3:
-        end = len(text)
-    end = min(end, start + TASK_MAX_CHARS)
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def build_draft(text: str, hits: Any) -> tuple[dict[str, Any], list[Evidence], list[str]]:
@@ -122,22 +118,36 @@ def ask_order() -> tuple[str, ...]:
     return tuple(q.id for q in questions("en") if not q.optional)
 
 
-def missing(profile: dict[str, Any]) -> list[str]:
-    """The questions the draft leaves open, skipping follow-ups its answers already settle."""
-    settled = set(profile)
-    if profile.get("examples") == 0:
-        settled.add("example_quality")  # no examples, nothing to rate
-    if profile.get("needs_external_knowledge") is False:
-        settled.add("knowledge_change")  # no outside facts, nothing to go stale
-    return [field for field in ask_order() if field not in settled]
+def missing(profile: dict[str, Any], today: dt.date | None = None) -> list[str]:
+    """The questions the questionnaire would still ask after the draft's answers, in its order.
+
+    The same plan as a session prefilled with the draft: only questions whose answer can still change the
+    strategy (``rules.reachability``; "how often do the facts change" is moot once no outside facts are
+    needed), then, once the strategy is settled, where to tune and the cost numbers that move the figures.
+    """
+    day = today or dt.date.today()
+    answers = {name: value for name, value in profile.items() if name in Profile.model_fields}
+    order = field_order()
+    plan = open_questions(answers, order, day)
+    still = plan.open
+    if not still and plan.strategy is not None:
+        still = tuning_questions(answers, order, plan.strategy, day) or cost_questions(answers, order, plan.strategy, day)
+    first = ["task"] if "task" not in profile else []
+    return first + [name for name in ask_order() if name in still]
 
 
-def extract(text: str, lang: str | None, settings: Settings, client_factory: ClientFactory | None = None) -> IntakeResult:
+def extract(
+    text: str,
+    lang: str | None,
+    settings: Settings,
+    client_factory: ClientFactory | None = None,
+    today: dt.date | None = None,
+) -> IntakeResult:
     """An LLM extraction when one is configured and keyed, else the rules; always a result for valid text."""
     check_text(text)
     provider, reason = llm_provider(settings)
     if provider is None:
-        result = extract_rules(text, lang)
+        result = extract_rules(text, lang, today)
         if reason:
             result.notes.append(reason)
         return result
@@ -150,10 +160,10 @@ def extract(text: str, lang: str | None, settings: Settings, client_factory: Cli
         client_factory = extraction_clients(settings, dt.date.today)
     client = client_factory(provider)
     if client is None:
-        result = extract_rules(text, lang)
+        result = extract_rules(text, lang, today)
         result.notes.append(f"No {provider} client is configured; used the rule-based extractor.")
         return result
-    return extract_llm(text, lang, client)
+    return extract_llm(text, lang, client, today)
 
 
 _KEY_NAMES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}

@@ -41,6 +41,12 @@ def _per_day(found: re.Match[str]) -> int | None:
     return None if count is None else round(count * factor)
 
 
+def _volume(found: re.Match[str]) -> int | None:
+    # A bare "150 אלף בחודש" is traffic; a small bare count ("3 ביום") is more likely a schedule than a volume.
+    count = parse_number(found.group("num"))
+    return _per_day(found) if count is not None and count >= 10 else None
+
+
 # --- Counts -----------------------------------------------------------------------------------------------
 _EX_NOUN = (
     r"(?:examples?|samples?|pairs|demonstrations|demos|(?:labell?ed|annotated|tagged|graded)(?:\s+[A-Za-z]+)?"
@@ -49,9 +55,17 @@ _EX_NOUN = (
 _EX_NOUN_HE = r"דוגמ\w*|מתוי?יג\w*|מסומנ\w*|זוגות|תיוגים"
 _TRAFFIC = (
     r"(?:requests?|calls?|quer(?:y|ies)|questions|messages|tickets|conversations|chats|emails|completions|inferences|"
-    r"lookups|searches|interactions|generations|claims|orders|transactions|notes|cases|records|reviews|posts|articles)"
+    r"lookups|searches|interactions|generations|claims|orders|transactions|notes|cases|records|reviews|posts|articles|"
+    r"documents|invoices|summaries|reports|replies|answers|runs)"
 )
-_TRAFFIC_HE = r"בקשות|פניות|שאילתות|שאילתים|קריאות|שאלות|הודעות|שיחות|כרטיסים|טיקטים|רשומות|תביעות|הזמנות|עסקאות|מקרים|ביקורות"
+_TRAFFIC_HE = (
+    r"בקשות|פניות|שאילתות|שאילתים|קריאות|שאלות|הודעות|שיחות|כרטיסים|טיקטים|רשומות|תביעות|הזמנות|עסקאות|מקרים|ביקורות"
+    r"|בדיקות|חיפושים|מיילים|צ['׳]אטים|מסמכים|חשבוניות|סיכומים|דוחות|תשובות"
+)
+_CALLED = r"called|invoked|used|hit|queried|run|triggered|pinged|asked|requested|sent"
+_CALLED_HE = (
+    r"נקרא|נקראת|נקראים|מופעל|מופעלת|מופעלים|רץ|רצה|פונים\s+אליו|פונים\s+אליה|קוראים\s+לו|קוראים\s+לה|משתמשים\s+בו|משתמשים\s+בה"
+)
 _UNIT_HE = r"(?P<unit>ביום|ליום|בשעה|לשעה|בשבוע|לשבוע|בחודש|לחודש|בדקה|לדקה|יומי\w*|מדי\s+יום)(?![\u05d0-\u05ea])"
 _PROMPT_CONTEXT = r"prompt|instruction|system\s+message|few[-\s]shot|פרומפט|הנחי|הוראות"
 
@@ -101,6 +115,16 @@ COUNT_RULES: tuple[Rule, ...] = (
         rf"{_NUM}(?:\s+{_W})?\s+{he(_TRAFFIC_HE)}(?:\s+{_W})?\s+{_UNIT_HE}",
         negatable=False,
     ),
+    # "it is called roughly 5,000 times a day": times, with a verb of use before them
+    rule(
+        "requests_per_day",
+        _per_day,
+        lat(_CALLED) + rf"\s+(?:[A-Za-z]+\s+){{0,2}}?{_NUM}\s+times\s*(?:a|an|per|each|every|/)\s*"
+        r"(?P<unit>day|hour|week|month|minute)s?(?![A-Za-z])",
+        he(_CALLED_HE) + rf"(?:\s+{_W}){{0,2}}?\s+{_NUM}\s+" + he("פעמים") + rf"\s+{_UNIT_HE}",
+        negatable=False,
+    ),
+    rule("requests_per_day", _volume, rf"{_NUM}\s+{_UNIT_HE}", negatable=False),
     rule(
         "prompt_tokens",
         _count,
@@ -111,68 +135,10 @@ COUNT_RULES: tuple[Rule, ...] = (
     ),
 )
 
-# --- How often the knowledge changes ---------------------------------------------------------------------------
-_CUE = lat(r"chang\w*|updat\w*|refresh\w*|revis\w*|edit\w*|rewrit\w*|publish\w*|releas\w*|rotat\w*|add(?:ed|s)?|moves?")
-_CUE_HE = he(r"משתנ\w*|מתעדכ\w*|מתעדכן|מעדכ\w*|עדכו\w*|עדכון|שינוי\w*|מתחל\w*|מתווס\w*|מתפרס\w*|מוסיפ\w*|נכתב\w*\s+מחדש")
-_NEAR = rf"(?:[\s,(]+{_W}){{0,4}}?[\s,(]+"
-_FREQUENCY: dict[str, tuple[str, str]] = {
-    "realtime": (
-        r"real[-\s]?time|constantly|continuously|all\s+the\s+time|every\s+(?:few\s+)?(?:minutes?|hours?|seconds?)|hourly",
-        r"בזמן\s+אמת|כל\s+הזמן|כל\s+שעה|מדי\s+שעה|כל\s+כמה\s+דקות|כל\s+דקה|ברציפות|שעתי\w*|באופן\s+רציף",
-    ),
-    "daily": (
-        r"daily|every\s+(?:day|morning|night|evening)|each\s+day|once\s+a\s+day|(?:twice|several\s+times)\s+a\s+day|nightly|per\s+day",
-        r"כל\s+יום|מדי\s+יום|פעם\s+ביום|פעמיים\s+ביום|יומי\w*|יום\s+יום|יומיום",
-    ),
-    "weekly": (
-        r"weekly|bi-?weekly|every\s+(?:week|monday|tuesday|wednesday|thursday|friday|other\s+week|two\s+weeks|couple\s+of\s+weeks)"
-        r"|each\s+week|once\s+a\s+week|(?:twice|a\s+few\s+times|several\s+times)\s+a\s+week|per\s+week",
-        r"כל\s+שבוע|כל\s+שבועיים|מדי\s+שבוע|פעם\s+בשבוע|פעמיים\s+בשבוע|(?:כמה|מספר)\s+פעמים\s+בשבוע|שבועי\w*",
-    ),
-    "monthly": (
-        r"monthly|quarterly|every\s+(?:month|quarter|few\s+months|couple\s+of\s+months)|each\s+month|once\s+a\s+month|per\s+month"
-        r"|(?:a\s+few|several|two|three|a\s+couple\s+of)\s+times\s+a\s+month",
-        r"כל\s+חודש|מדי\s+חודש|פעם\s+בחודש|חודשי\w*|כל\s+רבעון|רבעוני\w*|כל\s+כמה\s+חודשים|(?:כמה|מספר)\s+פעמים\s+בחודש",
-    ),
-    "yearly": (
-        r"yearly|annually|every\s+(?:year|few\s+years)|each\s+year|once\s+a\s+year|per\s+year|rarely|seldom|once\s+in\s+a\s+while",
-        r"כל\s+שנה|מדי\s+שנה|פעם\s+בשנה|שנתי\w*|לעי?תים\s+רחוקות|לעי?תים\s+נדירות|כמעט\s+(?:ו)?לא",
-    ),
-}
-
-
-def _change_rules() -> tuple[Rule, ...]:
-    built = []
-    for value, (english, hebrew) in _FREQUENCY.items():
-        freq, freq_he = lat(english), he(hebrew)
-        alternatives = (
-            f"{_CUE}{_NEAR}{freq}",
-            f"{freq}{_NEAR}{_CUE}",
-            f"{_CUE_HE}{_NEAR}{freq_he}",
-            f"{freq_he}{_NEAR}{_CUE_HE}",
-        )
-        built.append(rule("knowledge_change", value, *alternatives))
-    built.append(
-        rule(
-            "knowledge_change",
-            "static",
-            lat(
-                r"(?:never|don't|doesn't|do\s+not|does\s+not|won't|hardly\s+ever)\s+(?:really\s+)?(?:chang\w*|get\s+updated)"
-                r"|static|(?:stable|fixed|frozen)\s+(?:knowledge|content|corpus|docs|documents|data|facts|information)"
-            ),
-            he(r"לא\s+משתנ\w*|לא\s+מתעדכ\w*|סטטי\w*"),
-            negatable=False,
-        )
-    )
-    return tuple(built)
-
-
-CHANGE_RULES = _change_rules()
-
 # --- Yes/no facts --------------------------------------------------------------------------------------------
 _DOC_NOUNS = (
     r"docs|documents|documentation|wiki|knowledge\s+base|kb|policies|policy\s+documents|manuals|handbooks?|contracts|"
-    r"catalog(?:ue)?|procedures|sops|files|price\s+lists?|faqs?"
+    r"catalog(?:ue)?|procedures|sops|files|price\s+lists?|faqs?|runbooks|playbooks|guidelines|knowledge"
 )
 
 FACT_RULES: tuple[Rule, ...] = (
@@ -193,15 +159,21 @@ FACT_RULES: tuple[Rule, ...] = (
             r"(?:frequently|often|regularly|constantly)\s+(?:updated|changing|changes?|revised)"
             r"|(?:updated|revised)\s+(?:frequently|often|regularly)|keeps?\s+changing"
         ),
-        he(r"מסמכים\s+(?:ה)?פנימיי?ם|מסמכי\s+(?:ה)?חברה|(?:ה)?מסמכים\s+שלנו|מאגר\s+(?:ה)?ידע|בסיס\s+(?:ה)?ידע|נהלי\w*|נהלים"),
+        he(
+            r"מסמכים\s+(?:ה)?פנימיי?ם|מסמכי\s+(?:ה)?חברה|(?:ה)?מסמכים\s+שלנו|מאגר\s+(?:ה)?ידע|בסיס\s+(?:ה)?ידע|(?<!מ)נהלי\w*|(?<!מ)נהלים"
+        ),
         he(r"(?:מידע|נתונים|תיעוד|ידע)\s+(?:ה)?(?:עדכני\w*|פנימי\w*)|ויקי|קטלוג\w*|מחירון\w*|מתעדכ\w*|מתעדכן"),
     ),
     rule(
         "needs_external_knowledge",
         False,
         lat(r"(?:general|common|public|world)\s+knowledge\s+(?:is\s+)?(?:enough|suffices|is\s+fine)"),
-        lat(r"(?:all|everything)\s+(?:it\s+needs\s+)?(?:is|are)\s+in\s+the\s+(?:input|prompt|message|request|ticket|email|text)"),
+        lat(
+            r"(?:(?:all|everything)\s+(?:it\s+needs\s+)?(?:is|are)|(?:is|are)\s+all)\s+in\s+the\s+"
+            r"(?:input|prompt|message|request|ticket|email|text|document)"
+        ),
         he(r"ידע\s+כללי\s+(?:מספיק|מספק)|הכל\s+(?:נמצא\s+)?ב(?:קלט|טקסט|פנייה|הודעה)"),
+        he(r"(?:כל\s+)?(?:ה)?(?:ידע|מידע)\s+(?:ה)?(?:דרוש|נדרש|נחוץ)\s+(?:נמצא\s+)?ב(?:קלט|טקסט|פנייה|הודעה)"),
         negatable=False,
     ),
     rule(
@@ -264,11 +236,14 @@ FACT_RULES: tuple[Rule, ...] = (
         lat(
             r"personali[sz]\w*|per[-\s]user|user[-\s]specific|each\s+(?:user|customer|client|member|patient|student)"
             r"|(?:user|customer|client)(?:'s|s'|s)?\s+(?:history|preferences|profile|past\s+orders|purchase\s+history)"
-            r"|tailored\s+to\s+(?:each|every|the)\s+(?:user|customer|person|reader)|individual\s+(?:users|preferences|customers)"
+            r"|(?:tailored|adapted|adjusted|customi[sz]ed|matched)\s+to\s+(?:each|every|the)\s+"
+            r"(?:user|customer|client|person|reader|student|learner|patient|member)(?:'s|s')?"
+            r"|individual\s+(?:users|preferences|customers)"
         ),
         he(
             r"מותא\w*\s+אישית|התאמה\s+אישית|לכל\s+(?:משתמש|לקוח)\w*|פרסונלי\w*|העדפות\s+(?:ה)?(?:משתמש|לקוח)\w*"
             r"|היסטורי\w*\s+(?:של\s+)?(?:ה)?(?:משתמש|לקוח|רכישות|הזמנות)\w*"
+            r"|מותא\w*\s+ל(?:רמה|צרכים|העדפות|היסטוריה|פרופיל)\s+(?:של\s+)?(?:ה)?(?:תלמיד|משתמש|לקוח|קורא|מטופל|עובד)\w*"
         ),
     ),
     rule(

@@ -8,6 +8,7 @@ own validation. Any provider failure returns the rule-based draft with a note, n
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import lru_cache
 from typing import Any, Protocol
@@ -16,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rules.facts import PROFILE_FIELDS, Profile
 from service.errors import AdvisorError
-from service.intake.extract import build_draft, detect_lang, extract_rules, missing, task_span
+from service.intake.extract import build_draft, detect_lang, extract_rules, missing
 from service.intake.matching import Hit
 from service.intake.schemas import IntakeResult
+from service.intake.task import task_span
 
 log = logging.getLogger("service.intake")
 
@@ -101,21 +103,21 @@ def locate(text: str, quote: str) -> tuple[int, int] | None:
     return None
 
 
-def extract_llm(text: str, lang: str | None, client: ExtractionClient) -> IntakeResult:
+def extract_llm(text: str, lang: str | None, client: ExtractionClient, today: dt.date | None = None) -> IntakeResult:
     """The provider's extraction, verified; the rule-based draft (with a note) when the provider fails."""
     try:
         output = _Output.model_validate({"facts": client.extract(system=system_prompt(), text=text, schema=output_schema())})
     except AdvisorError as exc:
-        return _fallback(text, lang, client.name, exc.code)
+        return _fallback(text, lang, client.name, exc.code, today)
     except ValidationError:
-        return _fallback(text, lang, client.name, "malformed_output")
+        return _fallback(text, lang, client.name, "malformed_output", today)
     except Exception as exc:  # an SDK surprise must not become a 500; only its type is logged, never its text
-        return _fallback(text, lang, client.name, type(exc).__name__)
+        return _fallback(text, lang, client.name, type(exc).__name__, today)
     hits, notes = _hits(text, output.facts)
     profile, evidence, dropped = build_draft(text, hits)
     language = lang if lang in ("en", "he") else detect_lang(text)
     return IntakeResult(
-        lang=language, profile=profile, evidence=evidence, missing=missing(profile), source="llm", notes=notes + dropped
+        lang=language, profile=profile, evidence=evidence, missing=missing(profile, today), source="llm", notes=notes + dropped
     )
 
 
@@ -137,8 +139,8 @@ def _hits(text: str, facts: dict[str, _Fact | None]) -> tuple[list[Hit], list[st
     return hits, notes
 
 
-def _fallback(text: str, lang: str | None, provider: str, code: str) -> IntakeResult:
+def _fallback(text: str, lang: str | None, provider: str, code: str, today: dt.date | None) -> IntakeResult:
     log.warning("intake: %s extraction failed (%s); using the rule-based extractor", provider, code)
-    result = extract_rules(text, lang)
+    result = extract_rules(text, lang, today)
     result.notes.append(f"The {provider} extraction failed ({code}); this draft comes from the rule-based extractor.")
     return result

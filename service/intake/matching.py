@@ -71,9 +71,9 @@ _PRE_NEGATION = re.compile(
 _MODAL = re.compile(r"(?:must|should|can|may|will|shall|could|would)\s*$", re.IGNORECASE)
 _POST_NEGATION = re.compile(
     r"^\W*(?:[\w'-]+\s+){0,3}?(?:(?:doesn't|does\s+not|don't|do\s+not)\s+(?:matter|apply|need\s+to\s+be)|"
-    r"(?:is|are)(?:n't|\s+not)\s+(?:needed|required|important|necessary|a\s+concern|an\s+issue|relevant|a\s+requirement)|"
+    r"(?:is|are)(?:n't|\s+not)\s+(?:needed|required|important|necessary|a\s+concern|an\s+issue|relevant|a\s+requirement|a\s+priority)|"
     r"not\s+(?:needed|required|important|necessary|relevant)|unnecessary|irrelevant|"
-    rf"(?:[{_HEB}]+\s+)?לא\s+(?:משנה|משנים|חשוב|חשובה|חשובים|נדרש|נדרשת|נדרשים|רלוונטי|רלוונטית|הכרחי|הכרחית|חובה))",
+    rf"(?:[{_HEB}]+\s+)?לא\s+(?:כל\s+כך\s+|ממש\s+|באמת\s+)?(?:משנה|משנים|חשוב|חשובה|חשובים|נדרש|נדרשת|נדרשים|רלוונטי|רלוונטית|הכרחי|הכרחית|חובה))",
     re.IGNORECASE,
 )
 _PRE_WINDOW_WORDS = 5

@@ -86,8 +86,10 @@ _HE_WORDS: dict[str, int] = {
 _HE_WORD_ALT = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_HE_WORDS, key=len, reverse=True))
 _HE_NUMBER = rf"(?:{_HE_WORD_ALT})(?![\u05d0-\u05ea])"
 
+# A count starts a word, or follows a one-letter Hebrew prefix ("בכ-3,000", "ב-500"), never a Latin letter or digit.
+_START = r"(?:(?<![\w.,\-])|(?<=(?<![\w])[ובהלמשכ])|(?<=(?<![\w])[ובהלמשכ]-))"
 NUMBER = (
-    rf"(?<![\w.,\-])(?:{_EN_APPROX}|{_HE_APPROX})?"
+    rf"{_START}(?:{_EN_APPROX}|{_HE_APPROX})?"
     rf"(?:(?:{_DIGITS})(?:{_SCALE})?(?![\d,])|{_EN_WORDS}|{_HE_NUMBER})"
 )
 """A count, with an optional "about"/"כ-" before it; embed as ``(?P<num>...)``."""

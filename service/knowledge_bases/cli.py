@@ -13,14 +13,18 @@ from typing import Annotated, Any, TypeVar, cast
 import typer
 
 from service.config import Settings, get_settings
+from service.console import Progress, indented, plural
 from service.errors import AdvisorError
+from service.knowledge_bases.defaults import DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_TOKENS
 from service.worker.client import WorkerClient
 from service.worker.local import operations
 from service.worker.schemas import EvalItem, EvaluateQuery, Mode, Operations, SearchQuery
 
 Result = TypeVar("Result")
 
-kb_app = typer.Typer(help="Knowledge bases for the RAG path: create, ingest, query, evaluate.", no_args_is_help=True)
+kb_app = typer.Typer(help="Knowledge bases for RAG: create, ingest, query, eval.", no_args_is_help=True, rich_markup_mode=None)
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The knowledge base's name (or id).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of the summary.")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -43,10 +47,17 @@ def _session(settings: Settings) -> Iterator[Any]:
 
 @kb_app.command("create")
 def create(
-    name: str,
-    embedding_model: Annotated[str | None, typer.Option(help="sentence-transformers name or path")] = None,
-    chunk_tokens: Annotated[int, typer.Option(min=50, max=2000, help="in the embedding model's tokens")] = 254,
-    chunk_overlap: Annotated[int, typer.Option(min=0, max=1000)] = 38,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A name to refer to it by.")],
+    embedding_model: Annotated[
+        str | None, typer.Option(metavar="MODEL", help="A sentence-transformers name or path (default: the bundled MiniLM).")
+    ] = None,
+    chunk_tokens: Annotated[
+        int, typer.Option(min=50, max=2000, metavar="N", help="Tokens per chunk, in the embedding model's tokens.")
+    ] = DEFAULT_CHUNK_TOKENS,
+    chunk_overlap: Annotated[
+        int, typer.Option(min=0, max=1000, metavar="N", help="Tokens shared by neighbouring chunks.")
+    ] = DEFAULT_CHUNK_OVERLAP,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a knowledge base."""
     from service.knowledge_bases import service
@@ -57,14 +68,34 @@ def create(
             row = service.create_kb(session, settings.default_tenant, name, embedding_model, chunk_tokens, chunk_overlap)
         except AdvisorError as exc:
             raise _fail(exc.message) from exc
-        typer.echo(json.dumps({"id": row.id, "name": row.name}))
+        if as_json:
+            typer.echo(json.dumps({"id": row.id, "name": row.name}))
+            return
+        typer.echo(
+            f"Created knowledge base {row.name} ({row.id}): chunks of {chunk_tokens} tokens, {chunk_overlap} shared.\n"
+            f"Add files with: advisor kb ingest {row.name} FILE..."
+        )
 
 
 @kb_app.command("ingest")
-def ingest(name: str, paths: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]) -> None:
-    """Ingest files and wait for the job, with a progress bar."""
+def ingest(
+    name: NameArg,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, metavar="FILE", help="One or more .txt .md .html .pdf or .jsonl files."
+        ),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest files and wait for the job, showing its progress.
+
+    With `advisor serve` (or `advisor worker`) running, the worker that already holds the model does the work.
+    With none, this command loads the embedding model itself first, which takes several seconds.
+    """
     from service.knowledge_bases import service
 
+    started = time.monotonic()
     settings = get_settings()
     with _session(settings) as session:
         try:
@@ -79,7 +110,7 @@ def ingest(name: str, paths: Annotated[list[Path], typer.Argument(exists=True, d
                     handle.close()
         except AdvisorError as exc:
             raise _fail(exc.message) from exc
-        job_id = job.id
+        job_id, kb_name = job.id, kb.name
     try:
         with operations(settings) as ops:
             # A running worker takes the job from the queue; with none, this process runs it on the store it owns.
@@ -87,14 +118,31 @@ def ingest(name: str, paths: Annotated[list[Path], typer.Argument(exists=True, d
             if not isinstance(ops, WorkerClient):
                 runner = threading.Thread(target=_ingest_here, args=(ops, job_id), daemon=True)
                 runner.start()
-            result = _wait(settings, job_id)
+            result = _wait(settings, job_id, here=runner is not None, quiet=as_json)
             if runner is not None:
                 runner.join()
     except AdvisorError as exc:
         raise _fail(exc.message) from exc
-    typer.echo(json.dumps(result))
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        typer.echo(_ingest_summary(kb_name, len(paths), result, time.monotonic() - started))
     if result["state"] != "succeeded":
         raise typer.Exit(1)
+
+
+def _ingest_summary(kb: str, files: int, job: dict[str, Any], seconds: float) -> str:
+    if job["state"] != "succeeded":
+        return f"Ingestion into {kb} failed: {job.get('error') or 'see the worker log'} (job {job['job']})."
+    result = job.get("result") or {}
+    lines = [
+        f"Ingested {plural(files, 'file')} into {kb} in {seconds:.1f} s: {plural(result.get('embedded', 0), 'chunk')} embedded, "
+        f"{result.get('skipped', 0):,} unchanged, {result.get('removed', 0):,} replaced."
+    ]
+    for error in result.get("errors") or []:
+        where = f" line {error['line']}" if error.get("line") else ""
+        lines.append(f"  skipped {error.get('file')}{where}: {error.get('message')}")
+    return "\n".join(lines)
 
 
 def _ingest_here(ops: Operations, job_id: str) -> None:
@@ -105,32 +153,39 @@ def _ingest_here(ops: Operations, job_id: str) -> None:
     run(ops.runtime, job_id)
 
 
-def _wait(settings: Settings, job_id: str) -> dict[str, Any]:
+def _wait(settings: Settings, job_id: str, *, here: bool, quiet: bool) -> dict[str, Any]:
     from service.store.models import JobRow
 
-    with _session(settings) as session, typer.progressbar(length=1, label="Ingesting", file=None) as bar:
-        shown = 0
-        while True:
-            session.expire_all()
-            job = session.get(JobRow, job_id)
-            if job is None:
-                raise _fail(f"job {job_id} disappeared")
-            if job.total:
-                bar.length = job.total
-                bar.update(job.done - shown)
-                shown = job.done
-            if job.state in ("succeeded", "failed"):
-                return {"job": job.id, "state": job.state, "result": job.result, "error": job.error}
-            time.sleep(0.2)
+    progress = Progress("Ingesting") if not quiet else None
+    try:
+        with _session(settings) as session:
+            while True:
+                session.expire_all()
+                job = session.get(JobRow, job_id)
+                if job is None:
+                    raise _fail(f"job {job_id} disappeared")
+                if job.state in ("succeeded", "failed"):
+                    return {"job": job.id, "state": job.state, "result": job.result, "error": job.error}
+                if progress is not None:
+                    if job.total and job.done:
+                        progress.update(job.done, job.total)
+                    elif job.state == "queued" and not here:
+                        progress.waiting("waiting for the worker to take the job")
+                    else:
+                        progress.waiting("loading the embedding model" if here else "reading and chunking the files")
+                time.sleep(0.2)
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 @kb_app.command("query")
 def query(
-    name: str,
-    question: str,
-    k: Annotated[int, typer.Option(min=1, max=50)] = 5,
-    mode: Annotated[str, typer.Option(help="dense, lexical or hybrid")] = "hybrid",
-    as_json: Annotated[bool, typer.Option("--json", help='Print {"hits": [...]}')] = False,
+    name: NameArg,
+    question: Annotated[str, typer.Argument(metavar="QUESTION", help="What to search for.")],
+    k: Annotated[int, typer.Option(min=1, max=50, metavar="N", help="How many hits.")] = 5,
+    mode: Annotated[str, typer.Option(metavar="MODE", help="dense, lexical (BM25) or hybrid (both, fused).")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"hits": [...], "no_good_match": ...} for scripts.')] = False,
 ) -> None:
     """Search a knowledge base."""
     from service.knowledge_bases.fusion import no_good_match
@@ -142,16 +197,34 @@ def query(
     if as_json:
         typer.echo(json.dumps({**found.model_dump(), "no_good_match": unmatched}, ensure_ascii=False))
         return
+    if not found.hits:
+        typer.echo(f"No hits in {name}; is anything ingested? (advisor kb ingest {name} FILE...)")
+        return
     if unmatched:
         typer.echo("No good match: nothing here is likely to answer this question.")
     for rank, hit in enumerate(found.hits, 1):
+        heading = f"  {hit.heading}" if hit.heading else ""
         relevance = "?" if hit.relevance is None else f"{hit.relevance:.2f}"
-        typer.echo(f"{rank}. {hit.doc} #{hit.chunk} (relevance {relevance}) {hit.heading}\n   {hit.text[:200]}")
+        typer.echo(f"{rank}. {hit.doc} #{hit.chunk}  relevance {relevance}{heading}")
+        typer.echo(indented(hit.text, limit=300))
 
 
 @kb_app.command("eval")
-def evaluate(name: str, file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
-    """hit@1/3/5 and MRR per mode and language for a JSONL of {"q", "expected_doc", "lang"?}."""
+def evaluate(
+    name: NameArg,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, metavar="FILE", help='JSONL of {"q": ..., "expected_doc": ..., "lang": ...}.'
+        ),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Measure retrieval: hit@1/3/5 and MRR per search mode and language.
+
+    FILE holds questions, each with the document it should find (and optionally its language).
+    The evaluation is kept: an advice bound to this knowledge base quotes the last one.
+    """
     items = []
     for number, line in enumerate(file.read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
@@ -164,7 +237,17 @@ def evaluate(name: str, file: Annotated[Path, typer.Argument(exists=True, dir_ok
     modes: list[Mode] = ["dense", "lexical", "hybrid"]
     metrics = _with_kb(name, lambda ops, kb_id: ops.evaluate(EvaluateQuery(kb_id=kb_id, items=items, modes=modes))).metrics
     _remember(name, items, metrics)
-    typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    if as_json:
+        typer.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+        return
+    count = next(iter(metrics.values()), {}).get("n", len(items))
+    typer.echo(f"{name}: {plural(int(count), 'question')}")
+    typer.echo(f"{'mode':<8} {'lang':<5} {'n':>4} {'hit@1':>6} {'hit@3':>6} {'hit@5':>6} {'MRR':>6}")
+    for mode, row in metrics.items():
+        rows = [("all", row), *sorted((row.get("by_language") or {}).items())]
+        for lang, figures in rows:
+            scores = " ".join(f"{float(figures.get(key, 0)):>6.2f}" for key in ("hit@1", "hit@3", "hit@5", "mrr"))
+            typer.echo(f"{mode:<8} {lang:<5} {int(figures.get('n', 0)):>4} {scores}")
 
 
 def _remember(name: str, items: list[EvalItem], metrics: dict[str, Any]) -> None:

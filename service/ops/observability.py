@@ -218,15 +218,30 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """Plain lines for a terminal, still with the request id."""
-
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Lines for a person at a terminal: time, level, what happened, and the request id when there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        # Access lines ("POST /v1/advice 201 2.1 ms") and uvicorn's speak for themselves; other lines name their logger.
+        quiet = record.name == access_log.name or record.name.startswith("uvicorn")
+        line = f"{self.formatTime(record, '%H:%M:%S')} {record.levelname:<7} {'' if quiet else record.name + ': '}"
+        line += record.getMessage()
         request_id = correlation_id.get()
-        return _redact(f"{line} request_id={request_id}" if request_id else line)
+        if request_id:
+            line += f"  request_id={request_id}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return _redact(line)
+
+
+def log_format(settings: Settings, stream: TextIO | None = None) -> str:
+    """``json`` or ``text``: ``auto`` is text when the log goes to a terminal, JSON when it goes to a file or a collector."""
+    if settings.log_format != "auto":
+        return settings.log_format
+    target = stream if stream is not None else sys.stderr
+    try:
+        return "text" if target.isatty() else "json"
+    except (AttributeError, ValueError):  # a closed or replaced stream: a machine is reading
+        return "json"
 
 
 class _StderrHandler(logging.StreamHandler[TextIO]):
@@ -245,14 +260,14 @@ class _StderrHandler(logging.StreamHandler[TextIO]):
 
 
 def configure_logging(settings: Settings) -> None:
-    """Route every logger through one handler in ``settings.log_format``; safe to call for each app built."""
+    """Route every logger through one handler in ``settings.log_format`` (see ``log_format``); safe to call for each app."""
     root = logging.getLogger()
     # Neither formatter prints thread or process names: skip collecting them for every record.
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     for handler in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
         root.removeHandler(handler)
     handler = _StderrHandler()
-    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
+    handler.setFormatter(JsonFormatter() if log_format(settings) == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
     for name in ("uvicorn", "uvicorn.error"):  # uvicorn's own handlers print plain text beside ours

@@ -12,13 +12,16 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from service.console import plural
 from service.errors import AdvisorError
 from service.prompts.candidates import candidates_from_file
 from service.prompts.schemas import DEFAULT_K, FewShotPrompt, FewShotRequest
 from service.prompts.service import build_few_shot
 
 prompt_app = typer.Typer(
-    help="Prompts for the prompting path: few-shot examples chosen within a token budget.", no_args_is_help=True
+    help="Few-shot prompts chosen within a token budget.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 DEFAULT_TASK = "Answer each input the way the examples do."
 
@@ -50,21 +53,33 @@ def render_text(prompt: FewShotPrompt) -> str:
 def few_shot(
     examples: Annotated[
         Path,
-        typer.Argument(exists=True, dir_okay=False, readable=True, help="JSONL of {input, output}, or a training file."),
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, metavar="FILE", help="JSONL of {input, output}, or a training file."
+        ),
     ],
-    provider: Annotated[str, typer.Option(help="openai, anthropic, google, open_weights or undecided.")],
-    budget: Annotated[int, typer.Option(help="Most tokens the rendered prompt may take.")],
-    task: Annotated[str, typer.Option(help="What the model should do; the query examples are chosen for.")] = DEFAULT_TASK,
-    instructions: Annotated[str | None, typer.Option(help="System text (the task when unset).")] = None,
-    k: Annotated[int, typer.Option(help="At most this many examples.")] = DEFAULT_K,
-    model: Annotated[str | None, typer.Option(help="Target model (the provider's catalog model when unset).")] = None,
-    state: Annotated[list[str] | None, typer.Option("--state", help="A per-user state field; repeat for more.")] = None,
+    provider: Annotated[str, typer.Option(metavar="PROVIDER", help="openai, anthropic, google, open_weights or undecided.")],
+    budget: Annotated[int, typer.Option(metavar="TOKENS", help="Most tokens the rendered prompt may take.")],
+    task: Annotated[
+        str, typer.Option(metavar="TEXT", help="What the model should do; examples are chosen for it.", show_default=False)
+    ] = DEFAULT_TASK,
+    instructions: Annotated[str | None, typer.Option(metavar="TEXT", help="System text (the task when unset).")] = None,
+    k: Annotated[int, typer.Option(metavar="N", help="At most this many examples.")] = DEFAULT_K,
+    model: Annotated[
+        str | None, typer.Option(metavar="MODEL", help="Target model (the provider's catalog model when unset).")
+    ] = None,
+    state: Annotated[
+        list[str] | None, typer.Option("--state", metavar="FIELD", help="A per-user state field; repeat for more.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole artifact as JSON.")] = False,
     today: Annotated[
-        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Choose models as of this day (default: today).")
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], metavar="DATE", help="Choose models as of this day (default: today)."),
     ] = None,
 ) -> None:
-    """Choose examples by relevance and diversity within --budget tokens and print the prompt."""
+    """Print a few-shot prompt built from a file of examples.
+
+    Examples are chosen by relevance and diversity within --budget tokens.
+    """
     candidates, notes = candidates_from_file(examples)
     if not candidates:
         raise _fail(f"{examples}: no usable examples; write one JSON object per line with input and output.")
@@ -94,8 +109,9 @@ def few_shot(
         return
     typer.echo(render_text(prompt))
     typer.echo(
-        f"\n# {prompt.token_count} of {prompt.token_budget} tokens ({prompt.tokenizer}); examples {prompt.example_ids}; "
-        f"{len(prompt.held_out_ids)} held out for evaluation (--json has them and evaluate.py)",
+        f"\n# {prompt.token_count:,} of {plural(prompt.token_budget, 'token')} ({prompt.tokenizer}); "
+        f"{plural(len(prompt.example_ids), 'example')} {prompt.example_ids}; "
+        f"{len(prompt.held_out_ids):,} held out for evaluation (--json has them and evaluate.py)",
         err=True,
     )
     for note in prompt.notes:

@@ -21,6 +21,7 @@ from service.worker.runtime import Runtime
 
 log = logging.getLogger("service.worker")
 START_SECONDS = 60.0
+IDLE_POLL_SECONDS = 0.5  # the longest a queued job waits for an idle worker; one small read of the queue each time
 
 
 def run_worker(settings: Settings, *, threads: int = 1) -> None:
@@ -39,7 +40,8 @@ def run_worker(settings: Settings, *, threads: int = 1) -> None:
         # Load the default model now, not on the first request.
         threading.Thread(target=lambda: runtime.embedder(None).model, name="warm-model", daemon=True).start()
         _publish(settings, url)
-        consumer = queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=False)
+        # Huey's idle poll backs off to 10 s by default: a job queued on a quiet worker waited that long to start.
+        consumer = queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=False, max_delay=IDLE_POLL_SECONDS)
         log.info("worker ready: queue %s, endpoint %s", type(queue.huey).__name__, url)
         try:
             consumer.run()  # in the main thread: it owns SIGINT/SIGTERM

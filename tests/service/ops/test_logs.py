@@ -109,7 +109,7 @@ def test_text_format_keeps_the_request_id(tmp_path: Path, capsys: pytest.Capture
         err = capsys.readouterr().err
     finally:
         next(clients, None)
-    (line,) = [line for line in err.splitlines() if "service.access" in line]
+    (line,) = [line for line in err.splitlines() if "GET /healthz" in line]
     assert "GET /healthz 200" in line
     assert line.endswith(f"request_id={response.headers['x-request-id']}")
     with pytest.raises(json.JSONDecodeError):

@@ -16,6 +16,7 @@ from knowledge.loader import default_guide
 from rules.facts import field_texts
 from service.intake import extract_rules
 from service.main import create_app
+from service.slack.modal import ModalContext, questionnaire_view
 from tests.conftest import TODAY
 from tests.service.slack.conftest import PUBLIC_URL, SlackServer
 from tests.service.slack.fake_slack import event_body, fake_slack, interaction_body, serve
@@ -380,9 +381,13 @@ def test_the_questionnaire_opens_in_a_modal_for_what_is_unknown(slack: SlackServ
     # One input per question the text left open, in the questionnaire's order (the intake's `missing`).
     missing = list(extract_rules(TUNING_TEXT, "en").missing)
     assert [block.get("block_id") for block in view["blocks"]] == [None, *missing]
-    assert {"needs_external_knowledge", "knowledge_change", "prompt_tokens"} <= set(missing)
+    # Only questions whose answer can still change the verdict: none the text settled, none it made moot.
+    assert {"needs_external_knowledge", "knowledge_size"} <= set(missing)
+    assert not {"examples", "example_quality", "custom_style", "prompting_status", "provider"} & set(missing)
     by_id = {block.get("block_id"): block for block in view["blocks"]}
-    yes_no, change, tokens = by_id["needs_external_knowledge"], by_id["knowledge_change"], by_id["prompt_tokens"]
+    yes_no, size = by_id["needs_external_knowledge"], by_id["knowledge_size"]
+    context = ModalContext(advice_id, "C1", "1700000000.000001", "en")
+    change, tokens = questionnaire_view(["knowledge_change", "prompt_tokens"], context)["blocks"][1:]
     assert yes_no["element"] == {
         "type": "static_select",
         "action_id": "answer",
@@ -393,6 +398,7 @@ def test_the_questionnaire_opens_in_a_modal_for_what_is_unknown(slack: SlackServ
     }
     assert yes_no["label"]["text"] == "Do answers depend on facts the model can't know (private documents, recent data)?"
     assert yes_no["optional"] is True
+    assert [option["value"] for option in size["element"]["options"]] == ["small", "large", "unknown"]
     assert [option["value"] for option in change["element"]["options"]] == [
         "static",
         "yearly",
@@ -412,12 +418,10 @@ def test_submitted_answers_make_a_new_advice_in_the_thread(slack: SlackServer) -
     advice_id = _advised(slack)
     _click(slack, "open_questionnaire", advice_id, "trig-open")
     view = slack.fake.wait_for("views.open", 1)[0].body["view"]
+    assert [block.get("block_id") for block in view["blocks"]][1:] == ["needs_external_knowledge", "knowledge_size"]
     values = {
         "needs_external_knowledge": {"answer": {"type": "static_select", "selected_option": {"value": "true"}}},
-        "knowledge_change": {"answer": {"type": "static_select", "selected_option": {"value": "monthly"}}},
-        "strict_format": {"answer": {"type": "static_select", "selected_option": None}},
-        "prompt_tokens": {"answer": {"type": "number_input", "value": "4000"}},
-        "requests_per_day": {"answer": {"type": "number_input", "value": None}},
+        "knowledge_size": {"answer": {"type": "static_select", "selected_option": None}},
     }
     response = _submit(slack, view, values, "trig-submit")
     assert response.status_code == 200
@@ -425,20 +429,15 @@ def test_submitted_answers_make_a_new_advice_in_the_thread(slack: SlackServer) -
     revised = slack.fake.wait_for("chat.postMessage", 3)[2]
     first, second = slack.advice_rows()
     assert first.id == advice_id
-    assert second.profile == {
-        **first.profile,
-        "needs_external_knowledge": True,
-        "knowledge_change": "monthly",
-        "prompt_tokens": 4000,
-    }
+    assert second.profile == {**first.profile, "needs_external_knowledge": True}
     assert (revised.body["channel"], revised.body["thread_ts"]) == ("C1", "1700000000.000001")
     blocks = revised.body["blocks"]
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Strategy: RAG + fine-tuning", "emoji": True}}
     unknown = next(block for block in blocks if block["type"] == "section" and "Still unknown" in block["text"]["text"])
     # The questions left blank in the modal, by their labels: the answered ones are no longer listed.
     shown = unknown["text"]["text"].removeprefix("*Still unknown* (defaults assumed): ")
-    assert "Strict output format" in shown and "Requests a day" in shown
-    assert "Needs facts from outside the model" not in shown and "Instruction block (tokens)" not in shown
+    assert shown == "Size of the reference material"
+    assert "Needs facts from outside the model" not in shown
     assert "_" not in shown  # no field names
 
 
