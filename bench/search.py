@@ -1,0 +1,195 @@
+"""Knowledge-base search end to end (API -> worker -> query embedding -> dense + BM25 -> fused hits), idle and
+while the same worker ingests documents, side by side in one run. Not a pass/fail test.
+
+Usage: .venv/bin/python bench/search.py [--chunks 100000] [--queries 300] [--docs 300]
+
+1. `advisor serve` on a fresh data dir creates the knowledge base `bench` through the API, then stops.
+2. The bench fills its Chroma collection with --chunks records (random unit vectors, Zipf-distributed words, as
+   bench/kb.py does), so a 100,000-chunk knowledge base takes a minute instead of an hour of embedding.
+3. `advisor serve` again: after one warm-up query (the BM25 snapshot is built then), --queries searches, each with a
+   question never asked before (so the worker embeds every one), one after another, in hybrid and dense mode.
+4. An upload of --docs new documents starts an ingestion; the same kind of searches run until it finishes.
+
+Prints p50/p99 ms per phase with the goals of issue 18: p99 <= 15 ms idle at 100,000 chunks, <= 100 ms during
+ingestion (searches never wait for a batch of documents to be embedded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # bench/http.py must not shadow the standard library's http
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import http.client  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from bench.kb import _texts, documents, percentile  # noqa: E402
+from bench.load import free_port  # noqa: E402
+
+
+class Server:
+    """`advisor serve` on ``data_dir``: the API and its worker as real processes."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.port = free_port()
+        env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_PORT": str(self.port), "ADVISOR_LOG_LEVEL": "WARNING"}
+        advisor = str(Path(sys.executable).parent / "advisor")
+        self.process = subprocess.Popen([advisor, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if self.call("GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                self.connection.close()
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("advisor serve did not become ready")
+            time.sleep(0.3)
+
+    def call(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        self.connection.request(method, path, body, headers or {})
+        response = self.connection.getresponse()
+        return response.status, response.read()
+
+    def post(self, path: str, payload: object) -> tuple[int, dict[str, object]]:
+        status, body = self.call("POST", path, json.dumps(payload).encode(), {"content-type": "application/json"})
+        return status, json.loads(body)
+
+    def stop(self) -> None:
+        self.connection.close()
+        self.process.terminate()
+        self.process.wait(timeout=60)
+
+
+def fill(data_dir: Path, collection: str, total: int) -> float:
+    """Write ``total`` live records into the knowledge base's collection, as the worker's index lays them out."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from service.embeddings.model import Embedder
+    from service.knowledge_bases.index import KnowledgeBaseIndex
+
+    client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+    target = KnowledgeBaseIndex(client, collection, Embedder(None)).ensure()
+    rng = np.random.default_rng(7)
+    start = time.perf_counter()
+    for offset in range(0, total, 5000):
+        size = min(5000, total - offset)
+        vectors = rng.standard_normal((size, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        texts = _texts(rng, size)
+        numbers = range(offset, offset + size)
+        target.add(
+            ids=[f"doc-{n // 10}#{n % 10}@{n:016x}" for n in numbers],
+            embeddings=vectors,
+            documents=texts,
+            metadatas=[
+                {"doc_id": f"doc-{n // 10}", "source": f"doc-{n // 10}.md", "chunk": n % 10, "heading": "", "start": 0}
+                | {"end": len(text), "content_hash": "", "state": "live"}
+                for n, text in zip(numbers, texts, strict=True)
+            ],
+        )
+    return time.perf_counter() - start
+
+
+def questions(count: int, salt: str) -> list[str]:
+    rng = np.random.default_rng(len(salt) * 31 + count)
+    return [f"{' '.join(text.split()[:5])} {salt} {i}" for i, text in enumerate(_texts(rng, count))]
+
+
+def search(server: Server, asked: list[str], mode: str, until: object = None) -> list[float]:
+    """Latency (ms) of each search, one after another; with ``until``, stop when it returns True."""
+    timings = []
+    for q in asked:
+        t0 = time.perf_counter()
+        status, _ = server.post("/v1/knowledge-bases/bench/query", {"q": q, "k": 5, "mode": mode})
+        timings.append((time.perf_counter() - t0) * 1000)
+        if status != 200:
+            raise RuntimeError(f"search answered {status}")
+        if until is not None and until():  # type: ignore[operator]
+            break
+    return timings
+
+
+def upload(server: Server, count: int) -> str:
+    boundary = "benchboundary"
+    parts = []
+    for name, text in documents(count):
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="new-{name}"\r\n'
+            f"Content-Type: text/markdown\r\n\r\n{text}\r\n"
+        )
+    body = ("".join(parts) + f"--{boundary}--\r\n").encode()
+    status, answer = server.call(
+        "POST", "/v1/knowledge-bases/bench/documents", body, {"content-type": f"multipart/form-data; boundary={boundary}"}
+    )
+    if status != 202:
+        raise RuntimeError(f"upload answered {status}: {answer[:300]!r}")
+    return str(json.loads(answer)["id"])
+
+
+def line(name: str, timings: list[float], goal: float) -> str:
+    p99 = percentile(timings, 0.99)
+    verdict = "met" if p99 <= goal else "MISSED"
+    return f"{name:<44} n {len(timings):>4}  p50 {statistics.median(timings):7.2f} ms  p99 {p99:7.2f} ms  (goal <= {goal:g}: {verdict})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--docs", type=int, default=300)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as folder:
+        data_dir = Path(folder)
+        server = Server(data_dir)
+        status, created = server.post("/v1/knowledge-bases", {"name": "bench"})
+        server.stop()
+        if status != 201:
+            raise RuntimeError(f"create answered {status}: {created}")
+        from service.config import Settings
+        from service.knowledge_bases.service import collection_for
+
+        seconds = fill(data_dir, collection_for(Settings().default_tenant, "bench"), args.chunks)
+        print(f"load average before: {open('/proc/loadavg').read().strip()}")
+        print(f"{args.chunks} chunks written in {seconds:.0f} s; starting advisor serve on them")
+        server = Server(data_dir)
+        try:
+            t0 = time.perf_counter()
+            search(server, ["warm up the BM25 snapshot"], "hybrid")
+            print(f"first search (builds the BM25 snapshot): {time.perf_counter() - t0:.1f} s")
+            idle = search(server, questions(args.queries, "idle"), "hybrid")
+            dense = search(server, questions(args.queries, "dense"), "dense")
+            job = upload(server, args.docs)
+
+            def finished() -> bool:
+                status, body = server.call("GET", f"/v1/jobs/{job}")
+                return status == 200 and json.loads(body)["state"] in ("succeeded", "failed")
+
+            t0 = time.perf_counter()
+            during = search(server, questions(20 * args.queries, "busy"), "hybrid", until=finished)
+            print(f"ingestion of {args.docs} documents ran {time.perf_counter() - t0:.1f} s beside the searches")
+            print(f"load average after: {open('/proc/loadavg').read().strip()}")
+            print(line(f"hybrid search, idle, {args.chunks} chunks", idle, 15))
+            print(line(f"dense search, idle, {args.chunks} chunks", dense, 15))
+            print(line("hybrid search during ingestion", during, 100))
+            print(f"p99 during ingestion / idle: {percentile(during, 0.99) / percentile(idle, 0.99):.1f}x")
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
