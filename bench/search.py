@@ -144,7 +144,8 @@ def upload(server: Server, count: int) -> str:
 def line(name: str, timings: list[float], goal: float) -> str:
     p99 = percentile(timings, 0.99)
     verdict = "met" if p99 <= goal else "MISSED"
-    return f"{name:<44} n {len(timings):>4}  p50 {statistics.median(timings):7.2f} ms  p99 {p99:7.2f} ms  (goal <= {goal:g}: {verdict})"
+    p50 = statistics.median(timings)
+    return f"{name:<44} n {len(timings):>4}  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  (goal <= {goal:g}: {verdict})"
 
 
 def main() -> None:
@@ -164,7 +165,7 @@ def main() -> None:
         from service.knowledge_bases.service import collection_for
 
         seconds = fill(data_dir, collection_for(Settings().default_tenant, "bench"), args.chunks)
-        print(f"load average before: {open('/proc/loadavg').read().strip()}")
+        print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
         print(f"{args.chunks} chunks written in {seconds:.0f} s; starting advisor serve on them")
         server = Server(data_dir)
         try:
@@ -182,7 +183,7 @@ def main() -> None:
             t0 = time.perf_counter()
             during = search(server, questions(20 * args.queries, "busy"), "hybrid", until=finished)
             print(f"ingestion of {args.docs} documents ran {time.perf_counter() - t0:.1f} s beside the searches")
-            print(f"load average after: {open('/proc/loadavg').read().strip()}")
+            print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
             print(line(f"hybrid search, idle, {args.chunks} chunks", idle, 15))
             print(line(f"dense search, idle, {args.chunks} chunks", dense, 15))
             print(line("hybrid search during ingestion", during, 100))

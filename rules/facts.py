@@ -35,6 +35,11 @@ def _integral(value: Any) -> Any:
 
 
 Count = Annotated[int, BeforeValidator(_integral)]
+# Upper bounds far past any real use case, so every monthly figure stays a 64-bit integer (a JSON number
+# every client parses) instead of an arbitrary-precision one.
+MAX_EXAMPLES = 100_000_000
+MAX_TOKENS = 10_000_000
+MAX_REQUESTS_PER_DAY = 10_000_000_000
 
 STRATEGIES: tuple[Strategy, ...] = ("prompting", "rag", "fine_tuning", "rag_and_fine_tuning")
 
@@ -69,7 +74,9 @@ class Profile(BaseModel):
 
     task: str = _field("task", "What the model should do, in a sentence or two.", min_length=1, max_length=2000)
     provider: Provider = _field("provider", "The model provider the team uses or plans to use.", default="undecided")
-    examples: Count = _field("examples", "How many labelled input→output examples the team has.", default=0, ge=0)
+    examples: Count = _field(
+        "examples", "How many labelled input→output examples the team has.", default=0, ge=0, le=MAX_EXAMPLES
+    )
     example_quality: Quality = _field("example_quality", "How accurate and consistent those examples are.", default="unknown")
     needs_external_knowledge: bool = _field(
         "needs_external_knowledge",
@@ -114,11 +121,15 @@ class Profile(BaseModel):
         "openai_can_tune", "For OpenAI: whether the organisation can still start fine-tuning jobs.", default="unknown"
     )
     prompt_tokens: Count = _field(
-        "prompt_tokens", "Size in tokens of today's instruction block (system prompt + examples).", default=300, ge=0
+        "prompt_tokens",
+        "Size in tokens of today's instruction block (system prompt + examples).",
+        default=300,
+        ge=0,
+        le=MAX_TOKENS,
     )
-    requests_per_day: Count = _field("requests_per_day", "Expected requests per day.", default=100, ge=0)
-    input_tokens: Count = _field("input_tokens", "Tokens of user input in a typical request.", default=200, ge=0)
-    output_tokens: Count = _field("output_tokens", "Tokens in a typical answer.", default=200, ge=0)
+    requests_per_day: Count = _field("requests_per_day", "Expected requests per day.", default=100, ge=0, le=MAX_REQUESTS_PER_DAY)
+    input_tokens: Count = _field("input_tokens", "Tokens of user input in a typical request.", default=200, ge=0, le=MAX_TOKENS)
+    output_tokens: Count = _field("output_tokens", "Tokens in a typical answer.", default=200, ge=0, le=MAX_TOKENS)
     model: str | None = _field(
         "model",
         "Optional: the model the team targets; prices use the provider's default otherwise.",

@@ -151,6 +151,7 @@ class Stack:
 
     def start_api(self, port: int, timeout: float = 60.0) -> Child:
         argv = [sys.executable, "-m", "uvicorn", "service.main:create_app", "--factory", "--host", self.host]
+        argv.append("--no-proxy-headers")  # X-Forwarded-For is trusted only from ADVISOR_TRUSTED_PROXIES, by the app
         child = self._child(f"api-{port}", [*argv, "--port", str(port), "--log-level", "warning"])
         url = f"http://{self.host}:{port}"
         wait_until(lambda: httpx.get(f"{url}/readyz", timeout=2).status_code == 200, child, "/readyz", timeout)

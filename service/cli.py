@@ -62,7 +62,11 @@ def serve(
         # The worker is its own process: embeddings never share the API's core or event loop.
         child = subprocess.Popen([sys.executable, "-m", "service.worker"], preexec_fn=_die_with_parent)
     try:
-        config = uvicorn.Config("service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port)
+        # proxy_headers off: uvicorn would trust X-Forwarded-For from loopback; the app reads it from
+        # ADVISOR_TRUSTED_PROXIES only (service/auth/gate.py).
+        config = uvicorn.Config(
+            "service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port, proxy_headers=False
+        )
         _announcing_server()(config).run()
     finally:
         if child is not None:

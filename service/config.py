@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import sys
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Clock = Callable[[], dt.date]
 """Today's date as the app sees it (create_app(clock=...) and `advisor decide --today` pin it)."""
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(default=1200, ge=0, description="Requests per minute per API key; 0 turns limits off.")
     rate_limit_burst: int = Field(default=120, ge=1, description="Requests a key may send at once above the steady rate.")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For names the client; "
+        "none by default, so the header is ignored and a client cannot pick its own rate-limit bucket.",
+    )
     public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL used in links sent to Slack.")
     slack_signing_secret: SecretStr | None = Field(default=None, description="Slack app signing secret; Slack off when unset.")
     slack_workspaces: dict[str, dict[str, str]] = Field(
@@ -75,6 +81,17 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     google_cloud_project: str | None = Field(default=None, validation_alias="GOOGLE_CLOUD_PROJECT")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list):
+            return value
+        networks = [str(item).strip() for item in items if str(item).strip()]
+        for network in networks:
+            ipaddress.ip_network(network, strict=False)  # a typo fails at start, not as a silently open proxy list
+        return networks
 
     @property
     def resolved_models_dir(self) -> Path:

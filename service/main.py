@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from service import auth
-from service.api import problems
+from service.api import edge, problems
 from service.api.routers import OPENAPI_TAGS, ROUTERS
 from service.config import Settings, get_settings
 from service.datasets.service import sweep_orphans
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     app.state.tuning_clients = tuning_clients(settings)
     app.state.extraction_clients = extraction_clients(settings, app.state.clock)
     problems.install(app)
+    edge.install(app)  # before the gate is added, so it runs inside it: a refused key costs no parsing
     auth.install(app, settings)
     for router in ROUTERS:
         app.include_router(router, **auth.documented(router, settings))

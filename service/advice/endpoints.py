@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Query, Response
 
 from rules.facts import Lang
@@ -14,6 +13,7 @@ from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequ
 from service.api.problems import PROBLEM_RESPONSES
 from service.artifacts.schemas import Artifact
 from service.deps import ClockDep, MetricsDep, SessionDep, TenantDep, WorkerDep
+from service.store.db import dump_bytes
 from service.worker.client import WorkerClient
 from service.worker.schemas import SearchHit, SearchQuery
 
@@ -38,7 +38,7 @@ def create_advice(
     search = _search(worker) if embed is not None else None
     payload = advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang, search)
     return Response(
-        orjson.dumps(payload),
+        dump_bytes(payload),
         status_code=201,
         media_type="application/json",
         headers={"Location": f"/v1/advice/{payload['id']}"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -9,11 +10,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
-from service.errors import PROBLEM_JSON, AdvisorError, ServiceUnavailable
+from service.api.route_table import RouteTable
+from service.errors import PROBLEM_JSON, AdvisorError, ServiceUnavailable, ValidationFailed
 from service.ops.observability import REQUEST_ID_HEADER, current_request_id
 
 log = logging.getLogger("service.errors")
@@ -41,6 +43,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
 }
 _DESCRIPTIONS = {
     400: "Malformed request",
+    415: "The body's Content-Type is not the one the operation reads",
     401: "Missing, unknown or revoked API key",
     404: "Not found",
     409: "Conflicts with an earlier request",
@@ -62,6 +65,26 @@ PROBLEM_RESPONSES = problem_responses(400, 404, 413, 422)
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
 # Discriminator tags and the body marker are not places a user can find in their request.
 _LOC_NOISE = {"body", "wrapped", "profile"}
+
+
+async def send_problem(send: Send, scope: Scope, error: AdvisorError) -> None:
+    """Answer with problem+json from an ASGI middleware (exception handlers only cover the app itself)."""
+    body = error.to_problem(instance=scope.get("path"))
+    if (request_id := current_request_id()) is not None:
+        body["request_id"] = request_id
+    encoded = json.dumps(body).encode()
+    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(encoded)).encode())]
+    headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": encoded})
+
+
+def _unreadable_body(request: Request) -> AdvisorError:
+    """FastAPI's 400 "There was an error parsing the body", with the code of the body it could not read."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type.startswith("multipart/") or media_type == "application/x-www-form-urlencoded":
+        return AdvisorError("The form body could not be read; send well-formed multipart/form-data.", code="invalid_form")
+    return AdvisorError("The body is not valid JSON; send one UTF-8 JSON object.", code="invalid_json", field="body")
 
 
 def problem(error: AdvisorError, request: Request) -> JSONResponse:
@@ -135,16 +158,9 @@ def _validation_error(exc: RequestValidationError, request: Request) -> AdvisorE
     )
 
 
-def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
-    methods: set[str] = set()
-    for route in app.router.routes:
-        if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
-            methods |= route.methods or set()
-    return sorted(methods)
-
-
 def install(app: FastAPI) -> None:
     """Register the one handler per failure kind."""
+    routes = RouteTable(app)
 
     @app.exception_handler(AdvisorError)
     async def on_advisor_error(request: Request, exc: AdvisorError) -> JSONResponse:
@@ -163,8 +179,10 @@ def install(app: FastAPI) -> None:
             detail = f"No route {request.method} {request.url.path}; see /docs for the API."
         if exc.status_code == 405:
             # Starlette names only the first matching route's methods; a path may have several routes.
-            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+            headers["Allow"] = ", ".join(sorted(routes.allowed(request.url.path)))
             detail = f"{request.method} is not allowed on {request.url.path}; use {headers['Allow']}."
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            return problem(_unreadable_body(request), request)
         error = AdvisorError(detail, code=code, status=exc.status_code, headers=headers)
         error.title = HTTPStatus(exc.status_code).phrase
         return problem(error, request)
@@ -175,6 +193,16 @@ def install(app: FastAPI) -> None:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
         error = ServiceUnavailable(
             "The database does not answer; the request was not applied. Retry shortly.", code="database_unavailable"
+        )
+        return problem(error, request)
+
+    @app.exception_handler(DataError)
+    async def on_unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL refusing a value (too long for its column, out of range): the request's data, not an outage.
+        log.warning("value refused by the database on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+        error = ValidationFailed(
+            "A value in the request cannot be stored (too long or out of range); shorten it and send the request again.",
+            code="unstorable_value",
         )
         return problem(error, request)
 

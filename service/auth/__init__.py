@@ -32,7 +32,12 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.api_keys = verifier
     app.state.rate_limiter = limiter
     app.add_middleware(
-        ApiGate, enabled=settings.auth_enabled, default_tenant=settings.default_tenant, verifier=verifier, limiter=limiter
+        ApiGate,
+        enabled=settings.auth_enabled,
+        default_tenant=settings.default_tenant,
+        verifier=verifier,
+        limiter=limiter,
+        trusted_proxies=settings.trusted_proxies,
     )
 
 

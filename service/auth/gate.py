@@ -7,6 +7,7 @@ request state, where ``service.deps.get_tenant`` reads it.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -70,8 +71,18 @@ async def authenticate(scope: Scope, verifier: KeyVerifier) -> str:
 class ApiGate:
     """Authenticates and rate-limits /v1 requests when auth is on; in open mode it only names the default tenant."""
 
-    def __init__(self, app: ASGIApp, *, enabled: bool, default_tenant: str, verifier: KeyVerifier, limiter: RateLimiter) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        enabled: bool,
+        default_tenant: str,
+        verifier: KeyVerifier,
+        limiter: RateLimiter,
+        trusted_proxies: list[str] | None = None,
+    ) -> None:
         self.app = app
+        self.trusted = tuple(ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies or ())
         self.enabled = enabled
         self.default_tenant = default_tenant
         self.verifier = verifier
@@ -89,7 +100,7 @@ class ApiGate:
         token = bearer_token(scope)
         tenant = await self.verifier.tenant_of(token) if token else None
         # Unauthenticated requests share a bucket per client address, so guessing keys is limited too.
-        bucket = f"key:{token.split('_', 2)[1]}" if tenant and token else f"ip:{_client(scope)}"
+        bucket = f"key:{token.split('_', 2)[1]}" if tenant and token else f"ip:{client_address(scope, self.trusted)}"
         decision = await self.limiter.take(bucket)
         if not decision.allowed:
             limited = TooManyRequests(
@@ -106,9 +117,38 @@ class ApiGate:
         await self.app(scope, receive, send)
 
 
-def _client(scope: Scope) -> str:
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_ANY: tuple[Network, ...] = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+
+
+def _within(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(scope: Scope, trusted: tuple[Network, ...] = ()) -> str:
+    """The client's address: the peer's, or, when the peer is a trusted proxy, the nearest untrusted hop it names.
+
+    X-Forwarded-For is read right to left (each proxy appends the address it saw), skipping trusted proxies:
+    the hops a client wrote itself sit to the left and are never reached while a trusted proxy vouches for the next.
+    """
     client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    peer = str(client[0]) if client else "unknown"
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [
+        hop.strip()
+        for name, value in scope.get("headers") or ()
+        if name == b"x-forwarded-for"
+        for hop in value.decode("latin-1").split(",")
+    ]
+    for hop in reversed(hops):
+        if not _within(hop, trusted):
+            return hop if _within(hop, _ANY) else peer  # not an address: a proxy did not write it; count the proxy
+    return peer
 
 
 async def send_problem(send: Send, scope: Scope, error: AdvisorError) -> None:

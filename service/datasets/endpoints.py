@@ -12,6 +12,7 @@ from service.api.problems import PROBLEM_RESPONSES
 from service.datasets import service
 from service.datasets.schemas import ConvertOut, ConvertRequest, DatasetOut, DatasetReport
 from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep
+from service.inputs import reject_nul
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
 
@@ -30,6 +31,7 @@ def upload_dataset(
     ],
     model: Annotated[str | None, Form(max_length=200)] = None,
 ) -> DatasetOut:
+    reject_nul(model, "model")  # a form field: the edge reads JSON bodies only
     row = service.create_dataset(
         session,
         tenant,

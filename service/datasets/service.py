@@ -19,6 +19,7 @@ from service.datasets.repository import DatasetRepository, DatasetSystemQueries
 from service.datasets.schemas import TARGET_FORMATS, ConversionResult, DatasetReport
 from service.datasets.validate import validate_file
 from service.errors import NotFound, PayloadTooLarge, ValidationFailed
+from service.inputs import disk_name, original_name
 from service.store.db import Database
 from service.store.models import DatasetRow, utcnow
 from service.store.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
@@ -31,15 +32,10 @@ def datasets_dir(data_dir: Path) -> Path:
     return data_dir / "datasets"
 
 
-def _safe_name(filename: str | None) -> str:
-    # The content decides the format (the report says what it found); the name only has to be safe on disk.
-    name = Path((filename or "").replace("\\", "/")).name.strip()[:200]
-    return name if name and not name.startswith(".") else "upload.jsonl"
-
-
 def store_upload(stream: BinaryIO, filename: str | None, data_dir: Path, max_bytes: int) -> tuple[Path, str, int]:
     """Stream an upload to disk (never all in memory); returns (path, sha256, size). Partial files never stay."""
-    name = _safe_name(filename)
+    # The content decides the format (the report says what it found); the name only has to be safe on disk.
+    name = disk_name(original_name(filename, "file"), "upload.jsonl")
     folder = datasets_dir(data_dir) / uuid.uuid4().hex
     folder.mkdir(parents=True)
     partial = folder / f".{name}.partial"
@@ -89,7 +85,7 @@ def create_dataset(
     row = DatasetRow(
         id=str(uuid.uuid4()),
         created_at=utcnow(),
-        filename=path.name,
+        filename=original_name(filename, "file") or path.name,  # as the client named it; the disk name may be cut
         sha256=sha256,
         size_bytes=size,
         path=str(path),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, File, Path, Response, UploadFile
 
 from service.api.problems import problem_responses
 from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep, WorkerDep
@@ -25,6 +25,7 @@ from service.knowledge_bases.schemas import (
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow
 from service.worker.schemas import EvalItem
 
+DocRef = Annotated[str, Path(description="The document's `id` from the list (its `doc_id` works too when it has no `/`).")]
 router = APIRouter(tags=["knowledge bases"], responses=problem_responses(400, 404, 409, 413, 422, 503))
 
 
@@ -59,7 +60,12 @@ def job_out(job: JobRow) -> JobOut:
 
 def _doc_out(row: KbDocumentRow) -> DocumentOut:
     return DocumentOut(
-        doc_id=row.doc_id, source=row.source, chunks=row.chunks, characters=row.characters, updated_at=row.updated_at
+        id=service.document_ref(row.doc_id),
+        doc_id=row.doc_id,
+        source=row.source,
+        chunks=row.chunks,
+        characters=row.characters,
+        updated_at=row.updated_at,
     )
 
 
@@ -94,7 +100,7 @@ def delete(kb: str, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -
 )
 def upload(
     kb: str,
-    files: Annotated[list[UploadFile], File(description=".txt .md .html .pdf, or .jsonl of {id, text, metadata}")],
+    files: Annotated[list[UploadFile], File(min_length=1, description=".txt .md .html .pdf, or .jsonl of {id, text, metadata}")],
     response: Response,
     session: SessionDep,
     tenant: TenantDep,
@@ -117,12 +123,12 @@ def documents(kb: str, session: SessionDep, tenant: TenantDep) -> list[DocumentO
 
 
 @router.get("/v1/knowledge-bases/{kb}/documents/{doc_id}", response_model=DocumentOut, summary="One document")
-def document(kb: str, doc_id: str, session: SessionDep, tenant: TenantDep) -> DocumentOut:
+def document(kb: str, doc_id: DocRef, session: SessionDep, tenant: TenantDep) -> DocumentOut:
     return _doc_out(service.get_document(session, service.get_kb(session, tenant, kb), doc_id))
 
 
 @router.delete("/v1/knowledge-bases/{kb}/documents/{doc_id}", status_code=204, summary="Remove a document and its chunks")
-def delete_document(kb: str, doc_id: str, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> Response:
+def delete_document(kb: str, doc_id: DocRef, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> Response:
     service.delete_document(session, worker, service.get_kb(session, tenant, kb), doc_id)
     return Response(status_code=204)
 

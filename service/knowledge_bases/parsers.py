@@ -16,9 +16,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from service.errors import AdvisorError
+from service.inputs import find_nul
 from service.knowledge_bases.defaults import SUPPORTED_EXTENSIONS
 
+MAX_ID_CHARS = 300  # kb_documents.doc_id; any text goes, `/` included: the API addresses a document by its opaque id
 _BOM = "\ufeff"
+_METADATA_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,13 @@ def _pdf_text(data: bytes, name: str) -> str:
     return "\n\n".join(sections).replace("\x00", "")
 
 
+def _nul_or_too_deep(metadata: dict[str, Any]) -> bool:
+    try:
+        return find_nul(metadata, _METADATA_DEPTH) is not None
+    except ValueError:
+        return True
+
+
 def _jsonl_documents(data: bytes, name: str) -> list[ParsedDocument]:
     text = _decode(data, name)
     documents: list[ParsedDocument] = []
@@ -218,10 +228,18 @@ def _jsonl_documents(data: bytes, name: str) -> list[ParsedDocument]:
             doc_id = str(doc_id)
         if not isinstance(doc_id, str) or not doc_id.strip():
             raise ParseError("missing_id", f"{name} line {number}: `id` must be a non-empty string.", number)
+        if len(doc_id) > MAX_ID_CHARS or "\x00" in doc_id:
+            raise ParseError(
+                "invalid_id", f"{name} line {number}: `id` must be at most {MAX_ID_CHARS} characters, without NUL.", number
+            )
         if not isinstance(body, str) or not body.strip():
             raise ParseError("missing_text", f"{name} line {number}: `text` must be a non-empty string.", number)
-        if not isinstance(metadata, dict):
-            raise ParseError("invalid_metadata", f"{name} line {number}: `metadata` must be an object.", number)
+        if not isinstance(metadata, dict) or _nul_or_too_deep(metadata):
+            raise ParseError(
+                "invalid_metadata",
+                f"{name} line {number}: `metadata` must be an object, at most {_METADATA_DEPTH} levels deep, without NUL.",
+                number,
+            )
         if doc_id in seen:
             raise ParseError("duplicate_id", f"{name} line {number}: id {doc_id!r} appears twice; ids must be unique.", number)
         seen.add(doc_id)

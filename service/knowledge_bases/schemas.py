@@ -27,7 +27,13 @@ class KnowledgeBaseIn(_Strict):
         description="Chunk size in the embedding model's own tokens; ingestion caps it at the model's window "
         "(254 for the bundled all-MiniLM-L6-v2), so every chunk is embedded whole.",
     )
-    chunk_overlap: Count = Field(default=DEFAULT_CHUNK_OVERLAP, ge=0, le=1000, description="Tokens shared by consecutive chunks.")
+    chunk_overlap: Count = Field(
+        default=DEFAULT_CHUNK_OVERLAP,
+        ge=0,
+        le=1000,
+        description=f"Tokens shared by consecutive chunks; must be smaller than chunk_tokens (default {DEFAULT_CHUNK_TOKENS}): "
+        "422 otherwise.",
+    )
 
 
 class KnowledgeBaseOut(BaseModel):
@@ -55,7 +61,8 @@ class JobOut(BaseModel):
 
 
 class DocumentOut(BaseModel):
-    doc_id: str
+    id: str = Field(description="Opaque; GET or DELETE /v1/knowledge-bases/{kb}/documents/{id} works for every document.")
+    doc_id: str = Field(description="The file name, or the `id` of a .jsonl line (any text, `/` included).")
     source: str
     chunks: int
     characters: int

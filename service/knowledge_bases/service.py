@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import shutil
@@ -15,14 +16,17 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from service.inputs import disk_name, original_name
 from service.knowledge_bases import evaluations
 from service.knowledge_bases.defaults import SUPPORTED_EXTENSIONS
+from service.knowledge_bases.parsers import MAX_ID_CHARS
 from service.store.db import Database
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow, utcnow
 from service.store.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
 from service.worker.schemas import DocumentRef, EvalItem, EvaluateQuery, KbRef, Mode, Operations, SearchHit, SearchQuery
 
 CHUNK = 1024 * 1024
+DOCUMENT_REF_PREFIX = "doc_"
 
 
 def collection_for(tenant_id: str, name: str) -> str:
@@ -91,14 +95,15 @@ def delete_kb(session: Session, worker: Operations, kb: KnowledgeBaseRow) -> Non
 
 
 def _store_file(stream: BinaryIO, filename: str | None, folder: Path, budget: int) -> tuple[dict[str, str], int]:
-    name = Path((filename or "").replace("\\", "/")).name.strip() or "document.txt"
+    # The name the client sent is the document's name (its id and citation source); the disk gets a safe one.
+    name = original_name(filename, "files") or "document.txt"
     if not name.lower().endswith(SUPPORTED_EXTENSIONS):
         raise ValidationFailed(
             f"{name!r}: unsupported file type; send {', '.join(SUPPORTED_EXTENSIONS)}.",
             code="unsupported_file_type",
             field="files",
         )
-    target = folder / f"{len(list(folder.iterdir())):04d}-{name}"
+    target = folder / f"{len(list(folder.iterdir())):04d}-{disk_name(name, 'document.txt')}"
     size = 0
     with target.open("wb") as out:
         for block in iter(lambda: stream.read(CHUNK), b""):
@@ -178,16 +183,35 @@ def list_documents(session: Session, kb: KnowledgeBaseRow) -> list[KbDocumentRow
     return list(session.scalars(query))
 
 
-def get_document(session: Session, kb: KnowledgeBaseRow, doc_id: str) -> KbDocumentRow:
-    row = session.get(KbDocumentRow, (kb.id, doc_id))
-    if row is None:
-        raise NotFound(f"No document {doc_id!r} in {kb.name!r}.", code="document_not_found")
-    return row
+def document_ref(doc_id: str) -> str:
+    """The opaque id the API addresses a document by: one URL path segment for any doc_id (``/``, ``?``, ``..``)."""
+    return DOCUMENT_REF_PREFIX + base64.urlsafe_b64encode(doc_id.encode("utf-8")).decode("ascii").rstrip("=")
 
 
-def delete_document(session: Session, worker: Operations, kb: KnowledgeBaseRow, doc_id: str) -> int:
-    row = get_document(session, kb, doc_id)
-    removed = worker.delete_document(DocumentRef(kb_id=kb.id, doc_id=doc_id)).removed
+def _doc_id_in(ref: str) -> str | None:
+    if not ref.startswith(DOCUMENT_REF_PREFIX):
+        return None
+    encoded = ref.removeprefix(DOCUMENT_REF_PREFIX)
+    try:
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def get_document(session: Session, kb: KnowledgeBaseRow, ref: str) -> KbDocumentRow:
+    """By its opaque id (``document_ref``), or by its doc_id when that fits in a path segment."""
+    for doc_id in (_doc_id_in(ref), ref):
+        # Stored ids never hold NUL (the parser refuses it), and PostgreSQL could not even compare one.
+        if doc_id is not None and len(doc_id) <= MAX_ID_CHARS and "\x00" not in doc_id:
+            row = session.get(KbDocumentRow, (kb.id, doc_id))
+            if row is not None:
+                return row
+    raise NotFound(f"No document {ref!r} in {kb.name!r}; GET its documents for their ids.", code="document_not_found")
+
+
+def delete_document(session: Session, worker: Operations, kb: KnowledgeBaseRow, ref: str) -> int:
+    row = get_document(session, kb, ref)
+    removed = worker.delete_document(DocumentRef(kb_id=kb.id, doc_id=row.doc_id)).removed
     session.delete(row)
     session.commit()
     return removed

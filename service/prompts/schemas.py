@@ -12,7 +12,21 @@ from service.prompts.renderers import INPUT
 DEFAULT_K = 8
 MAX_CANDIDATES = 5000
 MAX_TOKEN_BUDGET = 1_000_000
-StateField = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="A lowercase name, like plan or language.")]
+StateField = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]{0,39}$",
+        description="A lowercase name, like plan or language (not `input`).",
+        json_schema_extra={"not": {"const": INPUT}},
+    ),
+]
+# The validator's cross-field rules, stated for clients and generators: exactly one source of candidates.
+_ONE_SOURCE: dict[str, Any] = {
+    "oneOf": [
+        {"required": ["examples"], "properties": {"examples": {"type": "array"}}},
+        {"required": ["dataset_id"], "properties": {"dataset_id": {"type": "string"}}},
+    ]
+}
 
 
 class FewShotExample(BaseModel):
@@ -33,7 +47,7 @@ class Candidate(NamedTuple):
 class FewShotRequest(BaseModel):
     """What to build a few-shot prompt for, and from which examples."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_ONE_SOURCE)
 
     task: str = Field(min_length=1, max_length=2000, description="What the model should do; with instructions, the query.")
     provider: Provider = "openai"
@@ -48,7 +62,10 @@ class FewShotRequest(BaseModel):
     k: Count = Field(default=DEFAULT_K, ge=1, le=100, description="At most this many examples.")
     token_budget: Count = Field(ge=1, le=MAX_TOKEN_BUDGET, description="The rendered prompt never takes more tokens than this.")
     state_fields: list[StateField] | None = Field(
-        default=None, max_length=20, description="Per-user values the app keeps between calls (lowercase names)."
+        default=None,
+        max_length=20,
+        description="Per-user values the app keeps between calls (distinct lowercase names).",
+        json_schema_extra={"uniqueItems": True},
     )
     strict_format: bool = Field(default=False, description="Answers must follow an exact format.")
 

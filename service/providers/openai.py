@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from knowledge.loader import Catalog
 from service.errors import AdvisorError, ProviderUnavailable
 from service.providers.base import ExtractionClient, Provider, ProviderJob, TuningPlan
+from service.providers.redaction import redact
 
 if TYPE_CHECKING:
     import httpx2
@@ -148,7 +149,7 @@ class OpenAITuning:
             raise ProviderRejected(f"OpenAI rejected the request ({exc.status_code}): {detail}") from exc
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._secret, "[redacted]") if self._secret else text
+        return redact(text, self._secret)
 
 
 def _message(exc: Any) -> str:

@@ -14,6 +14,7 @@ from knowledge.loader import default_guide
 from rules.facts import Profile
 from rules.texts import label as field_label
 from rules.texts import strategy_name as shared_strategy_name
+from service.errors import AdvisorError
 
 Lang = Literal["en", "he"]
 Block = dict[str, Any]
@@ -51,6 +52,9 @@ LABELS: dict[Lang, dict[str, str]] = {
         "revised": "Revised with your answers.",
         "advice_gone": "That advice is no longer available.",
         "failed": "Sorry, the advice could not be made; please try again.",
+        "too_long": "The description has {count:,} characters; the advisor reads at most {limit:,}. "
+        "Shorten it to the use case in a few sentences and ask again.",
+        "rejected": "The advice could not be made: {reason}",
         "cannot_post": "I could not post the advice in this channel (`{error}`). "
         "Invite me with `/invite @advisor`, then ask again.",
     },
@@ -79,6 +83,8 @@ LABELS: dict[Lang, dict[str, str]] = {
         "revised": "עודכן לפי התשובות שלכם.",
         "advice_gone": "ההמלצה הזאת כבר אינה זמינה.",
         "failed": "מצטערים, לא ניתן היה להכין המלצה; נסו שוב.",
+        "too_long": "התיאור ארוך מדי: {count:,} תווים, והיועץ קורא עד {limit:,}. קצרו אותו לתיאור השימוש בכמה משפטים ושאלו שוב.",
+        "rejected": "לא ניתן היה להכין המלצה: {reason}",
         "cannot_post": "לא הצלחתי לפרסם את ההמלצה בערוץ הזה (`{error}`). הזמינו אותי עם `/invite @advisor` ונסו שוב.",
     },
 }
@@ -237,3 +243,17 @@ def artifact_blocks(advice_id: str, strategy: str, artifact: dict[str, Any] | No
         {"type": "section", "text": _mrkdwn(code)},
         {"type": "context", "elements": [_mrkdwn(label(lang, "artifact_link", url=url))]},
     ]
+
+
+def refusal(lang: Lang, error: AdvisorError) -> str:
+    """What to tell the user when the request itself is refused: why, never "try again" for a 4xx."""
+    if error.status < 500:
+        return label(lang, "rejected", reason=error.message)
+    return label(lang, "failed")
+
+
+def thread_of(body: dict[str, Any]) -> tuple[str, str]:
+    """The channel and thread of the message a button was clicked in."""
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+    return channel, message.get("thread_ts") or message.get("ts", "")

@@ -1,11 +1,13 @@
 """The Bolt app: `/advise`, mentions, the questionnaire modal and the artifact button.
 
-Bolt checks every request's signature first (a bad one or a timestamp over 5 minutes old is 401 and
-nothing runs). A request from a workspace that is not configured stops before any listener. Listeners
-acknowledge first; Bolt returns that acknowledgement to Slack while the listener goes on with the
-work (``process_before_response=False``). Each delivery is claimed in the store before any work, so a
+The route checks every request's signature before Bolt sees it (service/slack/verify.py), and Bolt
+checks it again (a bad one or a timestamp over 5 minutes old is 401 and nothing runs). A request from
+a workspace that is not configured stops before any listener. Listeners acknowledge first; Bolt
+returns that acknowledgement to Slack while the listener goes on with the work
+(``process_before_response=False``). Each delivery is claimed in the store before any work, so a
 retried delivery (``X-Slack-Retry-Num``), even one that arrives while the first is still running,
-posts nothing.
+posts nothing. A request that cannot succeed (a 4xx: text too long, a value refused) is answered with
+the reason, never with "try again".
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from service.advice.service import OnVerdict
 from service.config import Clock, Settings
-from service.errors import NotFound
+from service.errors import AdvisorError, NotFound
 from service.intake import detect_lang
+from service.intake.schemas import MAX_TEXT_CHARS
 from service.slack import service as advise
-from service.slack.blocks import advice_blocks, advice_text, artifact_blocks, label, parent_blocks
+from service.slack.blocks import advice_blocks, advice_text, artifact_blocks, label, parent_blocks, refusal, thread_of
 from service.slack.modal import CALLBACK_ID, ModalContext, answers_from, questionnaire_view, revised_profile
 from service.slack.service import Advised, Workspace
 from service.store.db import Database
@@ -35,13 +38,6 @@ from service.worker.client import WorkerClient
 log = logging.getLogger(__name__)
 Next = Callable[[], Awaitable[BoltResponse]]
 NO_AUTH_TYPES = {"url_verification", "ssl_check"}
-
-
-def _thread_of(body: dict[str, Any]) -> tuple[str, str]:
-    """The channel and thread of the message a button was clicked in."""
-    message = body.get("message") or {}
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
-    return channel, message.get("thread_ts") or message.get("ts", "")
 
 
 class SlackBot:
@@ -137,6 +133,9 @@ class SlackBot:
         if not text:
             await ack(text=label(lang, "usage"))
             return
+        if len(text) > MAX_TEXT_CHARS:  # permanent: saying "try again" would only repeat the failure
+            await ack(text=label(lang, "too_long", count=len(text), limit=MAX_TEXT_CHARS))
+            return
         await ack(text=label(lang, "thinking"))
         workspace = self.workspace(context)
         key = str(command["trigger_id"])
@@ -157,6 +156,10 @@ class SlackBot:
             reason = str(error.response.get("error"))
             log.warning("slack /advise could not post in channel %s of workspace %s: %s", channel, workspace.team_id, reason)
             await self._respond(respond, label(lang, "cannot_post", error=reason))
+            return
+        except AdvisorError as error:
+            log.warning("slack /advise refused in workspace %s: %s", workspace.team_id, error.code)
+            await self._respond(respond, refusal(lang, error))
             return
         except Exception:
             log.exception("slack /advise failed in workspace %s", workspace.team_id)
@@ -183,11 +186,16 @@ class SlackBot:
         text = advise.clean_text(event.get("text", ""))
         lang = detect_lang(text)
         try:
-            if not text:
-                await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=label(lang, "usage"))
+            if not text or len(text) > MAX_TEXT_CHARS:
+                usage = label(lang, "too_long", count=len(text), limit=MAX_TEXT_CHARS) if text else label(lang, "usage")
+                await client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=usage)
                 return
             advised = await self._advise(workspace, text)
             await self._post_advice(client, channel, thread_ts, advised)
+        except AdvisorError as error:
+            log.warning("slack mention refused in workspace %s: %s", workspace.team_id, error.code)
+            await self._tell_user(client, channel, event.get("user", ""), refusal(lang, error))
+            return
         except Exception:
             log.exception("slack mention failed in workspace %s", workspace.team_id)
             await self._tell_user(client, channel, event.get("user", ""), label(lang, "failed"))
@@ -211,7 +219,7 @@ class SlackBot:
         if not await self._claim(str(body["trigger_id"]), workspace):
             return None
         advice_id = str(body["actions"][0]["value"])
-        channel, thread_ts = _thread_of(body)
+        channel, thread_ts = thread_of(body)
         try:
             stored = await asyncio.to_thread(advise.stored_advice, self.database, workspace, advice_id)
         except NotFound:

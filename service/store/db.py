@@ -29,6 +29,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def dump_bytes(value: Any) -> bytes:
+    """``value`` as UTF-8 JSON bytes: orjson, or json for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False).encode()
+
+
 def dumps(value: Any) -> str:
     """JSON columns through orjson (a stored verdict is encoded in a tenth of json's time); json for what orjson
     refuses (integers beyond 64 bits)."""

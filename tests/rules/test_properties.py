@@ -36,7 +36,8 @@ def _values(name: str) -> st.SearchStrategy[Any]:
         return st.sampled_from(get_args(annotation))
     if annotation is bool:
         return st.booleans()
-    return st.one_of(st.integers(0, 300), st.integers(0, 20_000), st.integers(0, 10**7))
+    most = min(getattr(item, "le", 10**7) for item in [*Profile.model_fields[name].metadata, None])
+    return st.one_of(st.integers(0, 300), st.integers(0, 20_000), st.integers(0, most))
 
 
 # Every field is either given or left out, so "assumed" defaults are exercised too.

@@ -48,11 +48,13 @@ def test_invalid_json_names_line_and_column(api: TestClient, body: str, line: in
 def test_a_body_not_sent_as_json_says_which_header_to_send(api: TestClient, content_type: str | None) -> None:
     headers = {"content-type": content_type} if content_type else {}
     response = api.post("/v1/intake", content=b'{"text": "We classify tickets."}', headers=headers)
-    assert response.status_code == 422
+    assert response.status_code == 415
     problem = response.json()
-    assert problem["field"] == "body"
-    assert "Content-Type: application/json" in problem["detail"]
-    assert (content_type or "missing") in problem["detail"]
+    assert problem["code"] == "unsupported_media_type"
+    # The header is what is wrong, not the body, and the detail names what came and what to send.
+    assert problem["field"] == "content-type"
+    assert "-H 'content-type: application/json'" in problem["detail"]
+    assert (content_type or "names no Content-Type") in problem["detail"]
     assert problem["request_id"] == response.headers["x-request-id"]
     # The same body with the header goes through.
     assert api.post("/v1/intake", content=b'{"text": "We classify tickets."}', headers=JSON).status_code == 200

@@ -1,0 +1,158 @@
+"""A live server for the abuse suite: keys on, Slack on, served by uvicorn on loopback, on SQLite or PostgreSQL.
+
+Requests go over real HTTP (httpx, or raw sockets where the connection itself is the point), the way an
+attacker or a careless client sends them; nothing is called in-process.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from service.auth.service import issue
+from service.config import Settings
+from service.errors import PROBLEM_JSON
+from service.main import create_app
+from tests.conftest import TODAY
+from tests.service.slack.fake_slack import FakeSlack, fake_slack, serve
+
+SLACK_SECRET = "abuse-signing-secret"
+WORKSPACES = {"T1": {"bot_token": "xoxb-abuse", "tenant": "acme"}}
+
+
+@dataclass
+class Live:
+    """A served app, a client holding a key of tenant ``acme``, and the fake Slack it posts to."""
+
+    url: str
+    app: FastAPI
+    http: httpx.Client
+    key: dict[str, str]
+    slack: FakeSlack
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.key, **kwargs.pop("headers", {})}
+        return self.http.request(method, f"{self.url}{path}", headers=headers, **kwargs)
+
+    def wait_job(self, job_id: str, timeout: float = 180.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job: dict[str, Any] = self.api("GET", f"/v1/jobs/{job_id}").json()
+            if job["state"] in ("succeeded", "failed"):
+                return job
+            time.sleep(0.2)
+        raise AssertionError(f"job {job_id} did not finish")
+
+
+def live_settings(data_dir: Path, slack_url: str, database_url: str | None = None, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "auth": "on",
+        "rate_limit_per_minute": 0,
+        "slack_signing_secret": SecretStr(SLACK_SECRET),
+        "slack_workspaces": WORKSPACES,
+        "slack_api_url": slack_url,
+        "intake_provider": "rules",
+    } | overrides
+    return Settings(**values)
+
+
+@contextmanager
+def live_server(data_dir: Path, database_url: str | None = None) -> Iterator[Live]:
+    """Serve an app with keys on and Slack on over ``data_dir`` (and ``database_url``) until the block ends."""
+    with fake_slack() as slack:
+        app = create_app(live_settings(data_dir, slack.url, database_url), clock=lambda: TODAY)
+        with app.state.database.session() as session:
+            key = issue(session, "acme", "abuse").key
+        with serve(app) as url, httpx.Client(timeout=30) as http:
+            yield Live(url, app, http, {"Authorization": f"Bearer {key}"}, slack)
+        app.state.database.dispose()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The server on SQLite, shared by a module's tests (they create, never depend on what others created)."""
+    with live_server(tmp_path_factory.mktemp("live") / "data") as server:
+        yield server
+
+
+@pytest.fixture
+def live_db(tmp_path: Path, database_url: str) -> Iterator[Live]:
+    """The server on SQLite, then on PostgreSQL (tests/conftest.py's ``database_url``)."""
+    with live_server(tmp_path / "data", database_url) as server:
+        yield server
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """A problem+json answer with this status and code, whose request_id is the X-Request-ID header's."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code, body
+    assert body["request_id"] == response.headers["x-request-id"], body
+    return body
+
+
+def exchange(port: int, *requests: bytes, timeout: float = 10.0) -> list[bytes]:
+    """Send raw HTTP/1.1 requests one after the other on ONE connection; each answer's head and body.
+
+    A server that drops the connection after a failure makes a later request fail here (ConnectionError or
+    an empty read), which an httpx client would hide by reconnecting.
+    """
+    answers: list[bytes] = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        reader = sock.makefile("rb")
+        for request in requests:
+            sock.sendall(request)
+            head = b""
+            while not head.endswith(b"\r\n\r\n"):
+                byte = reader.read(1)
+                if not byte:
+                    raise ConnectionError(f"the server closed the connection; answers so far: {answers}")
+                head += byte
+            length = next(
+                (int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")),
+                0,
+            )
+            answers.append(head + reader.read(length))
+    return answers
+
+
+def raw_post(path: str, body: bytes, **headers: str) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}", "Connection: keep-alive"]
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def multipart(files: list[tuple[str, bytes, bytes]], fields: dict[str, str] | None = None) -> tuple[bytes, dict[str, str]]:
+    """A multipart/form-data body built by hand: file names go in as raw bytes (httpx would percent-encode a NUL)."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in (fields or {}).items()
+    ]
+    for field, filename, content in files:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="'.encode()
+        parts.append(head + filename + b'"\r\nContent-Type: application/octet-stream\r\n\r\n' + content + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, {"content-type": f"multipart/form-data; boundary={boundary}"}
+
+
+def raw_get(path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n".encode()
