@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +24,27 @@ if TYPE_CHECKING:  # the API registers the task to enqueue it, and must not impo
 
 log = logging.getLogger("service.worker")
 PROGRESS_EVERY_SECONDS = 0.5
+# How much lower than the worker's searches an ingestion thread runs (nice levels; ADR 0015).
+INGEST_NICENESS = 10
+
+
+def background_priority() -> None:
+    """Lower the calling thread's CPU priority, once; threads it starts (the ingest lane's ONNX pool) inherit it.
+
+    Linux schedules threads one by one, so a search thread keeps its priority while an ingestion embeds
+    beside it. Where the OS has no per-thread priority, nothing changes.
+    """
+    if getattr(_lowered, "done", False) or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), INGEST_NICENESS))
+    except OSError:  # a sandbox that forbids it: ingestion just competes as before
+        log.debug("could not lower the ingestion thread's priority", exc_info=True)
+    _lowered.done = True
+
+
+_lowered = threading.local()
 
 
 def ingest_task(runtime: Runtime | None) -> Callable[[str], None]:
@@ -105,7 +128,8 @@ def _ingest(runtime: Runtime, job_id: str) -> None:
         payload, kb_id, tenant_id = dict(job.payload), job.kb_id or "", job.tenant_id
     try:
         kb = runtime.kb(kb_id)
-        index = runtime.index(kb)
+        background_priority()
+        index = runtime.index(kb, lane="ingest")
         documents, errors = _parse(payload["files"])
         model = kb.embedding_model or ""
         chunked = [(doc, chunk_document(doc, kb.chunk_tokens, kb.chunk_overlap, model=model)) for doc in documents]

@@ -12,7 +12,7 @@ from chromadb.config import Settings as ChromaSettings
 from filelock import FileLock, Timeout
 
 from service.config import Settings
-from service.embeddings.model import Embedder
+from service.embeddings.model import Embedder, Lane
 from service.errors import NotFound, ServiceUnavailable
 from service.knowledge_bases.index import KnowledgeBaseIndex
 from service.store.db import Database, upgrade
@@ -58,16 +58,17 @@ class Runtime:
         self.database = Database(settings.resolved_database_url)
         upgrade(self.database.engine)
         self.client, self._lock = open_chroma(settings)
-        self._embedders: dict[str | None, Embedder] = {}
+        self._embedders: dict[tuple[str, Lane], Embedder] = {}
         self._guard = threading.Lock()
         self._vectors: dict[tuple[str | None, str], list[float]] = {}
 
-    def embedder(self, model: str | None) -> Embedder:
-        name = model or self.settings.embedding_model
+    def embedder(self, model: str | None, lane: Lane = "query") -> Embedder:
+        """One embedder per model and lane: searches embed on the query lane, ingestion on its own (ADR 0015)."""
+        key = (model or self.settings.embedding_model, lane)
         with self._guard:
-            if name not in self._embedders:
-                self._embedders[name] = Embedder(name)
-            return self._embedders[name]
+            if key not in self._embedders:
+                self._embedders[key] = Embedder(key[0], lane=lane)
+            return self._embedders[key]
 
     def embed_cached(self, texts: list[str], model: str | None = None) -> list[list[float]]:
         """Embed only the texts not seen before (by model and text); the cache is bounded."""
@@ -88,8 +89,8 @@ class Runtime:
             session.expunge(row)
             return row
 
-    def index(self, kb: KnowledgeBaseRow) -> KnowledgeBaseIndex:
-        return KnowledgeBaseIndex(self.client, kb.collection, self.embedder(kb.embedding_model))
+    def index(self, kb: KnowledgeBaseRow, lane: Lane = "query") -> KnowledgeBaseIndex:
+        return KnowledgeBaseIndex(self.client, kb.collection, self.embedder(kb.embedding_model, lane))
 
     def close(self) -> None:
         self.database.dispose()
