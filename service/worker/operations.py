@@ -32,7 +32,7 @@ class StoreOperations:
         self.runtime = runtime
 
     def search(self, query: SearchQuery) -> SearchResult:
-        index = self.runtime.index(self.runtime.kb(query.kb_id))
+        index = self.runtime.index_of(query.kb_id)
         hits = index.query(query.q, k=query.k, mode=query.mode)
         return SearchResult(hits=[SearchHit(**asdict(hit)) for hit in hits])
 
@@ -46,6 +46,7 @@ class StoreOperations:
         return DeleteResult(removed=index.delete_document(ref.doc_id))
 
     def drop(self, ref: KbRef) -> DropResult:
+        self.runtime.forget(ref.kb_id)
         self.runtime.index(self.runtime.kb(ref.kb_id)).drop()
         return DropResult(dropped=True)
 

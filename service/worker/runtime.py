@@ -61,6 +61,7 @@ class Runtime:
         self._embedders: dict[tuple[str, Lane], Embedder] = {}
         self._guard = threading.Lock()
         self._vectors: dict[tuple[str | None, str], list[float]] = {}
+        self._indexes: dict[tuple[str, Lane], KnowledgeBaseIndex] = {}
 
     def embedder(self, model: str | None, lane: Lane = "query") -> Embedder:
         """One embedder per model and lane: searches embed on the query lane, ingestion on its own (ADR 0015)."""
@@ -91,6 +92,22 @@ class Runtime:
 
     def index(self, kb: KnowledgeBaseRow, lane: Lane = "query") -> KnowledgeBaseIndex:
         return KnowledgeBaseIndex(self.client, kb.collection, self.embedder(kb.embedding_model, lane))
+
+    def index_of(self, kb_id: str, lane: Lane = "query") -> KnowledgeBaseIndex:
+        """The knowledge base's index, kept between requests: a search skips reading its row and collection again.
+
+        A knowledge base's collection and model never change after it is created, and this process is the
+        store's only writer, so the cached index stays true until ``forget`` (the knowledge base is dropped).
+        """
+        key = (kb_id, lane)
+        index = self._indexes.get(key)
+        if index is None:
+            index = self._indexes[key] = self.index(self.kb(kb_id), lane)
+        return index
+
+    def forget(self, kb_id: str) -> None:
+        for lane in ("query", "ingest"):
+            self._indexes.pop((kb_id, lane), None)
 
     def close(self) -> None:
         self.database.dispose()

@@ -163,6 +163,12 @@ def test_reingest_embeds_nothing_and_changes_leave_no_orphans(rag: tuple[TestCli
     assert client.post("/v1/knowledge-bases/changes/query", json={"q": "closing paragraph", "k": 5}).json()["hits"] == []
     assert client.delete("/v1/knowledge-bases/changes").status_code == 204
     assert client.get("/v1/knowledge-bases/changes").status_code == 404
+    # The same name again is a new, empty knowledge base: nothing the worker kept of the old one answers.
+    assert client.post("/v1/knowledge-bases", json={"name": "changes"}).status_code == 201
+    assert client.post("/v1/knowledge-bases/changes/query", json={"q": "rule number 25", "k": 5}).json()["hits"] == []
+    assert ingest(client, "changes", [("new.md", b"# New\n\nOnly this document now.")])["state"] == "succeeded"
+    hits = client.post("/v1/knowledge-bases/changes/query", json={"q": "only this document", "k": 5}).json()["hits"]
+    assert [hit["doc"] for hit in hits] == ["new.md"]
 
 
 def test_bad_uploads_are_clear(rag: tuple[TestClient, Worker]) -> None:
