@@ -58,7 +58,7 @@ class Runtime:
         self.database = Database(settings.resolved_database_url)
         upgrade(self.database.engine)
         self.client, self._lock = open_chroma(settings)
-        self._embedders: dict[tuple[str, Lane], Embedder] = {}
+        self._embedders: dict[tuple[str | None, Lane], Embedder] = {}
         self._guard = threading.Lock()
         self._vectors: dict[tuple[str | None, str], list[float]] = {}
         self._indexes: dict[tuple[str, Lane], KnowledgeBaseIndex] = {}
