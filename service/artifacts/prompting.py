@@ -13,7 +13,6 @@ import zlib
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel
 
 from rules.facts import Profile
@@ -38,11 +37,11 @@ class FewShotNeedsExamples(BaseModel):
 
 def lexical_embed(texts: list[str]) -> list[list[float]]:
     """Hashed word counts: a model-free stand-in where no embedding function is available (the advice hot path)."""
-    vectors = np.zeros((len(texts), LEXICAL_DIM))
-    for row, text in enumerate(texts):
+    vectors = [[0.0] * LEXICAL_DIM for _ in texts]  # plain lists: the API process never loads numpy for this
+    for vector, text in zip(vectors, texts, strict=True):
         for word in re.findall(r"\w+", text.lower()):
-            vectors[row, zlib.crc32(word.encode()) % LEXICAL_DIM] += 1.0
-    return [list(map(float, vector)) for vector in vectors]
+            vector[zlib.crc32(word.encode()) % LEXICAL_DIM] += 1.0
+    return vectors
 
 
 def _needs_examples(profile: Profile, dataset_id: str | None) -> FewShotNeedsExamples:

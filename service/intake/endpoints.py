@@ -12,8 +12,7 @@ from fastapi import APIRouter
 
 from service.api.problems import problem_responses
 from service.deps import ClockDep, ExtractionClientsDep, SettingsDep, TenantDep
-from service.intake import IntakeResult, extract
-from service.intake.schemas import IntakeRequest
+from service.intake.schemas import IntakeRequest, IntakeResult
 
 router = APIRouter(tags=["intake"], responses=problem_responses(400, 413, 422))
 
@@ -30,4 +29,6 @@ def intake(
     # A sync route: an LLM call blocks a pool thread, never the event loop. The tenant is resolved (auth,
     # rate limits) even though nothing is stored.
     # The questions still to ask depend on the day (a provider's tuning may have ended), like a session's.
+    from service.intake import extract  # the rules load with the first description (service/intake/__init__.py)
+
     return extract(body.text, body.lang, settings, clients, clock())

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from rules.facts import PROFILE_FIELDS, Profile
 from service.errors import AdvisorError
-from service.intake.extract import build_draft, detect_lang, extract_rules, missing
+from service.intake.drafting import build_draft, detect_lang, extract_rules, missing
 from service.intake.matching import Hit
 from service.intake.schemas import IntakeResult
 from service.intake.task import task_span

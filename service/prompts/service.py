@@ -15,12 +15,9 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from service.errors import ValidationFailed
 from service.prompts.renderers import INPUT, Pair, Renderer, count, format_hint, output_schema
 from service.prompts.schemas import Candidate, FewShotPrompt, FewShotRequest
-from service.prompts.selection import LAMBDA, embedding_text, select_mmr, unit_rows
 from service.providers.lifecycle import require_model
 from service.providers.registry import provider_for
 from service.providers.tokens import encoding_for_model
@@ -51,6 +48,10 @@ def build_few_shot(
     today: dt.date,
 ) -> FewShotPrompt:
     """The few-shot prompt for ``request`` on ``today``, choosing from ``candidates`` (default: the request's examples)."""
+    import numpy as np  # with the selection, loaded by the first few-shot prompt, not with the API
+
+    from service.prompts.selection import LAMBDA, embedding_text, select_mmr, unit_rows
+
     pool = (
         list(candidates)
         if candidates is not None

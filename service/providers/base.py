@@ -16,11 +16,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
-import jinja2
-
 from knowledge.loader import Catalog, ModelEntry, ProviderEntry, Purpose, default_catalog
 
 if TYPE_CHECKING:
+    import jinja2
+
     from service.config import Settings
     from service.providers.lifecycle import ModelChoice
 
@@ -107,6 +107,8 @@ def _python(value: Any) -> str:
 @cache
 def environment() -> jinja2.Environment:
     """The templates of every provider; undefined names fail loudly instead of rendering empty."""
+    import jinja2  # loaded with the first snippet rendered, not with the API
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,

@@ -9,15 +9,25 @@ from __future__ import annotations
 import re
 from functools import cache
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import quote
-
-from markdown_it import MarkdownIt
 
 from knowledge.loader import Guide, GuideSection, default_guide
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 LANGS = ("en", "he")
+
+
 # CommonMark plus GFM tables (the lifecycle table); raw HTML is shown as text, links keep markdown-it's URL check.
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+@cache
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # loaded with the first guide page, not with the API
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+
+
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # markers the catalog generator leaves around its tables
 # No script runs on a guide page; it only loads the page's stylesheet.
 GUIDE_CSP = (
@@ -53,7 +63,7 @@ def lang_of(value: str | None) -> str:
 
 
 def render_markdown(text: str) -> str:
-    rendered: str = _MARKDOWN.render(_COMMENT.sub("", text))
+    rendered: str = _markdown().render(_COMMENT.sub("", text))
     return rendered
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from rules.facts import PROFILE_FIELDS
 from service.config import Settings
 from service.intake import extract
-from service.intake.extract import llm_provider
+from service.intake.drafting import llm_provider
 from service.main import create_app
 from service.providers.extraction import AnthropicExtraction, OpenAIExtraction
 from tests.service.intake.fake_llm import FakeChat, FakeMessages

@@ -8,7 +8,7 @@ import pytest
 
 from rules.facts import Profile
 from service.intake import IntakeResult, detect_lang, extract_rules
-from service.intake.extract import ask_order
+from service.intake.drafting import ask_order
 from service.intake.numbers import first_number
 from tests.service.intake.cases import DEV2_EN, DEV2_HE, DEV_EN, DEV_HE, HELDOUT2_EN, HELDOUT2_HE, HELDOUT_EN, HELDOUT_HE, Case
 from tests.service.intake.heldout import HELDOUT3_EN, HELDOUT3_HE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -12,6 +14,8 @@ from service.main import create_app
 from service.store.db import Database, upgrade
 from service.store.models import utcnow
 from tests.conftest import TODAY
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_advice_survives_a_restart(database_url: str, tmp_path: Path) -> None:
@@ -61,3 +65,35 @@ def test_migrations_are_idempotent(database_url: str) -> None:
     upgrade(database.engine)
     database.ping()
     database.dispose()
+
+
+def test_the_head_is_read_from_the_files_as_alembic_reads_it() -> None:
+    from alembic.script import ScriptDirectory
+
+    from service.store.db import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def test_a_database_one_migration_behind_is_upgraded_and_a_current_one_needs_no_alembic(tmp_path: Path) -> None:
+    from alembic import command
+
+    from service.store.db import alembic_config, at_head, head_revision
+
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    database = Database(url)
+    with database.engine.begin() as connection:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, f"{head_revision()}-1")
+    assert not at_head(database.engine)
+    upgrade(database.engine)
+    assert at_head(database.engine)
+    database.dispose()
+    # A process starting on a current database never imports Alembic (~0.2 s of its start-up).
+    script = (
+        "import sys; from service.store.db import Database, upgrade; "
+        f"upgrade(Database({url!r}).engine); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"
