@@ -1,7 +1,8 @@
 """The API's way to the worker: typed calls over one pooled connection, and the one "worker or here?" decision.
 
-Import-light on purpose: httpx and the shared schemas, never the store, Chroma or a model (the CLI's
-in-process operations are imported only when no worker answers).
+Import-light on purpose: the shared schemas, never the store, Chroma or a model (the CLI's in-process
+operations are imported only when no worker answers); httpx (with the rich console it pulls in, ~0.2 s)
+loads with the first call, not with the API.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from service.config import Settings
@@ -34,6 +34,9 @@ from service.worker.schemas import (
     WorkerProblem,
 )
 
+if TYPE_CHECKING:
+    import httpx
+
 TIMEOUT_SECONDS = 60.0  # an evaluation of many questions, or the first embed while the model loads
 CONNECT_SECONDS = 2.0
 PROBE_SECONDS = 2.0  # a health check: the worker answers in milliseconds when it is up
@@ -44,7 +47,6 @@ Embed = Callable[[list[str]], list[list[float]]]
 Result = TypeVar("Result", bound=BaseModel)
 # The worker is not there (yet), or went away mid-call: every operation is idempotent, so the call is sent again.
 # A read timeout is not among them: that worker is alive and busy, and a second copy would only add to its load.
-_GONE = (httpx.NetworkError, httpx.ConnectTimeout, httpx.RemoteProtocolError)
 
 
 class WorkerUnavailable(ServiceUnavailable):
@@ -66,10 +68,7 @@ class WorkerClient:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        headers = {}
-        if settings.worker_secret is not None:
-            headers["authorization"] = f"Bearer {settings.worker_secret.get_secret_value()}"
-        self._http = httpx.Client(headers=headers, timeout=httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS))
+        self._pool: httpx.Client | None = None
         self._guard = threading.Lock()
         self._published: tuple[int, str] | None = None  # (mtime_ns of worker.json, its url)
         self._opened = time.monotonic()
@@ -122,7 +121,21 @@ class WorkerClient:
         return "ok"
 
     def close(self) -> None:
-        self._http.close()
+        if self._pool is not None:
+            self._pool.close()
+
+    def _http(self) -> httpx.Client:
+        """The connection pool, made by the first call."""
+        with self._guard:
+            if self._pool is None:
+                import httpx
+
+                headers = {}
+                if self.settings.worker_secret is not None:
+                    headers["authorization"] = f"Bearer {self.settings.worker_secret.get_secret_value()}"
+                timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS)
+                self._pool = httpx.Client(headers=headers, timeout=timeout)
+            return self._pool
 
     # -- plumbing --------------------------------------------------------------------------------
     def _fresh(self) -> bool:
@@ -149,19 +162,22 @@ class WorkerClient:
     def _call(
         self, path: str, body: BaseModel | None, result: type[Result], *, wait: float | None = None, timeout: float | None = None
     ) -> Result:
+        import httpx
+
+        gone = (httpx.NetworkError, httpx.ConnectTimeout, httpx.RemoteProtocolError)
         deadline = time.monotonic() + (self.settings.worker_wait_seconds if wait is None else wait)
         content = b"{}" if body is None else body.model_dump_json().encode()
         while True:
             url = self.url()
             if url is not None:
                 try:
-                    response = self._http.post(
+                    response = self._http().post(
                         url + path,
                         content=content,
                         headers={"content-type": "application/json"},
                         timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
                     )
-                except _GONE:
+                except gone:
                     pass
                 except httpx.HTTPError as exc:
                     self._mark(False)
