@@ -1,0 +1,105 @@
+"""How fast the service comes up: the API's imports, its first answer, and the worker's readiness. Not a test.
+
+Usage: .venv/bin/python bench/startup.py [--runs 5]
+
+1. `import service.main` in a fresh interpreter, --runs times: CPU seconds (user + system) and wall seconds.
+   For scale, `import fastapi` alone in the same loop (a floor no FastAPI service goes below).
+2. `advisor serve` on a fresh data dir, --runs times: seconds until GET /healthz answers 200 (the API serves)
+   and until GET /readyz answers 200 (the worker has opened the store and loaded the embedding model).
+
+Goals (issue 18): imports <= 1 s, the worker ready <= 5 s after `advisor serve`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # bench/http.py must not shadow the standard library's http
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import http.client  # noqa: E402
+
+from bench.load import free_port  # noqa: E402
+
+
+def import_seconds(module: str) -> tuple[float, float]:
+    """(CPU, wall) seconds of importing ``module`` in a new interpreter, the interpreter's own start excluded."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=ROOT)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def _status(port: int, path: str) -> int | None:
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        connection.request("GET", path)
+        status = connection.getresponse().status
+        connection.close()
+        return status
+    except OSError:
+        return None
+
+
+def serve_seconds() -> tuple[float, float]:
+    """Seconds from `advisor serve` to /healthz 200 and to /readyz 200, on a fresh data dir."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {**os.environ, "ADVISOR_DATA_DIR": data_dir, "ADVISOR_PORT": str(port), "ADVISOR_LOG_LEVEL": "WARNING"}
+        advisor = str(Path(sys.executable).parent / "advisor")
+        started = time.perf_counter()
+        process = subprocess.Popen([advisor, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        healthy = ready = None
+        try:
+            while ready is None and time.perf_counter() - started < 120:
+                if healthy is None and _status(port, "/healthz") == 200:
+                    healthy = time.perf_counter() - started
+                if healthy is not None and _status(port, "/readyz") == 200:
+                    ready = time.perf_counter() - started
+                time.sleep(0.02)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    if healthy is None or ready is None:
+        raise SystemExit("advisor serve did not become ready within 120 s")
+    return healthy, ready
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
+    empty = [import_seconds("sys") for _ in range(args.runs)]
+    base_cpu = statistics.median(cpu for cpu, _ in empty)
+    base_wall = statistics.median(wall for _, wall in empty)
+    for module in ("fastapi", "service.main"):
+        runs = [import_seconds(module) for _ in range(args.runs)]
+        cpu = statistics.median(c for c, _ in runs) - base_cpu
+        wall = statistics.median(w for _, w in runs) - base_wall
+        goal = "  (goal <= 1 s: " + ("met)" if cpu <= 1.0 else "MISSED)") if module == "service.main" else ""
+        print(f"import {module:<14} median CPU {cpu:5.2f} s  wall {wall:5.2f} s{goal}")
+    serves = [serve_seconds() for _ in range(args.runs)]
+    healthy = statistics.median(h for h, _ in serves)
+    ready = statistics.median(r for _, r in serves)
+    print(f"advisor serve -> /healthz 200   median {healthy:5.2f} s  (all: {', '.join(f'{h:.2f}' for h, _ in serves)})")
+    verdict = "met" if ready <= 5.0 else "MISSED"
+    print(f"advisor serve -> /readyz 200    median {ready:5.2f} s  (goal <= 5 s: {verdict})")
+    print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
+
+
+if __name__ == "__main__":
+    main()
