@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -73,9 +74,18 @@ PROVIDERS: tuple[ProviderName, ...] = ("openai", "google", "anthropic", "open_we
 GUIDE_LANGS: tuple[str, ...] = ("en", "he")
 
 
+# libyaml's parser when PyYAML was built with it: the same documents, about 8x faster to read (the rules, the
+# questions and the catalog load as a process starts).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str) -> Any:
+    """``yaml.safe_load`` on libyaml where it is available."""
+    return yaml.load(text, Loader=SAFE_LOADER)
+
+
 def _read_yaml(path: Path) -> object:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return parse_yaml(path.read_text(encoding="utf-8"))
 
 
 def load_catalog(directory: Path = CATALOG_DIR) -> Catalog:

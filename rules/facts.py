@@ -13,8 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from knowledge.loader import parse_yaml
 
 Provider = Literal["openai", "google", "anthropic", "open_weights", "undecided"]
 Quality = Literal["high", "mixed", "low", "unknown"]
@@ -47,7 +48,7 @@ STRATEGIES: tuple[Strategy, ...] = ("prompting", "rag", "fine_tuning", "rag_and_
 @cache
 def field_texts() -> dict[str, dict[str, Any]]:
     """rules/questions.yaml: per field, its guide anchor, label, question, help, choices and what-if phrases."""
-    data = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))
+    data = parse_yaml(QUESTIONS_FILE.read_text(encoding="utf-8"))
     for item in data.values():
         # YAML reads `true:`/`false:` keys as booleans; the texts are looked up by the value's JSON spelling.
         if "changes" in item:

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from knowledge.loader import parse_yaml
 from rules.conditions import Predicate, compile_condition
 from rules.derived import DERIVED_FACTS
 from rules.facts import PROFILE_FIELDS
@@ -122,7 +123,7 @@ class RuleFileError(ValueError):
 
 def _load_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise RuleFileError(f"{path}: not valid YAML: {exc}") from exc
 
