@@ -33,7 +33,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-CORPUS = ROOT / "tests" / "service" / "kb" / "corpus"
+CORPUS = ROOT / "tests" / "service" / "knowledge_bases" / "corpus"
 SYNTHETIC = ((40, 256), (130, 96), (256, 48))  # (wordpieces per text, texts)
 
 

@@ -43,7 +43,7 @@ import httpx  # noqa: E402
 ROOT = HERE.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 SCENARIOS = ROOT / "tests" / "data" / "scenarios_public.jsonl"
-CORPUS = ROOT / "tests" / "service" / "kb" / "corpus"
+CORPUS = ROOT / "tests" / "service" / "knowledge_bases" / "corpus"
 QUERIES = [
     "How many vacation days do employees get?",
     "Who approves an expense over the limit?",
@@ -302,6 +302,12 @@ async def run(args: argparse.Namespace, data_dir: Path, port: int, api: subproce
     report(stats, seconds, rss, args)
     for name, values in series.items():
         print(f"RSS {name:7} every 10 s (MiB): {', '.join(f'{v / 1024:.0f}' for v in values)}")
+    # Issue 18's flatness goal: growth over the last 5 minutes (the last half of a shorter soak) <= 5 MiB.
+    window = min(30, max(1, len(series["API"]) // 2))
+    for name, values in series.items():
+        growth = (values[-1] - values[-window - 1]) / 1024
+        verdict = "met" if growth <= 5 else "MISSED"
+        print(f"RSS {name:7} growth over the last {window * 10} s: {growth:+.1f} MiB (goal <= 5 MiB: {verdict})")
     failures = stats.server_errors() + sum(stats.dropped.values())
     print(f"5xx answers: {stats.server_errors()}, dropped connections: {sum(stats.dropped.values())}")
     return 1 if failures else 0
