@@ -11,16 +11,16 @@ reachability search (rules/reachability.py) and the what-if search (rules/whatif
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from rules.conditions import Predicate, compile_condition
 from rules.derived import DERIVED, DERIVED_BY_NAME
-from rules.evaluation import evaluate
+from rules.evaluation import PROMPTING_BASELINE, choose_strategy, evaluate
 from rules.facts import Profile, Strategy
 from rules.loading import RULE_FACTS, RuleSet, atoms
-from rules.model import Lever, Rule
+from rules.model import STAGES, Lever, Rule
 
 STRATEGY_LEVERS: tuple[Lever, ...] = ("rag", "fine_tuning")
 LEVER_FACTS: dict[Lever, str] = {"prompting": "prompting_score", "rag": "rag_score", "fine_tuning": "fine_tuning_score"}
@@ -35,6 +35,7 @@ class Group:
     fields: tuple[str, ...]
     tests: tuple[Predicate, ...]
     reads: tuple[str, ...] = ()  # the facts the tests read (fields and derived facts)
+    keys: tuple[str, ...] = ()  # each test's atom as written, ``repr({fact: {op: operand}})``
 
 
 def _fired(when: Any) -> Iterator[str]:
@@ -105,6 +106,7 @@ def groups(ruleset: RuleSet) -> tuple[Group, ...]:
             fields=tuple(names),
             tests=tuple(compile_condition(cond, known) for fact, cond in tests.values() if set(_inputs(fact)) <= set(names)),
             reads=tuple(dict.fromkeys(fact for fact, _ in tests.values() if set(_inputs(fact)) <= set(names))),
+            keys=tuple(key for key, (fact, _) in tests.items() if set(_inputs(fact)) <= set(names)),
         )
         for names in members.values()
     )
@@ -136,4 +138,100 @@ def strategy_of(combination: tuple[Signature, ...], facts: dict[str, Any], rules
     found = memo.get(combination)
     if found is None:
         found = memo[combination] = evaluate(dict(facts), ruleset, strategy_only=True).strategy
+    return found
+
+
+# The strategy of any signature combination, realisable or not, from the effective rules alone: each atomic test
+# the groups hold is read from the combination; the stage facts (scores, indicated) are computed as the engine does.
+# It answers what no assignment of fields has shown yet, so the what-if search can tell, before deriving anything,
+# that no change within a group can reach the strategies still missing (rules/whatif.py).
+SignaturePredicate = Callable[[tuple[Signature, ...], dict[str, Any], set[str]], bool]
+
+
+@dataclass(frozen=True)
+class _SignatureRules:
+    plan: dict[str, tuple[tuple[SignaturePredicate, str, tuple[tuple[str, int], ...], tuple[str, ...]], ...]]
+    memo: dict[tuple[Signature, ...], Strategy]
+
+
+def _on_signatures(when: Mapping[str, Any], where: dict[str, tuple[int, int]]) -> SignaturePredicate:
+    parts = [_signature_key(key, value, where) for key, value in when.items()]
+    return lambda sigs, facts, fired: all(part(sigs, facts, fired) for part in parts)
+
+
+def _signature_key(key: str, value: Any, where: dict[str, tuple[int, int]]) -> SignaturePredicate:
+    if key in ("all", "any"):
+        items = [_on_signatures(item, where) for item in value]
+        join = all if key == "all" else any
+        return lambda sigs, facts, fired: join(item(sigs, facts, fired) for item in items)
+    if key == "not":
+        inner = _on_signatures(value, where)
+        return lambda sigs, facts, fired: not inner(sigs, facts, fired)
+    if key == "fired":
+        return lambda sigs, facts, fired: value in fired
+    tests: list[SignaturePredicate] = []
+    for fact, cond in atoms({key: value}):
+        place = where.get(repr(cond))
+        if place is None:  # a fact of the run itself (a score, indicated): read as the engine reads it
+            test = compile_condition(cond, frozenset({fact}))
+            tests.append(lambda sigs, facts, fired, test=test: test(facts, fired))  # type: ignore[misc]
+        else:
+            group, index = place
+            tests.append(lambda sigs, facts, fired, group=group, index=index: sigs[group][index])  # type: ignore[misc]
+    return lambda sigs, facts, fired: all(test(sigs, facts, fired) for test in tests)
+
+
+_SIGNATURE_RULES: dict[str, _SignatureRules] = {}
+
+
+def _signature_rules(ruleset: RuleSet) -> _SignatureRules:
+    found = _SIGNATURE_RULES.get(ruleset.version)
+    if found is not None:
+        return found
+    where = {}
+    for group_index, group in enumerate(groups(ruleset)):
+        for index, key in enumerate(group.keys):
+            where[key] = (group_index, index)
+    effective = {rule.id for rule in effective_rules(ruleset)}
+    plan = {
+        stage: tuple(
+            (_on_signatures(item.rule.when, where), rule_id, score, block)
+            for item, _, rule_id, score, block in ruleset.plan[stage]
+            if rule_id in effective
+        )
+        for stage in STAGES
+        if stage != "advice"
+    }
+    found = _SIGNATURE_RULES[ruleset.version] = _SignatureRules(plan, {})
+    return found
+
+
+def signature_strategy(combination: tuple[Signature, ...], ruleset: RuleSet) -> Strategy:
+    """The strategy the rules give any profile with these signatures (memoized per rules version)."""
+    rules = _signature_rules(ruleset)
+    found = rules.memo.get(combination)
+    if found is not None:
+        return found
+    scores = {"prompting": PROMPTING_BASELINE, "rag": 0, "fine_tuning": 0}
+    blocked: set[str] = set()
+    fired: set[str] = set()
+    facts: dict[str, Any] = {}
+    for stage, planned in rules.plan.items():
+        if stage == "readiness":
+            facts["prompting_score"], facts["rag_score"] = scores["prompting"], scores["rag"]
+            facts["fine_tuning_score"] = scores["fine_tuning"]
+        elif stage == "feasibility":
+            facts["fine_tuning_indicated"] = scores["fine_tuning"] > 0 and "fine_tuning" not in blocked
+            facts["rag_indicated"] = scores["rag"] > 0 and "rag" not in blocked
+        for predicate, rule_id, score, block in planned:
+            if predicate(combination, facts, fired):
+                fired.add(rule_id)
+                for lever, points in score:
+                    scores[lever] += points
+                blocked.update(block)
+    rag = facts["rag_indicated"] and "rag" not in blocked
+    tuning = facts["fine_tuning_indicated"] and "fine_tuning" not in blocked
+    if len(rules.memo) >= 100_000:
+        rules.memo.clear()
+    found = rules.memo[combination] = choose_strategy(rag, tuning)
     return found
