@@ -20,7 +20,7 @@ from rules.derived import DERIVED, DERIVED_BY_NAME
 from rules.evaluation import PROMPTING_BASELINE, choose_strategy, evaluate
 from rules.facts import Profile, Strategy
 from rules.loading import RULE_FACTS, RuleSet, atoms
-from rules.model import STAGES, Lever, Rule
+from rules.model import STAGES, Lever, Rule, Stage
 
 STRATEGY_LEVERS: tuple[Lever, ...] = ("rag", "fine_tuning")
 LEVER_FACTS: dict[Lever, str] = {"prompting": "prompting_score", "rag": "rag_score", "fine_tuning": "fine_tuning_score"}
@@ -148,9 +148,12 @@ def strategy_of(combination: tuple[Signature, ...], facts: dict[str, Any], rules
 SignaturePredicate = Callable[[tuple[Signature, ...], dict[str, Any], set[str]], bool]
 
 
+Planned = tuple[tuple[SignaturePredicate, str, tuple[tuple[str, int], ...], tuple[str, ...]], ...]
+
+
 @dataclass(frozen=True)
 class _SignatureRules:
-    plan: dict[str, tuple[tuple[SignaturePredicate, str, tuple[tuple[str, int], ...], tuple[str, ...]], ...]]
+    plan: dict[Stage, Planned]
     memo: dict[tuple[Signature, ...], Strategy]
 
 
@@ -173,12 +176,18 @@ def _signature_key(key: str, value: Any, where: dict[str, tuple[int, int]]) -> S
     for fact, cond in atoms({key: value}):
         place = where.get(repr(cond))
         if place is None:  # a fact of the run itself (a score, indicated): read as the engine reads it
-            test = compile_condition(cond, frozenset({fact}))
-            tests.append(lambda sigs, facts, fired, test=test: test(facts, fired))  # type: ignore[misc]
+            tests.append(_of_run(compile_condition(cond, frozenset({fact}))))
         else:
-            group, index = place
-            tests.append(lambda sigs, facts, fired, group=group, index=index: sigs[group][index])  # type: ignore[misc]
+            tests.append(_of_signature(*place))
     return lambda sigs, facts, fired: all(test(sigs, facts, fired) for test in tests)
+
+
+def _of_run(test: Predicate) -> SignaturePredicate:
+    return lambda sigs, facts, fired: test(facts, fired)
+
+
+def _of_signature(group: int, index: int) -> SignaturePredicate:
+    return lambda sigs, facts, fired: sigs[group][index]
 
 
 _SIGNATURE_RULES: dict[str, _SignatureRules] = {}
@@ -193,7 +202,7 @@ def _signature_rules(ruleset: RuleSet) -> _SignatureRules:
         for index, key in enumerate(group.keys):
             where[key] = (group_index, index)
     effective = {rule.id for rule in effective_rules(ruleset)}
-    plan = {
+    plan: dict[Stage, Planned] = {
         stage: tuple(
             (_on_signatures(item.rule.when, where), rule_id, score, block)
             for item, _, rule_id, score, block in ruleset.plan[stage]

@@ -14,17 +14,26 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, product
 from typing import Any
 
 from knowledge.loader import Catalog
 from rules.context import context_for
 from rules.counterfactuals import Candidate, candidates, result
-from rules.derived import DERIVED_BY_NAME
+from rules.derived import DERIVED_BY_NAME, DerivedFact
 from rules.facts import STRATEGIES, Lang, Strategy
 from rules.loading import RuleSet
 from rules.model import Counterfactual
-from rules.signatures import Group, Signature, group_facts, groups, signature, strategy_memo, strategy_of
+from rules.signatures import (
+    Group,
+    Signature,
+    group_facts,
+    groups,
+    signature,
+    signature_strategy,
+    strategy_memo,
+    strategy_of,
+)
 
 Allowed = Callable[[dict[str, Any], Strategy], bool]
 Rank = tuple[int, float]
@@ -39,6 +48,65 @@ class _Move:
     rank: Rank
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What a rules version's groups need, worked out once: who owns a field, what a signature reads."""
+
+    groups: tuple[Group, ...]
+    owner: dict[str, int]
+    owned: list[list[DerivedFact]]  # per group: every derived fact of its fields (to realise a combination)
+    tested: list[list[DerivedFact]]  # per group: only the derived facts its tests read
+    raw_reads: list[list[str]]  # per group: the fields its tests read directly
+    key_fields: list[tuple[str, ...]]  # per group: every field its signature depends on
+
+
+_LAYOUTS: dict[str, _Layout] = {}
+
+
+def _layout(rules: RuleSet) -> _Layout:
+    found = _LAYOUTS.get(rules.version)
+    if found is None:
+        ruled = groups(rules)
+        tested = [[DERIVED_BY_NAME[name] for name in group.reads if name in DERIVED_BY_NAME] for group in ruled]
+        raw_reads = [[name for name in group.reads if name not in DERIVED_BY_NAME] for group in ruled]
+        found = _LAYOUTS[rules.version] = _Layout(
+            groups=ruled,
+            owner={name: index for index, group in enumerate(ruled) for name in group.fields},
+            owned=[[DERIVED_BY_NAME[name] for name in group_facts(group) if name in DERIVED_BY_NAME] for group in ruled],
+            tested=tested,
+            raw_reads=raw_reads,
+            key_fields=[
+                tuple(dict.fromkeys([*raw, *(name for fact in facts for name in fact.inputs)]))
+                for raw, facts in zip(raw_reads, tested, strict=True)
+            ],
+        )
+    return found
+
+
+# A group's signature is a function of the fields its tests read (on a catalog version and day, for a rules version):
+# kept across profiles, so a change any profile has tried before costs one lookup.
+SIGNATURE_CACHE_LIMIT = 50_000
+_SIGNATURES: dict[tuple[Any, ...], dict[tuple[Any, ...], Signature]] = {}
+
+
+def _signature_cache(catalog: Catalog, today: dt.date, rules: RuleSet) -> dict[tuple[Any, ...], Signature]:
+    key = (catalog.version, today, rules.version)
+    found = _SIGNATURES.get(key)
+    if found is None:
+        if len(_SIGNATURES) >= 64:
+            _SIGNATURES.clear()
+        found = _SIGNATURES[key] = {}
+    return found
+
+
+REACH_CACHE_LIMIT = 20_000
+_REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
+
+
+def _reach_memo(rules: RuleSet) -> dict[tuple[Any, ...], frozenset[Strategy]]:
+    return _REACH.setdefault(rules.version, {})
+
+
 class WhatIf:
     """The facts of one profile, its signatures, and the outcome of changes to it."""
 
@@ -46,12 +114,9 @@ class WhatIf:
         self.values, self.facts, self.rules = values, facts, rules
         self.context = context_for(catalog, today)
         self.memo = strategy_memo(rules)
-        self.groups: tuple[Group, ...] = groups(rules)
-        self.owner = {name: index for index, group in enumerate(self.groups) for name in group.fields}
-        self.owned = [[DERIVED_BY_NAME[name] for name in group_facts(group) if name in DERIVED_BY_NAME] for group in self.groups]
-        # What a signature needs: only the derived facts the group's tests read (the rest only on a memo miss).
-        self.tested = [[DERIVED_BY_NAME[name] for name in group.reads if name in DERIVED_BY_NAME] for group in self.groups]
-        self.raw_reads = [[name for name in group.reads if name not in DERIVED_BY_NAME] for group in self.groups]
+        layout = self.layout = _layout(rules)
+        self.groups, self.owner = layout.groups, layout.owner
+        self.cache = _signature_cache(catalog, today, rules)
         self.signatures: tuple[Signature, ...] = tuple(signature(group, facts) for group in self.groups)
 
     def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
@@ -59,25 +124,43 @@ class WhatIf:
         values = {**self.values, **changes}
         facts = {**self.facts, **changes}
         for index in {self.owner[name] for name in changes}:
-            for fact in self.owned[index]:
+            for fact in self.layout.owned[index]:
                 facts[fact.name] = fact.compute(values, self.context)
         return facts
 
-    def change(self, picked: tuple[Candidate, ...]) -> _Move:
-        """The signatures ``picked`` gives the groups it touches, from only the facts those groups' tests read."""
-        changes = {c.field: c.value for c in picked}
-        values = {**self.values, **changes}
-        signatures: dict[int, Signature] = {}
-        for index in {self.owner[name] for name in changes}:
-            facts = {name: changes[name] if name in changes else self.facts[name] for name in self.raw_reads[index]}
-            for fact in self.tested[index]:
+    def _signature(self, index: int, changes: dict[str, Any]) -> Signature:
+        """Group ``index``'s signature with ``changes`` (all in that group) applied, from the fields it reads."""
+        values = self.values
+        key = (index, *(changes[name] if name in changes else values[name] for name in self.layout.key_fields[index]))
+        found = self.cache.get(key)
+        if found is None:
+            merged = {**values, **changes}
+            facts = {name: merged[name] for name in self.layout.raw_reads[index]}
+            for fact in self.layout.tested[index]:
                 # A derived fact none of whose inputs changed keeps the profile's value (no recomputation).
                 moved = any(name in changes for name in fact.inputs)
-                facts[fact.name] = fact.compute(values, self.context) if moved else self.facts[fact.name]
-            signatures[index] = signature(self.groups[index], facts)
+                facts[fact.name] = fact.compute(merged, self.context) if moved else self.facts[fact.name]
+            found = signature(self.groups[index], facts)
+            if len(self.cache) >= SIGNATURE_CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[key] = found
+        return found
+
+    def change(self, picked: tuple[Candidate, ...]) -> _Move:
+        """The signatures ``picked`` gives the groups it touches, from only the facts those groups' tests read."""
         if len(picked) == 1:
-            return _Move(picked, signatures, (picked[0].effort, picked[0].distance))
+            (only,) = picked
+            index = self.owner[only.field]
+            return _Move(picked, {index: self._signature(index, {only.field: only.value})}, (only.effort, only.distance))
         first, second = picked
+        one, two = self.owner[first.field], self.owner[second.field]
+        if one == two:
+            signatures = {one: self._signature(one, {first.field: first.value, second.field: second.value})}
+        else:
+            signatures = {
+                one: self._signature(one, {first.field: first.value}),
+                two: self._signature(two, {second.field: second.value}),
+            }
         return _Move(picked, signatures, (first.effort + second.effort, first.distance + second.distance))
 
     def combined(self, first: _Move, second: _Move) -> _Move:
@@ -98,8 +181,28 @@ class WhatIf:
         """Every actionable single change that touches a group, in the order hits are taken."""
         return [self.change((c,)) for c in candidates(self.values) if c.field in self.owner]
 
-    def pairs(self, singles: list[_Move]) -> Iterator[_Move]:
-        """Two changes, best rank first: the best change per (group, new signature) across groups; all within one."""
+    def reach(self, index: int) -> frozenset[Strategy]:
+        """Every strategy a change within group ``index`` alone could give: over every signature the group's tests
+        could take, realisable or not (an upper bound), with the other groups as the profile has them."""
+        reached = _reach_memo(self.rules)
+        key = (index, self.signatures)
+        found = reached.get(key)
+        if found is None:
+            combination = list(self.signatures)
+            strategies = set()
+            for sig in product((False, True), repeat=len(self.groups[index].tests)):
+                combination[index] = sig
+                strategies.add(signature_strategy(tuple(combination), self.rules))
+            if len(reached) >= REACH_CACHE_LIMIT:
+                reached.clear()
+            found = reached[key] = frozenset(strategies)
+        return found
+
+    def pairs(self, singles: list[_Move], needless: Callable[[int], bool] = lambda _index: False) -> Iterator[_Move]:
+        """Two changes, best rank first: the best change per (group, new signature) across groups; all within one.
+
+        A pair within a group ``needless`` says cannot give a strategy still missing is skipped (it is not derived).
+        """
         best: dict[tuple[int, Signature], _Move] = {}
         for move in singles:
             ((index, sig),) = move.signatures.items()
@@ -119,7 +222,10 @@ class WhatIf:
                     ranked.append((_sum(a, b), 1, a, b))
         ranked.sort(key=lambda item: item[0])
         for _, same_group, a, b in ranked:
-            yield self.change(_ordered(a.picked + b.picked)) if same_group else self.combined(a, b)
+            if not same_group:
+                yield self.combined(a, b)
+            elif not needless(self.owner[a.picked[0].field]):
+                yield self.change(_ordered(a.picked + b.picked))
 
 
 def _ordered(picked: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
@@ -154,7 +260,10 @@ def search(
                 found[outcome] = move.picked
         return len(found) == len(wanted)
 
+    def needless(index: int) -> bool:
+        return not whatif.reach(index) & (set(wanted) - found.keys())
+
     singles = whatif.singles()
     if not any(consider(move) for move in singles):
-        any(consider(move) for move in whatif.pairs(singles))
+        any(consider(move) for move in whatif.pairs(singles, needless))
     return result(values, wanted, found, lang)
