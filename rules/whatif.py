@@ -7,18 +7,24 @@ it (the rules run only on a combination nobody has seen, with the full facts the
 groups combine signatures already computed, and only the best-ranked change per (group, new signature) needs pairing,
 since the outcome depends on the signatures alone and ranks add up. Two changes in one group are derived together.
 Hits are taken in the order of the plain search: one change before two, less effort first, nearer values first.
+
+What a cold profile costs (ADR 0015): a group's signature is kept across profiles by the fields it reads, so only
+changes nobody has tried on those fields derive anything; and a pair within a group is skipped, underived, when no
+signature the group could take gives a strategy still missing (``signature_strategy`` answers that for any
+combination, from the rules alone).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations, product
+from operator import attrgetter
 from typing import Any
 
 from knowledge.loader import Catalog
-from rules.context import context_for
+from rules.context import Context, context_for
 from rules.counterfactuals import Candidate, candidates, result
 from rules.derived import DERIVED_BY_NAME, DerivedFact
 from rules.facts import STRATEGIES, Lang, Strategy
@@ -36,16 +42,7 @@ from rules.signatures import (
 )
 
 Allowed = Callable[[dict[str, Any], Strategy], bool]
-Rank = tuple[int, float]
-
-
-@dataclass(frozen=True)
-class _Move:
-    """One or two changes, with the signature each changed group gets."""
-
-    picked: tuple[Candidate, ...]
-    signatures: dict[int, Signature]  # group index -> its signature after the change
-    rank: Rank
+_by_rank = attrgetter("effort", "distance")
 
 
 @dataclass(frozen=True)
@@ -58,6 +55,7 @@ class _Layout:
     tested: list[list[DerivedFact]]  # per group: only the derived facts its tests read
     raw_reads: list[list[str]]  # per group: the fields its tests read directly
     key_fields: list[tuple[str, ...]]  # per group: every field its signature depends on
+    position: dict[str, int]  # a field's place in its group's signature key (absent: the signature ignores it)
 
 
 _LAYOUTS: dict[str, _Layout] = {}
@@ -69,16 +67,18 @@ def _layout(rules: RuleSet) -> _Layout:
         ruled = groups(rules)
         tested = [[DERIVED_BY_NAME[name] for name in group.reads if name in DERIVED_BY_NAME] for group in ruled]
         raw_reads = [[name for name in group.reads if name not in DERIVED_BY_NAME] for group in ruled]
+        key_fields = [
+            tuple(dict.fromkeys([*raw, *(name for fact in facts for name in fact.inputs)]))
+            for raw, facts in zip(raw_reads, tested, strict=True)
+        ]
         found = _LAYOUTS[rules.version] = _Layout(
             groups=ruled,
             owner={name: index for index, group in enumerate(ruled) for name in group.fields},
             owned=[[DERIVED_BY_NAME[name] for name in group_facts(group) if name in DERIVED_BY_NAME] for group in ruled],
             tested=tested,
             raw_reads=raw_reads,
-            key_fields=[
-                tuple(dict.fromkeys([*raw, *(name for fact in facts for name in fact.inputs)]))
-                for raw, facts in zip(raw_reads, tested, strict=True)
-            ],
+            key_fields=key_fields,
+            position={name: place + 1 for fields in key_fields for place, name in enumerate(fields)},
         )
     return found
 
@@ -86,7 +86,9 @@ def _layout(rules: RuleSet) -> _Layout:
 # A group's signature is a function of the fields its tests read (on a catalog version and day, for a rules version):
 # kept across profiles, so a change any profile has tried before costs one lookup.
 SIGNATURE_CACHE_LIMIT = 50_000
+REACH_CACHE_LIMIT = 20_000
 _SIGNATURES: dict[tuple[Any, ...], dict[tuple[Any, ...], Signature]] = {}
+_REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
 
 
 def _signature_cache(catalog: Catalog, today: dt.date, rules: RuleSet) -> dict[tuple[Any, ...], Signature]:
@@ -99,12 +101,13 @@ def _signature_cache(catalog: Catalog, today: dt.date, rules: RuleSet) -> dict[t
     return found
 
 
-REACH_CACHE_LIMIT = 20_000
-_REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
+class _Single:
+    """One change: its candidate, the group it moves and the signature it gives that group."""
 
+    __slots__ = ("candidate", "group", "signature")
 
-def _reach_memo(rules: RuleSet) -> dict[tuple[Any, ...], frozenset[Strategy]]:
-    return _REACH.setdefault(rules.version, {})
+    def __init__(self, candidate: Candidate, group: int, signature: Signature) -> None:
+        self.candidate, self.group, self.signature = candidate, group, signature
 
 
 class WhatIf:
@@ -112,12 +115,14 @@ class WhatIf:
 
     def __init__(self, values: dict[str, Any], facts: dict[str, Any], catalog: Catalog, today: dt.date, rules: RuleSet) -> None:
         self.values, self.facts, self.rules = values, facts, rules
-        self.context = context_for(catalog, today)
+        self.context: Context = context_for(catalog, today)
         self.memo = strategy_memo(rules)
         layout = self.layout = _layout(rules)
         self.groups, self.owner = layout.groups, layout.owner
         self.cache = _signature_cache(catalog, today, rules)
         self.signatures: tuple[Signature, ...] = tuple(signature(group, facts) for group in self.groups)
+        self.keys = [(index, *(values[name] for name in fields)) for index, fields in enumerate(layout.key_fields)]
+        self.reached = _REACH.setdefault(rules.version, {})
 
     def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
@@ -128,13 +133,19 @@ class WhatIf:
                 facts[fact.name] = fact.compute(values, self.context)
         return facts
 
-    def _signature(self, index: int, changes: dict[str, Any]) -> Signature:
-        """Group ``index``'s signature with ``changes`` (all in that group) applied, from the fields it reads."""
-        values = self.values
-        key = (index, *(changes[name] if name in changes else values[name] for name in self.layout.key_fields[index]))
-        found = self.cache.get(key)
+    def signature(self, index: int, *picked: Candidate) -> Signature:
+        """Group ``index``'s signature with ``picked`` (all in that group) applied, from the fields it reads."""
+        key = list(self.keys[index])
+        position = self.layout.position
+        for candidate in picked:
+            place = position.get(candidate.field)
+            if place is not None:
+                key[place] = candidate.value
+        cache_key = tuple(key)
+        found = self.cache.get(cache_key)
         if found is None:
-            merged = {**values, **changes}
+            changes = {c.field: c.value for c in picked}
+            merged = {**self.values, **changes}
             facts = {name: merged[name] for name in self.layout.raw_reads[index]}
             for fact in self.layout.tested[index]:
                 # A derived fact none of whose inputs changed keeps the profile's value (no recomputation).
@@ -143,98 +154,80 @@ class WhatIf:
             found = signature(self.groups[index], facts)
             if len(self.cache) >= SIGNATURE_CACHE_LIMIT:
                 self.cache.clear()
-            self.cache[key] = found
+            self.cache[cache_key] = found
         return found
 
-    def change(self, picked: tuple[Candidate, ...]) -> _Move:
-        """The signatures ``picked`` gives the groups it touches, from only the facts those groups' tests read."""
-        if len(picked) == 1:
-            (only,) = picked
-            index = self.owner[only.field]
-            return _Move(picked, {index: self._signature(index, {only.field: only.value})}, (only.effort, only.distance))
-        first, second = picked
-        one, two = self.owner[first.field], self.owner[second.field]
-        if one == two:
-            signatures = {one: self._signature(one, {first.field: first.value, second.field: second.value})}
-        else:
-            signatures = {
-                one: self._signature(one, {first.field: first.value}),
-                two: self._signature(two, {second.field: second.value}),
-            }
-        return _Move(picked, signatures, (first.effort + second.effort, first.distance + second.distance))
-
-    def combined(self, first: _Move, second: _Move) -> _Move:
-        """Two changes in different groups: their signatures are already known."""
-        return _Move(_ordered(first.picked + second.picked), {**first.signatures, **second.signatures}, _sum(first, second))
-
-    def outcome(self, move: _Move) -> Strategy:
+    def outcome(self, changed: dict[int, Signature], picked: tuple[Candidate, ...]) -> Strategy:
+        """The strategy with the groups in ``changed`` at their new signatures (``picked`` realises them)."""
         combination = list(self.signatures)
-        for index, sig in move.signatures.items():
+        for index, sig in changed.items():
             combination[index] = sig
         key = tuple(combination)
         found = self.memo.get(key)
         if found is None:  # a combination nobody has seen: run the rules once on facts that realise it
-            found = strategy_of(key, self._facts({c.field: c.value for c in move.picked}), self.rules)
+            found = strategy_of(key, self._facts({c.field: c.value for c in picked}), self.rules)
         return found
 
-    def singles(self) -> list[_Move]:
+    def singles(self) -> list[_Single]:
         """Every actionable single change that touches a group, in the order hits are taken."""
-        return [self.change((c,)) for c in candidates(self.values) if c.field in self.owner]
+        owner = self.owner
+        return [
+            _Single(c, owner[c.field], self.signature(owner[c.field], c)) for c in candidates(self.values) if c.field in owner
+        ]
 
     def reach(self, index: int) -> frozenset[Strategy]:
         """Every strategy a change within group ``index`` alone could give: over every signature the group's tests
         could take, realisable or not (an upper bound), with the other groups as the profile has them."""
-        reached = _reach_memo(self.rules)
         key = (index, self.signatures)
-        found = reached.get(key)
+        found = self.reached.get(key)
         if found is None:
             combination = list(self.signatures)
             strategies = set()
             for sig in product((False, True), repeat=len(self.groups[index].tests)):
                 combination[index] = sig
                 strategies.add(signature_strategy(tuple(combination), self.rules))
-            if len(reached) >= REACH_CACHE_LIMIT:
-                reached.clear()
-            found = reached[key] = frozenset(strategies)
+            if len(self.reached) >= REACH_CACHE_LIMIT:
+                self.reached.clear()
+            found = self.reached[key] = frozenset(strategies)
         return found
 
-    def pairs(self, singles: list[_Move], needless: Callable[[int], bool] = lambda _index: False) -> Iterator[_Move]:
-        """Two changes, best rank first: the best change per (group, new signature) across groups; all within one.
 
-        A pair within a group ``needless`` says cannot give a strategy still missing is skipped (it is not derived).
-        """
-        best: dict[tuple[int, Signature], _Move] = {}
-        for move in singles:
-            ((index, sig),) = move.signatures.items()
-            if sig != self.signatures[index]:
-                best.setdefault((index, sig), move)
-        by_group: dict[int, list[_Move]] = {}
-        for move in singles:
-            by_group.setdefault(self.owner[move.picked[0].field], []).append(move)
-        ranked: list[tuple[Rank, int, _Move, _Move]] = []
-        for (ia, _), a in best.items():
-            for (ib, _), b in best.items():
-                if ia < ib:
-                    ranked.append((_sum(a, b), 0, a, b))
-        for members in by_group.values():
-            for a, b in combinations(members, 2):
-                if a.picked[0].field != b.picked[0].field:
-                    ranked.append((_sum(a, b), 1, a, b))
-        ranked.sort(key=lambda item: item[0])
-        for _, same_group, a, b in ranked:
-            if not same_group:
-                yield self.combined(a, b)
-            elif not needless(self.owner[a.picked[0].field]):
-                yield self.change(_ordered(a.picked + b.picked))
+# A pair in rank order: (effort, distance, insertion order, first, second, same group). The insertion order keeps
+# equal ranks in the order the plain search takes them (best cross-group pairs first, then pairs within a group).
+_Pair = tuple[int, float, int, _Single, _Single, bool]
 
 
-def _ordered(picked: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
+def _pairs(whatif: WhatIf, singles: list[_Single], missing: set[Strategy]) -> list[_Pair]:
+    """Two changes, best rank first: the best change per (group, new signature) across groups; all within one, for
+    the groups whose signatures could give a strategy still ``missing``."""
+    best: dict[tuple[int, Signature], _Single] = {}
+    for single in singles:
+        if single.signature != whatif.signatures[single.group]:
+            best.setdefault((single.group, single.signature), single)
+    by_group: dict[int, list[_Single]] = {}
+    for single in singles:
+        by_group.setdefault(single.group, []).append(single)
+    ranked: list[_Pair] = []
+    chosen = list(best.values())
+    for a in chosen:
+        for b in chosen:
+            if a.group < b.group:
+                ca, cb = a.candidate, b.candidate
+                ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
+    for index, members in by_group.items():
+        if not whatif.reach(index) & missing:
+            continue
+        for a, b in combinations(members, 2):
+            ca, cb = a.candidate, b.candidate
+            if ca.field != cb.field:
+                ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, True))
+    ranked.sort(key=lambda item: (item[0], item[1], item[2]))
+    return ranked
+
+
+def _ordered(first: Candidate, second: Candidate) -> tuple[Candidate, ...]:
     """The changes of a pair as people read them: the less effort, then the nearer, first (as the plain search)."""
-    return tuple(sorted(picked, key=lambda c: c.rank))
-
-
-def _sum(a: _Move, b: _Move) -> Rank:
-    return (a.rank[0] + b.rank[0], a.rank[1] + b.rank[1])
+    return tuple(sorted((first, second), key=_by_rank))
 
 
 def search(
@@ -249,21 +242,31 @@ def search(
 ) -> list[Counterfactual]:
     """One counterfactual per other strategy, least effort first; ``reachable`` is false when none is found."""
     wanted = [s for s in STRATEGIES if s != current]
+    missing = set(wanted)
     found: dict[Strategy, tuple[Candidate, ...]] = {}
     whatif = WhatIf(values, facts, catalog, today, rules)
 
-    def consider(move: _Move) -> bool:
-        outcome = whatif.outcome(move)
-        if outcome in wanted and outcome not in found:
-            changed = {**values, **{c.field: c.value for c in move.picked}}
-            if allowed(changed, outcome):
-                found[outcome] = move.picked
-        return len(found) == len(wanted)
-
-    def needless(index: int) -> bool:
-        return not whatif.reach(index) & (set(wanted) - found.keys())
+    def consider(outcome: Strategy, picked: tuple[Candidate, ...]) -> bool:
+        """Take ``outcome`` if it is still missing and allowed; true once every wanted strategy is found."""
+        if outcome in missing and allowed({**values, **{c.field: c.value for c in picked}}, outcome):
+            found[outcome] = picked
+            missing.discard(outcome)
+        return not missing
 
     singles = whatif.singles()
-    if not any(consider(move) for move in singles):
-        any(consider(move) for move in whatif.pairs(singles, needless))
+    for single in singles:
+        picked = (single.candidate,)
+        if consider(whatif.outcome({single.group: single.signature}, picked), picked):
+            return result(values, wanted, found, lang)
+    for _, _, _, a, b, same_group in _pairs(whatif, singles, missing):
+        if same_group:
+            if not whatif.reach(a.group) & missing:
+                continue  # nothing this group's signatures give is still missing: not derived
+            picked = _ordered(a.candidate, b.candidate)
+            changed = {a.group: whatif.signature(a.group, a.candidate, b.candidate)}
+        else:
+            picked = _ordered(a.candidate, b.candidate)
+            changed = {a.group: a.signature, b.group: b.signature}
+        if consider(whatif.outcome(changed, picked), picked):
+            break
     return result(values, wanted, found, lang)
