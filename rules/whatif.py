@@ -255,17 +255,16 @@ def search(
 
     singles = whatif.singles()
     for single in singles:
-        picked = (single.candidate,)
-        if consider(whatif.outcome({single.group: single.signature}, picked), picked):
+        alone: tuple[Candidate, ...] = (single.candidate,)
+        if consider(whatif.outcome({single.group: single.signature}, alone), alone):
             return result(values, wanted, found, lang)
     for _, _, _, a, b, same_group in _pairs(whatif, singles, missing):
+        if same_group and not whatif.reach(a.group) & missing:
+            continue  # nothing this group's signatures give is still missing: not derived
+        picked = _ordered(a.candidate, b.candidate)
         if same_group:
-            if not whatif.reach(a.group) & missing:
-                continue  # nothing this group's signatures give is still missing: not derived
-            picked = _ordered(a.candidate, b.candidate)
             changed = {a.group: whatif.signature(a.group, a.candidate, b.candidate)}
         else:
-            picked = _ordered(a.candidate, b.candidate)
             changed = {a.group: a.signature, b.group: b.signature}
         if consider(whatif.outcome(changed, picked), picked):
             break
