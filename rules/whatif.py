@@ -145,7 +145,8 @@ class WhatIf:
         found = self.cache.get(cache_key)
         if found is None:
             changes = {c.field: c.value for c in picked}
-            merged = {**self.values, **changes}
+            # Only the fields the group's facts read (as the key holds them): what their computations look at.
+            merged = dict(zip(self.layout.key_fields[index], key[1:], strict=True))
             facts = {name: merged[name] for name in self.layout.raw_reads[index]}
             for fact in self.layout.tested[index]:
                 # A derived fact none of whose inputs changed keeps the profile's value (no recomputation).
@@ -198,8 +199,9 @@ _Pair = tuple[int, float, int, _Single, _Single, bool]
 
 
 def _pairs(whatif: WhatIf, singles: list[_Single], missing: set[Strategy]) -> list[_Pair]:
-    """Two changes, best rank first: the best change per (group, new signature) across groups; all within one, for
-    the groups whose signatures could give a strategy still ``missing``."""
+    """The pairs that could give a strategy still ``missing``, best rank first: the best change per (group, new
+    signature) across groups, whose combined signatures give such a strategy; all pairs within a group whose
+    signatures could give one. The rest could only give a strategy already found (or none wanted): never derived."""
     best: dict[tuple[int, Signature], _Single] = {}
     for single in singles:
         if single.signature != whatif.signatures[single.group]:
@@ -209,11 +211,15 @@ def _pairs(whatif: WhatIf, singles: list[_Single], missing: set[Strategy]) -> li
         by_group.setdefault(single.group, []).append(single)
     ranked: list[_Pair] = []
     chosen = list(best.values())
+    combination = list(whatif.signatures)
     for a in chosen:
         for b in chosen:
             if a.group < b.group:
-                ca, cb = a.candidate, b.candidate
-                ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
+                combination[a.group], combination[b.group] = a.signature, b.signature
+                if signature_strategy(tuple(combination), whatif.rules) in missing:
+                    ca, cb = a.candidate, b.candidate
+                    ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
+                combination[a.group], combination[b.group] = whatif.signatures[a.group], whatif.signatures[b.group]
     for index, members in by_group.items():
         if not whatif.reach(index) & missing:
             continue
@@ -255,6 +261,8 @@ def search(
 
     singles = whatif.singles()
     for single in singles:
+        if single.signature == whatif.signatures[single.group] or not whatif.reach(single.group) & missing:
+            continue  # the profile's own strategy, or one this group cannot give that is still missing
         alone: tuple[Candidate, ...] = (single.candidate,)
         if consider(whatif.outcome({single.group: single.signature}, alone), alone):
             return result(values, wanted, found, lang)
