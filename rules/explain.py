@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from string import Formatter
 from typing import Any
 
 from knowledge.loader import Catalog
@@ -24,8 +25,36 @@ LEVERS: dict[Strategy, frozenset[str]] = {
 }
 
 
+# A text renders the same for the same values of the facts it names: kept per (template, those values and their types).
+RENDER_CACHE_LIMIT = 20_000
+_PLACEHOLDERS: dict[str, tuple[str, ...] | None] = {}
+_RENDERED: dict[tuple[Any, ...], str] = {}
+_ABSENT = object()
+
+
+def _placeholders(template: str) -> tuple[str, ...] | None:
+    """The fact names ``template`` reads, or None when it reads more than plain names (not kept)."""
+    if template not in _PLACEHOLDERS:
+        names = [name for _, name, spec, conversion in Formatter().parse(template) if name is not None]
+        plain = all(name.isidentifier() for name in names)
+        specs = all(not spec and not conversion for _, name, spec, conversion in Formatter().parse(template) if name)
+        _PLACEHOLDERS[template] = tuple(dict.fromkeys(names)) if plain and specs else None
+    return _PLACEHOLDERS[template]
+
+
 def render(text: Text, shown: LocalizedFacts, lang: Lang) -> str:
-    return text(lang).format_map(shown).strip()
+    template = text(lang)
+    names = _placeholders(template)
+    if names is None:
+        return template.format_map(shown).strip()
+    facts = shown.facts
+    key = (template, lang, *((type(value), value) for value in (facts.get(name, _ABSENT) for name in names)))
+    found = _RENDERED.get(key)
+    if found is None:
+        if len(_RENDERED) >= RENDER_CACHE_LIMIT:
+            _RENDERED.clear()
+        found = _RENDERED[key] = template.format_map(shown).strip()
+    return found
 
 
 def reasons(
@@ -41,11 +70,23 @@ def reasons(
         because = render(rule.because, shown, lang)
         if assumed:
             because += phrase("reason_assumes", lang, labels=", ".join(assumed))
-        reason = Reason(
-            rule=rule.id, title=rule.title(lang), because=because, guide=rule.guide, stage=rule.stage, assumed=assumed
-        )
+        reason = _reason(rule.id, rule.title(lang), because, rule.guide, rule.stage, tuple(assumed))
         (kept if rule.agrees_with(LEVERS[strategy]) else outweighed).append(reason)
     return kept, outweighed
+
+
+_REASONS: dict[tuple[str, ...], Reason] = {}
+
+
+def _reason(rule: str, title: str, because: str, guide: str, stage: str, assumed: tuple[str, ...]) -> Reason:
+    """A reason, kept by everything it holds (the same rule fired on the same facts reads the same)."""
+    key = (rule, title, because, guide, stage, *assumed)
+    found = _REASONS.get(key)
+    if found is None:
+        if len(_REASONS) >= RENDER_CACHE_LIMIT:
+            _REASONS.clear()
+        found = _REASONS[key] = Reason(rule=rule, title=title, because=because, guide=guide, stage=stage, assumed=list(assumed))
+    return found
 
 
 def flags(fired: Iterable[CompiledRule], shown: LocalizedFacts, lang: Lang) -> list[Flag]:
@@ -87,15 +128,29 @@ def assumptions(
     """Every unanswered field the verdict depends on, with the default it used."""
     relevant = set(_fields_read(rules)) | (set(SAVING_INPUTS) if with_economics else set())
     return [
-        Assumption(
-            field=name,
-            label=label(name, lang),
-            value=values[name],
-            text=phrase("assumed", lang, label=label(name, lang), value=value_text(name, values[name], lang)),
-        )
+        _assumption(name, values[name], lang)
         for name in Profile.model_fields
         if name in relevant and name in unanswered and name != "model"
     ]
+
+
+_ASSUMPTIONS: dict[tuple[str, type, Any, Lang], Assumption] = {}
+
+
+def _assumption(name: str, value: Any, lang: Lang) -> Assumption:
+    """One assumed default as people read it (kept: a field's default reads the same in every verdict)."""
+    key = (name, type(value), value, lang)
+    found = _ASSUMPTIONS.get(key)
+    if found is None:
+        if len(_ASSUMPTIONS) >= RENDER_CACHE_LIMIT:
+            _ASSUMPTIONS.clear()
+        found = _ASSUMPTIONS[key] = Assumption(
+            field=name,
+            label=label(name, lang),
+            value=value,
+            text=phrase("assumed", lang, label=label(name, lang), value=value_text(name, value, lang)),
+        )
+    return found
 
 
 _PLAN: dict[str, Text] = {
