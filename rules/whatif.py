@@ -102,12 +102,12 @@ def _signature_cache(catalog: Catalog, today: dt.date, rules: RuleSet) -> dict[t
 
 
 class _Single:
-    """One change: its candidate, the group it moves and the signature it gives that group."""
+    """One change: its candidate, the group it moves, that group's signature key and, once known, its signature."""
 
-    __slots__ = ("candidate", "group", "signature")
+    __slots__ = ("candidate", "group", "key", "signature")
 
-    def __init__(self, candidate: Candidate, group: int, signature: Signature) -> None:
-        self.candidate, self.group, self.signature = candidate, group, signature
+    def __init__(self, candidate: Candidate, group: int, key: tuple[Any, ...], signature: Signature | None) -> None:
+        self.candidate, self.group, self.key, self.signature = candidate, group, key, signature
 
 
 class WhatIf:
@@ -133,16 +133,20 @@ class WhatIf:
                 facts[fact.name] = fact.compute(values, self.context)
         return facts
 
-    def signature(self, index: int, *picked: Candidate) -> Signature:
-        """Group ``index``'s signature with ``picked`` (all in that group) applied, from the fields it reads."""
+    def key(self, index: int, *picked: Candidate) -> tuple[Any, ...]:
+        """Group ``index``'s signature key with ``picked`` (all in that group) applied: the fields its tests read."""
         key = list(self.keys[index])
         position = self.layout.position
         for candidate in picked:
             place = position.get(candidate.field)
             if place is not None:
                 key[place] = candidate.value
-        cache_key = tuple(key)
-        found = self.cache.get(cache_key)
+        return tuple(key)
+
+    def signature(self, index: int, *picked: Candidate, key: tuple[Any, ...] | None = None) -> Signature:
+        """Group ``index``'s signature with ``picked`` (all in that group) applied, from the fields it reads."""
+        key = key or self.key(index, *picked)
+        found = self.cache.get(key)
         if found is None:
             changes = {c.field: c.value for c in picked}
             # Only the fields the group's facts read (as the key holds them): what their computations look at.
@@ -155,8 +159,14 @@ class WhatIf:
             found = signature(self.groups[index], facts)
             if len(self.cache) >= SIGNATURE_CACHE_LIMIT:
                 self.cache.clear()
-            self.cache[cache_key] = found
+            self.cache[key] = found
         return found
+
+    def derived(self, single: _Single) -> Signature:
+        """The signature ``single`` gives its group, derived now if no profile has derived it before."""
+        if single.signature is None:
+            single.signature = self.signature(single.group, single.candidate, key=single.key)
+        return single.signature
 
     def outcome(self, changed: dict[int, Signature], picked: tuple[Candidate, ...]) -> Strategy:
         """The strategy with the groups in ``changed`` at their new signatures (``picked`` realises them)."""
@@ -170,27 +180,65 @@ class WhatIf:
         return found
 
     def singles(self) -> list[_Single]:
-        """Every actionable single change that touches a group, in the order hits are taken."""
-        owner = self.owner
-        return [
-            _Single(c, owner[c.field], self.signature(owner[c.field], c)) for c in candidates(self.values) if c.field in owner
-        ]
+        """Every actionable single change that touches a group, in the order hits are taken; each with its signature
+        when some profile has derived it before (the rest are derived only if they can matter)."""
+        owner, cache, found = self.owner, self.cache, []
+        for c in candidates(self.values):
+            index = owner.get(c.field)
+            if index is not None:
+                key = self.key(index, c)
+                found.append(_Single(c, index, key, cache.get(key)))
+        return found
 
-    def reach(self, index: int) -> frozenset[Strategy]:
+    def reach(self, index: int, combination: tuple[Signature, ...] | None = None) -> frozenset[Strategy]:
         """Every strategy a change within group ``index`` alone could give: over every signature the group's tests
-        could take, realisable or not (an upper bound), with the other groups as the profile has them."""
-        key = (index, self.signatures)
+        could take, realisable or not (an upper bound), with the other groups as ``combination`` (the profile's)."""
+        base = combination or self.signatures
+        key = (index, base)
         found = self.reached.get(key)
         if found is None:
-            combination = list(self.signatures)
+            changed = list(base)
             strategies = set()
             for sig in product((False, True), repeat=len(self.groups[index].tests)):
-                combination[index] = sig
-                strategies.add(signature_strategy(tuple(combination), self.rules))
+                changed[index] = sig
+                strategies.add(signature_strategy(tuple(changed), self.rules))
             if len(self.reached) >= REACH_CACHE_LIMIT:
                 self.reached.clear()
             found = self.reached[key] = frozenset(strategies)
         return found
+
+    def paired(self, singles: list[_Single], missing: set[Strategy]) -> list[_Single]:
+        """The singles pairs are made of: every signature derived, but for the groups no pair involving could give a
+        strategy still ``missing`` (their singles not derived yet are dropped, and with them all their pairs)."""
+        by_group: dict[int, list[_Single]] = {}
+        for single in singles:
+            by_group.setdefault(single.group, []).append(single)
+        deferred = [index for index, members in by_group.items() if any(s.signature is None for s in members)]
+        dropped: set[int] = set()
+        for position, index in enumerate(deferred):
+            if self._matters(index, by_group, set(deferred[position + 1 :]), dropped, missing):
+                for single in by_group[index]:
+                    self.derived(single)
+            else:
+                dropped.add(index)
+        return [single for single in singles if single.group not in dropped]
+
+    def _matters(
+        self, index: int, by_group: dict[int, list[_Single]], unresolved: set[int], dropped: set[int], missing: set[Strategy]
+    ) -> bool:
+        """Whether a pair with a change of group ``index`` could give a strategy still missing: within the group, or
+        with another group's changes (at any signature of this group: an upper bound)."""
+        if unresolved or self.reach(index) & missing:
+            return True
+        for other, members in by_group.items():
+            if other == index or other in dropped:
+                continue
+            for sig in {self.derived(s) for s in members} - {self.signatures[other]}:  # all derived by now
+                combination = list(self.signatures)
+                combination[other] = sig
+                if self.reach(index, tuple(combination)) & missing:
+                    return True
+        return False
 
 
 # A pair in rank order: (effort, distance, insertion order, first, second, same group). The insertion order keeps
@@ -204,8 +252,9 @@ def _pairs(whatif: WhatIf, singles: list[_Single], missing: set[Strategy]) -> li
     signatures could give one. The rest could only give a strategy already found (or none wanted): never derived."""
     best: dict[tuple[int, Signature], _Single] = {}
     for single in singles:
-        if single.signature != whatif.signatures[single.group]:
-            best.setdefault((single.group, single.signature), single)
+        sig = whatif.derived(single)  # all derived by now
+        if sig != whatif.signatures[single.group]:
+            best.setdefault((single.group, sig), single)
     by_group: dict[int, list[_Single]] = {}
     for single in singles:
         by_group.setdefault(single.group, []).append(single)
@@ -215,7 +264,7 @@ def _pairs(whatif: WhatIf, singles: list[_Single], missing: set[Strategy]) -> li
     for a in chosen:
         for b in chosen:
             if a.group < b.group:
-                combination[a.group], combination[b.group] = a.signature, b.signature
+                combination[a.group], combination[b.group] = whatif.derived(a), whatif.derived(b)
                 if signature_strategy(tuple(combination), whatif.rules) in missing:
                     ca, cb = a.candidate, b.candidate
                     ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
@@ -261,19 +310,22 @@ def search(
 
     singles = whatif.singles()
     for single in singles:
-        if single.signature == whatif.signatures[single.group] or not whatif.reach(single.group) & missing:
-            continue  # the profile's own strategy, or one this group cannot give that is still missing
+        if not whatif.reach(single.group) & missing:
+            continue  # this group cannot give a strategy still missing: not derived
+        sig = whatif.derived(single)
+        if sig == whatif.signatures[single.group]:
+            continue  # the profile's own strategy
         alone: tuple[Candidate, ...] = (single.candidate,)
-        if consider(whatif.outcome({single.group: single.signature}, alone), alone):
+        if consider(whatif.outcome({single.group: sig}, alone), alone):
             return result(values, wanted, found, lang)
-    for _, _, _, a, b, same_group in _pairs(whatif, singles, missing):
+    for _, _, _, a, b, same_group in _pairs(whatif, whatif.paired(singles, missing), missing):
         if same_group and not whatif.reach(a.group) & missing:
             continue  # nothing this group's signatures give is still missing: not derived
         picked = _ordered(a.candidate, b.candidate)
         if same_group:
             changed = {a.group: whatif.signature(a.group, a.candidate, b.candidate)}
         else:
-            changed = {a.group: a.signature, b.group: b.signature}
+            changed = {a.group: whatif.derived(a), b.group: whatif.derived(b)}
         if consider(whatif.outcome(changed, picked), picked):
             break
     return result(values, wanted, found, lang)
