@@ -244,3 +244,51 @@ def signature_strategy(combination: tuple[Signature, ...], ruleset: RuleSet) -> 
         rules.memo.clear()
     found = rules.memo[combination] = choose_strategy(rag, tuning)
     return found
+
+
+@dataclass(frozen=True)
+class Coding:
+    """A signature combination as one int (each group's tests at its own bits): a cheap key for the what-if search."""
+
+    offsets: tuple[int, ...]
+    sizes: tuple[int, ...]
+    memo: dict[int, Strategy]
+
+    def bits(self, index: int, sig: Signature) -> int:
+        offset = self.offsets[index]
+        return sum(1 << (offset + place) for place, outcome in enumerate(sig) if outcome)
+
+    def mask(self, index: int) -> int:
+        return ((1 << self.sizes[index]) - 1) << self.offsets[index]
+
+    def encode(self, combination: tuple[Signature, ...]) -> int:
+        return sum(self.bits(index, sig) for index, sig in enumerate(combination))
+
+    def decode(self, code: int) -> tuple[Signature, ...]:
+        return tuple(
+            tuple(bool(code >> (offset + place) & 1) for place in range(size))
+            for offset, size in zip(self.offsets, self.sizes, strict=True)
+        )
+
+
+_CODINGS: dict[str, Coding] = {}
+
+
+def coding(ruleset: RuleSet) -> Coding:
+    found = _CODINGS.get(ruleset.version)
+    if found is None:
+        sizes = tuple(len(group.tests) for group in groups(ruleset))
+        offsets = tuple(sum(sizes[:index]) for index in range(len(sizes)))
+        found = _CODINGS[ruleset.version] = Coding(offsets, sizes, {})
+    return found
+
+
+def code_strategy(code: int, ruleset: RuleSet) -> Strategy:
+    """``signature_strategy`` of an encoded combination (memoized per rules version by the code)."""
+    codes = coding(ruleset)
+    found = codes.memo.get(code)
+    if found is None:
+        if len(codes.memo) >= 100_000:
+            codes.memo.clear()
+        found = codes.memo[code] = signature_strategy(codes.decode(code), ruleset)
+    return found

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import combinations, product
+from itertools import combinations
 from operator import attrgetter
 from typing import Any
 
@@ -33,10 +33,11 @@ from rules.model import Counterfactual
 from rules.signatures import (
     Group,
     Signature,
+    code_strategy,
+    coding,
     group_facts,
     groups,
     signature,
-    signature_strategy,
     strategy_memo,
     strategy_of,
 )
@@ -104,10 +105,11 @@ def _signature_cache(catalog: Catalog, today: dt.date, rules: RuleSet) -> dict[t
 class _Single:
     """One change: its candidate, the group it moves, that group's signature key and, once known, its signature."""
 
-    __slots__ = ("candidate", "group", "key", "signature")
+    __slots__ = ("bits", "candidate", "group", "key", "signature")
 
     def __init__(self, candidate: Candidate, group: int, key: tuple[Any, ...], signature: Signature | None) -> None:
         self.candidate, self.group, self.key, self.signature = candidate, group, key, signature
+        self.bits = 0  # the signature as its group's bits of a combination code, once derived
 
 
 class WhatIf:
@@ -123,6 +125,8 @@ class WhatIf:
         self.signatures: tuple[Signature, ...] = tuple(signature(group, facts) for group in self.groups)
         self.keys = [(index, *(values[name] for name in fields)) for index, fields in enumerate(layout.key_fields)]
         self.reached = _REACH.setdefault(rules.version, {})
+        self.coding = coding(rules)
+        self.code = self.coding.encode(self.signatures)
 
     def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
@@ -166,6 +170,7 @@ class WhatIf:
         """The signature ``single`` gives its group, derived now if no profile has derived it before."""
         if single.signature is None:
             single.signature = self.signature(single.group, single.candidate, key=single.key)
+            single.bits = self.coding.bits(single.group, single.signature)
         return single.signature
 
     def outcome(self, changed: dict[int, Signature], picked: tuple[Candidate, ...]) -> Strategy:
@@ -187,24 +192,23 @@ class WhatIf:
             index = owner.get(c.field)
             if index is not None:
                 key = self.key(index, c)
-                found.append(_Single(c, index, key, cache.get(key)))
+                single = _Single(c, index, key, cache.get(key))
+                if single.signature is not None:
+                    single.bits = self.coding.bits(index, single.signature)
+                found.append(single)
         return found
 
-    def reach(self, index: int, combination: tuple[Signature, ...] | None = None) -> frozenset[Strategy]:
+    def reach(self, index: int, code: int | None = None) -> frozenset[Strategy]:
         """Every strategy a change within group ``index`` alone could give: over every signature the group's tests
-        could take, realisable or not (an upper bound), with the other groups as ``combination`` (the profile's)."""
-        base = combination or self.signatures
-        key = (index, base)
+        could take, realisable or not (an upper bound), with the other groups as in ``code`` (the profile's)."""
+        key = (index, self.code if code is None else code)
         found = self.reached.get(key)
         if found is None:
-            changed = list(base)
-            strategies = set()
-            for sig in product((False, True), repeat=len(self.groups[index].tests)):
-                changed[index] = sig
-                strategies.add(signature_strategy(tuple(changed), self.rules))
+            offset, rest = self.coding.offsets[index], key[1] & ~self.coding.mask(index)
+            found = frozenset(code_strategy(rest | value << offset, self.rules) for value in range(1 << self.coding.sizes[index]))
             if len(self.reached) >= REACH_CACHE_LIMIT:
                 self.reached.clear()
-            found = self.reached[key] = frozenset(strategies)
+            self.reached[key] = found
         return found
 
     def paired(self, singles: list[_Single], missing: set[Strategy]) -> list[_Single]:
@@ -233,10 +237,11 @@ class WhatIf:
         for other, members in by_group.items():
             if other == index or other in dropped:
                 continue
-            for sig in {self.derived(s) for s in members} - {self.signatures[other]}:  # all derived by now
-                combination = list(self.signatures)
-                combination[other] = sig
-                if self.reach(index, tuple(combination)) & missing:
+            rest = self.code & ~self.coding.mask(other)
+            for single in members:
+                self.derived(single)  # all derived by now
+            for bits in {single.bits for single in members}:
+                if self.reach(index, rest | bits) & missing:
                     return True
         return False
 
@@ -260,15 +265,15 @@ def _pairs(whatif: WhatIf, singles: list[_Single], missing: set[Strategy]) -> li
         by_group.setdefault(single.group, []).append(single)
     ranked: list[_Pair] = []
     chosen = list(best.values())
-    combination = list(whatif.signatures)
+    masks = [whatif.code & ~whatif.coding.mask(index) for index in range(len(whatif.groups))]
+    rules = whatif.rules
     for a in chosen:
         for b in chosen:
             if a.group < b.group:
-                combination[a.group], combination[b.group] = whatif.derived(a), whatif.derived(b)
-                if signature_strategy(tuple(combination), whatif.rules) in missing:
+                code = masks[a.group] & masks[b.group] | a.bits | b.bits
+                if code_strategy(code, rules) in missing:
                     ca, cb = a.candidate, b.candidate
                     ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
-                combination[a.group], combination[b.group] = whatif.signatures[a.group], whatif.signatures[b.group]
     for index, members in by_group.items():
         if not whatif.reach(index) & missing:
             continue
