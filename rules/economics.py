@@ -138,8 +138,22 @@ def gpu_cost(model: ModelEntry | None, traffic: Traffic, *, block_tokens: int) -
     return Cost("open_weights", name, block_tokens, 0.0, total, self_hosted=True)
 
 
+_SERVING: dict[tuple[str, str, str | None, dt.date], tuple[str, ModelEntry | None]] = {}
+
+
 def serving_model(catalog: Catalog, provider: str, model: str | None, today: dt.date) -> tuple[str, ModelEntry | None]:
-    """The provider and model that serve today's prompt: the given model if the provider lists it, else the default."""
+    """The provider and model that serve today's prompt: the given model if the provider lists it, else the default
+    (kept per catalog version, provider, model and day)."""
+    key = (catalog.version, provider, model, today)
+    found = _SERVING.get(key)
+    if found is None:
+        if len(_SERVING) >= 4096:
+            _SERVING.clear()
+        found = _SERVING[key] = _serving_model(catalog, provider, model, today)
+    return found
+
+
+def _serving_model(catalog: Catalog, provider: str, model: str | None, today: dt.date) -> tuple[str, ModelEntry | None]:
     if provider == "undecided":
         choice = catalog.default_choice("undecided", "prompting", today)
         return (choice[0].provider, choice[1]) if choice else ("google", None)

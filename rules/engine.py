@@ -105,12 +105,15 @@ def _decide(
     facts = run.facts
     shown = localized_facts(facts, lang)
     reasons, outweighed = explain.reasons(run.fired, shown, run.strategy, unanswered, lang)
-    show_economics = (
-        values["prompt_tokens"] >= ECONOMICS_MIN_PROMPT_TOKENS
-        or run.strategy in ("fine_tuning", "rag_and_fine_tuning")
-        or (explain.monthly_cost_today(values, catalog, day) or 0.0) >= ECONOMICS_MIN_MONTHLY_USD
+    now = None
+    show_economics = values["prompt_tokens"] >= ECONOMICS_MIN_PROMPT_TOKENS or run.strategy in (
+        "fine_tuning",
+        "rag_and_fine_tuning",
     )
-    economics = explain.economics(values, facts, catalog, day, lang, unanswered) if show_economics else None
+    if not show_economics:
+        now = explain.cost_today(values, catalog, day)
+        show_economics = (now.total or 0.0) >= ECONOMICS_MIN_MONTHLY_USD
+    economics = explain.economics(values, facts, catalog, day, lang, unanswered, now) if show_economics else None
     whatifs = _counterfactuals(values, facts, run.strategy, catalog, rules, day, lang) if with_counterfactuals else []
     return Verdict(
         strategy=run.strategy,

@@ -246,18 +246,30 @@ def _notes(cost: eco.Cost, lang: Lang) -> list[str]:
     return notes
 
 
+def cost_today(values: dict[str, Any], catalog: Catalog, today: dt.date) -> eco.Cost:
+    """What today's traffic costs a month on today's model."""
+    return eco.cost_today(catalog, values["provider"], values["model"], traffic_of(values), today)
+
+
 def monthly_cost_today(values: dict[str, Any], catalog: Catalog, today: dt.date) -> float | None:
     """What today's traffic costs a month on today's model (None when unpriced): decides whether economics are shown."""
-    return eco.cost_today(catalog, values["provider"], values["model"], traffic_of(values), today).total
+    return cost_today(values, catalog, today).total
 
 
 def economics(
-    values: dict[str, Any], facts: dict[str, Any], catalog: Catalog, today: dt.date, lang: Lang, unanswered: frozenset[str]
+    values: dict[str, Any],
+    facts: dict[str, Any],
+    catalog: Catalog,
+    today: dt.date,
+    lang: Lang,
+    unanswered: frozenset[str],
+    now: eco.Cost | None = None,
 ) -> Economics:
-    """Today's monthly cost against the tuned model where tuning would happen, every token counted."""
+    """Today's monthly cost against the tuned model where tuning would happen, every token counted (``now``: today's
+    cost, when the caller has it)."""
     traffic = traffic_of(values)
     target = context_for(catalog, today).bundle(values).target
-    now = eco.cost_today(catalog, values["provider"], values["model"], traffic, today)
+    now = now or eco.cost_today(catalog, values["provider"], values["model"], traffic, today)
     base = eco.cost_baseline(catalog, target.provider, target.model, traffic)
     tuned = eco.cost_tuned(catalog, target.provider, target.model, traffic)
     training, epochs = eco.training_cost(catalog, target.provider, target.model, values["examples"])
@@ -293,6 +305,7 @@ def economics(
     models = [m for m in (_model(catalog, now), _model(catalog, tuned)) if m is not None]
     dates = [p.as_of for m in models for p in (m.price, m.tuned_price, m.gpu_price) if p is not None]
     requests = traffic.requests_per_month
+    today_side, tuned_side = _side(now), _side(tuned)
     return Economics(
         provider=now.provider,
         model=now.model,
@@ -305,11 +318,11 @@ def economics(
         output_tokens=traffic.output_tokens,
         monthly_prompt_tokens_today=traffic.prompt_tokens * requests,
         monthly_prompt_tokens_tuned=tuned.block_tokens * requests,
-        today=_side(now),
+        today=today_side,
         baseline=None if (base.provider, base.model) == (now.provider, now.model) else _side(base),
-        tuned=_side(tuned),
-        monthly_cost_today_usd=_side(now).total_usd,
-        monthly_cost_tuned_usd=_side(tuned).total_usd,
+        tuned=tuned_side,
+        monthly_cost_today_usd=today_side.total_usd,
+        monthly_cost_tuned_usd=tuned_side.total_usd,
         monthly_saving_usd=None if saving is None else round(saving, 2),
         training_cost_estimate_usd=training,
         training_epochs=epochs,
