@@ -12,7 +12,7 @@ reachability search (rules/reachability.py) and the what-if search (rules/whatif
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rules.conditions import Predicate, compile_condition
@@ -253,10 +253,14 @@ class Coding:
     offsets: tuple[int, ...]
     sizes: tuple[int, ...]
     memo: dict[int, Strategy]
+    _bits: dict[tuple[int, Signature], int] = field(default_factory=dict)
 
     def bits(self, index: int, sig: Signature) -> int:
-        offset = self.offsets[index]
-        return sum(1 << (offset + place) for place, outcome in enumerate(sig) if outcome)
+        found = self._bits.get((index, sig))
+        if found is None:
+            offset = self.offsets[index]
+            found = self._bits[index, sig] = sum(1 << (offset + place) for place, outcome in enumerate(sig) if outcome)
+        return found
 
     def mask(self, index: int) -> int:
         return ((1 << self.sizes[index]) - 1) << self.offsets[index]

@@ -121,9 +121,12 @@ class WhatIf:
         self.memo = strategy_memo(rules)
         layout = self.layout = _layout(rules)
         self.groups, self.owner = layout.groups, layout.owner
-        self.cache = _signature_cache(catalog, today, rules)
-        self.signatures: tuple[Signature, ...] = tuple(signature(group, facts) for group in self.groups)
+        self.cache = cache = _signature_cache(catalog, today, rules)
         self.keys = [(index, *(values[name] for name in fields)) for index, fields in enumerate(layout.key_fields)]
+        # The profile's own signatures: kept like any change's (by the fields they read), computed from its facts.
+        self.signatures: tuple[Signature, ...] = tuple(
+            cache.get(key) or signature(group, facts) for key, group in zip(self.keys, self.groups, strict=True)
+        )
         self.reached = _REACH.setdefault(rules.version, {})
         self.coding = coding(rules)
         self.code = self.coding.encode(self.signatures)
@@ -187,15 +190,23 @@ class WhatIf:
     def singles(self) -> list[_Single]:
         """Every actionable single change that touches a group, in the order hits are taken; each with its signature
         when some profile has derived it before (the rest are derived only if they can matter)."""
-        owner, cache, found = self.owner, self.cache, []
+        owner, cache, keys, position, bits = self.owner, self.cache, self.keys, self.layout.position, self.coding.bits
+        found = []
         for c in candidates(self.values):
             index = owner.get(c.field)
-            if index is not None:
-                key = self.key(index, c)
-                single = _Single(c, index, key, cache.get(key))
-                if single.signature is not None:
-                    single.bits = self.coding.bits(index, single.signature)
-                found.append(single)
+            if index is None:
+                continue
+            place = position.get(c.field)
+            if place is None:
+                key = keys[index]
+            else:
+                changed = list(keys[index])
+                changed[place] = c.value
+                key = tuple(changed)
+            single = _Single(c, index, key, cache.get(key))
+            if single.signature is not None:
+                single.bits = bits(index, single.signature)
+            found.append(single)
         return found
 
     def reach(self, index: int, code: int | None = None) -> frozenset[Strategy]:
