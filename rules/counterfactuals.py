@@ -84,7 +84,8 @@ def _log_distance(a: int, b: int) -> float:
 
 
 # The candidates of one field depend only on its value today: kept per (field, value), shared by every profile.
-CANDIDATE_CACHE_LIMIT = 20_000
+CANDIDATE_CACHE_LIMIT = 4096
+SHOWN_CACHE_LIMIT = 2048
 _FIELD_CANDIDATES: dict[tuple[str, Any], tuple[Candidate, ...]] = {}
 _by_rank = attrgetter("effort", "distance")
 
@@ -214,7 +215,7 @@ def _shown(strategy: Strategy, picked: tuple[Candidate, ...] | None, values: dic
         found = Counterfactual(
             strategy=strategy, reachable=True, changes=changes, summary=_summary(changes, strategy, lang), effort=effort
         )
-    if len(_SHOWN) >= CANDIDATE_CACHE_LIMIT:
+    if len(_SHOWN) >= SHOWN_CACHE_LIMIT:
         _SHOWN.clear()
     _SHOWN[key] = found
     return found

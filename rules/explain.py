@@ -26,7 +26,8 @@ LEVERS: dict[Strategy, frozenset[str]] = {
 
 
 # A text renders the same for the same values of the facts it names: kept per (template, those values and their types).
-RENDER_CACHE_LIMIT = 20_000
+RENDER_CACHE_LIMIT = 8192
+KEPT_MODELS_LIMIT = 2048  # reasons and assumptions: whole models, so fewer
 _PLACEHOLDERS: dict[str, tuple[str, ...] | None] = {}
 _RENDERED: dict[tuple[Any, ...], str] = {}
 _ABSENT = object()
@@ -83,7 +84,7 @@ def _reason(rule: str, title: str, because: str, guide: str, stage: str, assumed
     key = (rule, title, because, guide, stage, *assumed)
     found = _REASONS.get(key)
     if found is None:
-        if len(_REASONS) >= RENDER_CACHE_LIMIT:
+        if len(_REASONS) >= KEPT_MODELS_LIMIT:
             _REASONS.clear()
         found = _REASONS[key] = Reason(rule=rule, title=title, because=because, guide=guide, stage=stage, assumed=list(assumed))
     return found
@@ -142,7 +143,7 @@ def _assumption(name: str, value: Any, lang: Lang) -> Assumption:
     key = (name, type(value), value, lang)
     found = _ASSUMPTIONS.get(key)
     if found is None:
-        if len(_ASSUMPTIONS) >= RENDER_CACHE_LIMIT:
+        if len(_ASSUMPTIONS) >= KEPT_MODELS_LIMIT:
             _ASSUMPTIONS.clear()
         found = _ASSUMPTIONS[key] = Assumption(
             field=name,

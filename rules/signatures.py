@@ -154,7 +154,6 @@ Planned = tuple[tuple[SignaturePredicate, str, tuple[tuple[str, int], ...], tupl
 @dataclass(frozen=True)
 class _SignatureRules:
     plan: dict[Stage, Planned]
-    memo: dict[tuple[Signature, ...], Strategy]
 
 
 def _on_signatures(when: Mapping[str, Any], where: dict[str, tuple[int, int]]) -> SignaturePredicate:
@@ -211,16 +210,17 @@ def _signature_rules(ruleset: RuleSet) -> _SignatureRules:
         for stage in STAGES
         if stage != "advice"
     }
-    found = _SIGNATURE_RULES[ruleset.version] = _SignatureRules(plan, {})
+    found = _SIGNATURE_RULES[ruleset.version] = _SignatureRules(plan)
     return found
 
 
 def signature_strategy(combination: tuple[Signature, ...], ruleset: RuleSet) -> Strategy:
-    """The strategy the rules give any profile with these signatures (memoized per rules version)."""
+    """The strategy the rules give any profile with these signatures (memoized per rules version, by code)."""
+    return code_strategy(coding(ruleset).encode(combination), ruleset)
+
+
+def _evaluate_signatures(combination: tuple[Signature, ...], ruleset: RuleSet) -> Strategy:
     rules = _signature_rules(ruleset)
-    found = rules.memo.get(combination)
-    if found is not None:
-        return found
     scores = {"prompting": PROMPTING_BASELINE, "rag": 0, "fine_tuning": 0}
     blocked: set[str] = set()
     fired: set[str] = set()
@@ -240,10 +240,7 @@ def signature_strategy(combination: tuple[Signature, ...], ruleset: RuleSet) -> 
                 blocked.update(block)
     rag = facts["rag_indicated"] and "rag" not in blocked
     tuning = facts["fine_tuning_indicated"] and "fine_tuning" not in blocked
-    if len(rules.memo) >= 100_000:
-        rules.memo.clear()
-    found = rules.memo[combination] = choose_strategy(rag, tuning)
-    return found
+    return choose_strategy(rag, tuning)
 
 
 @dataclass(frozen=True)
@@ -287,12 +284,16 @@ def coding(ruleset: RuleSet) -> Coding:
     return found
 
 
+# At most 2^(all tests) combinations; in practice the few thousand profiles realise and the signatures around them.
+CODE_MEMO_LIMIT = 100_000
+
+
 def code_strategy(code: int, ruleset: RuleSet) -> Strategy:
     """``signature_strategy`` of an encoded combination (memoized per rules version by the code)."""
     codes = coding(ruleset)
     found = codes.memo.get(code)
     if found is None:
-        if len(codes.memo) >= 100_000:
+        if len(codes.memo) >= CODE_MEMO_LIMIT:
             codes.memo.clear()
-        found = codes.memo[code] = signature_strategy(codes.decode(code), ruleset)
+        found = codes.memo[code] = _evaluate_signatures(codes.decode(code), ruleset)
     return found

@@ -86,8 +86,9 @@ def _layout(rules: RuleSet) -> _Layout:
 
 # A group's signature is a function of the fields its tests read (on a catalog version and day, for a rules version):
 # kept across profiles, so a change any profile has tried before costs one lookup.
-SIGNATURE_CACHE_LIMIT = 50_000
-REACH_CACHE_LIMIT = 20_000
+# Bounded so a long run of new profiles keeps memory flat: each is cleared when full.
+SIGNATURE_CACHE_LIMIT = 20_000
+REACH_CACHE_LIMIT = 10_000
 _SIGNATURES: dict[tuple[Any, ...], dict[tuple[Any, ...], Signature]] = {}
 _REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
 
@@ -96,7 +97,7 @@ def _signature_cache(catalog: Catalog, today: dt.date, rules: RuleSet) -> dict[t
     key = (catalog.version, today, rules.version)
     found = _SIGNATURES.get(key)
     if found is None:
-        if len(_SIGNATURES) >= 64:
+        if len(_SIGNATURES) >= 4:  # a new day or catalog starts afresh
             _SIGNATURES.clear()
         found = _SIGNATURES[key] = {}
     return found
