@@ -132,17 +132,22 @@ CANDIDATE_FIELDS = (
 )
 
 
+def field_candidates(field: str, before: Any) -> tuple[Candidate, ...]:
+    """Every actionable change of ``field`` from ``before``, in listing order (kept per field and value)."""
+    key = (field, before)
+    listed = _FIELD_CANDIDATES.get(key)
+    if listed is None:
+        if len(_FIELD_CANDIDATES) >= CANDIDATE_CACHE_LIMIT:
+            _FIELD_CANDIDATES.clear()
+        listed = _FIELD_CANDIDATES[key] = _field_candidates(field, before)
+    return listed
+
+
 def candidates(values: dict[str, Any]) -> list[Candidate]:
-    """Every actionable single change, least effort and nearest first."""
+    """Every actionable single change, least effort and nearest first (ties in the order of ``CANDIDATE_FIELDS``)."""
     found: list[Candidate] = []
     for field in CANDIDATE_FIELDS:
-        key = (field, values[field])
-        listed = _FIELD_CANDIDATES.get(key)
-        if listed is None:
-            if len(_FIELD_CANDIDATES) >= CANDIDATE_CACHE_LIMIT:
-                _FIELD_CANDIDATES.clear()
-            listed = _FIELD_CANDIDATES[key] = _field_candidates(field, values[field])
-        found.extend(listed)
+        found.extend(field_candidates(field, values[field]))
     found.sort(key=_by_rank)
     return found
 

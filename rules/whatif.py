@@ -25,7 +25,7 @@ from typing import Any
 
 from knowledge.loader import Catalog
 from rules.context import Context, context_for
-from rules.counterfactuals import Candidate, candidates, result
+from rules.counterfactuals import CANDIDATE_FIELDS, Candidate, field_candidates, result
 from rules.derived import DERIVED_BY_NAME, DerivedFact
 from rules.facts import STRATEGIES, Lang, Strategy
 from rules.loading import RuleSet
@@ -44,6 +44,7 @@ from rules.signatures import (
 
 Allowed = Callable[[dict[str, Any], Strategy], bool]
 _by_rank = attrgetter("effort", "distance")
+_by_order = attrgetter("order")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class _Layout:
     raw_reads: list[list[str]]  # per group: the fields its tests read directly
     key_fields: list[tuple[str, ...]]  # per group: every field its signature depends on
     position: dict[str, int]  # a field's place in its group's signature key (absent: the signature ignores it)
+    extra_fields: list[tuple[str, ...]]  # per group: its other fields (with the key, what its singles depend on)
+    candidate_fields: list[tuple[tuple[int, str], ...]]  # per group: (place in CANDIDATE_FIELDS, field) it changes
 
 
 _LAYOUTS: dict[str, _Layout] = {}
@@ -80,6 +83,13 @@ def _layout(rules: RuleSet) -> _Layout:
             raw_reads=raw_reads,
             key_fields=key_fields,
             position={name: place + 1 for fields in key_fields for place, name in enumerate(fields)},
+            extra_fields=[
+                tuple(name for name in group.fields if name not in fields)
+                for group, fields in zip(ruled, key_fields, strict=True)
+            ],
+            candidate_fields=[
+                tuple((listed, name) for listed, name in enumerate(CANDIDATE_FIELDS) if name in group.fields) for group in ruled
+            ],
         )
     return found
 
@@ -89,7 +99,9 @@ def _layout(rules: RuleSet) -> _Layout:
 # Bounded so a long run of new profiles keeps memory flat: each is cleared when full.
 SIGNATURE_CACHE_LIMIT = 20_000
 REACH_CACHE_LIMIT = 10_000
+SINGLES_CACHE_LIMIT = 2048
 _SIGNATURES: dict[tuple[Any, ...], dict[tuple[Any, ...], Signature]] = {}
+_SINGLES: dict[tuple[Any, ...], dict[tuple[Any, ...], tuple[_Single, ...]]] = {}
 _REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
 
 
@@ -99,17 +111,24 @@ def _signature_cache(catalog: Catalog, today: dt.date, rules: RuleSet) -> dict[t
     if found is None:
         if len(_SIGNATURES) >= 4:  # a new day or catalog starts afresh
             _SIGNATURES.clear()
+            _SINGLES.clear()
         found = _SIGNATURES[key] = {}
+        _SINGLES[key] = {}
     return found
 
 
 class _Single:
-    """One change: its candidate, the group it moves, that group's signature key and, once known, its signature."""
+    """One change: its candidate, the group it moves, that group's signature key and, once known, its signature.
 
-    __slots__ = ("bits", "candidate", "group", "key", "signature")
+    A group's singles depend only on the values of its fields, so they are kept and shared by every profile with
+    those values (the signature, derived at most once, is the same for all of them)."""
 
-    def __init__(self, candidate: Candidate, group: int, key: tuple[Any, ...], signature: Signature | None) -> None:
-        self.candidate, self.group, self.key, self.signature = candidate, group, key, signature
+    __slots__ = ("bits", "candidate", "group", "key", "order", "signature")
+
+    def __init__(
+        self, candidate: Candidate, group: int, key: tuple[Any, ...], signature: Signature | None, order: tuple[Any, ...]
+    ) -> None:
+        self.candidate, self.group, self.key, self.signature, self.order = candidate, group, key, signature, order
         self.bits = 0  # the signature as its group's bits of a combination code, once derived
 
 
@@ -123,6 +142,7 @@ class WhatIf:
         layout = self.layout = _layout(rules)
         self.groups, self.owner = layout.groups, layout.owner
         self.cache = cache = _signature_cache(catalog, today, rules)
+        self.kept = _SINGLES[(catalog.version, today, rules.version)]
         self.keys = [(index, *(values[name] for name in fields)) for index, fields in enumerate(layout.key_fields)]
         # The profile's own signatures: kept like any change's (by the fields they read), computed from its facts.
         self.signatures: tuple[Signature, ...] = tuple(
@@ -189,26 +209,39 @@ class WhatIf:
         return found
 
     def singles(self) -> list[_Single]:
-        """Every actionable single change that touches a group, in the order hits are taken; each with its signature
-        when some profile has derived it before (the rest are derived only if they can matter)."""
-        owner, cache, keys, position, bits = self.owner, self.cache, self.keys, self.layout.position, self.coding.bits
-        found = []
-        for c in candidates(self.values):
-            index = owner.get(c.field)
-            if index is None:
-                continue
-            place = position.get(c.field)
-            if place is None:
-                key = keys[index]
-            else:
-                changed = list(keys[index])
-                changed[place] = c.value
-                key = tuple(changed)
-            single = _Single(c, index, key, cache.get(key))
-            if single.signature is not None:
-                single.bits = bits(index, single.signature)
-            found.append(single)
+        """Every actionable single change that touches a group, in the order hits are taken (``candidates``' order);
+        each with its signature when some profile has derived it before (the rest are derived only if they can
+        matter)."""
+        found: list[_Single] = []
+        values, kept, extra = self.values, self.kept, self.layout.extra_fields
+        for index, key in enumerate(self.keys):
+            kept_key = (key, *(values[name] for name in extra[index]))
+            group = kept.get(kept_key)
+            if group is None:
+                if len(kept) >= SINGLES_CACHE_LIMIT:
+                    kept.clear()
+                group = kept[kept_key] = self._group_singles(index)
+            found.extend(group)
+        found.sort(key=_by_order)
         return found
+
+    def _group_singles(self, index: int) -> tuple[_Single, ...]:
+        cache, key, position, bits = self.cache, self.keys[index], self.layout.position, self.coding.bits
+        found = []
+        for listed, field in self.layout.candidate_fields[index]:
+            place = position.get(field)
+            for within, c in enumerate(field_candidates(field, self.values[field])):
+                if place is None:
+                    changed = key
+                else:
+                    edited = list(key)
+                    edited[place] = c.value
+                    changed = tuple(edited)
+                single = _Single(c, index, changed, cache.get(changed), (c.effort, c.distance, listed, within))
+                if single.signature is not None:
+                    single.bits = bits(index, single.signature)
+                found.append(single)
+        return tuple(found)
 
     def reach(self, index: int, code: int | None = None) -> frozenset[Strategy]:
         """Every strategy a change within group ``index`` alone could give: over every signature the group's tests
