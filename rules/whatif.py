@@ -359,8 +359,9 @@ def search(
         return not missing
 
     singles = whatif.singles()
+    own = [whatif.reach(index) for index in range(len(whatif.groups))]  # what each group alone could give
     for single in singles:
-        if not whatif.reach(single.group) & missing:
+        if not own[single.group] & missing:
             continue  # this group cannot give a strategy still missing: not derived
         sig = whatif.derived(single)
         if sig == whatif.signatures[single.group]:
@@ -369,7 +370,7 @@ def search(
         if consider(whatif.outcome({single.group: sig}, alone), alone):
             return result(values, wanted, found, lang)
     for _, _, _, a, b, same_group in _pairs(whatif, whatif.paired(singles, missing), missing):
-        if same_group and not whatif.reach(a.group) & missing:
+        if same_group and not own[a.group] & missing:
             continue  # nothing this group's signatures give is still missing: not derived
         picked = _ordered(a.candidate, b.candidate)
         if same_group:
