@@ -157,7 +157,15 @@ class _SignatureRules:
 
 
 def _on_signatures(when: Mapping[str, Any], where: dict[str, tuple[int, int]]) -> SignaturePredicate:
-    parts = [_signature_key(key, value, where) for key, value in when.items()]
+    return _all_of([_signature_key(key, value, where) for key, value in when.items()])
+
+
+def _all_of(parts: list[SignaturePredicate]) -> SignaturePredicate:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda sigs, facts, fired: first(sigs, facts, fired) and second(sigs, facts, fired)
     return lambda sigs, facts, fired: all(part(sigs, facts, fired) for part in parts)
 
 
@@ -178,7 +186,7 @@ def _signature_key(key: str, value: Any, where: dict[str, tuple[int, int]]) -> S
             tests.append(_of_run(compile_condition(cond, frozenset({fact}))))
         else:
             tests.append(_of_signature(*place))
-    return lambda sigs, facts, fired: all(test(sigs, facts, fired) for test in tests)
+    return _all_of(tests)
 
 
 def _of_run(test: Predicate) -> SignaturePredicate:

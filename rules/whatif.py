@@ -250,7 +250,12 @@ class WhatIf:
         found = self.reached.get(key)
         if found is None:
             offset, rest = self.coding.offsets[index], key[1] & ~self.coding.mask(index)
-            found = frozenset(code_strategy(rest | value << offset, self.rules) for value in range(1 << self.coding.sizes[index]))
+            strategies: set[Strategy] = set()
+            for value in range(1 << self.coding.sizes[index]):
+                strategies.add(code_strategy(rest | value << offset, self.rules))
+                if len(strategies) == len(STRATEGIES):
+                    break  # every strategy: the rest cannot add one
+            found = frozenset(strategies)
             if len(self.reached) >= REACH_CACHE_LIMIT:
                 self.reached.clear()
             self.reached[key] = found
