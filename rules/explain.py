@@ -49,7 +49,9 @@ def render(text: Text, shown: LocalizedFacts, lang: Lang) -> str:
     if names is None:
         return template.format_map(shown).strip()
     facts = shown.facts
-    key = (template, lang, *((type(value), value) for value in (facts.get(name, _ABSENT) for name in names)))
+    # The type's name (1, 1.0 and True render differently), not the type: a key of atoms only, which the garbage
+    # collector stops tracking.
+    key = (template, lang, *((type(value).__name__, value) for value in (facts.get(name, _ABSENT) for name in names)))
     found = _RENDERED.get(key)
     if found is None:
         if len(_RENDERED) >= RENDER_CACHE_LIMIT:
@@ -135,12 +137,12 @@ def assumptions(
     ]
 
 
-_ASSUMPTIONS: dict[tuple[str, type, Any, Lang], Assumption] = {}
+_ASSUMPTIONS: dict[tuple[str, str, Any, Lang], Assumption] = {}
 
 
 def _assumption(name: str, value: Any, lang: Lang) -> Assumption:
     """One assumed default as people read it (kept: a field's default reads the same in every verdict)."""
-    key = (name, type(value), value, lang)
+    key = (name, type(value).__name__, value, lang)
     found = _ASSUMPTIONS.get(key)
     if found is None:
         if len(_ASSUMPTIONS) >= KEPT_MODELS_LIMIT:

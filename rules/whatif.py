@@ -99,7 +99,7 @@ def _layout(rules: RuleSet) -> _Layout:
 # Bounded so a long run of new profiles keeps memory flat: each is cleared when full.
 SIGNATURE_CACHE_LIMIT = 20_000
 REACH_CACHE_LIMIT = 10_000
-SINGLES_CACHE_LIMIT = 2048
+SINGLES_CACHE_LIMIT = 1024  # tuples of objects the garbage collector walks: fewer
 _SIGNATURES: dict[tuple[Any, ...], dict[tuple[Any, ...], Signature]] = {}
 _SINGLES: dict[tuple[Any, ...], dict[tuple[Any, ...], tuple[_Single, ...]]] = {}
 _REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
