@@ -100,20 +100,19 @@ def _layout(rules: RuleSet) -> _Layout:
 SIGNATURE_CACHE_LIMIT = 20_000
 REACH_CACHE_LIMIT = 10_000
 SINGLES_CACHE_LIMIT = 1024  # tuples of objects the garbage collector walks: fewer
-_SIGNATURES: dict[tuple[Any, ...], dict[tuple[Any, ...], Signature]] = {}
-_SINGLES: dict[tuple[Any, ...], dict[tuple[Any, ...], tuple[_Single, ...]]] = {}
+_Kept = tuple[dict[tuple[Any, ...], Signature], dict[tuple[Any, ...], tuple["_Single", ...]]]
+_KEPT: dict[tuple[Any, ...], _Kept] = {}
 _REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
 
 
-def _signature_cache(catalog: Catalog, today: dt.date, rules: RuleSet) -> dict[tuple[Any, ...], Signature]:
+def _kept(catalog: Catalog, today: dt.date, rules: RuleSet) -> _Kept:
+    """The group signatures and group singles kept for (catalog version, day, rules version), created together."""
     key = (catalog.version, today, rules.version)
-    found = _SIGNATURES.get(key)
+    found = _KEPT.get(key)
     if found is None:
-        if len(_SIGNATURES) >= 4:  # a new day or catalog starts afresh
-            _SIGNATURES.clear()
-            _SINGLES.clear()
-        found = _SIGNATURES[key] = {}
-        _SINGLES[key] = {}
+        if len(_KEPT) >= 4:  # a new day or catalog starts afresh
+            _KEPT.clear()
+        found = _KEPT[key] = ({}, {})
     return found
 
 
@@ -141,8 +140,8 @@ class WhatIf:
         self.memo = strategy_memo(rules)
         layout = self.layout = _layout(rules)
         self.groups, self.owner = layout.groups, layout.owner
-        self.cache = cache = _signature_cache(catalog, today, rules)
-        self.kept = _SINGLES[(catalog.version, today, rules.version)]
+        cache, kept = _kept(catalog, today, rules)
+        self.cache, self.kept = cache, kept
         self.keys = [(index, *(values[name] for name in fields)) for index, fields in enumerate(layout.key_fields)]
         # The profile's own signatures: kept like any change's (by the fields they read), computed from its facts.
         self.signatures: tuple[Signature, ...] = tuple(
@@ -192,10 +191,13 @@ class WhatIf:
 
     def derived(self, single: _Single) -> Signature:
         """The signature ``single`` gives its group, derived now if no profile has derived it before."""
-        if single.signature is None:
-            single.signature = self.signature(single.group, single.candidate, key=single.key)
-            single.bits = self.coding.bits(single.group, single.signature)
-        return single.signature
+        found = single.signature
+        if found is None:
+            found = self.signature(single.group, single.candidate, key=single.key)
+            # Bits before the signature: singles are shared, and another thread takes a set signature as done.
+            single.bits = self.coding.bits(single.group, found)
+            single.signature = found
+        return found
 
     def outcome(self, changed: dict[int, Signature], picked: tuple[Candidate, ...]) -> Strategy:
         """The strategy with the groups in ``changed`` at their new signatures (``picked`` realises them)."""

@@ -8,6 +8,8 @@ emptied), once with the shared strategy memo as earlier cases left it and once w
 
 from __future__ import annotations
 
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -56,3 +58,16 @@ def test_the_strategy_of_a_signature_combination_is_the_rules_strategy() -> None
     codes = coding(rules)
     assert all(code_strategy(codes.encode(key), rules) == found for key, found in memo.items())
     assert all(codes.decode(codes.encode(key)) == key for key in memo)
+
+
+def test_cold_verdicts_decided_on_several_threads_are_the_recorded_ones() -> None:
+    """The kept group singles and signatures are shared by every thread that decides (the caches emptied meanwhile)."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            got = list(pool.map(lambda item: verdict_of(item["case"]), RECORDED))
+    finally:
+        sys.setswitchinterval(interval)
+    wrong = [index for index, (verdict, item) in enumerate(zip(got, RECORDED, strict=True)) if verdict != item["verdict"]]
+    assert not wrong
