@@ -37,6 +37,21 @@ WHATIF_CACHE_SIZE = 4096
 # Whole verdicts, for a profile seen again (a questionnaire resumed, a retried request): frozen, so shared safely.
 _VERDICTS: LRUCache[tuple[Any, ...], Verdict] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
 _WHATIF_CACHE: LRUCache[tuple[Any, ...], list[Counterfactual]] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
+# Admission: a result is kept from the second time its key is asked for. A profile sent once (most of them) then
+# leaves nothing behind for the garbage collector to walk, only its key's hash; a repeated one is kept as before.
+SEEN_LIMIT = 65_536
+_SEEN: set[int] = set()
+
+
+def _admit(key: tuple[Any, ...]) -> bool:
+    """Whether ``key`` was asked for before (then its result is worth keeping); remembers it otherwise."""
+    marker = hash(key)
+    if marker in _SEEN:
+        return True
+    if len(_SEEN) >= SEEN_LIMIT:
+        _SEEN.clear()
+    _SEEN.add(marker)
+    return False
 
 
 def _counterfactuals(
@@ -54,7 +69,8 @@ def _counterfactuals(
             return not (tuned and moved) or bool(derive_facts(changed, catalog, day)["provider_can_fine_tune"])
 
         found = whatif.search(values, facts, strategy, catalog, day, rules, allowed, lang)
-        _WHATIF_CACHE[key] = found
+        if _admit(key):
+            _WHATIF_CACHE[key] = found
     return found
 
 
@@ -88,7 +104,9 @@ def decide(
     )
     found = _VERDICTS.get(key)
     if found is None:
-        found = _VERDICTS[key] = _decide(values, unanswered, catalog, rules, day, lang, with_counterfactuals)
+        found = _decide(values, unanswered, catalog, rules, day, lang, with_counterfactuals)
+        if _admit(key):
+            _VERDICTS[key] = found
     return found
 
 
