@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from rules.loading import default_rules
-from rules.signatures import code_strategy, coding, signature_strategy, strategy_memo
+from rules.signature_rules import code_strategy, coding, signature_strategy
+from rules.signatures import strategy_memo
 from tests.rules.cold_cases import cases, recorded, verdict_of
 
 RECORDED = recorded()
