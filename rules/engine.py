@@ -8,7 +8,7 @@ from typing import Any
 from cachetools import LRUCache
 
 from knowledge.loader import Catalog
-from rules import explain, whatif
+from rules import explain, explain_economics, whatif
 from rules.derived import derive_facts
 from rules.evaluation import run_rules
 from rules.facts import Lang, Profile, Strategy
@@ -129,9 +129,9 @@ def _decide(
         "rag_and_fine_tuning",
     )
     if not show_economics:
-        now = explain.cost_today(values, catalog, day)
+        now = explain_economics.cost_today(values, catalog, day)
         show_economics = (now.total or 0.0) >= ECONOMICS_MIN_MONTHLY_USD
-    economics = explain.economics(values, facts, catalog, day, lang, unanswered, now) if show_economics else None
+    economics = explain_economics.economics(values, facts, catalog, day, lang, unanswered, now) if show_economics else None
     whatifs = _counterfactuals(values, facts, run.strategy, catalog, rules, day, lang) if with_counterfactuals else []
     return Verdict(
         strategy=run.strategy,
