@@ -30,7 +30,7 @@ def saving_model(catalog: Catalog, provider: str, model: str | None) -> Saving:
     """``monthly_saving(cost_baseline(...), cost_tuned(...))`` for one tuning target, as a function of the traffic.
 
     The what-if search prices a tuning target for dozens of traffic variations per profile, so this is the same
-    arithmetic as ``_api_parts`` / ``_gpu_total``, operation for operation (the float results are identical, which
+    arithmetic as ``_api_parts`` / ``gpu_total``, operation for operation (the float results are identical, which
     tests/rules/test_economics.py checks bit for bit), with the rates looked up once and no Cost built.
     """
     entry = tuned_model(catalog, provider, model)
