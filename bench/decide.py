@@ -1,6 +1,6 @@
 """Latency of rules.engine.decide next to Profile.model_validate of the same input, in one run.
 
-Run: .venv/bin/python bench/decide.py [--iterations N] [--cold-iterations M]
+Run: .venv/bin/python bench/decide.py [--iterations N] [--cold-iterations M] [--against GIT-REF]
 
 Cycles through the 12 profiles of tests/data/scenarios_public.jsonl. Each round times, side by
 side:
@@ -9,7 +9,12 @@ side:
   cold       decide(...) on a profile nobody has sent before: a scenario with its counts and traffic moved to
              numbers not seen yet (first M rounds only). The per-rules-version strategy memo stays warm, as in a
              server that has answered a few requests; the per-profile caches are empty for it.
-Prints p50/p99 in microseconds and each figure as a multiple of validate. Not a pass/fail test.
+Prints p50/p99 in microseconds and each figure as a multiple of validate, and the CPU time (thread_time) a cold
+decide costs on average, which a loaded machine distorts less than wall-clock percentiles. Not a pass/fail test.
+
+--against REF measures the code of another commit side by side in the same run: REF's tree is exported to a
+temporary directory (git archive) and this script runs in subprocesses with each tree first on PYTHONPATH,
+alternating for --rounds rounds; the table shows the median of each figure per tree.
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +36,8 @@ from knowledge.loader import default_catalog
 from rules import engine
 from rules.facts import Profile
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "tests" / "data" / "scenarios_public.jsonl"
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "tests" / "data" / "scenarios_public.jsonl"
 KINDS = ("validate", "warm", "cold")
 
 
@@ -43,6 +53,16 @@ def _timed(call: Callable[..., object], *args: Any, **kwargs: Any) -> int:
     return time.perf_counter_ns() - start
 
 
+def cold_cpu(catalog: Any, profiles: list[tuple[str, dict[str, Any]]], start: int, count: int) -> float:
+    """Mean CPU microseconds (this thread) per cold decide over ``count`` profiles nobody has sent before: the
+    rounds ``start`` to ``start + count`` of the cold sequence ``measure`` times (same kind of numbers, new ones)."""
+    fresh = [_fresh(profiles[i % len(profiles)][1], i) for i in range(start, start + count)]
+    begin = time.thread_time_ns()
+    for profile in fresh:
+        engine.decide(profile, catalog)
+    return (time.thread_time_ns() - begin) / count / 1e3
+
+
 def _fresh(raw: dict[str, Any], i: int) -> Profile:
     """The scenario with numbers nobody sent before: the same kind of profile, but no cache can hold it."""
     return Profile.model_validate(
@@ -55,8 +75,9 @@ def measure(iterations: int, cold_iterations: int) -> tuple[dict[str, list[int]]
     catalog = default_catalog()
     profiles = load_profiles()
     validated = [(pid, raw, Profile.model_validate(raw)) for pid, raw in profiles]
-    for _, _, profile in validated:  # fill the rule set, catalog and strategy caches
-        engine.decide(profile, catalog)
+    for _ in range(2):  # fill the rule set, catalog and strategy caches; verdicts are kept from a second request
+        for _, _, profile in validated:
+            engine.decide(profile, catalog)
     samples: dict[str, list[int]] = {kind: [] for kind in KINDS}
     cold_by_id: dict[str, list[int]] = {pid: [] for pid, _ in profiles}
     for i in range(iterations):
@@ -73,6 +94,16 @@ def measure(iterations: int, cold_iterations: int) -> tuple[dict[str, list[int]]
 def percentile(values: list[int], q: float) -> float:
     ordered = sorted(values)
     return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
+
+
+def figures(samples: dict[str, list[int]], cpu: float) -> dict[str, float]:
+    """The figures one run reports, in microseconds."""
+    found = {"cold cpu mean": cpu}
+    for kind in KINDS:
+        if samples[kind]:
+            found[f"{kind} p50"] = percentile(samples[kind], 0.50) / 1e3
+            found[f"{kind} p99"] = percentile(samples[kind], 0.99) / 1e3
+    return found
 
 
 def report(samples: dict[str, list[int]], cold_by_id: dict[str, list[int]]) -> None:
@@ -92,14 +123,59 @@ def report(samples: dict[str, list[int]], cold_by_id: dict[str, list[int]]) -> N
         print(f"cold p50 per scenario, ms: {per_id}")
 
 
+def export(ref: str, into: Path) -> Path:
+    """The tree of commit ``ref`` (rules, knowledge, bench and what they import), extracted under ``into``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+    with tempfile.TemporaryFile() as handle:
+        handle.write(archive)
+        handle.seek(0)
+        with tarfile.open(fileobj=handle) as tar:
+            tar.extractall(into, filter="data")
+    return into
+
+
+def side_by_side(ref: str, rounds: int, iterations: int, cold_iterations: int) -> None:
+    """This tree and ``ref``'s, alternating in subprocesses; the median of each figure per tree."""
+    runs: dict[str, list[dict[str, float]]] = {ref: [], "this tree": []}
+    with tempfile.TemporaryDirectory(prefix="decide-bench-") as scratch:
+        trees = {ref: export(ref, Path(scratch)), "this tree": ROOT}
+        for number in range(rounds):
+            for name, tree in trees.items():
+                # This script, importing the rules (and all else) of ``tree``.
+                command = [sys.executable, str(Path(__file__).resolve()), "--json"]
+                command += ["--iterations", str(iterations), "--cold-iterations", str(cold_iterations)]
+                env = {**os.environ, "PYTHONPATH": str(tree)}
+                done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=tree, env=env)
+                runs[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+                print(f"round {number + 1}/{rounds} {name}: cold cpu {runs[name][-1]['cold cpu mean']:.0f} us", flush=True)
+    names = list(runs)
+    print(f"\n{'median of ' + str(rounds) + ' rounds, us':32}" + "".join(f"{name:>14}" for name in names) + f"{'ratio':>8}")
+    for figure in runs[names[0]][0]:
+        medians = [statistics.median(run[figure] for run in runs[name]) for name in names]
+        print(f"{figure:32}" + "".join(f"{value:14.1f}" for value in medians) + f"{medians[1] / medians[0]:8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--iterations", type=int, default=3000, help="rounds of validate and warm")
     parser.add_argument("--cold-iterations", type=int, default=600, help="rounds that also time a cold decide")
+    parser.add_argument("--against", metavar="REF", help="also measure the rules of this git commit, side by side")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per tree with --against")
+    parser.add_argument("--json", action="store_true", help="print one JSON line of figures (used by --against)")
     args = parser.parse_args()
+    if args.against:
+        print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other processes share them)")
+        side_by_side(args.against, args.rounds, args.iterations, args.cold_iterations)
+        return
+    cold_iterations = min(args.cold_iterations, args.iterations)
+    samples, cold_by_id = measure(args.iterations, cold_iterations)
+    cpu = cold_cpu(default_catalog(), load_profiles(), cold_iterations, cold_iterations)
+    if args.json:
+        print(json.dumps(figures(samples, cpu)))
+        return
     print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other processes share them)")
-    samples, cold_by_id = measure(args.iterations, min(args.cold_iterations, args.iterations))
     report(samples, cold_by_id)
+    print(f"cold decide, mean CPU per call: {cpu:.0f} us")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.loader import Catalog, ModelEntry
-from rules.economics import Saving, Traffic, saving_model, serving_model
+from rules.economics import Traffic, serving_model
 from rules.feasibility import NO_END, TuningTarget, tuning_target, viable
+from rules.saving import Saving, saving_model
 
 Values = Mapping[str, Any]
 CACHE_LIMIT = 20_000

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
+from operator import attrgetter
 from typing import Any
 
 from rules.facts import STRATEGIES, Lang, Strategy
@@ -82,34 +83,72 @@ def _log_distance(a: int, b: int) -> float:
     return abs(math.log10(a + 1) - math.log10(b + 1))
 
 
+# The candidates of one field depend only on its value today: kept per (field, value), shared by every profile.
+CANDIDATE_CACHE_LIMIT = 4096
+SHOWN_CACHE_LIMIT = 2048
+_FIELD_CANDIDATES: dict[tuple[str, Any], tuple[Candidate, ...]] = {}
+_by_rank = attrgetter("effort", "distance")
+
+
+def _field_candidates(field: str, before: Any) -> tuple[Candidate, ...]:
+    """Every actionable change of ``field`` from ``before``, in the order ``candidates`` lists them before sorting."""
+    options: list[tuple[int, float, Any]]
+    if field == "prompting_status":
+        options = [(EFFORT_TRY, 0.0, value) for value in ("insufficient", "works")]
+    elif field == "has_eval_set":
+        options = [(EFFORT_TRY, 0.0, True)]
+    elif field == "example_quality":
+        options = [(EFFORT_DATA_QUALITY, float(index), quality) for index, quality in enumerate(("high", "mixed"))]
+    elif field == "examples":
+        options = [(EFFORT_MORE_DATA, _log_distance(before, count), count) for count in NUMERIC["examples"]]
+    elif field == "prompt_tokens":  # a shorter prompt is work; a longer one is not a plan
+        options = [(EFFORT_MORE_DATA, _log_distance(before, tokens), tokens) for tokens in NUMERIC[field] if tokens < before]
+    elif field == "provider":
+        options = [(EFFORT_PROVIDER, index / 10, provider) for index, provider in enumerate(PROVIDERS)]
+    elif field in REQUIREMENTS:
+        options = [(EFFORT_REQUIREMENT, REQUIREMENTS.index(field) / 100, not before)]
+    elif field == "knowledge_size":
+        options = [(EFFORT_REQUIREMENT, 0.5, value) for value in ("small", "large")]
+    else:  # requests_per_day, input_tokens, output_tokens
+        options = [(EFFORT_REQUIREMENT, 1 + _log_distance(before, amount), amount) for amount in NUMERIC[field]]
+    return tuple(
+        Candidate(effort, distance, field, value) for effort, distance, value in options if is_actionable(field, before, value)
+    )
+
+
+# The fields in the order their candidates are listed (ties in rank keep this order).
+CANDIDATE_FIELDS = (
+    "prompting_status",
+    "has_eval_set",
+    "example_quality",
+    "examples",
+    "prompt_tokens",
+    "provider",
+    *REQUIREMENTS,
+    "knowledge_size",
+    "requests_per_day",
+    "input_tokens",
+    "output_tokens",
+)
+
+
+def field_candidates(field: str, before: Any) -> tuple[Candidate, ...]:
+    """Every actionable change of ``field`` from ``before``, in listing order (kept per field and value)."""
+    key = (field, before)
+    listed = _FIELD_CANDIDATES.get(key)
+    if listed is None:
+        if len(_FIELD_CANDIDATES) >= CANDIDATE_CACHE_LIMIT:
+            _FIELD_CANDIDATES.clear()
+        listed = _FIELD_CANDIDATES[key] = _field_candidates(field, before)
+    return listed
+
+
 def candidates(values: dict[str, Any]) -> list[Candidate]:
-    """Every actionable single change, least effort and nearest first."""
+    """Every actionable single change, least effort and nearest first (ties in the order of ``CANDIDATE_FIELDS``)."""
     found: list[Candidate] = []
-
-    def add(effort: int, distance: float, field: str, value: Any) -> None:
-        if is_actionable(field, values[field], value):
-            found.append(Candidate(effort, distance, field, value))
-
-    for value in ("insufficient", "works"):
-        add(EFFORT_TRY, 0.0, "prompting_status", value)
-    add(EFFORT_TRY, 0.0, "has_eval_set", True)
-    for index, quality in enumerate(("high", "mixed")):
-        add(EFFORT_DATA_QUALITY, float(index), "example_quality", quality)
-    for count in NUMERIC["examples"]:
-        add(EFFORT_MORE_DATA, _log_distance(values["examples"], count), "examples", count)
-    for tokens in NUMERIC["prompt_tokens"]:
-        if tokens < values["prompt_tokens"]:  # a shorter prompt is work; a longer one is not a plan
-            add(EFFORT_MORE_DATA, _log_distance(values["prompt_tokens"], tokens), "prompt_tokens", tokens)
-    for index, provider in enumerate(PROVIDERS):
-        add(EFFORT_PROVIDER, index / 10, "provider", provider)
-    for index, name in enumerate(REQUIREMENTS):
-        add(EFFORT_REQUIREMENT, index / 100, name, not values[name])
-    for value in ("small", "large"):
-        add(EFFORT_REQUIREMENT, 0.5, "knowledge_size", value)
-    for name in ("requests_per_day", "input_tokens", "output_tokens"):
-        for amount in NUMERIC[name]:
-            add(EFFORT_REQUIREMENT, 1 + _log_distance(values[name], amount), name, amount)
-    found.sort(key=lambda c: c.rank)
+    for field in CANDIDATE_FIELDS:
+        found.extend(field_candidates(field, values[field]))
+    found.sort(key=_by_rank)
     return found
 
 
@@ -163,23 +202,34 @@ def search(
     return result(values, wanted, found, lang)
 
 
+# A shown counterfactual depends on the strategy, the changes, the values they change from and the language: kept.
+_SHOWN: dict[tuple[Any, ...], Counterfactual] = {}
+
+
+def _shown(strategy: Strategy, picked: tuple[Candidate, ...] | None, values: dict[str, Any], lang: Lang) -> Counterfactual:
+    key = (strategy, lang, picked, *(values[c.field] for c in picked or ()))
+    found = _SHOWN.get(key)
+    if found is not None:
+        return found
+    if picked is None:
+        summary = phrase("whatif_none", lang, strategy=strategy_name(strategy, lang))
+        found = Counterfactual(strategy=strategy, reachable=False, changes=[], summary=summary)
+    else:
+        changes = _changes(values, picked, lang)
+        effort = sum(c.effort for c in picked)
+        found = Counterfactual(
+            strategy=strategy, reachable=True, changes=changes, summary=_summary(changes, strategy, lang), effort=effort
+        )
+    if len(_SHOWN) >= SHOWN_CACHE_LIMIT:
+        _SHOWN.clear()
+    _SHOWN[key] = found
+    return found
+
+
 def result(
     values: dict[str, Any], wanted: list[Strategy], found: dict[Strategy, tuple[Candidate, ...]], lang: Lang
 ) -> list[Counterfactual]:
     """The counterfactuals shown: one per wanted strategy, least effort first, unreachable ones last."""
-    shown = []
-    for strategy in wanted:
-        picked = found.get(strategy)
-        if picked is None:
-            summary = phrase("whatif_none", lang, strategy=strategy_name(strategy, lang))
-            shown.append(Counterfactual(strategy=strategy, reachable=False, changes=[], summary=summary))
-            continue
-        changes = _changes(values, picked, lang)
-        effort = sum(c.effort for c in picked)
-        shown.append(
-            Counterfactual(
-                strategy=strategy, reachable=True, changes=changes, summary=_summary(changes, strategy, lang), effort=effort
-            )
-        )
+    shown = [_shown(strategy, found.get(strategy), values, lang) for strategy in wanted]
     shown.sort(key=lambda c: (not c.reachable, c.effort))
     return shown

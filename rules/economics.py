@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from knowledge.loader import Catalog, ModelEntry
@@ -103,7 +102,7 @@ def _api_total(rates: Rates, traffic: Traffic, block_tokens: int) -> float:
     return block + user_input + output
 
 
-def _rates(model: ModelEntry, *, tuned: bool) -> Rates | None:
+def rates_of(model: ModelEntry, *, tuned: bool) -> Rates | None:
     """Base rates (with the cached-input rate where the provider caches), or the tuned model's (a short tuned
     block is below the cache minimum, so never cached)."""
     if tuned:
@@ -116,14 +115,14 @@ def _rates(model: ModelEntry, *, tuned: bool) -> Rates | None:
 def api_cost(provider: str, model: ModelEntry | None, traffic: Traffic, *, tuned: bool, block_tokens: int) -> Cost:
     """A hosted API: cached block where it applies; base or tuned rates."""
     name = model.id if model else None
-    rates = _rates(model, tuned=tuned) if model else None
+    rates = rates_of(model, tuned=tuned) if model else None
     if rates is None:
         return Cost(provider, name, block_tokens, 0.0, None, notes=("no_price",))
     share, block, user_input, output = _api_parts(rates, traffic, block_tokens)
     return Cost(provider, name, block_tokens, share, block + user_input + output, block, user_input, output)
 
 
-def _gpu_total(usd_per_gpu_hour: float, traffic: Traffic, block_tokens: int) -> float:
+def gpu_total(usd_per_gpu_hour: float, traffic: Traffic, block_tokens: int) -> float:
     tokens = (block_tokens + traffic.input_tokens + traffic.output_tokens) * traffic.requests_per_month
     hours = max(HOURS_PER_MONTH, tokens / GPU_SERVING_TOKENS_PER_SECOND / 3600)
     return hours * usd_per_gpu_hour
@@ -134,12 +133,26 @@ def gpu_cost(model: ModelEntry | None, traffic: Traffic, *, block_tokens: int) -
     name = model.id if model else None
     if model is None or model.gpu_price is None:
         return Cost("open_weights", name, block_tokens, 0.0, None, self_hosted=True, notes=("no_price",))
-    total = _gpu_total(model.gpu_price.usd_per_gpu_hour, traffic, block_tokens)
+    total = gpu_total(model.gpu_price.usd_per_gpu_hour, traffic, block_tokens)
     return Cost("open_weights", name, block_tokens, 0.0, total, self_hosted=True)
 
 
+_SERVING: dict[tuple[str, str, str | None, dt.date], tuple[str, ModelEntry | None]] = {}
+
+
 def serving_model(catalog: Catalog, provider: str, model: str | None, today: dt.date) -> tuple[str, ModelEntry | None]:
-    """The provider and model that serve today's prompt: the given model if the provider lists it, else the default."""
+    """The provider and model that serve today's prompt: the given model if the provider lists it, else the default
+    (kept per catalog version, provider, model and day)."""
+    key = (catalog.version, provider, model, today)
+    found = _SERVING.get(key)
+    if found is None:
+        if len(_SERVING) >= 4096:
+            _SERVING.clear()
+        found = _SERVING[key] = _serving_model(catalog, provider, model, today)
+    return found
+
+
+def _serving_model(catalog: Catalog, provider: str, model: str | None, today: dt.date) -> tuple[str, ModelEntry | None]:
     if provider == "undecided":
         choice = catalog.default_choice("undecided", "prompting", today)
         return (choice[0].provider, choice[1]) if choice else ("google", None)
@@ -212,76 +225,6 @@ def monthly_saving(today_cost: Cost, tuned_cost: Cost) -> float | None:
     if today_cost.total is None or tuned_cost.total is None:
         return None
     return today_cost.total - tuned_cost.total  # unrounded: rules compare it with thresholds
-
-
-Saving = Callable[[int, int, int, int], "float | None"]
-"""(requests_per_day, prompt_tokens, input_tokens, output_tokens) -> monthly saving, or None when unpriced."""
-
-
-def saving_model(catalog: Catalog, provider: str, model: str | None) -> Saving:
-    """``monthly_saving(cost_baseline(...), cost_tuned(...))`` for one tuning target, as a function of the traffic.
-
-    The what-if search prices a tuning target for dozens of traffic variations per profile, so this is the same
-    arithmetic as ``_api_parts`` / ``_gpu_total``, operation for operation (the float results are identical, which
-    tests/rules/test_economics.py checks bit for bit), with the rates looked up once and no Cost built.
-    """
-    entry = tuned_model(catalog, provider, model)
-    if entry is None:
-        return _unpriced
-    if provider == "open_weights":
-        return _unpriced if entry.gpu_price is None else _gpu_saving(entry.gpu_price.usd_per_gpu_hour)
-    base = _rates(entry, tuned=False)
-    at_base_rate = entry.tuned_price is None and provider == "google" and entry.price is not None
-    tuned = base if at_base_rate else _rates(entry, tuned=True)
-    if base is None or tuned is None:
-        return _unpriced
-    return _api_saving(base, tuned)
-
-
-def _block_rates(rates: Rates) -> tuple[float, float]:
-    """The block's rate below and from the cache minimum, computed as ``_api_parts`` does."""
-    below = 0.0 * (rates.cached or 0.0) + (1 - 0.0) * rates.input
-    if rates.cached is None:
-        return below, below
-    return below, CACHE_HIT_SHARE * (rates.cached or 0.0) + (1 - CACHE_HIT_SHARE) * rates.input
-
-
-def _api_saving(base: Rates, tuned: Rates) -> Saving:
-    base_below, base_cached = _block_rates(base)
-    tuned_below, tuned_cached = _block_rates(tuned)
-    million = 1_000_000
-
-    def saving(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float | None:
-        requests = requests_per_day * DAYS_PER_MONTH
-        block = tuned_prompt_tokens(prompt_tokens)
-        rate = base_cached if prompt_tokens >= CACHE_MIN_TOKENS else base_below
-        today = (
-            prompt_tokens * requests * rate / million
-            + input_tokens * requests * base.input / million
-            + output_tokens * requests * base.output / million
-        )
-        rate = tuned_cached if block >= CACHE_MIN_TOKENS else tuned_below
-        after = (
-            block * requests * rate / million
-            + input_tokens * requests * tuned.input / million
-            + output_tokens * requests * tuned.output / million
-        )
-        return today - after
-
-    return saving
-
-
-def _gpu_saving(usd_per_gpu_hour: float) -> Saving:
-    def saving(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float | None:
-        traffic = Traffic(requests_per_day, prompt_tokens, input_tokens, output_tokens)
-        block = tuned_prompt_tokens(prompt_tokens)
-        return _gpu_total(usd_per_gpu_hour, traffic, prompt_tokens) - _gpu_total(usd_per_gpu_hour, traffic, block)
-
-    return saving
-
-
-def _unpriced(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float | None:
-    return None
 
 
 def payback_days(training: float | None, saving: float | None) -> float | None:

@@ -8,7 +8,7 @@ from typing import Any
 from cachetools import LRUCache
 
 from knowledge.loader import Catalog
-from rules import explain, whatif
+from rules import explain, explain_economics, whatif
 from rules.derived import derive_facts
 from rules.evaluation import run_rules
 from rules.facts import Lang, Profile, Strategy
@@ -37,6 +37,21 @@ WHATIF_CACHE_SIZE = 4096
 # Whole verdicts, for a profile seen again (a questionnaire resumed, a retried request): frozen, so shared safely.
 _VERDICTS: LRUCache[tuple[Any, ...], Verdict] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
 _WHATIF_CACHE: LRUCache[tuple[Any, ...], list[Counterfactual]] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
+# Admission: a result is kept from the second time its key is asked for. A profile sent once (most of them) then
+# leaves nothing behind for the garbage collector to walk, only its key's hash; a repeated one is kept as before.
+SEEN_LIMIT = 65_536
+_SEEN: set[int] = set()
+
+
+def _admit(key: tuple[Any, ...]) -> bool:
+    """Whether ``key`` was asked for before (then its result is worth keeping); remembers it otherwise."""
+    marker = hash(key)
+    if marker in _SEEN:
+        return True
+    if len(_SEEN) >= SEEN_LIMIT:
+        _SEEN.clear()
+    _SEEN.add(marker)
+    return False
 
 
 def _counterfactuals(
@@ -54,7 +69,8 @@ def _counterfactuals(
             return not (tuned and moved) or bool(derive_facts(changed, catalog, day)["provider_can_fine_tune"])
 
         found = whatif.search(values, facts, strategy, catalog, day, rules, allowed, lang)
-        _WHATIF_CACHE[key] = found
+        if _admit(key):
+            _WHATIF_CACHE[key] = found
     return found
 
 
@@ -88,7 +104,9 @@ def decide(
     )
     found = _VERDICTS.get(key)
     if found is None:
-        found = _VERDICTS[key] = _decide(values, unanswered, catalog, rules, day, lang, with_counterfactuals)
+        found = _decide(values, unanswered, catalog, rules, day, lang, with_counterfactuals)
+        if _admit(key):
+            _VERDICTS[key] = found
     return found
 
 
@@ -105,12 +123,15 @@ def _decide(
     facts = run.facts
     shown = localized_facts(facts, lang)
     reasons, outweighed = explain.reasons(run.fired, shown, run.strategy, unanswered, lang)
-    show_economics = (
-        values["prompt_tokens"] >= ECONOMICS_MIN_PROMPT_TOKENS
-        or run.strategy in ("fine_tuning", "rag_and_fine_tuning")
-        or (explain.monthly_cost_today(values, catalog, day) or 0.0) >= ECONOMICS_MIN_MONTHLY_USD
+    now = None
+    show_economics = values["prompt_tokens"] >= ECONOMICS_MIN_PROMPT_TOKENS or run.strategy in (
+        "fine_tuning",
+        "rag_and_fine_tuning",
     )
-    economics = explain.economics(values, facts, catalog, day, lang, unanswered) if show_economics else None
+    if not show_economics:
+        now = explain_economics.cost_today(values, catalog, day)
+        show_economics = (now.total or 0.0) >= ECONOMICS_MIN_MONTHLY_USD
+    economics = explain_economics.economics(values, facts, catalog, day, lang, unanswered, now) if show_economics else None
     whatifs = _counterfactuals(values, facts, run.strategy, catalog, rules, day, lang) if with_counterfactuals else []
     return Verdict(
         strategy=run.strategy,

@@ -57,7 +57,7 @@ def evaluate(facts: dict[str, Any], ruleset: RuleSet, *, strategy_only: bool = F
         elif stage == "advice":
             facts["fine_tuning_chosen"] = facts["fine_tuning_indicated"] and "fine_tuning" not in blocked
             facts["rag_chosen"] = facts["rag_indicated"] and "rag" not in blocked
-            facts["strategy"] = _strategy(facts["rag_chosen"], facts["fine_tuning_chosen"])
+            facts["strategy"] = choose_strategy(facts["rag_chosen"], facts["fine_tuning_chosen"])
             if strategy_only:
                 break
         for item, predicate, rule_id, score, block in ruleset.plan[stage]:
@@ -73,7 +73,7 @@ def evaluate(facts: dict[str, Any], ruleset: RuleSet, *, strategy_only: bool = F
     return run
 
 
-def _strategy(rag: bool, fine_tuning: bool) -> Strategy:
+def choose_strategy(rag: bool, fine_tuning: bool) -> Strategy:
     if rag and fine_tuning:
         return "rag_and_fine_tuning"
     if rag:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from string import Formatter
 from typing import Any
 
 from knowledge.loader import Catalog
-from rules import economics as eco
-from rules.context import SAVING_INPUTS, context_for, traffic_of
+from rules.context import SAVING_INPUTS, context_for
 from rules.derived import DERIVED_BY_NAME
 from rules.facts import Lang, Profile, Strategy
 from rules.feasibility import NO_END
 from rules.loading import CompiledRule, RuleSet, atoms
-from rules.model import Assumption, CostSide, Economics, Flag, Reason, Text, TuningPlan
+from rules.model import Assumption, Flag, Reason, Text, TuningPlan
 from rules.texts import LocalizedFacts, label, phrase, value_text
 
 LEVERS: dict[Strategy, frozenset[str]] = {
@@ -24,8 +24,39 @@ LEVERS: dict[Strategy, frozenset[str]] = {
 }
 
 
+# A text renders the same for the same values of the facts it names: kept per (template, those values and their types).
+RENDER_CACHE_LIMIT = 8192
+KEPT_MODELS_LIMIT = 2048  # reasons and assumptions: whole models, so fewer
+_PLACEHOLDERS: dict[str, tuple[str, ...] | None] = {}
+_RENDERED: dict[tuple[Any, ...], str] = {}
+_ABSENT = object()
+
+
+def _placeholders(template: str) -> tuple[str, ...] | None:
+    """The fact names ``template`` reads, or None when it reads more than plain names (not kept)."""
+    if template not in _PLACEHOLDERS:
+        names = [name for _, name, spec, conversion in Formatter().parse(template) if name is not None]
+        plain = all(name.isidentifier() for name in names)
+        specs = all(not spec and not conversion for _, name, spec, conversion in Formatter().parse(template) if name)
+        _PLACEHOLDERS[template] = tuple(dict.fromkeys(names)) if plain and specs else None
+    return _PLACEHOLDERS[template]
+
+
 def render(text: Text, shown: LocalizedFacts, lang: Lang) -> str:
-    return text(lang).format_map(shown).strip()
+    template = text(lang)
+    names = _placeholders(template)
+    if names is None:
+        return template.format_map(shown).strip()
+    facts = shown.facts
+    # The type's name (1, 1.0 and True render differently), not the type: a key of atoms only, which the garbage
+    # collector stops tracking.
+    key = (template, lang, *((type(value).__name__, value) for value in (facts.get(name, _ABSENT) for name in names)))
+    found = _RENDERED.get(key)
+    if found is None:
+        if len(_RENDERED) >= RENDER_CACHE_LIMIT:
+            _RENDERED.clear()
+        found = _RENDERED[key] = template.format_map(shown).strip()
+    return found
 
 
 def reasons(
@@ -41,11 +72,23 @@ def reasons(
         because = render(rule.because, shown, lang)
         if assumed:
             because += phrase("reason_assumes", lang, labels=", ".join(assumed))
-        reason = Reason(
-            rule=rule.id, title=rule.title(lang), because=because, guide=rule.guide, stage=rule.stage, assumed=assumed
-        )
+        reason = _reason(rule.id, rule.title(lang), because, rule.guide, rule.stage, tuple(assumed))
         (kept if rule.agrees_with(LEVERS[strategy]) else outweighed).append(reason)
     return kept, outweighed
+
+
+_REASONS: dict[tuple[str, ...], Reason] = {}
+
+
+def _reason(rule: str, title: str, because: str, guide: str, stage: str, assumed: tuple[str, ...]) -> Reason:
+    """A reason, kept by everything it holds (the same rule fired on the same facts reads the same)."""
+    key = (rule, title, because, guide, stage, *assumed)
+    found = _REASONS.get(key)
+    if found is None:
+        if len(_REASONS) >= KEPT_MODELS_LIMIT:
+            _REASONS.clear()
+        found = _REASONS[key] = Reason(rule=rule, title=title, because=because, guide=guide, stage=stage, assumed=list(assumed))
+    return found
 
 
 def flags(fired: Iterable[CompiledRule], shown: LocalizedFacts, lang: Lang) -> list[Flag]:
@@ -87,15 +130,29 @@ def assumptions(
     """Every unanswered field the verdict depends on, with the default it used."""
     relevant = set(_fields_read(rules)) | (set(SAVING_INPUTS) if with_economics else set())
     return [
-        Assumption(
-            field=name,
-            label=label(name, lang),
-            value=values[name],
-            text=phrase("assumed", lang, label=label(name, lang), value=value_text(name, values[name], lang)),
-        )
+        _assumption(name, values[name], lang)
         for name in Profile.model_fields
         if name in relevant and name in unanswered and name != "model"
     ]
+
+
+_ASSUMPTIONS: dict[tuple[str, str, Any, Lang], Assumption] = {}
+
+
+def _assumption(name: str, value: Any, lang: Lang) -> Assumption:
+    """One assumed default as people read it (kept: a field's default reads the same in every verdict)."""
+    key = (name, type(value).__name__, value, lang)
+    found = _ASSUMPTIONS.get(key)
+    if found is None:
+        if len(_ASSUMPTIONS) >= KEPT_MODELS_LIMIT:
+            _ASSUMPTIONS.clear()
+        found = _ASSUMPTIONS[key] = Assumption(
+            field=name,
+            label=label(name, lang),
+            value=value,
+            text=phrase("assumed", lang, label=label(name, lang), value=value_text(name, value, lang)),
+        )
+    return found
 
 
 _PLAN: dict[str, Text] = {
@@ -164,107 +221,3 @@ def tuning_plan(facts: dict[str, Any], catalog: Catalog, today: dt.date, lang: L
         summary=_PLAN[target.reason](lang).format(**fields),
         steps=steps,
     )
-
-
-def _side(cost: eco.Cost) -> CostSide:
-    return CostSide(
-        provider=cost.provider,
-        model=cost.model,
-        block_tokens=cost.block_tokens,
-        cached_share=cost.cached_share,
-        total_usd=None if cost.total is None else round(cost.total, 2),
-        block_usd=None if cost.block is None else round(cost.block, 2),
-        input_usd=None if cost.input is None else round(cost.input, 2),
-        output_usd=None if cost.output is None else round(cost.output, 2),
-        self_hosted=cost.self_hosted,
-    )
-
-
-def _notes(cost: eco.Cost, lang: Lang) -> list[str]:
-    notes = []
-    if "no_price" in cost.notes:
-        notes.append(phrase("eco_no_price", lang, model=cost.model or cost.provider))
-    if "tuned_at_base_rate" in cost.notes:
-        notes.append(phrase("eco_tuned_at_base", lang, model=cost.model))
-    if cost.self_hosted and cost.total is not None:
-        notes.append(phrase("eco_gpu", lang, model=cost.model, tps=eco.GPU_SERVING_TOKENS_PER_SECOND))
-    return notes
-
-
-def monthly_cost_today(values: dict[str, Any], catalog: Catalog, today: dt.date) -> float | None:
-    """What today's traffic costs a month on today's model (None when unpriced): decides whether economics are shown."""
-    return eco.cost_today(catalog, values["provider"], values["model"], traffic_of(values), today).total
-
-
-def economics(
-    values: dict[str, Any], facts: dict[str, Any], catalog: Catalog, today: dt.date, lang: Lang, unanswered: frozenset[str]
-) -> Economics:
-    """Today's monthly cost against the tuned model where tuning would happen, every token counted."""
-    traffic = traffic_of(values)
-    target = context_for(catalog, today).bundle(values).target
-    now = eco.cost_today(catalog, values["provider"], values["model"], traffic, today)
-    base = eco.cost_baseline(catalog, target.provider, target.model, traffic)
-    tuned = eco.cost_tuned(catalog, target.provider, target.model, traffic)
-    training, epochs = eco.training_cost(catalog, target.provider, target.model, values["examples"])
-    saving = eco.monthly_saving(base, tuned)
-    lines = [phrase("eco_month", lang, days=eco.DAYS_PER_MONTH)]
-    lines.append(
-        phrase("eco_cache", lang, share=now.cached_share)
-        if now.cached_share
-        else phrase("eco_no_cache", lang, min=eco.CACHE_MIN_TOKENS)
-    )
-    lines.append(phrase("eco_tuned_block", lang, fraction=eco.TUNED_PROMPT_FRACTION, floor=eco.TUNED_PROMPT_FLOOR))
-    if values["examples"] <= 0:
-        lines.append(phrase("eco_no_examples", lang))
-    else:
-        lines.append(phrase("eco_training", lang, tokens=eco.ASSUMED_TOKENS_PER_EXAMPLE, epochs=epochs))
-        if training is None:
-            lines.append(phrase("eco_no_training_price", lang, model=target.model or target.provider))
-    if target.provider != now.provider:
-        lines.append(
-            phrase(
-                "eco_elsewhere",
-                lang,
-                provider=value_text("provider", target.provider, lang),
-                today=value_text("provider", now.provider, lang),
-            )
-        )
-    lines = list(dict.fromkeys([*lines, *_notes(now, lang), *_notes(base, lang), *_notes(tuned, lang)]))
-    sanity = []
-    if eco.implausible(now, traffic):
-        sanity.append(phrase("eco_implausible", lang))
-    if saving is not None and saving < 0:
-        sanity.append(phrase("eco_costs_more", lang))
-    models = [m for m in (_model(catalog, now), _model(catalog, tuned)) if m is not None]
-    dates = [p.as_of for m in models for p in (m.price, m.tuned_price, m.gpu_price) if p is not None]
-    requests = traffic.requests_per_month
-    return Economics(
-        provider=now.provider,
-        model=now.model,
-        tuned_provider=tuned.provider,
-        tuned_model=tuned.model,
-        requests_per_month=requests,
-        prompt_tokens_today=traffic.prompt_tokens,
-        prompt_tokens_tuned=tuned.block_tokens,
-        input_tokens=traffic.input_tokens,
-        output_tokens=traffic.output_tokens,
-        monthly_prompt_tokens_today=traffic.prompt_tokens * requests,
-        monthly_prompt_tokens_tuned=tuned.block_tokens * requests,
-        today=_side(now),
-        baseline=None if (base.provider, base.model) == (now.provider, now.model) else _side(base),
-        tuned=_side(tuned),
-        monthly_cost_today_usd=_side(now).total_usd,
-        monthly_cost_tuned_usd=_side(tuned).total_usd,
-        monthly_saving_usd=None if saving is None else round(saving, 2),
-        training_cost_estimate_usd=training,
-        training_epochs=epochs,
-        payback_days=eco.payback_days(training, saving),
-        prices_as_of=min(dates).isoformat() if dates else None,
-        assumptions=lines,
-        sanity=sanity,
-    )
-
-
-def _model(catalog: Catalog, cost: eco.Cost) -> Any:
-    entry = catalog.providers.get(cost.provider)
-    return entry.model(cost.model) if entry and cost.model else None

@@ -35,6 +35,7 @@ class Group:
     fields: tuple[str, ...]
     tests: tuple[Predicate, ...]
     reads: tuple[str, ...] = ()  # the facts the tests read (fields and derived facts)
+    keys: tuple[str, ...] = ()  # each test's atom as written, ``repr({fact: {op: operand}})``
 
 
 def _fired(when: Any) -> Iterator[str]:
@@ -105,6 +106,7 @@ def groups(ruleset: RuleSet) -> tuple[Group, ...]:
             fields=tuple(names),
             tests=tuple(compile_condition(cond, known) for fact, cond in tests.values() if set(_inputs(fact)) <= set(names)),
             reads=tuple(dict.fromkeys(fact for fact, _ in tests.values() if set(_inputs(fact)) <= set(names))),
+            keys=tuple(key for key, (fact, _) in tests.items() if set(_inputs(fact)) <= set(names)),
         )
         for names in members.values()
     )

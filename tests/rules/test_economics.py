@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.loader import default_catalog
-from rules.economics import Traffic, cost_baseline, cost_tuned, monthly_saving, saving_model
+from rules.economics import Traffic, cost_baseline, cost_tuned, monthly_saving
+from rules.saving import saving_model
 
 CATALOG = default_catalog()
 TARGETS = sorted(

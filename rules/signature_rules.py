@@ -1,0 +1,182 @@
+"""The strategy of a signature combination from the rules alone, and combinations as one int.
+
+``signature_strategy`` evaluates the effective rules (rules/signatures.py) on a signature combination directly: each
+atomic test the groups hold is read from the combination; the stage facts (scores, indicated) are computed as the
+engine does. It answers for any combination, realised by a profile or not, so the what-if search (rules/whatif.py)
+can tell, before deriving anything, that no change within a group can give a strategy still missing (ADR 0015).
+``Coding`` packs a combination into one int (each group's tests at its own bits), a cheap memo key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.conditions import Predicate, compile_condition
+from rules.evaluation import PROMPTING_BASELINE, choose_strategy
+from rules.facts import Strategy
+from rules.loading import RuleSet, atoms
+from rules.model import STAGES, Stage
+from rules.signatures import Signature, effective_rules, groups
+
+SignaturePredicate = Callable[[tuple[Signature, ...], dict[str, Any], set[str]], bool]
+
+
+Planned = tuple[tuple[SignaturePredicate, str, tuple[tuple[str, int], ...], tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
+class _SignatureRules:
+    plan: dict[Stage, Planned]
+
+
+def _on_signatures(when: Mapping[str, Any], where: dict[str, tuple[int, int]]) -> SignaturePredicate:
+    return _all_of([_signature_key(key, value, where) for key, value in when.items()])
+
+
+def _all_of(parts: list[SignaturePredicate]) -> SignaturePredicate:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda sigs, facts, fired: first(sigs, facts, fired) and second(sigs, facts, fired)
+    return lambda sigs, facts, fired: all(part(sigs, facts, fired) for part in parts)
+
+
+def _signature_key(key: str, value: Any, where: dict[str, tuple[int, int]]) -> SignaturePredicate:
+    if key in ("all", "any"):
+        items = [_on_signatures(item, where) for item in value]
+        join = all if key == "all" else any
+        return lambda sigs, facts, fired: join(item(sigs, facts, fired) for item in items)
+    if key == "not":
+        inner = _on_signatures(value, where)
+        return lambda sigs, facts, fired: not inner(sigs, facts, fired)
+    if key == "fired":
+        return lambda sigs, facts, fired: value in fired
+    tests: list[SignaturePredicate] = []
+    for fact, cond in atoms({key: value}):
+        place = where.get(repr(cond))
+        if place is None:  # a fact of the run itself (a score, indicated): read as the engine reads it
+            tests.append(_of_run(compile_condition(cond, frozenset({fact}))))
+        else:
+            tests.append(_of_signature(*place))
+    return _all_of(tests)
+
+
+def _of_run(test: Predicate) -> SignaturePredicate:
+    return lambda sigs, facts, fired: test(facts, fired)
+
+
+def _of_signature(group: int, index: int) -> SignaturePredicate:
+    return lambda sigs, facts, fired: sigs[group][index]
+
+
+_SIGNATURE_RULES: dict[str, _SignatureRules] = {}
+
+
+def _signature_rules(ruleset: RuleSet) -> _SignatureRules:
+    found = _SIGNATURE_RULES.get(ruleset.version)
+    if found is not None:
+        return found
+    where = {}
+    for group_index, group in enumerate(groups(ruleset)):
+        for index, key in enumerate(group.keys):
+            where[key] = (group_index, index)
+    effective = {rule.id for rule in effective_rules(ruleset)}
+    plan: dict[Stage, Planned] = {
+        stage: tuple(
+            (_on_signatures(item.rule.when, where), rule_id, score, block)
+            for item, _, rule_id, score, block in ruleset.plan[stage]
+            if rule_id in effective
+        )
+        for stage in STAGES
+        if stage != "advice"
+    }
+    found = _SIGNATURE_RULES[ruleset.version] = _SignatureRules(plan)
+    return found
+
+
+def signature_strategy(combination: tuple[Signature, ...], ruleset: RuleSet) -> Strategy:
+    """The strategy the rules give any profile with these signatures (memoized per rules version, by code)."""
+    return code_strategy(coding(ruleset).encode(combination), ruleset)
+
+
+def _evaluate_signatures(combination: tuple[Signature, ...], ruleset: RuleSet) -> Strategy:
+    rules = _signature_rules(ruleset)
+    scores = {"prompting": PROMPTING_BASELINE, "rag": 0, "fine_tuning": 0}
+    blocked: set[str] = set()
+    fired: set[str] = set()
+    facts: dict[str, Any] = {}
+    for stage, planned in rules.plan.items():
+        if stage == "readiness":
+            facts["prompting_score"], facts["rag_score"] = scores["prompting"], scores["rag"]
+            facts["fine_tuning_score"] = scores["fine_tuning"]
+        elif stage == "feasibility":
+            facts["fine_tuning_indicated"] = scores["fine_tuning"] > 0 and "fine_tuning" not in blocked
+            facts["rag_indicated"] = scores["rag"] > 0 and "rag" not in blocked
+        for predicate, rule_id, score, block in planned:
+            if predicate(combination, facts, fired):
+                fired.add(rule_id)
+                for lever, points in score:
+                    scores[lever] += points
+                blocked.update(block)
+    rag = facts["rag_indicated"] and "rag" not in blocked
+    tuning = facts["fine_tuning_indicated"] and "fine_tuning" not in blocked
+    return choose_strategy(rag, tuning)
+
+
+@dataclass(frozen=True)
+class Coding:
+    """A signature combination as one int (each group's tests at its own bits): a cheap key for the what-if search."""
+
+    offsets: tuple[int, ...]
+    sizes: tuple[int, ...]
+    memo: dict[int, Strategy]
+    _bits: dict[tuple[int, Signature], int] = field(default_factory=dict)
+
+    def bits(self, index: int, sig: Signature) -> int:
+        found = self._bits.get((index, sig))
+        if found is None:
+            offset = self.offsets[index]
+            found = self._bits[index, sig] = sum(1 << (offset + place) for place, outcome in enumerate(sig) if outcome)
+        return found
+
+    def mask(self, index: int) -> int:
+        return ((1 << self.sizes[index]) - 1) << self.offsets[index]
+
+    def encode(self, combination: tuple[Signature, ...]) -> int:
+        return sum(self.bits(index, sig) for index, sig in enumerate(combination))
+
+    def decode(self, code: int) -> tuple[Signature, ...]:
+        return tuple(
+            tuple(bool(code >> (offset + place) & 1) for place in range(size))
+            for offset, size in zip(self.offsets, self.sizes, strict=True)
+        )
+
+
+_CODINGS: dict[str, Coding] = {}
+
+
+def coding(ruleset: RuleSet) -> Coding:
+    found = _CODINGS.get(ruleset.version)
+    if found is None:
+        sizes = tuple(len(group.tests) for group in groups(ruleset))
+        offsets = tuple(sum(sizes[:index]) for index in range(len(sizes)))
+        found = _CODINGS[ruleset.version] = Coding(offsets, sizes, {})
+    return found
+
+
+# At most 2^(all tests) combinations; in practice the few thousand profiles realise and the signatures around them.
+CODE_MEMO_LIMIT = 100_000
+
+
+def code_strategy(code: int, ruleset: RuleSet) -> Strategy:
+    """``signature_strategy`` of an encoded combination (memoized per rules version by the code)."""
+    codes = coding(ruleset)
+    found = codes.memo.get(code)
+    if found is None:
+        if len(codes.memo) >= CODE_MEMO_LIMIT:
+            codes.memo.clear()
+        found = codes.memo[code] = _evaluate_signatures(codes.decode(code), ruleset)
+    return found

@@ -1,0 +1,276 @@
+"""What the what-if search knows about one profile: its group signatures, its single changes, what each group can give.
+
+The search itself is rules/whatif.py. Everything here that does not depend on the profile alone is kept across
+profiles by value (ADR 0015): the groups' layout per rules version; per catalog version, day and rules version, each
+group's signature by the fields its tests read and each group's single changes by the values of its fields; per
+rules version, what a group's signatures can give with the other groups at a given combination.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+from knowledge.loader import Catalog
+from rules.context import Context, context_for
+from rules.counterfactuals import CANDIDATE_FIELDS, Candidate, field_candidates
+from rules.derived import DERIVED_BY_NAME, DerivedFact
+from rules.facts import STRATEGIES, Strategy
+from rules.loading import RuleSet
+from rules.signature_rules import code_strategy, coding
+from rules.signatures import Group, Signature, group_facts, groups, signature, strategy_memo, strategy_of
+
+_by_order = attrgetter("order")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What a rules version's groups need, worked out once: who owns a field, what a signature reads."""
+
+    groups: tuple[Group, ...]
+    owner: dict[str, int]
+    owned: list[list[DerivedFact]]  # per group: every derived fact of its fields (to realise a combination)
+    tested: list[list[DerivedFact]]  # per group: only the derived facts its tests read
+    raw_reads: list[list[str]]  # per group: the fields its tests read directly
+    key_fields: list[tuple[str, ...]]  # per group: every field its signature depends on
+    position: dict[str, int]  # a field's place in its group's signature key (absent: the signature ignores it)
+    extra_fields: list[tuple[str, ...]]  # per group: its other fields (with the key, what its singles depend on)
+    candidate_fields: list[tuple[tuple[int, str], ...]]  # per group: (place in CANDIDATE_FIELDS, field) it changes
+
+
+_LAYOUTS: dict[str, _Layout] = {}
+
+
+def _layout(rules: RuleSet) -> _Layout:
+    found = _LAYOUTS.get(rules.version)
+    if found is None:
+        ruled = groups(rules)
+        tested = [[DERIVED_BY_NAME[name] for name in group.reads if name in DERIVED_BY_NAME] for group in ruled]
+        raw_reads = [[name for name in group.reads if name not in DERIVED_BY_NAME] for group in ruled]
+        key_fields = [
+            tuple(dict.fromkeys([*raw, *(name for fact in facts for name in fact.inputs)]))
+            for raw, facts in zip(raw_reads, tested, strict=True)
+        ]
+        found = _LAYOUTS[rules.version] = _Layout(
+            groups=ruled,
+            owner={name: index for index, group in enumerate(ruled) for name in group.fields},
+            owned=[[DERIVED_BY_NAME[name] for name in group_facts(group) if name in DERIVED_BY_NAME] for group in ruled],
+            tested=tested,
+            raw_reads=raw_reads,
+            key_fields=key_fields,
+            position={name: place + 1 for fields in key_fields for place, name in enumerate(fields)},
+            extra_fields=[
+                tuple(name for name in group.fields if name not in fields)
+                for group, fields in zip(ruled, key_fields, strict=True)
+            ],
+            candidate_fields=[
+                tuple((listed, name) for listed, name in enumerate(CANDIDATE_FIELDS) if name in group.fields) for group in ruled
+            ],
+        )
+    return found
+
+
+# A group's signature is a function of the fields its tests read (on a catalog version and day, for a rules version):
+# kept across profiles, so a change any profile has tried before costs one lookup.
+# Bounded so a long run of new profiles keeps memory flat: each is cleared when full.
+SIGNATURE_CACHE_LIMIT = 20_000
+REACH_CACHE_LIMIT = 10_000
+SINGLES_CACHE_LIMIT = 1024  # tuples of objects the garbage collector walks: fewer
+_Kept = tuple[dict[tuple[Any, ...], Signature], dict[tuple[Any, ...], tuple["Single", ...]]]
+_KEPT: dict[tuple[Any, ...], _Kept] = {}
+_REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
+
+
+def _kept(catalog: Catalog, today: dt.date, rules: RuleSet) -> _Kept:
+    """The group signatures and group singles kept for (catalog version, day, rules version), created together."""
+    key = (catalog.version, today, rules.version)
+    found = _KEPT.get(key)
+    if found is None:
+        if len(_KEPT) >= 4:  # a new day or catalog starts afresh
+            _KEPT.clear()
+        found = _KEPT[key] = ({}, {})
+    return found
+
+
+class Single:
+    """One change: its candidate, the group it moves, that group's signature key and, once known, its signature.
+
+    A group's singles depend only on the values of its fields, so they are kept and shared by every profile with
+    those values (the signature, derived at most once, is the same for all of them)."""
+
+    __slots__ = ("bits", "candidate", "group", "key", "order", "signature")
+
+    def __init__(
+        self, candidate: Candidate, group: int, key: tuple[Any, ...], signature: Signature | None, order: tuple[Any, ...]
+    ) -> None:
+        self.candidate, self.group, self.key, self.signature, self.order = candidate, group, key, signature, order
+        self.bits = 0  # the signature as its group's bits of a combination code, once derived
+
+
+class WhatIf:
+    """The facts of one profile, its signatures, and the outcome of changes to it."""
+
+    def __init__(self, values: dict[str, Any], facts: dict[str, Any], catalog: Catalog, today: dt.date, rules: RuleSet) -> None:
+        self.values, self.facts, self.rules = values, facts, rules
+        self.context: Context = context_for(catalog, today)
+        self.memo = strategy_memo(rules)
+        layout = self.layout = _layout(rules)
+        self.groups, self.owner = layout.groups, layout.owner
+        cache, kept = _kept(catalog, today, rules)
+        self.cache, self.kept = cache, kept
+        self.keys = [(index, *(values[name] for name in fields)) for index, fields in enumerate(layout.key_fields)]
+        # The profile's own signatures: kept like any change's (by the fields they read), computed from its facts.
+        self.signatures: tuple[Signature, ...] = tuple(
+            cache.get(key) or signature(group, facts) for key, group in zip(self.keys, self.groups, strict=True)
+        )
+        self.reached = _REACH.setdefault(rules.version, {})
+        self.coding = coding(rules)
+        self.code = self.coding.encode(self.signatures)
+
+    def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
+        values = {**self.values, **changes}
+        facts = {**self.facts, **changes}
+        for index in {self.owner[name] for name in changes}:
+            for fact in self.layout.owned[index]:
+                facts[fact.name] = fact.compute(values, self.context)
+        return facts
+
+    def key(self, index: int, *picked: Candidate) -> tuple[Any, ...]:
+        """Group ``index``'s signature key with ``picked`` (all in that group) applied: the fields its tests read."""
+        key = list(self.keys[index])
+        position = self.layout.position
+        for candidate in picked:
+            place = position.get(candidate.field)
+            if place is not None:
+                key[place] = candidate.value
+        return tuple(key)
+
+    def signature(self, index: int, *picked: Candidate, key: tuple[Any, ...] | None = None) -> Signature:
+        """Group ``index``'s signature with ``picked`` (all in that group) applied, from the fields it reads."""
+        key = key or self.key(index, *picked)
+        found = self.cache.get(key)
+        if found is None:
+            changes = {c.field: c.value for c in picked}
+            # Only the fields the group's facts read (as the key holds them): what their computations look at.
+            merged = dict(zip(self.layout.key_fields[index], key[1:], strict=True))
+            facts = {name: merged[name] for name in self.layout.raw_reads[index]}
+            for fact in self.layout.tested[index]:
+                # A derived fact none of whose inputs changed keeps the profile's value (no recomputation).
+                moved = any(name in changes for name in fact.inputs)
+                facts[fact.name] = fact.compute(merged, self.context) if moved else self.facts[fact.name]
+            found = signature(self.groups[index], facts)
+            if len(self.cache) >= SIGNATURE_CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[key] = found
+        return found
+
+    def derived(self, single: Single) -> Signature:
+        """The signature ``single`` gives its group, derived now if no profile has derived it before."""
+        found = single.signature
+        if found is None:
+            found = self.signature(single.group, single.candidate, key=single.key)
+            # Bits before the signature: singles are shared, and another thread takes a set signature as done.
+            single.bits = self.coding.bits(single.group, found)
+            single.signature = found
+        return found
+
+    def outcome(self, changed: dict[int, Signature], picked: tuple[Candidate, ...]) -> Strategy:
+        """The strategy with the groups in ``changed`` at their new signatures (``picked`` realises them)."""
+        combination = list(self.signatures)
+        for index, sig in changed.items():
+            combination[index] = sig
+        key = tuple(combination)
+        found = self.memo.get(key)
+        if found is None:  # a combination nobody has seen: run the rules once on facts that realise it
+            found = strategy_of(key, self._facts({c.field: c.value for c in picked}), self.rules)
+        return found
+
+    def singles(self) -> list[Single]:
+        """Every actionable single change that touches a group, in the order hits are taken (``candidates``' order);
+        each with its signature when some profile has derived it before (the rest are derived only if they can
+        matter)."""
+        found: list[Single] = []
+        values, kept, extra = self.values, self.kept, self.layout.extra_fields
+        for index, key in enumerate(self.keys):
+            kept_key = (key, *(values[name] for name in extra[index]))
+            group = kept.get(kept_key)
+            if group is None:
+                if len(kept) >= SINGLES_CACHE_LIMIT:
+                    kept.clear()
+                group = kept[kept_key] = self._group_singles(index)
+            found.extend(group)
+        found.sort(key=_by_order)
+        return found
+
+    def _group_singles(self, index: int) -> tuple[Single, ...]:
+        cache, key, position, bits = self.cache, self.keys[index], self.layout.position, self.coding.bits
+        found = []
+        for listed, field in self.layout.candidate_fields[index]:
+            place = position.get(field)
+            for within, c in enumerate(field_candidates(field, self.values[field])):
+                if place is None:
+                    changed = key
+                else:
+                    edited = list(key)
+                    edited[place] = c.value
+                    changed = tuple(edited)
+                single = Single(c, index, changed, cache.get(changed), (c.effort, c.distance, listed, within))
+                if single.signature is not None:
+                    single.bits = bits(index, single.signature)
+                found.append(single)
+        return tuple(found)
+
+    def reach(self, index: int, code: int | None = None) -> frozenset[Strategy]:
+        """Every strategy a change within group ``index`` alone could give: over every signature the group's tests
+        could take, realisable or not (an upper bound), with the other groups as in ``code`` (the profile's)."""
+        key = (index, self.code if code is None else code)
+        found = self.reached.get(key)
+        if found is None:
+            offset, rest = self.coding.offsets[index], key[1] & ~self.coding.mask(index)
+            strategies: set[Strategy] = set()
+            for value in range(1 << self.coding.sizes[index]):
+                strategies.add(code_strategy(rest | value << offset, self.rules))
+                if len(strategies) == len(STRATEGIES):
+                    break  # every strategy: the rest cannot add one
+            found = frozenset(strategies)
+            if len(self.reached) >= REACH_CACHE_LIMIT:
+                self.reached.clear()
+            self.reached[key] = found
+        return found
+
+    def paired(self, singles: list[Single], missing: set[Strategy]) -> list[Single]:
+        """The singles pairs are made of: every signature derived, but for the groups no pair involving could give a
+        strategy still ``missing`` (their singles not derived yet are dropped, and with them all their pairs)."""
+        by_group: dict[int, list[Single]] = {}
+        for single in singles:
+            by_group.setdefault(single.group, []).append(single)
+        deferred = [index for index, members in by_group.items() if any(s.signature is None for s in members)]
+        dropped: set[int] = set()
+        for position, index in enumerate(deferred):
+            if self._matters(index, by_group, set(deferred[position + 1 :]), dropped, missing):
+                for single in by_group[index]:
+                    self.derived(single)
+            else:
+                dropped.add(index)
+        return [single for single in singles if single.group not in dropped]
+
+    def _matters(
+        self, index: int, by_group: dict[int, list[Single]], unresolved: set[int], dropped: set[int], missing: set[Strategy]
+    ) -> bool:
+        """Whether a pair with a change of group ``index`` could give a strategy still missing: within the group, or
+        with another group's changes (at any signature of this group: an upper bound)."""
+        if unresolved or self.reach(index) & missing:
+            return True
+        for other, members in by_group.items():
+            if other == index or other in dropped:
+                continue
+            rest = self.code & ~self.coding.mask(other)
+            for single in members:
+                self.derived(single)  # all derived by now
+            for bits in {single.bits for single in members}:
+                if self.reach(index, rest | bits) & missing:
+                    return True
+        return False

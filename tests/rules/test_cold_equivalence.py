@@ -1,0 +1,74 @@
+"""A never-seen profile gets exactly the verdict the code gave before the cold path was optimised (issue 18).
+
+tests/rules/data/cold_verdicts.jsonl.gz holds, for 450 varied cases (tests/rules/cold_cases.py), the full verdict
+the unoptimised code returned: strategy, scores, reasons and their order, flags, next steps, every counterfactual
+with its changes and texts, economics, tuning plan, assumptions. Each case is decided cold (per-profile caches
+emptied), once with the shared strategy memo as earlier cases left it and once with it emptied too.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from rules.loading import default_rules
+from rules.signature_rules import code_strategy, coding, signature_strategy
+from rules.signatures import strategy_memo
+from tests.rules.cold_cases import cases, recorded, verdict_of
+
+RECORDED = recorded()
+
+
+def test_the_recorded_cases_are_the_generated_ones() -> None:
+    assert [item["case"] for item in RECORDED] == cases()
+
+
+def _differences(got: Any, want: Any, path: str = "") -> list[str]:
+    if isinstance(want, dict) and isinstance(got, dict):
+        keys = dict.fromkeys([*want, *got])
+        return [line for key in keys for line in _differences(got.get(key), want.get(key), f"{path}.{key}")]
+    if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
+        return [line for i, (g, w) in enumerate(zip(got, want, strict=True)) for line in _differences(g, w, f"{path}[{i}]")]
+    return [] if got == want and type(got) is type(want) else [f"{path}: got {got!r}, recorded {want!r}"]
+
+
+@pytest.mark.parametrize("cold_memo", [False, True], ids=["shared-memo", "empty-memo"])
+def test_every_cold_verdict_is_the_recorded_one(cold_memo: bool) -> None:
+    wrong = {}
+    for index, item in enumerate(RECORDED):
+        found = _differences(verdict_of(item["case"], cold_memo=cold_memo), item["verdict"])
+        if found:
+            wrong[index] = found[:5]
+    assert not wrong, f"{len(wrong)} of {len(RECORDED)} verdicts differ, e.g. {list(wrong.items())[:3]}"
+
+
+def test_the_strategy_of_a_signature_combination_is_the_rules_strategy() -> None:
+    """The what-if search skips changes by ``signature_strategy`` (the rules read through signatures alone): on every
+    combination the recorded cases realise, it gives what running every rule on the facts gives."""
+    rules = default_rules()
+    memo = strategy_memo(rules)
+    memo.clear()
+    for item in RECORDED:
+        verdict_of(item["case"])
+    assert len(memo) > 500
+    wrong = {key: found for key, found in memo.items() if signature_strategy(key, rules) != found}
+    assert not wrong
+    codes = coding(rules)
+    assert all(code_strategy(codes.encode(key), rules) == found for key, found in memo.items())
+    assert all(codes.decode(codes.encode(key)) == key for key in memo)
+
+
+def test_cold_verdicts_decided_on_several_threads_are_the_recorded_ones() -> None:
+    """The kept group singles and signatures are shared by every thread that decides (the caches emptied meanwhile)."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            got = list(pool.map(lambda item: verdict_of(item["case"]), RECORDED))
+    finally:
+        sys.setswitchinterval(interval)
+    wrong = [index for index, (verdict, item) in enumerate(zip(got, RECORDED, strict=True)) if verdict != item["verdict"]]
+    assert not wrong
