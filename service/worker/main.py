@@ -13,10 +13,10 @@ import time
 import uvicorn
 
 from service.config import Settings
-from service.knowledge_bases import tasks
+from service.store import jobs
 from service.worker.app import create_worker_app, require_secret_beyond_loopback
 from service.worker.client import worker_file
-from service.worker.queue import worker_queue
+from service.worker.queue import Queue, worker_queue
 from service.worker.runtime import Runtime
 
 log = logging.getLogger("service.worker")
@@ -31,12 +31,13 @@ def run_worker(settings: Settings, *, threads: int = 1) -> None:
     configure_logging(settings)  # JSON lines like the API's (or text with ADVISOR_LOG_FORMAT=text)
     require_secret_beyond_loopback(settings)  # before taking the store's lock
     runtime = Runtime(settings)
+    stopping = threading.Event()
     try:
         queue = worker_queue(settings, runtime)
         server, thread, url = _serve(runtime)
-        for job_id in tasks.unfinished_jobs(runtime):
-            log.info("re-queuing unfinished job %s", job_id)
-            queue.ingest(job_id)
+        _requeue_unfinished(runtime, queue)
+        sweeper = threading.Thread(target=_sweep, args=(runtime, queue, stopping), name="lease-sweeper", daemon=True)
+        sweeper.start()
         # Load the default model now, not on the first request.
         threading.Thread(target=lambda: runtime.embedder(None).model, name="warm-model", daemon=True).start()
         _publish(settings, url)
@@ -46,12 +47,35 @@ def run_worker(settings: Settings, *, threads: int = 1) -> None:
         try:
             consumer.run()  # in the main thread: it owns SIGINT/SIGTERM
         finally:
+            stopping.set()
             with contextlib.suppress(FileNotFoundError):
                 worker_file(settings.data_dir).unlink()
             server.should_exit = True
             thread.join(timeout=10)
     finally:
         runtime.close()
+
+
+def _requeue_unfinished(runtime: Runtime, queue: Queue) -> None:
+    """A message for every queued job (the queue may have lost some) and every job whose worker's lease ran out.
+
+    A running job whose lease still holds belongs to a live worker (or one that died less than a lease ago:
+    the sweeper queues it when the lease runs out).
+    """
+    for job_id in jobs.release_expired(runtime.database, runtime.settings.job_max_attempts) + jobs.queued_jobs(runtime.database):
+        log.info("re-queuing unfinished job %s", job_id)
+        queue.ingest(job_id)
+
+
+def _sweep(runtime: Runtime, queue: Queue, stopping: threading.Event) -> None:
+    """Every third of a lease: queue again the jobs whose worker stopped renewing their lease."""
+    settings = runtime.settings
+    while not stopping.wait(settings.job_lease_seconds / 3):
+        try:
+            for job_id in jobs.release_expired(runtime.database, settings.job_max_attempts):
+                queue.ingest(job_id)
+        except Exception:  # the database or the queue is away; the next sweep tries again
+            log.warning("the lease sweep failed; trying again in %.0f s", settings.job_lease_seconds / 3, exc_info=True)
 
 
 def _serve(runtime: Runtime) -> tuple[uvicorn.Server, threading.Thread, str]:
