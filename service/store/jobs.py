@@ -19,6 +19,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -111,27 +112,38 @@ def release_expired(database: Database, max_attempts: int) -> list[str]:
     """Queue again every running job whose lease ran out (or that has none: a row from before leases).
 
     Returns the ids queued again (each needs a queue message); a job started ``max_attempts`` times fails instead.
+    Each change is a compare-and-set on the expired lease: two workers sweeping at once, or a claim between the
+    read and the write, never undo each other.
     """
     now = utcnow()
     expired = (JobRow.state == "running") & or_(JobRow.lease_until.is_(None), JobRow.lease_until < now)
     requeued: list[str] = []
     with database.session() as session:
-        for job in session.scalars(select(JobRow).where(expired).order_by(JobRow.created_at)):
-            if job.attempts >= max_attempts:
-                log.warning("job %s failed: its worker stopped %d times while running it", job.id, job.attempts)
-                job.state, job.finished_at = "failed", now
-                job.error = {
-                    "code": "job_attempts_exhausted",
-                    "message": f"The worker running this job stopped {job.attempts} times (a crash, or the job is too big "
-                    "for it); it is not started again. Check the worker's log, then upload the documents again.",
-                }
+        found = session.execute(select(JobRow.id, JobRow.attempts, JobRow.owner).where(expired).order_by(JobRow.created_at))
+        for job_id, attempts, owner in found.all():
+            values: dict[str, Any] = {"owner": None, "lease_until": None, "updated_at": now}
+            if attempts >= max_attempts:
+                values |= {"state": "failed", "finished_at": now, "error": _exhausted(attempts)}
             else:
-                log.warning("job %s: the lease of %s ran out; queuing it again", job.id, job.owner)
-                job.state = "queued"
-                requeued.append(job.id)
-            job.owner, job.lease_until, job.updated_at = None, None, now
-        session.commit()
+                values["state"] = "queued"
+            changed = session.execute(update(JobRow).where(JobRow.id == job_id, expired).values(**values))
+            session.commit()
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                continue
+            if values["state"] == "queued":
+                log.warning("job %s: the lease of %s ran out; queuing it again", job_id, owner)
+                requeued.append(job_id)
+            else:
+                log.warning("job %s failed: its worker stopped %d times while running it", job_id, attempts)
     return requeued
+
+
+def _exhausted(attempts: int) -> dict[str, str]:
+    return {
+        "code": "job_attempts_exhausted",
+        "message": f"The worker running this job stopped {attempts} times (a crash, or the job is too big for it); "
+        "it is not started again. Check the worker's log, then upload the documents again.",
+    }
 
 
 def queued_jobs(database: Database) -> list[str]:

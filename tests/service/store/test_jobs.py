@@ -143,3 +143,25 @@ def test_the_lease_thread_renews_and_reports_a_lost_job(database: Database) -> N
             session.execute(update(JobRow).where(JobRow.id == job_id).values(owner="worker-2"))
             session.commit()
         assert lease.lost.wait(timeout=30), "the lease thread noticed the job is someone else's"
+
+
+def test_workers_sweeping_at_once_queue_each_expired_job_once(database: Database) -> None:
+    ids = queue_jobs(database, "tenant-a", 12)
+    while jobs.claim_next(database, "dead-worker", LEASE) is not None:
+        pass
+    for job_id in ids:
+        expire(database, job_id)
+    released: list[str] = []
+    guard = threading.Lock()
+
+    def sweeper() -> None:
+        found = jobs.release_expired(database, max_attempts=3)
+        with guard:
+            released.extend(found)
+
+    threads = [threading.Thread(target=sweeper) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(released) == sorted(ids), "each job queued again by exactly one sweep (one queue message each)"
