@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import sys
+import signal
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -45,8 +44,6 @@ def serve(
 
     The page is at /, the API's docs at /docs; the worker process (ingestion, search) starts beside it.
     """
-    import subprocess
-
     import uvicorn
 
     from service.config import get_settings
@@ -57,10 +54,17 @@ def serve(
         os.environ["ADVISOR_HOST"] = host
         get_settings.cache_clear()
     settings = get_settings()
-    child = None
+    supervisor = None
     if worker and not worker_answers(settings):
-        # The worker is its own process: embeddings never share the API's core or event loop.
-        child = subprocess.Popen([sys.executable, "-m", "service.worker"], preexec_fn=_die_with_parent)
+        from service.ops.observability import configure_logging
+        from service.worker.supervisor import Supervisor
+
+        configure_logging(settings)  # the supervisor's lines look like the API's
+        # The worker is its own process: embeddings never share the API's core or event loop. A dead one is restarted.
+        supervisor = Supervisor(settings)
+        supervisor.start()
+        # uvicorn re-raises the SIGTERM it handled once it has shut down: exit through `finally`, which ends the worker.
+        signal.signal(signal.SIGTERM, _exit_quietly)
     try:
         # proxy_headers off: uvicorn would trust X-Forwarded-For from loopback; the app reads it from
         # ADVISOR_TRUSTED_PROXIES only (service/auth/gate.py).
@@ -69,12 +73,12 @@ def serve(
         )
         _announcing_server()(config).run()
     finally:
-        if child is not None:
-            child.terminate()
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if supervisor is not None:
+            supervisor.stop()
+
+
+def _exit_quietly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def browse_url(host: str, port: int) -> str:
@@ -100,15 +104,6 @@ def _announcing_server() -> type:
             )
 
     return AnnouncingServer
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGTERM if `advisor serve` dies, even by SIGKILL (no orphaned store owner)."""
-    import ctypes
-    import signal
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 @app.command("worker")

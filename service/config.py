@@ -35,6 +35,21 @@ class Settings(BaseSettings):
     worker_wait_seconds: float = Field(
         default=10.0, ge=0, le=300, description="How long a request that needs the worker waits for it to come up (503 after)."
     )
+    worker_restart_max_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="`advisor serve` restarts a dead worker after 1, 2, 4 ... seconds, at most this."
+    )
+    worker_healthy_seconds: float = Field(
+        default=60.0, gt=0, description="A worker up this long counts as healthy: the next restart waits the first delay again."
+    )
+    job_lease_seconds: float = Field(
+        default=30.0, ge=2, le=3600, description="A running job's lease, renewed by its worker; expired, the job is queued again."
+    )
+    job_max_attempts: int = Field(
+        default=3, ge=1, le=100, description="Starts of a job; one whose worker died this often fails (`job_attempts_exhausted`)."
+    )
+    failure_log_seconds: float = Field(
+        default=60.0, gt=0, description="While Redis or the database is down, the worker logs one summary line per this interval."
+    )
     host: str = Field(default="127.0.0.1", description="Address `advisor serve` binds to.")
     port: int = Field(default=8000, description="Port `advisor serve` binds to.")
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON request body (413 beyond).")

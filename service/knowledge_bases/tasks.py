@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import select, text
 
 from service.errors import AdvisorError
 from service.knowledge_bases.chunking import chunk_document
 from service.knowledge_bases.parsers import ParsedDocument, parse_file
+from service.store import jobs
 from service.store.models import JobRow, KbDocumentRow, utcnow
 
 if TYPE_CHECKING:  # the API registers the task to enqueue it, and must not import the store to do so
@@ -51,15 +48,38 @@ def ingest_task(runtime: Runtime | None) -> Callable[[str], None]:
     """The Huey task's body, bound to the worker's runtime; ``None`` where a process only enqueues (the API).
 
     Huey names the task by this module and the name it is registered under, so the API's enqueue-only
-    copy and the worker's runnable one are the same task on the queue.
+    copy and the worker's runnable one are the same task on the queue. A message means "a job is
+    queued": the worker runs the job the fair order picks (service/store/jobs.py), not necessarily its id.
     """
 
     def run_ingest(job_id: str) -> None:
         if runtime is None:
             raise RuntimeError("ingestion jobs run in the worker process (`advisor worker`), not here")
-        ingest(runtime, job_id)
+        run_next(runtime)
 
     return run_ingest
+
+
+def run_next(runtime: Runtime) -> str | None:
+    """Claim the next job in fair order and run it under a lease; its id, or None when nothing was queued."""
+    settings = runtime.settings
+    job_id = jobs.claim_next(runtime.database, runtime.owner, settings.job_lease_seconds)
+    if job_id is not None:
+        _run_claimed(runtime, job_id)
+    return job_id
+
+
+def ingest(runtime: Runtime, job_id: str) -> None:
+    """Run this job here (the CLI without a worker), unless it is not queued or a worker took it."""
+    if not jobs.claim(runtime.database, job_id, runtime.owner, runtime.settings.job_lease_seconds):
+        log.info("job %s is not queued (a worker runs it, or it finished); not starting it twice", job_id)
+        return
+    _run_claimed(runtime, job_id)
+
+
+def _run_claimed(runtime: Runtime, job_id: str) -> None:
+    with jobs.Lease(runtime.database, job_id, runtime.owner, runtime.settings.job_lease_seconds) as lease:
+        _ingest(runtime, job_id, lease.lost)
 
 
 def _update(runtime: Runtime, job_id: str, **values: Any) -> None:
@@ -84,47 +104,12 @@ def _parse(files: list[dict[str, str]]) -> tuple[list[ParsedDocument], list[dict
     return documents, errors
 
 
-@contextmanager
-def _claim(runtime: Runtime, job_id: str) -> Iterator[bool]:
-    """True while this process alone runs the job: several workers on PostgreSQL never run one job at once.
-
-    A starting worker re-queues every unfinished job, including one a live worker is running. The
-    PostgreSQL session lock dies with its holder's connection, so a killed worker's job is free at once.
-    SQLite means one machine and one worker per data dir: nothing to claim.
-    """
-    engine = runtime.database.engine
-    if engine.dialect.name != "postgresql":
-        yield True
-        return
-    key = int.from_bytes(hashlib.sha256(f"ingest:{job_id}".encode()).digest()[:8], "big", signed=True)
-    with engine.connect() as connection:
-        claimed = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar())
-        connection.commit()
-        try:
-            yield claimed
-        finally:
-            if claimed:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                connection.commit()
-
-
-def ingest(runtime: Runtime, job_id: str) -> None:
-    """Run the job unless another worker is running it now."""
-    with _claim(runtime, job_id) as claimed:
-        if not claimed:
-            log.info("job %s is running in another worker; not starting it twice", job_id)
-            return
-        _ingest(runtime, job_id)
-
-
-def _ingest(runtime: Runtime, job_id: str) -> None:
+def _ingest(runtime: Runtime, job_id: str, lost: threading.Event) -> None:
     """Parse, chunk and upsert every file of the job, one document at a time, with progress."""
     with runtime.database.session() as session:
         job = session.get(JobRow, job_id)
-        if job is None or job.state == "succeeded":
+        if job is None:
             return
-        job.state, job.attempts, job.updated_at = "running", job.attempts + 1, utcnow()
-        session.commit()
         payload, kb_id, tenant_id = dict(job.payload), job.kb_id or "", job.tenant_id
     try:
         kb = runtime.kb(kb_id)
@@ -139,6 +124,8 @@ def _ingest(runtime: Runtime, job_id: str) -> None:
         finished = 0
         last = time.monotonic()
         for doc, chunks in chunked:
+            if lost.is_set():
+                return  # the lease ran out and the job went back to the queue: whoever runs it now finishes it
 
             def progress(done: int, _total: int, base: int = finished) -> None:
                 nonlocal last
@@ -155,6 +142,8 @@ def _ingest(runtime: Runtime, job_id: str) -> None:
             _record_document(runtime, tenant_id, kb_id, doc, len(chunks))
             _update(runtime, job_id, done=finished)
         index.refresh()  # lexical search sees the new chunks now, not after a background rebuild
+        if lost.is_set():
+            return
         outcome = {**totals, "documents": len(documents), "chunks": total, "errors": errors}
         state = "failed" if errors and not documents else "succeeded"
         _update(
@@ -164,13 +153,18 @@ def _ingest(runtime: Runtime, job_id: str) -> None:
             result=outcome,
             done=total,
             error={"code": "no_documents", "message": "No file could be parsed."} if state == "failed" else None,
+            **_released(),
         )
     except AdvisorError as exc:
-        _update(runtime, job_id, state="failed", error={"code": exc.code, "message": exc.message})
+        _update(runtime, job_id, state="failed", error={"code": exc.code, "message": exc.message}, **_released())
     except Exception as exc:
         log.exception("ingestion job %s failed", job_id)
-        _update(runtime, job_id, state="failed", error={"code": "ingestion_failed", "message": type(exc).__name__})
+        _update(runtime, job_id, state="failed", error={"code": "ingestion_failed", "message": type(exc).__name__}, **_released())
         raise
+
+
+def _released() -> dict[str, Any]:
+    return {"owner": None, "lease_until": None, "finished_at": utcnow()}
 
 
 def _record_document(runtime: Runtime, tenant_id: str, kb_id: str, doc: ParsedDocument, chunks: int) -> None:
@@ -181,10 +175,3 @@ def _record_document(runtime: Runtime, tenant_id: str, kb_id: str, doc: ParsedDo
             session.add(row)
         row.source, row.chunks, row.characters, row.updated_at = doc.source, chunks, len(doc.text), utcnow()
         session.commit()
-
-
-def unfinished_jobs(runtime: Runtime) -> list[str]:
-    """Jobs a dead worker left queued or running; the new worker runs them again."""
-    with runtime.database.session() as session:
-        query = select(JobRow.id).where(JobRow.state.in_(("queued", "running"))).order_by(JobRow.created_at)
-        return list(session.scalars(query))

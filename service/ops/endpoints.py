@@ -24,7 +24,7 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     response_model=Health,
-    summary="The process can serve: its database answers (and its worker, with ?require=worker)",
+    summary="The process can serve: its database answers, a supervised worker is not restarting (up, with ?require=worker)",
     responses=problem_responses(422, 503),
 )
 def readyz(
@@ -43,13 +43,25 @@ def readyz(
             "The database does not answer; requests that store data will fail until it is back.", code="database_unavailable"
         ) from exc
     state = worker.state()
+    supervised = worker.supervision()
+    checks: dict[str, str | int] = {"database": "ok", "worker": state}
+    if supervised is not None:
+        checks["restarts"] = supervised.restarts
+    if state == "restarting":
+        # Under `advisor serve` a dead worker is a fault being repaired, not a worker that was never asked for.
+        raise ServiceUnavailable(
+            f"The worker died ({supervised.restarts if supervised else 0} restart(s) so far) and is being started "
+            "again; searches and ingestion wait for it.",
+            code="worker_restarting",
+            errors=[{"check": "worker", **checks}],
+        )
     if require == "worker" and state != "ok":
         raise ServiceUnavailable(
             f"The worker is {state}; searches, few-shot prompts and ingestion wait for it (start it with `advisor worker`).",
             code="worker_unavailable",
             errors=[{"check": "worker", "state": state}],
         )
-    return Health(status="ok", checks={"database": "ok", "worker": state})
+    return Health(status="ok", checks=checks)
 
 
 @router.get("/metrics", include_in_schema=False)

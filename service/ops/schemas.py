@@ -9,4 +9,4 @@ from pydantic import BaseModel, Field
 
 class Health(BaseModel):
     status: Literal["ok"]
-    checks: dict[str, str] = Field(default_factory=dict)
+    checks: dict[str, str | int] = Field(default_factory=dict)

@@ -8,9 +8,11 @@ loads with the first call, not with the API.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
@@ -42,7 +44,7 @@ CONNECT_SECONDS = 2.0
 PROBE_SECONDS = 2.0  # a health check: the worker answers in milliseconds when it is up
 FRESH_SECONDS = 2.0  # how long a known up/down state is trusted before the next health check
 RETRY_SECONDS = 0.2
-WorkerState = Literal["ok", "starting", "down"]
+WorkerState = Literal["ok", "starting", "restarting", "down"]
 Embed = Callable[[list[str]], list[list[float]]]
 Result = TypeVar("Result", bound=BaseModel)
 # The worker is not there (yet), or went away mid-call: every operation is idempotent, so the call is sent again.
@@ -56,6 +58,32 @@ class WorkerUnavailable(ServiceUnavailable):
 def worker_file(data_dir: Path) -> Path:
     """Where a running worker publishes its address."""
     return data_dir / "worker.json"
+
+
+def supervisor_file(data_dir: Path) -> Path:
+    """Where `advisor serve`'s supervisor publishes the worker's state (service/worker/supervisor.py)."""
+    return data_dir / "supervisor.json"
+
+
+@dataclass(frozen=True)
+class SupervisorState:
+    """What the supervisor knows: ``starting``, ``ok`` (answering) or ``restarting`` (dead, to be started again)."""
+
+    pid: int
+    state: str
+    restarts: int
+    last_exit: int | None = None
+    worker_pid: int | None = None
+
+
+def read_supervisor(data_dir: Path) -> SupervisorState | None:
+    """The supervisor's state, or None when no supervisor runs for this data dir (a stale file is ignored)."""
+    try:
+        state = SupervisorState(**json.loads(supervisor_file(data_dir).read_text(encoding="utf-8")))
+        os.kill(state.pid, 0)  # the supervisor is the serve process on this machine: gone means stale
+    except (OSError, ValueError, TypeError):
+        return None
+    return state
 
 
 class WorkerClient:
@@ -112,13 +140,21 @@ class WorkerClient:
         return self.embed_texts if self._seen is not None and self._seen[1] else None
 
     def state(self) -> WorkerState:
-        """ok, starting (not reached yet, within the start-up wait) or down; one health check."""
+        """ok, starting (not reached yet, within the start-up wait), restarting (supervised, dead) or down."""
+        supervised = self.supervision()
+        if supervised is not None and supervised.state == "restarting":
+            self._mark(False)
+            return "restarting"
         try:
             self.health()
         except AdvisorError:
             starting = not self._reached and time.monotonic() - self._opened < self.settings.worker_wait_seconds
             return "starting" if starting else "down"
         return "ok"
+
+    def supervision(self) -> SupervisorState | None:
+        """What `advisor serve`'s supervisor says of the worker (None when nothing supervises it here)."""
+        return None if self.settings.worker_url else read_supervisor(self.settings.data_dir)
 
     def close(self) -> None:
         if self._pool is not None:

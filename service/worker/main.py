@@ -14,10 +14,11 @@ import time
 import uvicorn
 
 from service.config import Settings
-from service.knowledge_bases import tasks
+from service.store import jobs
 from service.worker.app import create_worker_app, require_secret_beyond_loopback
 from service.worker.client import worker_file
-from service.worker.queue import worker_queue
+from service.worker.failures import FailureFilter, watch_queue
+from service.worker.queue import Queue, worker_queue
 from service.worker.runtime import Runtime
 
 log = logging.getLogger("service.worker")
@@ -33,15 +34,18 @@ def run_worker(settings: Settings, *, threads: int = 1) -> None:
     from service.ops.observability import configure_logging
 
     configure_logging(settings)  # JSON lines like the API's (or text with ADVISOR_LOG_FORMAT=text)
+    failures = FailureFilter(settings.failure_log_seconds)
+    failures.install()  # a dependency that is down is logged once, then counted
     require_secret_beyond_loopback(settings)  # before taking the store's lock
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     runtime = Runtime(settings)
     try:
         queue = worker_queue(settings, runtime)
+        watch_queue(queue.huey, failures, "redis" if settings.redis_url else "database")
         server, thread, url = _serve(runtime)
-        for job_id in tasks.unfinished_jobs(runtime):
-            log.info("re-queuing unfinished job %s", job_id)
-            queue.ingest(job_id)
+        sweeper = Sweeper(runtime, queue, failures)
+        sweeper.round()
+        threading.Thread(target=sweeper.run, name="lease-sweeper", daemon=True).start()
         # Load the default model now, not on the first request.
         threading.Thread(target=lambda: runtime.embedder(None).model, name="warm-model", daemon=True).start()
         _publish(settings, url)
@@ -51,12 +55,45 @@ def run_worker(settings: Settings, *, threads: int = 1) -> None:
         try:
             consumer.run()  # in the main thread: it owns SIGINT/SIGTERM
         finally:
+            sweeper.stopping.set()
             with contextlib.suppress(FileNotFoundError):
                 worker_file(settings.data_dir).unlink()
             server.should_exit = True
             thread.join(timeout=10)
     finally:
         runtime.close()
+
+
+class Sweeper:
+    """Every third of a lease: queue again the jobs whose worker stopped renewing their lease.
+
+    The first round (at start, and again after the queue failed) also sends a message for every queued job:
+    the queue may have lost some (a Redis restart, or a message that could not be sent while it was down).
+    A running job whose lease still holds belongs to a live worker, or to one that died less than a lease ago.
+    """
+
+    def __init__(self, runtime: Runtime, queue: Queue, failures: FailureFilter) -> None:
+        self.runtime, self.queue, self.failures = runtime, queue, failures
+        self.resend = True
+        self.stopping = threading.Event()
+
+    def round(self) -> None:
+        database, settings = self.runtime.database, self.runtime.settings
+        try:
+            expired = jobs.release_expired(database, settings.job_max_attempts)
+            queued = jobs.queued_jobs(database) if self.resend else []
+            self.failures.recovered("database")
+            for job_id in dict.fromkeys(expired + queued):
+                log.info("re-queuing unfinished job %s", job_id)
+                self.queue.ingest(job_id)
+            self.resend = False
+        except Exception:  # the database or the queue is away (logged once per outage, then counted); try again
+            self.resend = True
+            log.warning("the lease sweep failed; trying again in %.0f s", settings.job_lease_seconds / 3, exc_info=True)
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.runtime.settings.job_lease_seconds / 3):
+            self.round()
 
 
 def _serve(runtime: Runtime) -> tuple[uvicorn.Server, threading.Thread, str]:

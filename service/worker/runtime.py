@@ -16,6 +16,7 @@ from service.embeddings.model import Embedder, Lane
 from service.errors import NotFound, ServiceUnavailable
 from service.knowledge_bases.index import KnowledgeBaseIndex
 from service.store.db import Database, upgrade
+from service.store.jobs import new_owner
 from service.store.models import KnowledgeBaseRow
 
 EMBED_CACHE_SIZE = 100_000
@@ -55,6 +56,7 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.owner = new_owner()  # the name this process's job leases are held under
         self.database = Database(settings.resolved_database_url)
         upgrade(self.database.engine)
         self.client, self._lock = open_chroma(settings)

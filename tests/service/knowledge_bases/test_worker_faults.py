@@ -31,7 +31,8 @@ def corpus() -> list[tuple[str, bytes]]:
 
 
 def test_killed_worker_resumes_without_duplicates(tmp_path: Path) -> None:
-    worker = Worker(tmp_path)
+    # A short lease: the killed worker's job is queued again within seconds, not the default half minute.
+    worker = Worker(tmp_path, {"ADVISOR_JOB_LEASE_SECONDS": "3"})
     worker.start()
     client = api_for(tmp_path)
     try:
@@ -53,7 +54,8 @@ def test_killed_worker_resumes_without_duplicates(tmp_path: Path) -> None:
             worker.start()
             job = wait_job(client, job_id)
             assert job["state"] == "succeeded", job
-            assert job["attempts"] == 2
+            assert job["attempts"] == 2, "the job ran again once: its lease ran out with the killed worker"
+            assert "the lease of" in (tmp_path / "worker.log").read_text()
             result = job["result"]
             # The rerun reused every chunk of the documents finished before the kill.
             assert result["skipped"] >= sum(finished_before.values())
