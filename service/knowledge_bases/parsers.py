@@ -194,7 +194,9 @@ def _pdf_text(data: bytes, name: str, check_pages: Callable[[int], None] | None 
 
         reader = PdfReader(io.BytesIO(data))
         if check_pages is not None:  # the declared count first (one number, read at once), then the real page tree
-            check_pages(int(reader.trailer["/Root"]["/Pages"].get("/Count", 0)))
+            tree = reader.root_object.get("/Pages")
+            tree = tree.get_object() if tree is not None else None
+            check_pages(int(tree.get("/Count", 0)) if isinstance(tree, dict) else 0)
             check_pages(len(reader.pages))
     except QuotaExceeded:
         raise
