@@ -21,7 +21,7 @@ class AdviceRepository(TenantRepository[AdviceRow]):
     def page(self, limit: int, cursor: str | None) -> tuple[list[AdviceRow], str | None]:
         """Newest first; ``cursor`` continues after the last row of the previous page."""
         query = self._select()
-        if cursor:
+        if cursor is not None:
             # The cursor names the last advice shown; its place in the (tenant_id, seq) index is looked up here, so
             # the global sequence never leaves the store, and an advice of another tenant is not found.
             _, last = cursors.decode(CURSOR_KIND, self.tenant_id, cursor)

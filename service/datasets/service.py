@@ -137,7 +137,6 @@ def sweep_abandoned(database: Database, ttl_hours: int, now: dt.datetime | None 
     if ttl_hours <= 0:
         return []
     cutoff = (now or utcnow()) - dt.timedelta(hours=ttl_hours)
-    removed: list[tuple[str, str]] = []
     with database.session() as session:
         queries = DatasetSystemQueries(session)
         removed = [

@@ -96,7 +96,7 @@ class TenantRepository(Generic[Row]):
         after the previous page, whatever was added or deleted since."""
         created, key = self._table.c.created_at, self._table.c[self.key]
         query = self._select()
-        if cursor:
+        if cursor is not None:
             at, last = cursors.decode(kind, self.tenant_id, cursor)
             query = query.where((created < at) | ((created == at) & (key < last)))
         rows = list(self.session.scalars(query.order_by(created.desc(), key.desc()).limit(limit + 1)))

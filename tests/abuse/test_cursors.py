@@ -71,6 +71,7 @@ def test_foreign_and_made_up_cursors_are_invalid(live_db: Live, path: str) -> No
         theirs,  # another tenant's: never pages my list
         wrong_list,  # another list's
         "c12",  # the old global sequence
+        "",
         "garbage!",
         "A" * 300,
         base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|x|0000000000000000").decode().rstrip("="),
