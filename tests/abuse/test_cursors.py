@@ -12,7 +12,7 @@ import base64
 
 import pytest
 
-from tests.abuse.conftest import Live, assert_problem, other_tenant_key
+from tests.abuse.conftest import Live, as_new_tenant, assert_problem, other_tenant_key
 
 LINE = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
 
@@ -33,7 +33,7 @@ def upload(live: Live, headers: dict[str, str] | None = None) -> str:
 
 
 def test_a_cursor_tells_nothing_of_other_tenants(live_db: Live) -> None:
-    live, other = live_db, other_tenant_key(live_db)
+    live, other = as_new_tenant(live_db), other_tenant_key(live_db)
     mine = advise(live, 3)
     before = live.api("GET", "/v1/advice", params={"limit": 1}).json()
     advise(live, 5, other)  # another tenant is busy

@@ -20,7 +20,7 @@ from service.config import get_settings
 from service.datasets.cli import data_app
 from service.datasets.service import sweep_abandoned
 from service.store.models import DatasetRow, TuningJobRow, utcnow
-from tests.abuse.conftest import Live, assert_problem, live_server, other_tenant_key
+from tests.abuse.conftest import Live, as_new_tenant, assert_problem, live_server, other_tenant_key
 
 LINE = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
 
@@ -51,16 +51,17 @@ def age(live: Live, dataset_id: str, hours: float) -> None:
 
 def use_in_tuning_job(live: Live, dataset_id: str) -> None:
     with live.app.state.database.session() as session:
-        session.add(
-            TuningJobRow(
-                id=str(uuid.uuid4()), tenant_id="acme", dataset_id=dataset_id, provider="openai", status="draft", spec={}
-            )
+        row = session.get(DatasetRow, dataset_id)
+        assert row is not None
+        job = TuningJobRow(
+            id=str(uuid.uuid4()), tenant_id=row.tenant_id, dataset_id=dataset_id, provider="openai", status="draft", spec={}
         )
+        session.add(job)
         session.commit()
 
 
 def test_list_is_paged_newest_first_and_scoped_to_the_tenant(live_db: Live) -> None:
-    live = live_db
+    live = as_new_tenant(live_db)
     ids = [upload(live, f"set-{i}.jsonl")["id"] for i in range(5)]
     theirs = upload(live, "theirs.jsonl", other_tenant_key(live))["id"]
     seen: list[str] = []
@@ -74,7 +75,7 @@ def test_list_is_paged_newest_first_and_scoped_to_the_tenant(live_db: Live) -> N
             break
     assert seen == ids[::-1] and cursor is None
     assert theirs not in seen
-    assert [item["id"] for item in live.api("GET", "/v1/datasets", headers=other_tenant_key(live)).json()["items"]] == [theirs]
+    assert theirs in [item["id"] for item in live.api("GET", "/v1/datasets", headers=other_tenant_key(live)).json()["items"]]
 
 
 def test_delete_removes_the_file_and_the_row_and_only_the_owners(live_db: Live) -> None:

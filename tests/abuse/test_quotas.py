@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import delete, select
 
-from tests.abuse.conftest import Live, assert_problem, live_server, other_tenant_key
+from service.store.models import JobRow, KnowledgeBaseRow
+from tests.abuse.conftest import Live, as_new_tenant, assert_problem, live_server
 from tests.abuse.pdfs import identical_pages
 from tests.service.worker.process import Worker
 
@@ -66,7 +68,8 @@ def _stored(live: Live, kb: str) -> tuple[list[str], int]:
 
 
 def test_a_pdf_of_20000_identical_pages_fails_on_its_page_count(with_worker: Live) -> None:
-    live, kb = with_worker, _kb(with_worker)
+    live = as_new_tenant(with_worker)
+    kb = _kb(live)
     job = _ingest(live, kb, "same.pdf", identical_pages(20_000))
     assert job["state"] == "failed" and job["error"]["code"] == "quota_exceeded", job
     assert job["error"]["quota"] == {"name": "pdf_pages", "limit": 1000, "value": 20_000, "env": "ADVISOR_QUOTA_PDF_PAGES"}
@@ -78,7 +81,8 @@ def test_a_pdf_of_20000_identical_pages_fails_on_its_page_count(with_worker: Liv
 
 
 def test_a_document_over_the_chunk_quota_fails_and_stores_nothing(with_worker: Live) -> None:
-    live, kb = with_worker, _kb(with_worker)
+    live = as_new_tenant(with_worker)
+    kb = _kb(live)
     job = _ingest(live, kb, "long.md", sections(9))
     assert job["state"] == "failed" and job["error"]["quota"]["name"] == "chunks_per_document", job
     assert job["error"]["quota"] == {
@@ -93,7 +97,8 @@ def test_a_document_over_the_chunk_quota_fails_and_stores_nothing(with_worker: L
 
 
 def test_a_knowledge_base_stops_growing_at_its_chunk_quota(with_worker: Live) -> None:
-    live, kb = with_worker, _kb(with_worker)
+    live = as_new_tenant(with_worker)
+    kb = _kb(live)
     assert _ingest(live, kb, "a.md", sections(6))["state"] == "succeeded"
     job = _ingest(live, kb, "b.md", sections(7, "beta"))  # 6 + 7 > 12
     assert job["state"] == "failed" and job["error"]["quota"]["name"] == "chunks_per_kb", job
@@ -105,7 +110,7 @@ def test_a_knowledge_base_stops_growing_at_its_chunk_quota(with_worker: Live) ->
 
 
 def test_evaluate_with_1000_items_is_refused_before_any_search(live_db: Live) -> None:
-    live = live_db
+    live = as_new_tenant(live_db)
     kb = _kb(live)
     items = [{"q": f"Where is parcel {i}?", "expected_doc": "tracking.md"} for i in range(1000)]
     response = live.api("POST", f"/v1/knowledge-bases/{kb}/evaluate", json={"items": items})
@@ -129,16 +134,15 @@ def test_few_shot_with_4000_examples_is_refused_before_any_embedding(live_db: Li
     ]
 
 
-def _upload(live: Live, size: int, headers: dict[str, str] | None = None) -> Any:
+def _upload(live: Live, size: int) -> Any:
     line = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
     content = line * (size // len(line))
-    return live.api(
-        "POST", "/v1/datasets", files={"file": ("data.jsonl", content)}, data={"provider": "openai"}, headers=headers or {}
-    )
+    return live.api("POST", "/v1/datasets", files={"file": ("data.jsonl", content)}, data={"provider": "openai"})
 
 
 def test_stored_dataset_bytes_per_tenant(tmp_path: Any, database_url: str) -> None:
-    with live_server(tmp_path / "data", database_url, quota_dataset_mb=1) as live:
+    with live_server(tmp_path / "data", database_url, quota_dataset_mb=1) as served:
+        live = as_new_tenant(served)
         first = _upload(live, 600_000)
         assert first.status_code == 201, first.text
         problem = assert_problem(_upload(live, 600_000), 413, "quota_exceeded")
@@ -146,14 +150,15 @@ def test_stored_dataset_bytes_per_tenant(tmp_path: Any, database_url: str) -> No
         assert "ADVISOR_QUOTA_DATASET_MB" in problem["detail"] and problem["field"] == "file"
         assert live.api("GET", "/v1/datasets").json()["items"][0]["id"] == first.json()["id"]  # the refused one left no row
         # Another tenant has its own quota; deleting a dataset gives its bytes back.
-        assert _upload(live, 600_000, other_tenant_key(live)).status_code == 201
+        assert _upload(as_new_tenant(served), 600_000).status_code == 201
         assert live.api("DELETE", f"/v1/datasets/{first.json()['id']}").status_code == 204
         assert _upload(live, 600_000).status_code == 201
 
 
 def test_concurrent_jobs_per_tenant_get_429_with_retry_after(tmp_path: Any, database_url: str) -> None:
     # No worker runs: every accepted job stays queued.
-    with live_server(tmp_path / "data", database_url, quota_concurrent_jobs=2) as live:
+    with live_server(tmp_path / "data", database_url, quota_concurrent_jobs=2) as served:
+        live = as_new_tenant(served)
         kb = _kb(live)
         files = [("files", ("a.md", b"# A\n\nSome text."))]
         accepted = [live.api("POST", f"/v1/knowledge-bases/{kb}/documents", files=files) for _ in range(2)]
@@ -166,6 +171,11 @@ def test_concurrent_jobs_per_tenant_get_429_with_retry_after(tmp_path: Any, data
             not any((tmp_path / "data" / "kb_uploads").iterdir()) or len(list((tmp_path / "data" / "kb_uploads").iterdir())) == 2
         )
         # The quota is the tenant's: another tenant's upload is accepted.
-        other = other_tenant_key(live)
-        assert live.api("POST", "/v1/knowledge-bases", json={"name": kb}, headers=other).status_code == 201
-        assert live.api("POST", f"/v1/knowledge-bases/{kb}/documents", files=files, headers=other).status_code == 202
+        other = as_new_tenant(served)
+        assert other.api("POST", "/v1/knowledge-bases", json={"name": kb}).status_code == 201
+        assert other.api("POST", f"/v1/knowledge-bases/{kb}/documents", files=files).status_code == 202
+        with served.app.state.database.session() as session:  # no worker will ever run these: leave no queued job behind
+            session.execute(
+                delete(JobRow).where(JobRow.kb_id.in_(select(KnowledgeBaseRow.id).where(KnowledgeBaseRow.name == kb)))
+            )
+            session.commit()
