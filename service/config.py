@@ -82,6 +82,27 @@ class Settings(BaseSettings):
         description="Proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For names the client; "
         "none by default, so the header is ignored and a client cannot pick its own rate-limit bucket.",
     )
+    quota_chunks_per_document: int = Field(
+        default=2000, ge=1, description="Chunks one document may become; its ingestion job fails (quota_exceeded) beyond."
+    )
+    quota_chunks_per_kb: int = Field(default=20000, ge=1, description="Chunks a knowledge base may hold in all.")
+    quota_pdf_pages: int = Field(default=1000, ge=1, description="Pages of one PDF, counted before any text is extracted.")
+    quota_dataset_mb: int = Field(default=1024, ge=1, description="MiB of uploaded datasets one tenant may keep stored.")
+    quota_evaluation_items: int = Field(
+        default=200, ge=1, le=1000, description="Questions in one knowledge-base evaluation request."
+    )
+    quota_few_shot_examples: int = Field(
+        default=1000, ge=1, le=5000, description="Candidate examples one few-shot request embeds and chooses from."
+    )
+    quota_concurrent_jobs: int = Field(
+        default=4, ge=1, description="Background jobs (queued and running) one tenant may have at once; 429 beyond."
+    )
+    dataset_ttl_hours: int = Field(
+        default=168, ge=0, description="Datasets no tuning job uses are deleted this many hours after upload; 0 keeps them."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token /metrics requires; when unset and keys are on, any API key opens it."
+    )
     public_url: str = Field(default="http://127.0.0.1:8000", description="Base URL used in links sent to Slack.")
     slack_signing_secret: SecretStr | None = Field(default=None, description="Slack app signing secret; Slack off when unset.")
     slack_workspaces: dict[str, dict[str, str]] = Field(

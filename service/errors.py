@@ -87,6 +87,23 @@ class PayloadTooLarge(AdvisorError):
     title = "Payload too large"
 
 
+class QuotaExceeded(AdvisorError):
+    """A tenant asked for more than a quota allows: which quota, its limit, what was seen and the setting that raises it."""
+
+    status = 413
+    code = "quota_exceeded"
+    title = "Over a quota"
+
+    def __init__(
+        self, message: str, *, quota: dict[str, Any], status: int | None = None, field: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, status=status, field=field, **kwargs)
+        self.quota = quota
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        return {**super().to_problem(instance), "quota": self.quota}
+
+
 class UnsupportedMediaType(AdvisorError):
     status = 415
     code = "unsupported_media_type"

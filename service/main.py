@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from service import auth
 from service.api import edge, problems
 from service.api.routers import OPENAPI_TAGS, ROUTERS
 from service.config import Settings, get_settings
-from service.datasets.service import sweep_orphans
+from service.datasets.service import sweep_abandoned, sweep_orphans
 from service.knowledge_bases.service import sweep_upload_orphans
 from service.ops import observability
 from service.ops.limits import BodyLimit
@@ -27,6 +31,9 @@ API_DESCRIPTION = (
     "Every verdict cites the rules that fired and the guide section each comes from."
 )
 
+SWEEP_EVERY_SECONDS = 3600
+log = logging.getLogger("service.main")
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -36,7 +43,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned.push_async_callback(app.state.rate_limiter.aclose)
         app.state.worker = WorkerClient(app.state.settings)  # one connection pool for the app's life
         owned.callback(app.state.worker.close)
+        sweeper = asyncio.create_task(_sweep_datasets(app))  # start-up swept once; then every hour
+        owned.callback(sweeper.cancel)
         yield
+
+
+async def _sweep_datasets(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    while settings.dataset_ttl_hours > 0:
+        await asyncio.sleep(SWEEP_EVERY_SECONDS)
+        try:
+            await run_in_threadpool(sweep_abandoned, app.state.database, settings.dataset_ttl_hours)
+        except SQLAlchemyError as exc:  # the database is down: the next round tries again
+            log.warning("dataset sweep skipped: %s", type(exc).__name__)
 
 
 def create_app(settings: Settings | None = None, *, clock: object = None) -> FastAPI:
@@ -52,6 +71,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     upgrade(database.engine)
     sweep_orphans(database, settings.data_dir)  # uploads a killed process wrote but never recorded
     sweep_upload_orphans(database, settings.data_dir)  # the same for knowledge-base uploads
+    sweep_abandoned(database, settings.dataset_ttl_hours)  # datasets past their TTL that no tuning job uses
 
     # /docs and /redoc come from service/web/docs.py, which serves their scripts itself (they work offline).
     app = FastAPI(

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Response
 
 from rules.facts import Lang
 from service.advice import service as advice
-from service.advice.repository import CURSOR_PATTERN
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.api.problems import PROBLEM_RESPONSES
 from service.artifacts.schemas import Artifact
 from service.deps import ClockDep, MetricsDep, SessionDep, TenantDep, WorkerDep
+from service.store.cursors import CURSOR_DESCRIPTION, CURSOR_PATTERN
 from service.store.db import dump_bytes
 from service.worker.client import WorkerClient
 from service.worker.schemas import SearchHit, SearchQuery
@@ -50,7 +50,7 @@ def list_advice(
     session: SessionDep,
     tenant: TenantDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[str | None, Query(description=CURSOR_DESCRIPTION, json_schema_extra={"pattern": CURSOR_PATTERN})] = None,
 ) -> AdvicePage:
     return advice.list_advice(session, tenant, limit, cursor)
 

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from service.errors import ValidationFailed
+from service.store import cursors
 from service.store.models import AdviceRow
 from service.store.repository import TenantRepository
 
-CURSOR_PATTERN = r"^c[0-9]{1,18}$"
-
-
-def encode_cursor(seq: int) -> str:
-    return f"c{seq}"
-
-
-def decode_cursor(cursor: str) -> int:
-    if not re.fullmatch(CURSOR_PATTERN, cursor):
-        raise ValidationFailed(
-            "The cursor is not one this service issued; pass next_cursor from the previous page.",
-            code="invalid_cursor",
-            field="cursor",
-        )
-    return int(cursor[1:])
+CURSOR_KIND = "advice"
 
 
 class AdviceRepository(TenantRepository[AdviceRow]):
@@ -36,9 +21,13 @@ class AdviceRepository(TenantRepository[AdviceRow]):
     def page(self, limit: int, cursor: str | None) -> tuple[list[AdviceRow], str | None]:
         """Newest first; ``cursor`` continues after the last row of the previous page."""
         query = self._select()
-        if cursor:
-            query = query.where(AdviceRow.seq < decode_cursor(cursor))
+        if cursor is not None:
+            # The cursor names the last advice shown; its place in the (tenant_id, seq) index is looked up here, so
+            # the global sequence never leaves the store, and an advice of another tenant is not found.
+            _, last = cursors.decode(CURSOR_KIND, self.tenant_id, cursor)
+            seq = self.session.scalar(self._select(AdviceRow.seq).where(AdviceRow.id == last))
+            if seq is None:
+                raise cursors.invalid()
+            query = query.where(AdviceRow.seq < seq)
         rows = list(self.session.scalars(query.order_by(AdviceRow.seq.desc()).limit(limit + 1)))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return rows, encode_cursor(rows[-1].seq) if more and rows else None
+        return self._cut(CURSOR_KIND, rows, limit)

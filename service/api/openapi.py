@@ -13,7 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from service import quotas
 from service.api.problems import problem_responses
+from service.config import Settings
 
 _OCTETS = "application/octet-stream"
 
@@ -50,11 +52,32 @@ def amend(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+# (schema, property) -> the quota that bounds that list: the document states this server's limits (service/quotas.py).
+QUOTA_BOUNDS = {("EvaluateIn", "items"): "evaluation_items", ("FewShotRequest", "examples"): "few_shot_examples"}
+
+
+def state_quotas(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Bound each list a quota limits by the quota's configured value, so clients and generators see the real limit."""
+    components = schema.get("components", {}).get("schemas", {})
+    for (name, field), quota in QUOTA_BOUNDS.items():
+        prop = components.get(name, {}).get("properties", {}).get(field)
+        if prop is None:
+            continue
+        arrays = [option for option in prop.get("anyOf", [prop]) if option.get("type") == "array"]
+        for array in arrays:
+            array["maxItems"] = min(array.get("maxItems", quotas.limit(settings, quota)), quotas.limit(settings, quota))
+        env = quotas.QUOTAS[quota].env
+        note = f" At most {quotas.limit(settings, quota):,} here ({env}); 413 `quota_exceeded` beyond."
+        if not prop.get("description", "").endswith(note):
+            prop["description"] = prop.get("description", "").rstrip() + note
+    return schema
+
+
 def install(app: FastAPI) -> None:
     """Serve the amended document at /openapi.json (and to /docs)."""
     generate: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
-        return amend(generate())
+        return state_quotas(amend(generate()), app.state.settings)
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -36,6 +36,17 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
                     "line": {"type": "integer"},
                     "errors": {"type": "array", "items": {"type": "object"}},
                     "request_id": {"type": "string"},
+                    "quota": {
+                        "type": "object",
+                        "description": "With code `quota_exceeded`: which quota, its limit, the value seen, the env var "
+                        "that raises it.",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "limit": {"type": "integer"},
+                            "value": {"type": "number"},
+                            "env": {"type": "string"},
+                        },
+                    },
                 },
             }
         }
@@ -47,9 +58,9 @@ _DESCRIPTIONS = {
     401: "Missing, unknown or revoked API key",
     404: "Not found",
     409: "Conflicts with an earlier request",
-    413: "Body too large",
+    413: "Body too large, or over a quota (`quota_exceeded`)",
     422: "Validation failed",
-    429: "Rate limit reached; see Retry-After",
+    429: "Rate limit or concurrent-jobs quota reached; see Retry-After",
     502: "The provider failed",
     503: "A dependency is unavailable",
     504: "The provider did not answer in time",

@@ -7,16 +7,18 @@ the default tenant and limits nothing. See docs/security.md.
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Security
 from fastapi.security import HTTPBearer
 
 from service.api.problems import problem_responses
-from service.auth.gate import ApiGate, authenticate, is_api_path
+from service.auth.gate import ApiGate, authenticate, bearer_token, is_api_path
 from service.auth.ratelimit import RateLimiter
 from service.auth.service import KeyVerifier
 from service.config import Settings
+from service.errors import Unauthorized
 
 SECURITY_SCHEME = "apiKey"
 # Declares the scheme in OpenAPI only: with auto_error=False it never refuses a request; ApiGate does that.
@@ -54,3 +56,24 @@ async def tenant_of_request(request: Request) -> str:
     """Authenticate a request the gate did not see (a route outside /v1 that asks for a tenant)."""
     verifier: KeyVerifier = request.app.state.api_keys
     return await authenticate(request.scope, verifier)
+
+
+async def require_metrics_access(request: Request) -> None:
+    """Guard /metrics: its job and verdict totals are business data summed over every tenant.
+
+    With ``ADVISOR_METRICS_TOKEN`` set, only ``Authorization: Bearer <that token>`` opens it; otherwise, when API
+    keys are on, any valid key does; in open mode (keys off, no token) it stays open, as on a laptop.
+    """
+    settings: Settings = request.app.state.settings
+    expected = settings.metrics_token
+    if expected is None:
+        if settings.auth_enabled:
+            await tenant_of_request(request)
+        return
+    token = bearer_token(request.scope) or ""
+    if not hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
+        raise Unauthorized(
+            "/metrics needs `Authorization: Bearer <ADVISOR_METRICS_TOKEN>`; ask the operator for the metrics token.",
+            code="missing_metrics_token" if not token else "invalid_metrics_token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )

@@ -1,4 +1,4 @@
-"""``advisor data check|convert``: validate a training file and convert it between formats."""
+"""``advisor data check|convert|sweep``: validate a training file, convert it between formats, sweep unused uploads."""
 
 from __future__ import annotations
 
@@ -142,3 +142,26 @@ def convert(
     if result.train == 0:
         typer.echo("error: nothing to train on; run `advisor data check` on the file.", err=True)
         raise typer.Exit(1)
+
+
+@data_app.command()
+def sweep(
+    ttl_hours: Annotated[
+        int | None, typer.Option(min=0, metavar="HOURS", help="Age past which an unused dataset goes; ADVISOR_DATASET_TTL_HOURS.")
+    ] = None,
+) -> None:
+    """Delete uploaded datasets no tuning job uses, once older than the TTL (the server does this hourly)."""
+    from service.config import get_settings
+    from service.datasets.service import sweep_abandoned, sweep_orphans
+    from service.store.db import Database, upgrade
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    database = Database(settings.resolved_database_url)
+    try:
+        upgrade(database.engine)
+        removed = sweep_abandoned(database, settings.dataset_ttl_hours if ttl_hours is None else ttl_hours)
+        orphans = sweep_orphans(database, settings.data_dir)
+    finally:
+        database.dispose()
+    typer.echo(f"deleted {plural(len(removed), 'unused dataset')}, {plural(len(orphans), 'orphaned upload folder')}")

@@ -1,18 +1,19 @@
-"""Training datasets: upload (validated line by line), report, convert, download."""
+"""Training datasets: upload (validated line by line), list, report, convert, download, delete."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from rules.facts import Provider
 from service.api.problems import PROBLEM_RESPONSES
 from service.datasets import service
-from service.datasets.schemas import ConvertOut, ConvertRequest, DatasetOut, DatasetReport
+from service.datasets.schemas import ConvertOut, ConvertRequest, DatasetOut, DatasetPage, DatasetReport, DatasetSummary
 from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep
 from service.inputs import reject_nul
+from service.store.cursors import CURSOR_DESCRIPTION, CURSOR_PATTERN
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
 
@@ -39,12 +40,28 @@ def upload_dataset(
         file.filename,
         provider=provider,
         model=model or None,
-        data_dir=settings.data_dir,
-        max_bytes=settings.max_upload_mb * 1024 * 1024,
+        settings=settings,
         today=clock(),
     )
     response.headers["Location"] = f"/v1/datasets/{row.id}"
     return DatasetOut.model_validate(row)
+
+
+@router.get("", response_model=DatasetPage, summary="Your datasets, newest first (without their reports)")
+def list_datasets(
+    session: SessionDep,
+    tenant: TenantDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(description=CURSOR_DESCRIPTION, json_schema_extra={"pattern": CURSOR_PATTERN})] = None,
+) -> DatasetPage:
+    rows, next_cursor = service.list_datasets(session, tenant, limit, cursor)
+    return DatasetPage(items=[DatasetSummary.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.delete("/{dataset_id}", status_code=204, summary="Delete a dataset: its file, its conversions and its row")
+def delete_dataset(dataset_id: str, session: SessionDep, tenant: TenantDep) -> Response:
+    service.delete_dataset(session, tenant, dataset_id)
+    return Response(status_code=204)
 
 
 @router.get("/{dataset_id}", response_model=DatasetOut, summary="A dataset and its report")

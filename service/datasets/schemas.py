@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -126,7 +127,7 @@ class ConversionResult(_Frozen):
     finding_counts: dict[str, int] = Field(default_factory=dict)
 
 
-class DatasetOut(BaseModel):
+class DatasetSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)  # built from a DatasetRow
 
     id: str
@@ -135,7 +136,16 @@ class DatasetOut(BaseModel):
     size_bytes: int
     provider: str
     model: str | None
+    created_at: dt.datetime
+
+
+class DatasetOut(DatasetSummary):
     report: DatasetReport
+
+
+class DatasetPage(BaseModel):
+    items: list[DatasetSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
 
 
 class ConvertRequest(BaseModel):

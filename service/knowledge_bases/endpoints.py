@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Response, UploadFile
 
+from service import quotas
 from service.api.problems import problem_responses
 from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep, WorkerDep
 from service.knowledge_bases import evaluations, service
@@ -97,6 +98,7 @@ def delete(kb: str, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -
     status_code=202,
     response_model=JobOut,
     summary="Upload documents; the worker ingests them",
+    responses=problem_responses(429),  # the tenant's queued and running jobs are at quota_concurrent_jobs
 )
 def upload(
     kb: str,
@@ -155,7 +157,10 @@ def prompt(kb: str, body: PromptIn, session: SessionDep, tenant: TenantDep, work
     response_model=dict[str, Any],
     summary="hit@1, hit@3, hit@5 and MRR per mode and language",
 )
-def evaluate(kb: str, body: EvaluateIn, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> dict[str, Any]:
+def evaluate(
+    kb: str, body: EvaluateIn, session: SessionDep, tenant: TenantDep, settings: SettingsDep, worker: WorkerDep
+) -> dict[str, Any]:
+    quotas.check(settings, "evaluation_items", len(body.items), field="items")  # before any question is embedded
     items = [EvalItem(q=item.q, expected_doc=item.expected_doc, lang=item.lang) for item in body.items]
     row = service.get_kb(session, tenant, kb)
     metrics = service.evaluate(worker, row, items, list(body.modes))

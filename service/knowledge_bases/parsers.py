@@ -10,12 +10,13 @@ import io
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Any
 
-from service.errors import AdvisorError
+from service.errors import AdvisorError, QuotaExceeded
 from service.inputs import find_nul
 from service.knowledge_bases.defaults import SUPPORTED_EXTENSIONS
 
@@ -45,8 +46,9 @@ class ParseError(AdvisorError):
         super().__init__(message, code=code, line=line)
 
 
-def parse_file(data: bytes, filename: str) -> list[ParsedDocument]:
-    """Documents in one uploaded file, chosen by its extension."""
+def parse_file(data: bytes, filename: str, check_pages: Callable[[int], None] | None = None) -> list[ParsedDocument]:
+    """Documents in one uploaded file, chosen by its extension; ``check_pages`` sees a PDF's page count before any
+    page is read (and raises to refuse it)."""
     name = PurePosixPath(filename.replace("\\", "/")).name or "document"
     suffix = PurePosixPath(name).suffix.lower()
     if suffix in (".txt", ".md", ".markdown"):
@@ -54,7 +56,7 @@ def parse_file(data: bytes, filename: str) -> list[ParsedDocument]:
     if suffix in (".html", ".htm"):
         return [ParsedDocument(name, name, _non_empty(html_to_text(_decode(data, name)), name), {"format": "html"})]
     if suffix == ".pdf":
-        return [ParsedDocument(name, name, _pdf_text(data, name), {"format": "pdf"})]
+        return [ParsedDocument(name, name, _pdf_text(data, name, check_pages), {"format": "pdf"})]
     if suffix == ".jsonl":
         return _jsonl_documents(data, name)
     raise ParseError(
@@ -184,13 +186,23 @@ def html_to_text(html: str) -> str:
     return "\n\n".join(blocks)
 
 
-def _pdf_text(data: bytes, name: str) -> str:
+def _pdf_text(data: bytes, name: str, check_pages: Callable[[int], None] | None = None) -> str:
     # pypdf logs a warning per damaged object; a user's broken PDF is not our log's business.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         from pypdf import PdfReader
 
         reader = PdfReader(io.BytesIO(data))
+        if check_pages is not None:  # the declared count first (one number, read at once), then the real page tree
+            tree = reader.root_object.get("/Pages")
+            tree = tree.get_object() if tree is not None else None
+            check_pages(int(tree.get("/Count", 0)) if isinstance(tree, dict) else 0)
+            check_pages(len(reader.pages))
+    except QuotaExceeded:
+        raise
+    except Exception as exc:  # pypdf raises many types (and worse) on damaged files
+        raise ParseError("invalid_pdf", f"{name}: not a readable PDF ({type(exc).__name__}); export it again.") from None
+    try:
         pages = [page.extract_text() or "" for page in reader.pages]
     except Exception as exc:  # pypdf raises many types (and worse) on damaged files
         raise ParseError("invalid_pdf", f"{name}: not a readable PDF ({type(exc).__name__}); export it again.") from None

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service import quotas
 from service.config import Settings
 from service.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from service.inputs import disk_name, original_name
@@ -122,6 +123,9 @@ def start_ingestion(
     """Store the files, record a queued job, then enqueue it: a crash never loses an accepted upload."""
     if not uploads:
         raise ValidationFailed("Send at least one file in the `files` field.", field="files")
+    active = JobRow.state.in_(("queued", "running"))
+    running = session.scalar(select(func.count()).where(JobRow.tenant_id == tenant_id, active)) or 0
+    quotas.check(settings, "concurrent_jobs", running + 1)  # before a byte is stored
     job_id = str(uuid.uuid4())
     folder = settings.data_dir / "kb_uploads" / job_id
     folder.mkdir(parents=True)

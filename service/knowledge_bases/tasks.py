@@ -10,11 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from service.errors import AdvisorError
-from service.knowledge_bases.chunking import chunk_document
+from sqlalchemy import func, select
+
+from service import quotas
+from service.errors import AdvisorError, QuotaExceeded
+from service.knowledge_bases.chunking import Chunk, chunk_document
 from service.knowledge_bases.parsers import ParsedDocument, parse_file
 from service.store import jobs
-from service.store.models import JobRow, KbDocumentRow, utcnow
+from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow, utcnow
 
 if TYPE_CHECKING:  # the API registers the task to enqueue it, and must not import the store to do so
     from service.worker.runtime import Runtime
@@ -93,12 +96,18 @@ def _update(runtime: Runtime, job_id: str, **values: Any) -> None:
         session.commit()
 
 
-def _parse(files: list[dict[str, str]]) -> tuple[list[ParsedDocument], list[dict[str, Any]]]:
+def _parse(runtime: Runtime, files: list[dict[str, str]]) -> tuple[list[ParsedDocument], list[dict[str, Any]]]:
     documents: list[ParsedDocument] = []
     errors: list[dict[str, Any]] = []
+
+    def check_pages(pages: int) -> None:
+        quotas.check(runtime.settings, "pdf_pages", pages, field="files")
+
     for item in files:
         try:
-            documents += parse_file(Path(item["path"]).read_bytes(), item["filename"])
+            documents += parse_file(Path(item["path"]).read_bytes(), item["filename"], check_pages)
+        except QuotaExceeded:
+            raise  # the whole job fails: nothing of it is stored
         except AdvisorError as exc:
             errors.append({"file": item["filename"], "code": exc.code, "message": exc.message, "line": exc.line})
     return documents, errors
@@ -115,9 +124,8 @@ def _ingest(runtime: Runtime, job_id: str, lost: threading.Event) -> None:
         kb = runtime.kb(kb_id)
         background_priority()
         index = runtime.index(kb, lane="ingest")
-        documents, errors = _parse(payload["files"])
-        model = kb.embedding_model or ""
-        chunked = [(doc, chunk_document(doc, kb.chunk_tokens, kb.chunk_overlap, model=model)) for doc in documents]
+        documents, errors = _parse(runtime, payload["files"])
+        chunked = _chunk_within_quotas(runtime, kb, documents)
         total = sum(len(chunks) for _, chunks in chunked)
         _update(runtime, job_id, total=total, done=0)
         totals = {"embedded": 0, "skipped": 0, "removed": 0}
@@ -156,7 +164,8 @@ def _ingest(runtime: Runtime, job_id: str, lost: threading.Event) -> None:
             **_released(),
         )
     except AdvisorError as exc:
-        _update(runtime, job_id, state="failed", error={"code": exc.code, "message": exc.message}, **_released())
+        error = {"code": exc.code, "message": exc.message, **({"quota": exc.quota} if isinstance(exc, QuotaExceeded) else {})}
+        _update(runtime, job_id, state="failed", error=error, **_released())
     except Exception as exc:
         log.exception("ingestion job %s failed", job_id)
         _update(runtime, job_id, state="failed", error={"code": "ingestion_failed", "message": type(exc).__name__}, **_released())
@@ -165,6 +174,24 @@ def _ingest(runtime: Runtime, job_id: str, lost: threading.Event) -> None:
 
 def _released() -> dict[str, Any]:
     return {"owner": None, "lease_until": None, "finished_at": utcnow()}
+
+
+def _chunk_within_quotas(
+    runtime: Runtime, kb: KnowledgeBaseRow, documents: list[ParsedDocument]
+) -> list[tuple[ParsedDocument, list[Chunk]]]:
+    """Chunk every document, checking the chunk quotas before anything is embedded or stored: a document over
+    ``chunks_per_document``, or a knowledge base that would grow past ``chunks_per_kb``, fails the whole job."""
+    chunked = []
+    for doc in documents:
+        chunks = chunk_document(doc, kb.chunk_tokens, kb.chunk_overlap, model=kb.embedding_model or "")
+        quotas.check(runtime.settings, "chunks_per_document", len(chunks), field="files")  # before the next is chunked
+        chunked.append((doc, chunks))
+    replaced = [doc.doc_id for doc in documents]  # a document ingested again replaces its old chunks
+    with runtime.database.session() as session:
+        kept = KbDocumentRow.kb_id == kb.id, KbDocumentRow.doc_id.not_in(replaced)
+        stored = session.scalar(select(func.coalesce(func.sum(KbDocumentRow.chunks), 0)).where(*kept)) or 0
+    quotas.check(runtime.settings, "chunks_per_kb", int(stored) + sum(len(chunks) for _, chunks in chunked), field="files")
+    return chunked
 
 
 def _record_document(runtime: Runtime, tenant_id: str, kb_id: str, doc: ParsedDocument, chunks: int) -> None:

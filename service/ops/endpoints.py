@@ -1,14 +1,15 @@
-"""Operations: liveness, readiness and the Prometheus metrics."""
+"""Operations: liveness, readiness and the Prometheus metrics (behind a key or ADVISOR_METRICS_TOKEN when keys are on)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.api.problems import problem_responses
+from service.auth import require_metrics_access
 from service.deps import DatabaseDep, MetricsDep, WorkerDep
 from service.errors import ServiceUnavailable
 from service.ops.schemas import Health
@@ -64,7 +65,7 @@ def readyz(
     return Health(status="ok", checks=checks)
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_metrics_access)])
 def metrics(registry: MetricsDep) -> Response:
     """Sync on purpose: the job gauges query the store, which must not block the event loop."""
     return Response(registry.exposition(), headers={"content-type": CONTENT_TYPE_LATEST})

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
+from service import quotas
 from service.api.problems import problem_responses
 from service.datasets import service as datasets
 from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep, WorkerDep
@@ -33,8 +34,10 @@ def few_shot(
             field="examples",
         )
     embedding = settings.embedding_model or BUNDLED_EMBEDDING
+    if body.examples is not None:  # each candidate is embedded: refuse before any is
+        quotas.check(settings, "few_shot_examples", len(body.examples), field="examples")
     if body.dataset_id is None:
         return build_few_shot(body, worker.embed_texts, embedding=embedding, today=clock())
     row = datasets.get_dataset(session, tenant, body.dataset_id)
-    candidates, notes = candidates_from_file(Path(row.path))
+    candidates, notes = candidates_from_file(Path(row.path), quotas.limit(settings, "few_shot_examples"))
     return build_few_shot(body, worker.embed_texts, candidates=candidates, embedding=embedding, notes=notes, today=clock())

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Delete, Insert, Select, Table, Update, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Delete, Insert, Select, Table, Update, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
+from service.store import cursors
 from service.store.models import Base
 
 Row = TypeVar("Row", bound=Base)
@@ -86,6 +87,28 @@ class TenantRepository(Generic[Row]):
         query = self._select().order_by(*order_by)
         return list(self.session.scalars(query if limit is None else query.limit(limit)))
 
+    def total(self, column: Any) -> int:
+        """The sum of ``column`` over this tenant's rows (0 when it has none)."""
+        return int(self.session.scalar(self._select(func.coalesce(func.sum(column), 0))) or 0)
+
+    def newest_page(self, kind: str, limit: int, cursor: str | None) -> tuple[list[Row], str | None]:
+        """This tenant's rows newest first, by (created_at, key); ``cursor`` (service/store/cursors.py) continues
+        after the previous page, whatever was added or deleted since."""
+        created, key = self._table.c.created_at, self._table.c[self.key]
+        query = self._select()
+        if cursor is not None:
+            at, last = cursors.decode(kind, self.tenant_id, cursor)
+            query = query.where((created < at) | ((created == at) & (key < last)))
+        rows = list(self.session.scalars(query.order_by(created.desc(), key.desc()).limit(limit + 1)))
+        return self._cut(kind, rows, limit)
+
+    def _cut(self, kind: str, rows: list[Row], limit: int) -> tuple[list[Row], str | None]:
+        """The first ``limit`` rows, and the cursor after the last of them when more follow."""
+        if len(rows) <= limit:
+            return rows, None
+        last = rows[limit - 1]
+        return rows[:limit], cursors.encode(kind, self.tenant_id, last.created_at, getattr(last, self.key))  # type: ignore[attr-defined]
+
     def add(self, row: Row) -> Row:
         """Stage a new row of this tenant (a row naming another tenant is refused, not silently moved)."""
         owner = getattr(row, "tenant_id", None)
@@ -123,8 +146,9 @@ class TenantRepository(Generic[Row]):
 class SystemQueries:
     """Queries across every tenant, for system work only; each method is named ``all_tenants_*``.
 
-    Today: the start-up sweep of upload folders no row names, the API-key lookup by public prefix (the
-    key is what tells the tenant), and the operator's ``advisor keys list | revoke``.
+    Today: the start-up sweep of upload folders no row names, the sweep of abandoned datasets (past their TTL,
+    named by no tuning job), the API-key lookup by public prefix (the key is what tells the tenant), and the
+    operator's ``advisor keys list | revoke``.
     """
 
     def __init__(self, session: Session) -> None:
@@ -135,3 +159,6 @@ class SystemQueries:
 
     def _update_all_tenants(self, model: type[Base]) -> Update:
         return update(model)
+
+    def _delete_all_tenants(self, model: type[Base]) -> Delete:
+        return delete(model)

@@ -6,6 +6,7 @@ attacker or a careless client sends them; nothing is called in-process.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 import uuid
@@ -74,10 +75,11 @@ def live_settings(data_dir: Path, slack_url: str, database_url: str | None = Non
 
 
 @contextmanager
-def live_server(data_dir: Path, database_url: str | None = None) -> Iterator[Live]:
-    """Serve an app with keys on and Slack on over ``data_dir`` (and ``database_url``) until the block ends."""
+def live_server(data_dir: Path, database_url: str | None = None, **overrides: Any) -> Iterator[Live]:
+    """Serve an app with keys on and Slack on over ``data_dir`` (and ``database_url``) until the block ends;
+    ``overrides`` are more settings (a lower quota, a metrics token)."""
     with fake_slack() as slack:
-        app = create_app(live_settings(data_dir, slack.url, database_url), clock=lambda: TODAY)
+        app = create_app(live_settings(data_dir, slack.url, database_url, **overrides), clock=lambda: TODAY)
         with app.state.database.session() as session:
             key = issue(session, "acme", "abuse").key
         with serve(app) as url, httpx.Client(timeout=30) as http:
@@ -97,6 +99,18 @@ def live_db(tmp_path: Path, database_url: str) -> Iterator[Live]:
     """The server on SQLite, then on PostgreSQL (tests/conftest.py's ``database_url``)."""
     with live_server(tmp_path / "data", database_url) as server:
         yield server
+
+
+def other_tenant_key(live: Live, tenant: str = "globex") -> dict[str, str]:
+    """An Authorization header of another tenant's key, on the same server."""
+    with live.app.state.database.session() as session:
+        return {"Authorization": f"Bearer {issue(session, tenant, 'abuse').key}"}
+
+
+def as_new_tenant(live: Live) -> Live:
+    """The same server, with the key of a tenant no other test uses (the PostgreSQL schema is shared by the session,
+    so a tenant's lists, stored bytes and queued jobs would otherwise hold what earlier tests left)."""
+    return dataclasses.replace(live, key=other_tenant_key(live, f"t-{uuid.uuid4().hex[:12]}"))
 
 
 def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
