@@ -65,7 +65,7 @@ def label(spec: LabelGrader, output: str, expected: str) -> Grade:
     An answer that is a label (normalised) counts as that label; a longer answer counts as the one label
     it names as a whole word, and as no label when it names none or several.
     """
-    labels = {normalise(name): name for name in spec.labels}
+    labels = {normalise(name): name for name in spec.labels or []}
     said = normalise(output)
     if said not in labels:
         named = [key for key in labels if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", said)]

@@ -101,6 +101,10 @@ class TunedCandidate(_Strict):
     tuned_model: str = Field(min_length=1, max_length=300, pattern=r"^\S+$", description="A tuned model id, like ft:...")
 
 
+def _zero_shot() -> list[CandidateName | TunedCandidate]:
+    return ["zero_shot"]
+
+
 class ExperimentRequest(_Strict):
     """An evaluation set, a target model and the candidates to pilot on it.
 
@@ -114,7 +118,7 @@ class ExperimentRequest(_Strict):
         default=None, gt=0, le=1, description="With dataset_id: evaluate on this last fraction of its examples."
     )
     target: Target
-    candidates: list[CandidateName | TunedCandidate] = Field(default_factory=lambda: ["zero_shot"], min_length=1, max_length=8)
+    candidates: list[CandidateName | TunedCandidate] = Field(default_factory=_zero_shot, min_length=1, max_length=8)
     grader: GraderChoice = "exact"
     system: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT, description="Instructions for zero_shot.")
     advice_id: str | None = Field(
@@ -158,6 +162,7 @@ class CandidateReport(BaseModel):
     model: str
     n: int = Field(description="Items scored so far.")
     correct: int
+    errors: int = Field(description="Items the provider never answered (not in n).")
     accuracy: float | None
     ci_low: float | None = Field(description="95% Wilson score interval of the accuracy.")
     ci_high: float | None
