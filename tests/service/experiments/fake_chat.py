@@ -3,6 +3,7 @@
 Each input (the last user message) has a script of steps, played one per request: ``"status:429:2"``
 answers 429 with ``Retry-After: 2``, ``"status:500"`` a 500, ``"slow:0.2"`` waits then goes on to the next
 step, anything else is the answer. The last answer repeats. ``fail_hard`` makes every request a 503.
+A request with example turns in it (few-shot) gets the ``truth`` for its input.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 
 
 class FakeChat:
-    def __init__(self, scripts: dict[str, list[str]]) -> None:
+    def __init__(self, scripts: dict[str, list[str]], truth: dict[str, str] | None = None) -> None:
         self.scripts = scripts
+        self.truth = truth or {}  # a request with examples in it (few-shot) is answered right, at once
         self.requests: Counter[str] = Counter()
         self.answered: Counter[str] = Counter()  # 200s per input: what a paying user is billed for
         self.bodies: list[dict[str, Any]] = []
@@ -28,7 +30,9 @@ class FakeChat:
         self._lock = threading.Lock()
 
     def respond(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
-        text = body["messages"][-1]["content"]
+        said = body["messages"][-1]["content"]
+        # The input inside the last user turn (a few-shot template wraps it): the longest script key it holds.
+        text = next((key for key in sorted(self.scripts, key=len, reverse=True) if key in said), said)
         with self._lock:
             self.bodies.append(body)
             step = self.requests[text]
@@ -37,7 +41,8 @@ class FakeChat:
                 self.fail_hard = True
             if self.fail_hard:
                 return 503, {}, {"error": {"message": "overloaded", "type": "server_error"}}
-        script = self.scripts.get(text, ["?"])
+        taught = any(message["role"] == "assistant" for message in body["messages"]) and text in self.truth
+        script = [self.truth[text]] if taught else self.scripts.get(text, ["?"])
         while True:
             action = script[min(step, len(script) - 1)]
             if action.startswith("slow:"):

@@ -7,6 +7,7 @@ are recorded, not slept, so Retry-After is checked without a clock.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,45 @@ def test_a_hosted_provider_without_a_key_is_refused_before_the_job(api: TestClie
 def test_inconsistent_requests_are_422(api: TestClient, change: dict[str, Any]) -> None:
     request = {k: v for k, v in {**body("http://127.0.0.1:9/v1"), **change}.items() if v is not None}
     assert api.post("/v1/experiments", json=request).status_code == 422
+
+
+def few_shot_advice(api: TestClient) -> str:
+    profile = {"task": "Label support tickets", "provider": "openai", "examples": 12, "prompting_status": "not_tried"}
+    examples = [{"input": f"example ticket {i}", "output": label} for i, label in enumerate(["billing", "shipping", "other"] * 4)]
+    created = api.post("/v1/advice", json={"profile": profile, "artifact": True, "examples": examples})
+    assert created.status_code == 201, created.text
+    kinds = [part["kind"] for part in created.json()["artifact"]["parts"]]
+    assert kinds == ["few_shot_prompt"], kinds
+    return str(created.json()["id"])
+
+
+def test_few_shot_from_an_advice_against_zero_shot(api: TestClient) -> None:
+    chat = FakeChat({k: list(v) for k, v in SCRIPTS.items()}, truth=LABELS)
+    with serve(chat) as url:
+        advice_id = few_shot_advice(api)
+        request = body(url, candidates=["zero_shot", "few_shot"], advice_id=advice_id)
+        experiment_id = api.post("/v1/experiments", json=request).json()["id"]
+        assert run(api, experiment_id) == "succeeded"
+    report = api.get(f"/v1/experiments/{experiment_id}").json()
+    scores = {c["name"]: (c["n"], c["correct"], c["ci_low"], c["ci_high"]) for c in report["candidates"]}
+    assert scores == {"zero_shot": (10, 7, *wilson(7, 10)), "few_shot": (10, 10, *wilson(10, 10))}
+    taught = [b for b in chat.bodies if any(m["role"] == "assistant" for m in b["messages"])]
+    assert len(taught) == 10 and taught[0]["messages"][0]["role"] == "system"
+    assert "example ticket" in json.dumps(taught[0]["messages"]) and "{{" not in json.dumps(taught[0]["messages"])
+
+
+def test_a_dataset_with_a_holdout_is_the_evaluation_set(api: TestClient, fake: tuple[FakeChat, str]) -> None:
+    chat, url = fake
+    lines = [
+        json.dumps({"messages": [{"role": "user", "content": text}, {"role": "assistant", "content": label}]})
+        for text, label in LABELS.items()
+    ]
+    upload = api.post("/v1/datasets", files={"file": ("eval.jsonl", "\n".join(lines).encode())}, data={"provider": "openai"})
+    assert upload.status_code == 201, upload.text
+    request = {k: v for k, v in body(url, dataset_id=upload.json()["id"], holdout=0.5).items() if k != "items"}
+    accepted = api.post("/v1/experiments", json=request)
+    assert accepted.status_code == 202, accepted.text
+    run(api, accepted.json()["id"])
+    (candidate,) = api.get(f"/v1/experiments/{accepted.json()['id']}").json()["candidates"]
+    assert [r["input"] for r in candidate["results"]] == [f"ticket {i}" for i in range(6, 11)]
+    assert (candidate["n"], candidate["correct"]) == (5, 2) and set(chat.answered) == {f"ticket {i}" for i in range(6, 11)}
