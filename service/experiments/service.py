@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from rules.measured import Measurement, Score
 from service.config import Settings
 from service.errors import AdvisorError, NotFound
 from service.experiments import costs, plan
@@ -198,35 +198,19 @@ def list_experiments(session: Session, tenant_id: str, limit: int) -> list[Exper
     ]
 
 
-@dataclass(frozen=True)
-class CandidateEvidence:
-    name: str
-    n: int
-    accuracy: float
-    ci_low: float
-    ci_high: float
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What an experiment measured, for the advice: each candidate scored, the best first."""
-
-    experiment_id: str
-    state: str
-    candidates: tuple[CandidateEvidence, ...]
-
-    @property
-    def best(self) -> CandidateEvidence | None:
-        return self.candidates[0] if self.candidates else None
-
-
-def evidence(session: Session, tenant_id: str, experiment_id: str) -> Evidence:
-    """The measured accuracy of each candidate with at least one scored item, best (by lower bound) first."""
+def evidence(session: Session, tenant_id: str, experiment_id: str) -> Measurement:
+    """Each scored candidate's accuracy and interval, for an advice (``app.state.experiment_evidence``)."""
     out = get_experiment(session, tenant_id, experiment_id)
-    scored = [
-        CandidateEvidence(c.name, c.n, c.accuracy, c.ci_low, c.ci_high)
+    if out.state != "succeeded":
+        raise AdvisorError(
+            f"The experiment is {out.state}; advise on it once it has succeeded (GET /v1/experiments/{experiment_id}).",
+            code="experiment_not_finished",
+            status=409,
+            field="experiment_id",
+        )
+    scores = tuple(
+        Score(c.name, c.n, c.accuracy, c.ci_low, c.ci_high)
         for c in out.candidates
         if c.accuracy is not None and c.ci_low is not None and c.ci_high is not None
-    ]
-    scored.sort(key=lambda c: (-c.ci_low, -c.accuracy, c.name))
-    return Evidence(out.id, out.state, tuple(scored))
+    )
+    return Measurement(out.id, scores)
