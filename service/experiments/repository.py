@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from service.store.models import ExperimentResultRow, ExperimentRow
+from service.store.models import ExperimentResultRow, ExperimentRow, utcnow
 from service.store.repository import SystemQueries, TenantRepository
 
 
@@ -13,6 +13,11 @@ class ExperimentRepository(TenantRepository[ExperimentRow]):
 
     def newest(self, limit: int) -> list[ExperimentRow]:
         return self.rows(ExperimentRow.created_at.desc(), ExperimentRow.id, limit=limit)
+
+    def count_done(self, experiment_id: str) -> None:
+        """One more call finished: an atomic increment, so threads and workers never lose a count."""
+        statement = self._update().where(ExperimentRow.id == experiment_id)
+        self.session.execute(statement.values(done=ExperimentRow.done + 1, updated_at=utcnow()))
 
     def estimates_since(self, start: dt.datetime) -> list[float]:
         """The estimated USD of every experiment accepted since ``start`` (the tenant's budget counts these)."""

@@ -23,7 +23,7 @@ from service.config import Settings
 from service.experiments import plan
 from service.experiments.costs import Rates
 from service.experiments.graders import Similarity, grade
-from service.experiments.repository import ResultRepository
+from service.experiments.repository import ExperimentRepository, ResultRepository
 from service.knowledge_bases.grounding import CitedChunk, grounded_prompt
 from service.providers.chat import ChatClient, ChatError, Reply, api_key
 from service.store.db import Database
@@ -130,9 +130,7 @@ class _Run:
     def record(self, result: ExperimentResultRow) -> None:
         with self.database.session() as session:
             ResultRepository(session, self.tenant_id).add(result)
-            row = session.get(ExperimentRow, self.row_id)
-            if row is not None:
-                row.done, row.updated_at = row.done + 1, utcnow()
+            ExperimentRepository(session, self.tenant_id).count_done(self.row_id)
             session.commit()
 
 

@@ -19,7 +19,7 @@ from service.config import Settings
 from service.experiments.runner import run_experiment
 from service.experiments.stats import wilson
 from service.main import create_app
-from tests.conftest import TODAY
+from tests.conftest import TODAY, fresh_postgres_schema
 from tests.service.experiments.fake_chat import FakeChat, serve
 
 LABELS = {f"ticket {i}": label for i, label in enumerate(["billing", "shipping", "billing", "other", "refund"] * 2, 1)}
@@ -39,17 +39,22 @@ SCRIPTS = {
 RIGHT = {"ticket 1", "ticket 2", "ticket 3", "ticket 4", "ticket 5", "ticket 6", "ticket 7"}
 
 
-def make_client(tmp_path: Path, **overrides: Any) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path / "data", database_url=None, experiment_retries=2, **overrides)
+def make_client(tmp_path: Path, database_url: str | None = None, **overrides: Any) -> Iterator[TestClient]:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url, experiment_retries=2, **overrides)
     app = create_app(settings, clock=lambda: TODAY)
     with TestClient(app) as client:
         yield client
     app.state.database.dispose()
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[TestClient]:
-    yield from make_client(tmp_path)
+@pytest.fixture(params=["sqlite", "postgres"])
+def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestClient]:
+    """The app on SQLite, and on a fresh PostgreSQL schema (the runner's threads write there concurrently)."""
+    if request.param == "sqlite":
+        yield from make_client(tmp_path)
+        return
+    with fresh_postgres_schema("exp") as url:
+        yield from make_client(tmp_path, url)
 
 
 @pytest.fixture
