@@ -100,7 +100,7 @@ class ChatClient:
             from google import genai
 
             self._sdk = genai
-            options = genai.types.HttpOptions(timeout=int(timeout * 1000), base_url=base_url)
+            options = genai.types.HttpOptions(timeout=int(timeout * 1000), base_url=base_url, httpx_client=http_client)
             self._client = genai.Client(api_key=key, http_options=options)
         else:
             import openai

@@ -86,7 +86,31 @@ def test_anthropic_request_and_reply() -> None:
     assert call["body"]["system"] == "Be brief." and call["body"]["messages"] == turns and call["body"]["max_tokens"] == 32
 
 
-@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_google_request_and_reply() -> None:
+    seen: list[httpx2.Request] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return httpx2.Response(
+            200,
+            json={
+                "candidates": [{"content": {"role": "model", "parts": [{"text": "account"}]}, "finishReason": "STOP"}],
+                "usageMetadata": {"promptTokenCount": 11, "candidatesTokenCount": 1, "totalTokenCount": 12},
+            },
+        )
+
+    turns = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]
+    reply = client("google", handler).complete("gemini-2.5-flash", "Label it.", turns, 16)
+    assert (reply.text, reply.input_tokens, reply.output_tokens) == ("account", 11, 1)
+    (request,) = seen
+    sent = json.loads(request.content)
+    assert request.url.path.endswith("/models/gemini-2.5-flash:generateContent") and request.headers["x-goog-api-key"] == KEY
+    assert [c["role"] for c in sent["contents"]] == ["user", "model", "user"] and sent["contents"][1]["parts"] == [{"text": "b"}]
+    assert sent["systemInstruction"]["parts"] == [{"text": "Label it."}]
+    assert sent["generationConfig"] == {"maxOutputTokens": 16, "temperature": 0.0}
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
 def test_errors_are_typed_retryable_and_carry_no_key(provider: str) -> None:
     def limited(request: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(
