@@ -75,3 +75,35 @@ def test_a_killed_worker_is_resumed_by_the_next(api: TestClient, data_dir: Path)
     assert (candidate["n"], candidate["correct"], candidate["graders"]) == (11, 11, {"exact": 10, "embedding": 1})
     embedded = candidate["results"][-1]
     assert embedded["grader"] == "embedding" and embedded["detail"].startswith("similarity 0.")
+
+
+def test_a_grounded_candidate_searches_the_knowledge_base_in_the_worker(api: TestClient, data_dir: Path) -> None:
+    chat = FakeChat({"vacation days": ["25 days [1]"]})
+    worker = Worker(data_dir)
+    with serve(chat) as url:
+        worker.start()
+        try:
+            assert api.post("/v1/knowledge-bases", json={"name": "handbook"}).status_code == 201
+            document = ("vacation.md", b"# Vacation\n\nEvery employee gets 25 vacation days a year.\n")
+            job = api.post("/v1/knowledge-bases/handbook/documents", files={"files": document}).json()["id"]
+            deadline = time.monotonic() + 120
+            while api.get(f"/v1/jobs/{job}").json()["state"] != "succeeded" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            request = {
+                "items": [{"input": "How many vacation days do I get?", "expected": "25 days"}],
+                "target": {"provider": "openai_compatible", "base_url": url, "model": "llama3.2"},
+                "candidates": ["grounded"],
+                "knowledge_base": "handbook",
+                "grader": {"type": "regex", "pattern": r"\b25\b"},
+            }
+            experiment_id = api.post("/v1/experiments", json=request).json()["id"]
+            done = _wait(api, experiment_id, lambda e: e["state"] in ("succeeded", "failed"))
+        finally:
+            worker.stop()
+    assert done["state"] == "succeeded", done
+    (candidate,) = done["candidates"]
+    assert (candidate["name"], candidate["correct"], candidate["results"][0]["output"]) == ("grounded", 1, "25 days [1]")
+    (sent,) = chat.bodies
+    system, user = sent["messages"]
+    assert system["role"] == "system" and "[1]" in system["content"]
+    assert "25 vacation days" in user["content"] and user["content"].endswith("Question: How many vacation days do I get?")
