@@ -17,6 +17,12 @@ STRATEGY_NAMES: dict[Strategy, dict[Lang, str]] = {
     "fine_tuning": {"en": "Fine-tuning", "he": "כוונון עדין"},
     "rag_and_fine_tuning": {"en": "RAG + fine-tuning", "he": "אחזור (RAG) + כוונון עדין"},
 }
+# An experiment's candidates as people name them (rules/measured.py).
+CANDIDATE_NAMES: dict[str, dict[Lang, str]] = {
+    "zero_shot": {"en": "zero-shot", "he": "ללא דוגמאות (zero-shot)"},
+    "few_shot": {"en": "few-shot", "he": "עם דוגמאות (few-shot)"},
+    "grounded": {"en": "grounded", "he": "מעוגן במסמכים (grounded)"},
+}
 YES_NO: dict[Lang, tuple[str, str]] = {"en": ("yes", "no"), "he": ("כן", "לא")}
 
 PHRASES: dict[str, dict[Lang, str]] = {
@@ -70,6 +76,42 @@ PHRASES: dict[str, dict[Lang, str]] = {
     "eco_costs_more": {
         "en": "counted on every token, the tuned model would cost more a month than today's prompt",
         "he": "כשסופרים כל אסימון, המודל המכוונן יעלה בחודש יותר מההנחיה של היום",
+    },
+    # A measured experiment (rules/measured.py).
+    "measured_title": {"en": "Measured on your evaluation set", "he": "נמדד על סט ההערכה שלכם"},
+    "measured_measured": {"en": "measured: {scores}", "he": "נמדד: {scores}"},
+    "measured_versus": {"en": " vs ", "he": " לעומת "},
+    "measured_target": {
+        "en": "The target accuracy is {target:.2f}{default}.",
+        "he": "דיוק היעד הוא {target:.2f}{default}.",
+    },
+    "measured_default": {
+        "en": " (the default; send target_accuracy to change it)",
+        "he": " (ברירת המחדל; שלחו target_accuracy כדי לשנות)",
+    },
+    "measured_works": {
+        "en": "Prompting reaches it: even the low end of {best}'s 95% interval is at or above the target.",
+        "he": "ההנחיות עומדות ביעד: גם הקצה התחתון של רווח הסמך 95% של {best} נמצא ביעד או מעליו.",
+    },
+    "measured_insufficient": {
+        "en": "Prompting falls short: even the high end of every prompting candidate's 95% interval is below the target.",
+        "he": "ההנחיות אינן מספיקות: גם הקצה העליון של רווח הסמך 95% של כל מועמד הנחיות נמוך מהיעד.",
+    },
+    "measured_inconclusive": {
+        "en": "The measurement is inconclusive: the interval straddles the target, so the stated answer stands.",
+        "he": "המדידה אינה חד-משמעית: רווח הסמך חוצה את היעד, ולכן התשובה שנמסרה נשארת.",
+    },
+    "measured_step_works": {
+        "en": "Keep {best} and re-run the experiment on every prompt or model change.",
+        "he": "השאירו את {best} והריצו את הניסוי מחדש בכל שינוי בהנחיה או במודל.",
+    },
+    "measured_step_insufficient": {
+        "en": "Pilot the next candidates on the same set: a grounded prompt (knowledge_base) or a tuned model.",
+        "he": "נסו את המועמדים הבאים על אותו סט: הנחיה מעוגנת במסמכים (knowledge_base) או מודל מכוונן.",
+    },
+    "measured_step_inconclusive": {
+        "en": "Add items to the evaluation set: with {n} items the interval is too wide to decide.",
+        "he": "הוסיפו פריטים לסט ההערכה: עם {n} פריטים רווח הסמך רחב מכדי להכריע.",
     },
 }
 

@@ -14,6 +14,7 @@ from service.auth.cli import keys_app
 from service.console import Advisor, quiet_model_loading
 from service.datasets.cli import data_app
 from service.errors import AdvisorError
+from service.experiments.cli import experiment_app
 from service.guide.cli import knowledge_app, rules_app
 from service.knowledge_bases.cli import kb_app
 from service.prompts.cli import prompt_app
@@ -31,6 +32,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(kb_app, name="kb")
 app.add_typer(prompt_app, name="prompt")
 app.add_typer(keys_app, name="keys")
+app.add_typer(experiment_app, name="experiment")
 app.command()(decide)
 
 

@@ -117,6 +117,15 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     google_cloud_project: str | None = Field(default=None, validation_alias="GOOGLE_CLOUD_PROJECT")
+    google_api_key: SecretStr | None = Field(default=None, validation_alias="GOOGLE_API_KEY")
+    experiment_budget_usd: float | None = Field(
+        default=None,
+        ge=0,
+        description="Estimated USD a tenant's experiments may spend a month (UTC); unset: no cap.",
+    )
+    experiment_concurrency: int = Field(default=4, ge=1, le=64, description="Calls in flight per provider in one worker.")
+    experiment_retries: int = Field(default=5, ge=0, le=20, description="Retries of a call answered 429/5xx.")
+    experiment_timeout_seconds: float = Field(default=60.0, gt=0, le=600, description="Longest wait for one model answer.")
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

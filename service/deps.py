@@ -13,12 +13,16 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from rules.measured import Measurement
 from service import auth
 from service.config import Clock, Settings
 from service.ops.observability import Metrics
 from service.providers.base import TuningClient
 from service.store.db import Database
 from service.worker.client import WorkerClient
+
+# (session, tenant, experiment id) -> each candidate's measured accuracy; raises NotFound for another tenant's
+ExperimentEvidence = Callable[[Session, str, str], Measurement]
 
 TuningClients = Callable[[str], TuningClient | None]
 # provider -> extraction client; None: built from the settings at the first LLM intake (keeps SDK imports off start-up)
@@ -83,6 +87,12 @@ async def get_tuning_clients(request: Request) -> TuningClients:
     return clients
 
 
+async def get_experiment_evidence(request: Request) -> ExperimentEvidence | None:
+    """What an experiment measured, as the rules read it; set by ``create_app`` (advice does not import experiments)."""
+    evidence: ExperimentEvidence | None = getattr(request.app.state, "experiment_evidence", None)
+    return evidence
+
+
 async def get_extraction_clients(request: Request) -> ExtractionClients:
     clients: ExtractionClients = request.app.state.extraction_clients
     return clients
@@ -97,3 +107,4 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 TuningClientsDep = Annotated[TuningClients, Depends(get_tuning_clients)]
 ExtractionClientsDep = Annotated[ExtractionClients, Depends(get_extraction_clients)]
 WorkerDep = Annotated[WorkerClient, Depends(get_worker)]
+ExperimentEvidenceDep = Annotated[ExperimentEvidence | None, Depends(get_experiment_evidence)]

@@ -17,6 +17,7 @@ from service.api import edge, problems
 from service.api.routers import OPENAPI_TAGS, ROUTERS
 from service.config import Settings, get_settings
 from service.datasets.service import sweep_abandoned, sweep_orphans
+from service.experiments.service import evidence as experiment_evidence
 from service.knowledge_bases.service import sweep_upload_orphans
 from service.ops import observability
 from service.ops.limits import BodyLimit
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     app.state.metrics = observability.Metrics(database)  # its own registry: tests build many apps in one process
     app.state.tuning_clients = tuning_clients(settings)
     app.state.extraction_clients = extraction_clients(settings, app.state.clock)
+    app.state.experiment_evidence = experiment_evidence  # advice reads measurements without importing experiments
     problems.install(app)
     edge.install(app)  # before the gate is added, so it runs inside it: a refused key costs no parsing
     auth.install(app, settings)

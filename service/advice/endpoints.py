@@ -11,7 +11,7 @@ from service.advice import service as advice
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.api.problems import PROBLEM_RESPONSES
 from service.artifacts.schemas import Artifact
-from service.deps import ClockDep, MetricsDep, SessionDep, TenantDep, WorkerDep
+from service.deps import ClockDep, ExperimentEvidenceDep, MetricsDep, SessionDep, TenantDep, WorkerDep
 from service.store.cursors import CURSOR_DESCRIPTION, CURSOR_PATTERN
 from service.store.db import dump_bytes
 from service.worker.client import WorkerClient
@@ -28,6 +28,7 @@ def create_advice(
     clock: ClockDep,
     metrics: MetricsDep,
     worker: WorkerDep,
+    evidence: ExperimentEvidenceDep,
     lang: Annotated[Lang | None, Query(description="Language of the verdict's texts; a wrapped body's `lang` wins")] = None,
 ) -> Response:
     # Sync, in the thread pool, like every route that touches the database (docs/decisions/0006).
@@ -36,7 +37,7 @@ def create_advice(
     # and a RAG artifact says how to build its grounded prompt once the worker runs.
     embed = worker.embedder_if_up() if wants_artifact else None
     search = _search(worker) if embed is not None else None
-    payload = advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang, search)
+    payload = advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang, search, evidence)
     return Response(
         dump_bytes(payload),
         status_code=201,

@@ -31,6 +31,15 @@ class AdviceRequest(BaseModel):
         description="Your knowledge base (id or name): a RAG artifact is bound to it (counts, last evaluation, grounded prompt).",
     )
     lang: Lang = Field(default="en", description="Language of every text in the verdict (reasons, steps, flags, what-ifs).")
+    experiment_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=36,
+        description="A succeeded experiment: its measurement sets prompting_status and is the first reason.",
+    )
+    target_accuracy: float | None = Field(
+        default=None, gt=0, le=1, description="The accuracy prompting must reach in the experiment (0.8 if unset)."
+    )
 
 
 def _advice_kind(value: Any) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from knowledge.loader import default_catalog
 from rules.engine import decide
 from rules.facts import Lang, Profile, Quality
+from rules.measured import Measurement, Reading, read
 from rules.texts import value_text
 from rules.validation import ProfileError
 from service.advice.repository import AdviceRepository
@@ -29,6 +30,8 @@ from service.store.models import AdviceRow, KnowledgeBaseRow, utcnow
 Embed = Callable[[list[str]], list[list[float]]]
 OnVerdict = Callable[[str], None]  # told the strategy of each stored advice (the caller's metrics count it)
 Search = Callable[[str, str, int], Sequence[CitedChunk]]  # (kb id, question, k) -> hits, from the worker
+# (session, tenant, experiment id) -> what it measured; given by the caller, so advice never imports experiments
+Evidence = Callable[[Session, str, str], Measurement]
 GROUNDED_HITS = 5
 # Share of lines with errors above which a dataset counts as low quality, and as mixed above zero.
 LOW_QUALITY_ERROR_SHARE = 0.2
@@ -169,15 +172,24 @@ def create_advice(
     on_verdict: OnVerdict | None = None,
     lang: Lang | None = None,
     search: Search | None = None,
+    evidence: Evidence | None = None,
 ) -> dict[str, Any]:
     """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
     request = as_request(body, lang)
     day = today()
     profile, report, notes, dataset_path = _with_dataset(session, tenant_id, request)
+    reading = _measured(session, tenant_id, request, evidence)
+    if reading is not None and reading.status is not None and reading.status != profile.prompting_status:
+        notes.append(f"prompting_status is {reading.status!r}, measured by experiment {request.experiment_id}.")
+        profile = profile.model_copy(update={"prompting_status": reading.status})
     try:
         verdict = decide(profile, default_catalog(), today=day, lang=request.lang)
     except ProfileError as exc:
         raise ValidationFailed(str(exc), code=exc.code, field=exc.field) from exc
+    if reading is not None:  # the measurement is the first reason, and what to try next the first step
+        verdict = verdict.model_copy(
+            update={"reasons": [reading.reason, *verdict.reasons], "next_steps": [reading.next_step, *verdict.next_steps]}
+        )
     artifact = None
     if request.artifact:
         services: dict[str, Any] = {"embed": embed} if embed is not None else {}
@@ -214,6 +226,14 @@ def _payload(
 def to_out(row: AdviceRow) -> AdviceOut:
     # Not from_attributes: the verdict is one JSON column whose keys are the response's top level.
     return AdviceOut.model_validate(_payload(row.id, row.created_at, row.verdict, row.profile, row.artifact))
+
+
+def _measured(session: Session, tenant_id: str, request: AdviceRequest, evidence: Evidence | None) -> Reading | None:
+    if request.experiment_id is None:
+        return None
+    if evidence is None:
+        raise ValidationFailed("This server reads no experiments; leave out experiment_id.", field="experiment_id")
+    return read(evidence(session, tenant_id, request.experiment_id), request.target_accuracy, request.lang)
 
 
 def _row(session: Session, tenant_id: str, advice_id: str) -> AdviceRow:

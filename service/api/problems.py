@@ -54,6 +54,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
 }
 _DESCRIPTIONS = {
     400: "Malformed request",
+    402: "The estimated cost is over the budget",
     415: "The body's Content-Type is not the one the operation reads",
     401: "Missing, unknown or revoked API key",
     404: "Not found",

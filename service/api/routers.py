@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from service.advice.endpoints import router as advice
 from service.datasets.endpoints import router as datasets
+from service.experiments.endpoints import router as experiments
 from service.guide.endpoints import router as guide
 from service.intake.endpoints import router as intake
 from service.knowledge_bases.endpoints import router as knowledge_bases
@@ -24,6 +25,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     tuning_jobs,
     knowledge_bases,
     prompts,
+    experiments,
     ops,
 )
 
@@ -48,6 +50,11 @@ TAGS: tuple[tuple[str, str], ...] = (
         "Retrieval for RAG: knowledge bases, their documents, search, grounded prompts and background ingestion jobs.",
     ),
     ("prompts", "Few-shot prompts built from your examples, within a token budget."),
+    (
+        "experiments",
+        "Candidate strategies (zero-shot, few-shot, grounded, a tuned model) run on your own evaluation set, "
+        "each with its accuracy and 95% interval, cost and latency.",
+    ),
     ("health", "Liveness and readiness, for operators and load balancers."),
 )
 

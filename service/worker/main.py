@@ -46,6 +46,11 @@ def run_worker(settings: Settings, *, threads: int = 1) -> None:
         sweeper = Sweeper(runtime, queue, failures)
         sweeper.round()
         threading.Thread(target=sweeper.run, name="lease-sweeper", daemon=True).start()
+        from service.experiments.tasks import unfinished_experiments  # above the worker's layer: named in pyproject
+
+        for experiment_id in unfinished_experiments(runtime):
+            log.info("resuming unfinished experiment %s", experiment_id)
+            queue.experiment(experiment_id)
         # Load the default model now, not on the first request.
         threading.Thread(target=lambda: runtime.embedder(None).model, name="warm-model", daemon=True).start()
         _publish(settings, url)

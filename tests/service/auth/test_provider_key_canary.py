@@ -21,7 +21,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, select
 
 from service.config import Settings
+from service.experiments.runner import run_experiment
 from service.main import create_app
+from service.providers.chat import ChatClient
 from service.providers.extraction import AnthropicExtraction
 from service.providers.openai import OpenAITuning
 from tests.conftest import TODAY
@@ -87,6 +89,36 @@ def canary_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings
     settings = Settings(data_dir=tmp_path / "data", intake_provider="anthropic", log_level="DEBUG")
     assert settings.openai_api_key is not None and settings.openai_api_key.get_secret_value() == OPENAI_CANARY
     return settings
+
+
+def _experiment(client: TestClient, key: str) -> list[httpx.Response]:
+    """An experiment on OpenAI whose provider echoes the key: in one item's 400, then in 500s until the run stops."""
+
+    def echoing(request: httpx2.Request) -> httpx2.Response:
+        echoed = f"request had Authorization: {request.headers.get('authorization', '')}"
+        status = 400 if "first" in request.content.decode() else 500
+        return httpx2.Response(status, json={"error": {"message": f"No. {echoed}", "type": "invalid_request_error"}})
+
+    items = [{"input": "first", "expected": "a"}, {"input": "second", "expected": "b"}]
+    body = {"items": items, "target": {"provider": "openai", "model": "gpt-4.1-mini"}}
+    accepted = client.post("/v1/experiments", json=body)
+    assert accepted.status_code == 202, accepted.text
+    provider = ChatClient(
+        "openai", key, base_url="https://fake.openai.test/v1", http_client=httpx2.Client(transport=httpx2.MockTransport(echoing))
+    )
+    state = run_experiment(
+        client.app.state.database,  # type: ignore[attr-defined]
+        accepted.json()["id"],
+        client.app.state.settings,  # type: ignore[attr-defined]
+        client_for=lambda target: provider,
+        sleep=lambda seconds: None,
+        today=TODAY,
+    )
+    assert state == "failed"
+    report = client.get(f"/v1/experiments/{accepted.json()['id']}")
+    assert "No. request had Authorization" in report.json()["error"]["message"]
+    assert any(r["error"] for r in report.json()["candidates"][0]["results"])
+    return [accepted, report]
 
 
 def _exercise(client: TestClient, fake: EchoingOpenAI, chat: EchoingAnthropic) -> list[httpx.Response]:
@@ -190,7 +222,7 @@ def test_no_provider_key_reaches_answers_logs_rows_or_files(
     for name in ("openai", "httpx", "httpx2", "httpcore", "httpcore2", "service"):
         caplog.set_level(logging.DEBUG, logger=name)
     with TestClient(app) as client:
-        answers = _exercise(client, fake, chat)
+        answers = _exercise(client, fake, chat) + _experiment(client, key)
         captured = capfd.readouterr()
         places = _places(canary_settings, client, answers, caplog.records, captured.out + captured.err)
     app.state.database.dispose()

@@ -40,6 +40,7 @@ ID_KINDS = {
     "kb": "knowledge_base",
     "doc_id": "document",
     "session_id": "questionnaire_session",
+    "experiment_id": "experiment",
 }
 ID_KINDS_BY_PATH = {
     ("/v1/tuning-jobs/{job_id}", "job_id"): "tuning_job",
@@ -89,6 +90,16 @@ def _wait_job(client: TestClient, key: IssuedKey, job_id: str) -> dict[str, Any]
     raise AssertionError(f"ingest job {job_id} did not finish")
 
 
+def _wait_experiment(client: TestClient, key: IssuedKey, experiment_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        found: dict[str, Any] = client.get(f"/v1/experiments/{experiment_id}", headers=bearer(key)).json()
+        if found["state"] in ("succeeded", "failed"):
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"experiment {experiment_id} did not finish")
+
+
 def _created(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code in (201, 202), response.text
     body: dict[str, Any] = response.json()
@@ -117,6 +128,11 @@ def _build(client: TestClient, a: IssuedKey, schema: dict[str, Any]) -> dict[str
     ids["document"] = client.get(f"/v1/knowledge-bases/{kb['id']}/documents", headers=h).json()[0]["doc_id"]
     if "/v1/questionnaire/sessions" in schema["paths"]:
         ids["questionnaire_session"] = _created(client.post("/v1/questionnaire/sessions", json={}, headers=h))["id"]
+    # Nothing listens on the discard port: the worker fails the experiment at once, and A may resume it.
+    unreachable = {"provider": "openai_compatible", "base_url": "http://127.0.0.1:9/v1", "model": "m"}
+    experiment = {"items": [{"input": "Hi", "expected": "Hello"}], "target": unreachable}
+    ids["experiment"] = _created(client.post("/v1/experiments", json=experiment, headers=h))["id"]
+    assert _wait_experiment(client, a, ids["experiment"])["state"] == "failed"
     ids["rule"] = client.get("/v1/rules", headers=h).json()[0]["id"]
     ids["guide_section"] = client.get("/v1/guide", headers=h).json()["sections"][0]["anchor"]
     return ids

@@ -29,7 +29,7 @@ REPOSITORIES: list[type[TenantRepository[Any]]] = [
     ApiKeyRepository,
 ]
 # Domains whose data access goes through service/store/repository.py (knowledge_bases is not there yet).
-SCOPED_DOMAINS = ["advice", "datasets", "tuning_jobs", "questionnaire", "slack", "auth"]
+SCOPED_DOMAINS = ["advice", "datasets", "tuning_jobs", "questionnaire", "slack", "auth", "experiments"]
 STATEMENT_BUILDERS = {"select", "insert", "update", "delete", "text", "bindparam", "func", "literal_column", "table"}
 
 
