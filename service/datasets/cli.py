@@ -150,7 +150,10 @@ def sweep(
         int | None, typer.Option(min=0, metavar="HOURS", help="Age past which an unused dataset goes; ADVISOR_DATASET_TTL_HOURS.")
     ] = None,
 ) -> None:
-    """Delete uploaded datasets no tuning job uses, once older than the TTL (the server does this hourly)."""
+    """Delete old uploads no tuning job uses.
+
+    Datasets older than ADVISOR_DATASET_TTL_HOURS that no tuning job refers to go; the server does this hourly.
+    """
     from service.config import get_settings
     from service.datasets.service import sweep_abandoned, sweep_orphans
     from service.store.db import Database, upgrade
