@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlparse
 
 import chromadb
@@ -108,7 +108,7 @@ class Runtime:
         return index
 
     def forget(self, kb_id: str) -> None:
-        for lane in ("query", "ingest"):
+        for lane in get_args(Lane):
             self._indexes.pop((kb_id, lane), None)
 
     def close(self) -> None:
