@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 # Run as a script, bench/ is first on sys.path and bench/http.py would shadow the stdlib module.
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,26 @@ def _texts(rng: np.random.Generator, count: int, length: int = 60, vocabulary: i
     return [" ".join(f"w{r}" for r in row) for row in ranks]
 
 
+def fill_random(add: Any, total: int, rng: np.random.Generator) -> None:
+    """Call ``add`` (a collection's or an index's) with ``total`` live records of random unit vectors, in slices."""
+    for offset in range(0, total, 5000):
+        size = min(5000, total - offset)
+        vectors = rng.standard_normal((size, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        texts = _texts(rng, size)
+        numbers = range(offset, offset + size)
+        add(
+            ids=[f"doc-{n // 10}#{n % 10}@{n:016x}" for n in numbers],
+            embeddings=vectors,
+            documents=texts,
+            metadatas=[
+                {"doc_id": f"doc-{n // 10}", "source": f"doc-{n // 10}.md", "chunk": n % 10, "heading": "", "start": 0}
+                | {"end": len(text), "content_hash": "", "state": "live"}
+                for n, text in zip(numbers, texts, strict=True)
+            ],
+        )
+
+
 def bench_query(client: object, total: int) -> None:
     """Dense and hybrid queries through KnowledgeBaseIndex at ``total`` chunks of random unit vectors."""
     from service.embeddings.model import Embedder
@@ -99,30 +120,7 @@ def bench_query(client: object, total: int) -> None:
     collection = index.ensure()
     rng = np.random.default_rng(7)
     start = time.perf_counter()
-    for offset in range(0, total, 5000):
-        size = min(5000, total - offset)
-        vectors = rng.standard_normal((size, 384)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        texts = _texts(rng, size)
-        numbers = range(offset, offset + size)
-        collection.add(
-            ids=[f"doc-{n // 10}#{n % 10}@{n:016x}" for n in numbers],
-            embeddings=vectors,
-            documents=texts,
-            metadatas=[
-                {
-                    "doc_id": f"doc-{n // 10}",
-                    "source": f"doc-{n // 10}.md",
-                    "chunk": n % 10,
-                    "heading": "",
-                    "start": 0,
-                    "end": len(text),
-                    "content_hash": "",
-                    "state": "live",
-                }
-                for n, text in zip(numbers, texts, strict=True)
-            ],
-        )
+    fill_random(collection.add, total, rng)
     fill = time.perf_counter() - start
     queries = rng.standard_normal((200, 384)).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)

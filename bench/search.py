@@ -35,7 +35,7 @@ import http.client  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from bench.kb import _texts, documents, percentile  # noqa: E402
+from bench.kb import _texts, documents, fill_random, percentile  # noqa: E402
 from bench.load import free_port  # noqa: E402
 
 
@@ -86,22 +86,7 @@ def fill(data_dir: Path, collection: str, total: int) -> float:
     target = KnowledgeBaseIndex(client, collection, Embedder(None)).ensure()
     rng = np.random.default_rng(7)
     start = time.perf_counter()
-    for offset in range(0, total, 5000):
-        size = min(5000, total - offset)
-        vectors = rng.standard_normal((size, 384)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        texts = _texts(rng, size)
-        numbers = range(offset, offset + size)
-        target.add(
-            ids=[f"doc-{n // 10}#{n % 10}@{n:016x}" for n in numbers],
-            embeddings=vectors,
-            documents=texts,
-            metadatas=[
-                {"doc_id": f"doc-{n // 10}", "source": f"doc-{n // 10}.md", "chunk": n % 10, "heading": "", "start": 0}
-                | {"end": len(text), "content_hash": "", "state": "live"}
-                for n, text in zip(numbers, texts, strict=True)
-            ],
-        )
+    fill_random(target.add, total, rng)
     return time.perf_counter() - start
 
 

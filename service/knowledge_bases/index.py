@@ -22,6 +22,7 @@ that document removes. One process writes a collection at a time (see ARCHITECTU
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -65,6 +66,13 @@ class DocumentInfo:
 
 
 _snapshots = SnapshotCache()
+VERSION_SECONDS = 1.0
+_versions: dict[str, tuple[float, str]] = {}  # collection id -> (when read, write token)
+
+
+def _token(metadata: Any) -> str:
+    metadata = metadata or {}
+    return f"{metadata.get('kb_version', 0)}:{metadata.get('kb_write', '')}"
 
 
 class KnowledgeBaseIndex:
@@ -102,20 +110,34 @@ class KnowledgeBaseIndex:
     def drop(self) -> None:
         """Delete the collection and everything in it (no error if it does not exist)."""
         with contextlib.suppress(NotFoundError, ValueError):
-            _snapshots.forget(str(self._get().id))
+            key = str(self._get().id)
+            _snapshots.forget(key)
+            _versions.pop(key, None)
             self.client.delete_collection(self.collection_name)
         self._collection = None
 
     def _version(self) -> str:
-        """The write token of the collection as stored (another process may have written)."""
-        metadata = self._get().metadata or {}
-        return f"{metadata.get('kb_version', 0)}:{metadata.get('kb_write', '')}"
+        """The write token of the collection: this process's own writes at once, another process's within a second.
+
+        Reading it from Chroma is a get_collection call (~0.4 ms, a twentieth of a search); a search reads it
+        at most once per VERSION_SECONDS. A token that is a second late only delays a BM25 rebuild: every hit
+        is read back from Chroma before it is returned, so a removed chunk never comes back.
+        """
+        key = str(self.ensure().id)
+        now = time.monotonic()
+        seen = _versions.get(key)
+        if seen is not None and now - seen[0] < VERSION_SECONDS:
+            return seen[1]
+        version = _token(self._get().metadata)
+        _versions[key] = (now, version)
+        return version
 
     def _bump(self, collection: Collection) -> None:
         metadata = dict(self._get().metadata or {})
         # The random part keeps two writers that both read version n from sharing n + 1.
         metadata.update(kb_version=int(metadata.get("kb_version", 0)) + 1, kb_write=uuid.uuid4().hex)
         collection.modify(metadata=metadata)
+        _versions[str(collection.id)] = (time.monotonic(), _token(metadata))
 
     # -- writes ---------------------------------------------------------------------------------
     def upsert_document(self, doc: ParsedDocument, chunks: list[Chunk], progress: Progress | None = None) -> UpsertResult:

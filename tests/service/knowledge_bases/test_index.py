@@ -128,6 +128,26 @@ def test_a_write_in_flight_is_invisible_then_complete(kb: KnowledgeBaseIndex) ->
     assert len(raw_records(kb)) == len(chunks)
 
 
+def test_dense_search_looks_past_a_crowd_of_records_mid_write(kb: KnowledgeBaseIndex) -> None:
+    # 60 pending records nearer to the question than anything live: dense search reads only distances at first,
+    # finds no live record among its first candidates and must search deeper rather than answer with too few.
+    ingest(kb, "expenses.md", EXPENSES.encode())
+    question = "When is my expense report due?"
+    vector = kb.embedder.encode([question])[0]
+    kb.ensure().add(
+        ids=[f"crowd#{n}@{n:016x}" for n in range(60)],
+        embeddings=[vector] * 60,
+        documents=[f"draft {n}" for n in range(60)],
+        metadatas=[{"doc_id": "crowd", "source": "crowd.md", "chunk": n, "state": "pending"} for n in range(60)],
+    )
+    hits = kb.query(question, 3, "dense")
+    assert len(hits) == 3 and {hit.doc for hit in hits} == {"expenses.md"}
+    assert all(hit.relevance is not None and -1.0 <= hit.score <= 1.0 for hit in hits)
+    assert [hit.text for hit in kb.query(question, 3, "hybrid")] and "draft" not in " ".join(
+        hit.text for mode in ("dense", "hybrid", "lexical") for hit in kb.query("draft", 5, mode)
+    )
+
+
 def test_progress_reaches_the_total(kb: KnowledgeBaseIndex) -> None:
     ticks: list[tuple[int, int]] = []
     doc = parse_file(EXPENSES.encode(), "expenses.md")[0]
