@@ -185,7 +185,7 @@ def test_from_a_verdict_few_shot_against_zero_shot_and_into_the_advice(
     first = page.locator("#reasons li").first
     assert first.get_attribute("data-rule") == "measured"
     assert f"few-shot 1.00 {interval(10, 10)} vs zero-shot 0.70" in first.inner_text()
-    assert page.locator("#next-steps li").first.text_content().startswith("Keep few-shot")
+    assert page.locator("#next-steps li").first.text_content().startswith("Ship few-shot: it meets the target.")
 
 
 def test_bad_rows_are_named_by_line_and_a_cost_over_budget_waits_for_confirmation(
