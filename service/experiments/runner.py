@@ -1,10 +1,14 @@
 """Run an experiment's plan: every candidate on every item, each result stored as it finishes.
 
 Resumable: items with a stored result are never called again, so a killed worker (or a run stopped by a
-provider that kept failing) continues where it was. Calls per provider are bounded in the process
-(``ADVISOR_EXPERIMENT_CONCURRENCY``); a 429 or 5xx is retried after ``Retry-After`` when the provider sends
-one, else with exponential backoff. A call that still fails stops the run (state ``failed``, progress kept)
-rather than scoring an outage as wrong answers; an item the provider refuses (a 4xx) is stored with its error.
+provider that kept failing) continues where it was. One runner at a time: the run is claimed under a lease
+(``service/store/experiment_leases.py``) that it renews while it works, so a second message for the same
+experiment, on another thread or worker, does nothing; a runner that lost its lease stops calling.
+
+Calls per provider are bounded in the process (``ADVISOR_EXPERIMENT_CONCURRENCY``); a 429 or 5xx is retried
+after ``Retry-After`` when the provider sends one, else with exponential backoff. A call that still fails stops
+the run (state ``failed``, progress kept) rather than scoring an outage as wrong answers; an item the provider
+refuses (a 4xx) is stored with its error.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ from service.experiments.graders import Similarity, grade
 from service.experiments.repository import ExperimentRepository, ResultRepository
 from service.knowledge_bases.grounding import CitedChunk, grounded_prompt
 from service.providers.chat import ChatClient, ChatError, Reply, api_key
+from service.store import experiment_leases as leases
 from service.store.db import Database
-from service.store.models import ExperimentResultRow, ExperimentRow, utcnow
+from service.store.jobs import new_owner
+from service.store.models import ExperimentResultRow, ExperimentRow
 
 log = logging.getLogger("service.worker")
 BACKOFF_SECONDS = 0.5
@@ -144,13 +150,19 @@ def run_experiment(
     search: Search | None = None,
     sleep: Callable[[float], None] = time.sleep,
     today: dt.date | None = None,
+    owner: str | None = None,
 ) -> str:
-    """Run (or resume) the experiment; returns its final state. Nothing already answered is called again."""
+    """Run (or resume) the experiment; returns its state. Nothing already answered is called again.
+
+    When another runner holds it (or it has ended) nothing runs, and its current state is returned.
+    """
+    owner = owner or new_owner()
+    lease = settings.job_lease_seconds
+    if not leases.claim(database, experiment_id, owner, lease):
+        return _state(database, experiment_id)
     with database.session() as session:
         row = session.get(ExperimentRow, experiment_id)
-        if row is None or row.state == "succeeded":
-            return row.state if row else "missing"
-        row.state, row.attempts, row.error, row.updated_at = "running", row.attempts + 1, None, utcnow()
+        assert row is not None  # just claimed; experiments are never deleted once queued
         tenant_id, target, planned = row.tenant_id, dict(row.target), dict(row.plan)
         results = ResultRepository(session, tenant_id)
         pending = [
@@ -165,6 +177,9 @@ def run_experiment(
         database, experiment_id, tenant_id, target, planned, client, settings, similarity, search, sleep,
         today or dt.date.today(), threading.Event(),
     )  # fmt: skip
+    done = threading.Event()
+    keeper = threading.Thread(target=_keep_lease, args=(run, owner, lease, done), name="experiment-lease", daemon=True)
+    keeper.start()
     try:
         with ThreadPoolExecutor(max_workers=settings.experiment_concurrency, thread_name_prefix="experiment") as pool:
             for future in [pool.submit(run.one, candidate, index) for candidate, index in pending]:
@@ -173,11 +188,30 @@ def run_experiment(
         log.exception("experiment %s failed", experiment_id)
         run.failure = {"code": "experiment_failed", "message": type(exc).__name__}
     finally:
+        done.set()
         client.close()
+        keeper.join()
     state = "failed" if run.failure else "succeeded"
+    if not leases.finish(database, experiment_id, owner, state, run.failure):
+        log.warning("experiment %s: the lease was lost while it ran; its new runner finishes it", experiment_id)
+        return _state(database, experiment_id)
+    return state
+
+
+def _keep_lease(run: _Run, owner: str, lease: float, done: threading.Event) -> None:
+    """Renew the lease every third of it until the run ends; lost (taken back after a stall), stop calling."""
+    while not done.wait(lease / 3):
+        try:
+            kept = leases.renew(run.database, run.row_id, owner, lease)
+        except Exception:  # the database is away: keep calling, the next round tries again
+            log.warning("experiment %s: the lease could not be renewed", run.row_id, exc_info=True)
+            continue
+        if not kept:
+            run.stop.set()
+            return
+
+
+def _state(database: Database, experiment_id: str) -> str:
     with database.session() as session:
         row = session.get(ExperimentRow, experiment_id)
-        if row is not None:
-            row.state, row.error, row.updated_at = state, run.failure, utcnow()
-            session.commit()
-    return state
+        return row.state if row is not None else "missing"
