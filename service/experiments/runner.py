@@ -26,7 +26,8 @@ from typing import Any
 from service.config import Settings
 from service.experiments import plan
 from service.experiments.costs import Rates
-from service.experiments.graders import Similarity, grade
+from service.experiments.graders import Similarity, UnreadableJudge, grade
+from service.experiments.judging import ClientFor, Judges
 from service.experiments.repository import ExperimentRepository, ResultRepository
 from service.knowledge_bases.grounding import CitedChunk, grounded_prompt
 from service.providers.chat import ChatClient, ChatError, Reply, api_key
@@ -39,7 +40,6 @@ log = logging.getLogger("service.worker")
 BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 Search = Callable[[str, str], Sequence[CitedChunk]]
-ClientFor = Callable[[dict[str, Any]], ChatClient]
 
 _slots: dict[str, threading.BoundedSemaphore] = {}
 _slots_guard = threading.Lock()
@@ -76,15 +76,24 @@ class _Run:
     today: dt.date
     stop: threading.Event
     failure: dict[str, Any] | None = None
+    judges: Judges | None = None
 
     def call(self, candidate: dict[str, Any], item: dict[str, Any]) -> tuple[Reply, float]:
         system, messages = self.messages(candidate, item["input"])
+        model, max_tokens = candidate["model"], self.planned["max_tokens"]
+        return self.complete(self.client, self.target["provider"], model, system, messages, max_tokens)
+
+    def complete(
+        self, client: ChatClient, provider: str, model: str, system: str | None, messages: list[dict[str, str]], max_tokens: int
+    ) -> tuple[Reply, float]:
+        """One call and its latency in ms, retried on 429/5xx (after Retry-After, else with backoff) within the
+        provider's bound; the latency is the answered attempt's."""
         attempt = 0
         while True:
             started = time.monotonic()
             try:
-                with _slot(self.target["provider"], self.settings.experiment_concurrency):
-                    reply = self.client.complete(candidate["model"], system, messages, self.planned["max_tokens"])
+                with _slot(provider, self.settings.experiment_concurrency):
+                    reply = client.complete(model, system, messages, max_tokens)
                 return reply, (time.monotonic() - started) * 1000
             except ChatError as exc:
                 # A server that does not answer at all is given two more tries, not the full count of backoffs.
@@ -125,13 +134,32 @@ class _Run:
                 return
             result.correct, result.error, result.output = False, exc.message, None
         else:
-            graded = grade(spec, reply.text, item["expected"], self.similarity)
             rates = self.planned.get("rates", {}).get(candidate["name"])
-            result.output, result.correct, result.detail = reply.text, graded.correct, graded.detail
-            result.latency_ms = round(latency, 3)
+            result.output, result.latency_ms = reply.text, round(latency, 3)
             result.input_tokens, result.output_tokens = reply.input_tokens, reply.output_tokens
-            result.cost_usd = Rates(**rates).usd(reply.input_tokens, reply.output_tokens) if rates else None
+            if not self.graded(
+                result, spec, item, reply.text, Rates(**rates).usd(reply.input_tokens, reply.output_tokens) if rates else None
+            ):
+                return
         self.record(result)
+
+    def graded(self, result: ExperimentResultRow, spec: Any, item: dict[str, Any], output: str, cost: float | None) -> bool:
+        """Grade the output into ``result`` (with the judge's cost); False when the judge is down (the run stops)."""
+        judge, spent = self.judges.for_item(item["input"]) if self.judges else (None, [])
+        try:
+            graded = grade(spec, output, item["expected"], self.similarity, judge)
+            result.correct, result.detail = graded.correct, graded.detail
+        except UnreadableJudge as exc:  # not scored: neither right nor wrong
+            result.correct, result.error = False, str(exc)
+        except ChatError as exc:
+            if exc.retryable or exc.status is None:
+                self.stop.set()
+                self.failure = {"code": "provider_unavailable", "message": f"judge: {exc.message}", "status": exc.status}
+                return False
+            result.correct, result.error = False, f"judge: {exc.message}"
+        costs = [cost, *spent]
+        result.cost_usd = None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
+        return True
 
     def record(self, result: ExperimentResultRow) -> None:
         with self.database.session() as session:
@@ -177,6 +205,7 @@ def run_experiment(
         database, experiment_id, tenant_id, target, planned, client, settings, similarity, search, sleep,
         today or dt.date.today(), threading.Event(),
     )  # fmt: skip
+    run.judges = Judges(target, planned.get("judge_rates", {}), client_for or default_client(settings), run.complete)
     done = threading.Event()
     keeper = threading.Thread(target=_keep_lease, args=(run, owner, lease, done), name="experiment-lease", daemon=True)
     keeper.start()
@@ -190,6 +219,7 @@ def run_experiment(
     finally:
         done.set()
         client.close()
+        run.judges.close()
         keeper.join()
     state = "failed" if run.failure else "succeeded"
     if not leases.finish(database, experiment_id, owner, state, run.failure):

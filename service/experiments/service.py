@@ -74,10 +74,21 @@ def create_experiment(
         raise KeyMissing(f"No {KEY_ENV[provider]} in the server's environment; set it and retry.", field="target.provider")
     target = request.target.model_dump(exclude_none=True)
     planned = plan.build(session, tenant_id, request)
+    judges = plan.judges(planned, target)
+    for judge in judges:  # a rubric grader's judge model: its key comes from the environment too
+        if api_key(settings, judge["provider"]) is None:
+            env = KEY_ENV[judge["provider"]]
+            raise KeyMissing(
+                f"No {env} in the server's environment for the rubric grader's judge; set it and retry.",
+                field="grader.judge.provider",
+            )
     estimate = costs.estimate(target, planned, today)
     _check_cost(session, tenant_id, request, estimate, settings)
     planned["rates"] = {
         c["name"]: r.as_dict() for c in planned["candidates"] if (r := costs.rates(target, c["model"], today)) is not None
+    }
+    planned["judge_rates"] = {
+        plan.judge_key(j): r.as_dict() for j in judges if (r := costs.rates(j, j["model"], today)) is not None
     }
     total = len(planned["items"]) * len(planned["candidates"])
     row = ExperimentRow(
