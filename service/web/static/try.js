@@ -12,7 +12,7 @@ import { formatNumber, t } from "./i18n.js";
 const POLL_MS = 500;
 const PENDING = "tuning-advisor.experiment"; // a measurement waiting for the questionnaire's verdict
 const HOSTED = new Set(["openai", "anthropic", "google"]);
-const ERRORS = ["#try-items-error", "#try-provider-error", "#try-model-error", "#try-base-url-error", "#try-error"];
+const ERRORS = ["#try-items-error", "#try-provider-error", "#try-model-error", "#try-base-url-error", "#try-rubric-error", "#try-error"];
 const state = { advice: null, back: null, poll: 0 };
 
 function setState(value) {
@@ -39,6 +39,15 @@ function clearErrors() {
 
 function localTarget() {
   $("#try-local").hidden = $("#try-provider").value !== "openai_compatible";
+  $("#try-rubric-box").hidden = $("#try-grader").value !== "rubric";
+}
+
+/** The grader as the API takes it: a name, or the rubric grader with its rubric (the target is its judge). */
+function grader() {
+  const name = $("#try-grader").value;
+  if (name !== "rubric") return name;
+  const rubric = $("#try-rubric").value.trim();
+  return rubric ? { type: "rubric", rubric } : invalid("#try-rubric-error", $("#try-rubric"), t("tryNeedRubric"));
 }
 
 async function artifactOf(advice) {
@@ -131,7 +140,9 @@ function request(confirmCost) {
   const tuned = $("#try-tuned").value.trim();
   if (tuned) candidates.push({ tuned_model: tuned });
   if (!candidates.length) return invalid("#try-error", $("#try-zero-shot"), t("tryNeedCandidate"));
-  const body = { items, target, candidates, grader: $("#try-grader").value, confirm_cost: confirmCost };
+  const chosen = grader();
+  if (chosen === null) return null;
+  const body = { items, target, candidates, grader: chosen, confirm_cost: confirmCost };
   const system = $("#try-system").value.trim();
   if (system) body.system = system;
   if (candidates.includes("few_shot")) body.advice_id = state.advice.id;
@@ -158,6 +169,7 @@ function refused(error) {
   if (![400, 404, 409, 413, 422, 503].includes(error.status)) throw error;
   const field = error.problem.field ?? "";
   if (field.endsWith("base_url")) return showError("#try-base-url-error", $("#try-base-url"), error.message);
+  if (field.startsWith("grader")) return showError("#try-rubric-error", $("#try-rubric"), error.message);
   if (field.endsWith("model")) return showError("#try-model-error", $("#try-model"), error.message);
   return showError("#try-error", null, error.message);
 }
@@ -291,6 +303,7 @@ export function initTry() {
     event.preventDefault();
     run(() => submit(false));
   });
+  $("#try-grader").addEventListener("change", localTarget);
   $("#try-provider").addEventListener("change", () => {
     localTarget();
     fieldError($("#try-provider-error"), [$("#try-provider")], "");

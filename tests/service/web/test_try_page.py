@@ -207,6 +207,13 @@ def test_bad_rows_are_named_by_line_and_a_cost_over_budget_waits_for_confirmatio
     page.click("#try-run")
     assert page.text_content("#try-items-error") == "Line 3: 1 columns where the header has 2."
 
+    page.fill("#try-items", JSONL)
+    page.select_option("#try-grader", "rubric")
+    page.click("#try-run")
+    assert page.text_content("#try-rubric-error") == "Write the rubric the judge grades against."
+    page.select_option("#try-grader", "exact")
+    assert page.is_hidden("#try-rubric-box")
+
     uploaded = tmp_path / "eval.csv"
     uploaded.write_text(CSV, encoding="utf-8")
     page.set_input_files("#try-file", str(uploaded))
