@@ -202,6 +202,7 @@ export function follow(experimentId) {
   const token = ++state.poll;
   $("#try-form").hidden = true;
   $("#try-job").hidden = false;
+  $("#try-progress-text").textContent = "";
   setState("running");
   history.replaceState(null, "", address(experimentId));
   const tick = async () => {
@@ -230,15 +231,22 @@ function progress(experiment) {
   $("#try-progress").value = done;
 }
 
+/** The accuracy prompting must reach, from the box beside the results; null (the advice's default) when unusable. */
+function targetAccuracy() {
+  const value = number("#try-target-accuracy");
+  return value != null && value > 0 && value <= 1 ? value : null;
+}
+
 function useBox(experiment) {
-  const target = number("#try-target-accuracy");
-  const chosen = target != null && target > 0 && target <= 1 ? target : null;
+  const accuracy = h("input", { id: "try-target-accuracy", type: "number", min: "0.01", max: "1", step: "0.01", value: "0.8", "aria-describedby": "try-target-help" });
+  const label = h("label", { for: "try-target-accuracy" }, t("tryTargetAccuracy"));
+  const help = h("p", { id: "try-target-help", class: "help" }, t("tryTargetHelp"));
   const use = state.advice
-    ? h("button", { type: "button", id: "try-use", onclick: () => run(() => applyMeasurement(state.advice, experiment.id, chosen)) }, t("tryUseAdvice"))
-    : h("button", { type: "button", id: "try-use", onclick: () => carryToQuestionnaire(experiment.id, chosen) }, t("tryUseStart"));
+    ? h("button", { type: "button", id: "try-use", onclick: () => run(() => applyMeasurement(state.advice, experiment.id, targetAccuracy())) }, t("tryUseAdvice"))
+    : h("button", { type: "button", id: "try-use", onclick: () => carryToQuestionnaire(experiment.id, targetAccuracy()) }, t("tryUseStart"));
   const again = h("button", { type: "button", id: "try-again", class: "secondary", onclick: () => openTry(state.advice, state.back) }, t("tryAgain"));
   const id = h("p", { class: "help", id: "try-experiment-id" }, t("tryExperimentId"), " ", ltr(experiment.id));
-  return [id, h("div", { class: "actions" }, use, again)];
+  return [id, label, accuracy, help, h("div", { class: "actions" }, use, again)];
 }
 
 function results(experiment) {
