@@ -82,9 +82,13 @@ export function accuracyTable(candidates) {
   return h("div", { class: "table-wrap" }, h("table", { id: "try-table", class: "costs" }, h("caption", {}, t("accCaption")), h("thead", {}, header), h("tbody", {}, rows)));
 }
 
-/** One sentence: "few-shot 1.00 [0.72, 1.00] vs zero-shot 0.70 [0.40, 0.89]", the best first. */
+/** One sentence, the best first: "few-shot 1.00 [0.72, 1.00] vs zero-shot 0.70 [0.40, 0.89]", as nodes with the
+ * figures isolated left to right, so it reads in the page's direction in Hebrew too. */
 export function accuracySummary(candidates) {
   const scored = candidates.filter((candidate) => candidate.accuracy != null);
   scored.sort((a, b) => b.accuracy - a.accuracy || b.ci_low - a.ci_low);
-  return scored.map((candidate) => `${candidateName(candidate.name)} ${fraction(candidate.accuracy)} ${intervalText(candidate)}`).join(t("accVersus"));
+  return scored.flatMap((candidate, index) => [
+    index ? t("accVersus") : null,
+    h("span", { "data-candidate": candidate.name }, candidateName(candidate.name), " ", ltr(`${fraction(candidate.accuracy)} ${intervalText(candidate)}`)),
+  ]);
 }

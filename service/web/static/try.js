@@ -258,7 +258,7 @@ function results(experiment) {
   }
   const chart = accuracyChart(experiment.candidates);
   if (chart) {
-    nodes.push(h("p", { id: "try-summary" }, h("span", { dir: "ltr" }, accuracySummary(experiment.candidates))));
+    nodes.push(h("p", { id: "try-summary" }, accuracySummary(experiment.candidates)));
     nodes.push(h("figure", { class: "chart-box" }, chart, h("figcaption", { class: "help" }, t("accWhiskers"))));
   }
   nodes.push(accuracyTable(experiment.candidates));
