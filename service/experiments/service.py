@@ -120,7 +120,7 @@ def resume(session: Session, tenant_id: str, experiment_id: str, settings: Setti
             code="experiment_not_failed",
             status=409,
         )
-    row.state, row.updated_at = "queued", utcnow()
+    row.state, row.attempts, row.updated_at = "queued", 0, utcnow()  # its worker's deaths are counted afresh
     session.commit()
     from service.worker.queue import get_queue
 
