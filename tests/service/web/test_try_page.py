@@ -142,7 +142,7 @@ def test_on_its_own_a_pasted_set_runs_and_shows_accuracy_with_its_interval(
     page.wait_for_selector("#verdict:not([hidden])")
     first = page.locator("#reasons li").first
     assert first.get_attribute("data-rule") == "measured"
-    assert f"measured: zero-shot 0.70 {interval(7, 10)}. The target accuracy is 0.30." in first.inner_text()
+    assert f"measured: zero-shot 0.70 {interval(7, 10)}. The target accuracy is 0.30." in first.text_content()
     assert page.locator("#try-apply").is_hidden()
     assert server.api.get(f"/v1/experiments/{experiment_id}").json()["state"] == "succeeded"
 
@@ -193,7 +193,7 @@ def test_from_a_verdict_few_shot_against_zero_shot_and_into_the_advice(
     assert page.get_attribute("#verdict", "data-advice-id") != advice["id"]
     first = page.locator("#reasons li").first
     assert first.get_attribute("data-rule") == "measured"
-    assert f"few-shot 1.00 {interval(10, 10)} vs zero-shot 0.70" in first.inner_text()
+    assert f"few-shot 1.00 {interval(10, 10)} vs zero-shot 0.70" in first.text_content()
     assert page.locator("#next-steps li").first.text_content().startswith("Ship few-shot: it meets the target.")
 
 
