@@ -2,7 +2,7 @@
 // Inline SVG (no library); the figures are also written out as a table beside it, for screen readers and copying.
 import { el } from "./chart.js";
 import { h, ltr } from "./dom.js";
-import { formatNumber, t } from "./i18n.js";
+import { formatNumber, lang, t } from "./i18n.js";
 
 const SIZE = { width: 480, height: 260, left: 44, right: 12, top: 20, bottom: 48 };
 const BAR = 0.5; // a bar's share of its slot
@@ -55,7 +55,9 @@ export function accuracyChart(candidates) {
     group.append(el("line", { x1: middle - cap, x2: middle + cap, y1: high, y2: high, class: "whisker cap" }));
     const label = Math.max(high, top + 12) - 6;
     group.append(el("text", { x: middle + cap + 4, y: label + 2, "text-anchor": "start", class: "value" }, fraction(candidate.accuracy)));
-    group.append(el("text", { x: middle, y: height - bottom + 18, "text-anchor": "middle", class: "tick name" }, candidateName(candidate.name)));
+    // A Hebrew name keeps its own order inside the left-to-right chart ("ללא דוגמאות (zero-shot)").
+    const direction = lang() === "he" ? "rtl" : "ltr";
+    group.append(el("text", { x: middle, y: height - bottom + 18, "text-anchor": "middle", direction, class: "tick name" }, candidateName(candidate.name)));
     svg.append(group);
   });
   svg.append(el("text", { x: (left + width - right) / 2, y: height - 6, "text-anchor": "middle", class: "axis" }, t("accAxis")));

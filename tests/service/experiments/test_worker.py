@@ -51,8 +51,9 @@ def test_a_killed_worker_is_resumed_by_the_next(api: TestClient, data_dir: Path)
     scripts = {text: ["slow:0.25", label] for text, label in LABELS.items()}
     scripts[PARAPHRASE[0]] = ["slow:0.25", "Sorry, your parcel has not been delivered yet."]
     chat = FakeChat(scripts)
-    # Two consumer threads, and a short lease so the dead worker's claim runs out while the test waits.
-    worker = Worker(data_dir, {"ADVISOR_EXPERIMENT_CONCURRENCY": "1", "ADVISOR_JOB_LEASE_SECONDS": "2"}, threads=2)
+    # Two consumer threads, and a lease short enough that the dead worker's claim runs out while the test waits
+    # (long enough that a loaded machine does not let a live runner's lease lapse).
+    worker = Worker(data_dir, {"ADVISOR_EXPERIMENT_CONCURRENCY": "1", "ADVISOR_JOB_LEASE_SECONDS": "6"}, threads=2)
     with serve(chat) as url:
         items: list[dict[str, Any]] = [{"input": text, "expected": label} for text, label in LABELS.items()]
         items.append({"input": PARAPHRASE[0], "expected": PARAPHRASE[1], "grader": {"type": "embedding", "threshold": 0.5}})
