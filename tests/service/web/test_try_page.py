@@ -263,3 +263,51 @@ def test_in_hebrew_the_view_reads_right_to_left_with_hebrew_labels(
     assert table(page)["zero_shot"]["interval"] == interval(7, 10)
     assert page.text_content("#try-use") == "השתמשו בה בהמלצה: ענו על השאלון"
     shoot(page, "try-he-results")
+
+
+def test_a_stopped_run_reloads_by_its_address_and_resumes(
+    page: Any, experiment_server: tuple[LiveServer, FastAPI], chat: tuple[FakeChat, str]
+) -> None:
+    _server, app = experiment_server
+    fake, url = chat
+    open_alone(page)
+    page.fill("#try-items", JSONL)
+    target(page, url)
+    page.click("#try-run")
+    page.wait_for_selector("#try[data-state='running']")
+    experiment_id = parse_qs(urlparse(page.url).query)["experiment"][0]
+    fake.fail_after = 4  # the server goes down after four answers: the run stops, what was answered is kept
+    database, settings = app.state.database, app.state.settings
+    assert run_experiment(database, experiment_id, settings, sleep=lambda _s: None, today=TODAY) == "failed"
+
+    page.reload()  # the address keeps the experiment: the page follows it again
+    page.wait_for_selector("#try[data-state='failed']")
+    assert page.text_content("#try-failed").startswith("The run stopped: ")
+    assert page.text_content("#try-progress-text").startswith("Stopped: ")
+    page.click("#try-resume")
+    page.wait_for_selector("#try[data-state='running']")
+    fake.fail_hard, fake.fail_after = False, None
+    assert run_experiment(database, experiment_id, settings, sleep=lambda _s: None, today=TODAY) == "succeeded"
+    page.wait_for_selector("#try[data-state='succeeded']")
+    assert table(page) == {"zero_shot": {"accuracy": "0.70", "interval": interval(7, 10), "correct": "7 / 10"}}
+    assert set(fake.answered.values()) == {1} and len(fake.answered) == 10  # nothing answered was paid for twice
+
+
+def test_the_rubric_grader_has_the_target_judge_each_answer(page: Any, experiment_server: tuple[LiveServer, FastAPI]) -> None:
+    _server, app = experiment_server
+    rubric = "Names one team: billing, shipping, refund or other."
+    # The judge's question holds the rubric (the longest script text in it): PASS, but FAIL for two tickets' answers.
+    fake = FakeChat({k: list(v) for k, v in SCRIPTS.items()} | {f"Rubric:\n{rubric}": ["PASS"]})
+    fake.scripts[f"Rubric:\n{rubric}\n\nInput:\nticket 8\n"] = ["FAIL"]
+    fake.scripts[f"Rubric:\n{rubric}\n\nInput:\nticket 9\n"] = ["fail"]
+    with serve_chat(fake) as url:
+        open_alone(page)
+        page.fill("#try-items", JSONL)
+        target(page, url)
+        page.select_option("#try-grader", "rubric")
+        page.fill("#try-rubric", rubric)
+        page.click("#try-run")
+        run_posted(page, app)
+    assert table(page) == {"zero_shot": {"accuracy": "0.80", "interval": interval(8, 10), "correct": "8 / 10"}}
+    judged = [body for body in fake.bodies if body["messages"][0]["role"] == "system"]
+    assert len(judged) == 10 and judged[0]["messages"][0]["content"].endswith("Reply with exactly PASS or FAIL and nothing else.")
