@@ -9,6 +9,7 @@ from knowledge.loader import GUIDE_LANGS, default_catalog, load_guide
 from rules.engine import decide
 from rules.facts import Profile
 from rules.loading import RuleSet, load_cases, load_rules
+from rules.measured import COMPUTED_RULES
 
 CASE_DAY = dt.date(2026, 11, 24)
 
@@ -43,6 +44,14 @@ def check_rules() -> tuple[int, list[str]]:
         for index, partial in enumerate(rule_cases.must_not_fire):
             if _fires(rules, rule.id, partial):
                 problems.append(f"rules/cases/{rule.id}.yaml: must_not_fire[{index}] fired: {partial}")
+    for computed in COMPUTED_RULES:  # no cases: their condition is an experiment (tests/service/experiments)
+        problems += [
+            f"rules/measured.py: guide section {computed.guide!r} is not in knowledge/guide/{lang}.md"
+            for lang, sections in guides.items()
+            if computed.guide not in sections
+        ]
+        if rules.get(computed.id) is not None:
+            problems.append(f"rules/measured.py: the id {computed.id!r} is also a rule file's")
     known = {item.rule.id for item in rules.rules}
     problems += [f"rules/cases/{name}.yaml: no rule with that id" for name in sorted(set(cases) - known)]
     return len(rules.rules), problems

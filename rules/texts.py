@@ -102,12 +102,32 @@ PHRASES: dict[str, dict[Lang, str]] = {
         "he": "המדידה אינה חד-משמעית: רווח הסמך חוצה את היעד, ולכן התשובה שנמסרה נשארת.",
     },
     "measured_step_works": {
-        "en": "Keep {best} and re-run the experiment on every prompt or model change.",
-        "he": "השאירו את {best} והריצו את הניסוי מחדש בכל שינוי בהנחיה או במודל.",
+        "en": "Ship {best}: it meets the target. Re-run the experiment on every prompt or model change.",
+        "he": "העלו את {best} לשימוש: הוא עומד ביעד. הריצו את הניסוי מחדש בכל שינוי בהנחיה או במודל.",
     },
     "measured_step_insufficient": {
-        "en": "Pilot the next candidates on the same set: a grounded prompt (knowledge_base) or a tuned model.",
-        "he": "נסו את המועמדים הבאים על אותו סט: הנחיה מעוגנת במסמכים (knowledge_base) או מודל מכוונן.",
+        "en": "Prompting falls short on every candidate tried: take the grounded or tuned candidate whose interval "
+        "reaches the target, or collect more examples and tune again.",
+        "he": "ההנחיות אינן מספיקות בכל המועמדים שנוסו: בחרו במועמד המעוגן או המכוונן שרווח הסמך שלו מגיע ליעד, "
+        "או אספו עוד דוגמאות וכווננו שוב.",
+    },
+    "measured_step_try_few_shot": {
+        "en": "Try few-shot next: build a prompt from your examples and measure it on the same set; if it still falls "
+        "short, a grounded prompt (knowledge_base) or a tuned model.",
+        "he": "נסו עכשיו הנחיה עם דוגמאות (few-shot): בנו הנחיה מהדוגמאות שלכם ומדדו אותה על אותו סט; אם גם היא "
+        "לא מספיקה, הנחיה מעוגנת במסמכים (knowledge_base) או מודל מכוונן.",
+    },
+    "measured_step_try_grounded": {
+        "en": "Even with examples prompting falls short: pilot a grounded prompt (knowledge_base) if the answers need "
+        "your documents, or a tuned model if it is the behaviour that is wrong, on the same set.",
+        "he": "גם עם דוגמאות ההנחיות אינן מספיקות: נסו על אותו סט הנחיה מעוגנת במסמכים (knowledge_base) אם התשובות "
+        "דורשות את המסמכים שלכם, או מודל מכוונן אם ההתנהגות היא שאינה נכונה.",
+    },
+    "measured_step_try_tuning": {
+        "en": "Prompting and retrieval fall short: tune a model on your examples and pilot it on the same set "
+        "(a tuned_model candidate) before you switch.",
+        "he": "הנחיות ואחזור אינם מספיקים: כווננו מודל על הדוגמאות שלכם ונסו אותו על אותו סט (מועמד tuned_model) "
+        "לפני שאתם עוברים אליו.",
     },
     "measured_step_inconclusive": {
         "en": "Add items to the evaluation set: with {n} items the interval is too wide to decide.",

@@ -96,7 +96,29 @@ def render() -> str:
                 f"{_effect(rule.then)} | {_cell(rule.because.en)} |"
             )
         out.append("")
+    out += _computed()
     return "\n".join(out)
+
+
+def _computed() -> list[str]:
+    """Reasons computed beside the engine (not rule files), listed by GET /v1/rules all the same."""
+    from rules.measured import COMPUTED_RULES
+
+    out = [
+        f"## Computed reasons ({len(COMPUTED_RULES)})",
+        "",
+        "Not rule files: their condition is not a profile fact. GET /v1/rules lists them after the rules above.",
+        "",
+        "| id | title | guide | when | next steps | because |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in COMPUTED_RULES:
+        when = json.dumps(rule.when, ensure_ascii=False, separators=(", ", ": "))
+        steps = "<br>".join(_cell(step.text.en) for step in rule.then.next_steps)
+        out.append(
+            f"| `{rule.id}` | {_cell(rule.title.en)} | `{rule.guide}` | `{_cell(when)}` | {steps} | {_cell(rule.because.en)} |"
+        )
+    return [*out, ""]
 
 
 def main() -> int:

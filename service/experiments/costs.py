@@ -18,6 +18,8 @@ from service.providers.tokens import encoding_for_model
 CHARS_PER_TOKEN = 4
 OUTPUT_OVERHEAD_TOKENS = 16  # an answer is rarely exactly the expected text: a little preamble, a newline
 GROUNDED_CONTEXT_TOKENS = 2500  # five retrieved chunks and the instructions, before the search has run
+JUDGE_FRAME_TOKENS = 40  # the judge's instructions and the headings around rubric, input, expected and answer
+JUDGE_OUTPUT_TOKENS = 2  # "PASS", "FAIL" or a number
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,22 @@ def counter(provider: str, model: str) -> Callable[[str], int]:
     return lambda text: -(-len(text) // CHARS_PER_TOKEN)
 
 
+def _judge_usd(target: dict[str, Any], item: dict[str, Any], answer: int, today: dt.date) -> float | None:
+    """What the rubric grader's judge costs for one answer of ``answer`` tokens; 0 for other graders."""
+    spec = item["grader"]
+    if spec.get("type") != "rubric":
+        return 0.0
+    judge = spec.get("judge") or target
+    price = rates(judge, judge["model"], today)
+    if price is None:
+        return None
+    count = counter(judge["provider"], judge["model"])
+    read = JUDGE_FRAME_TOKENS + count(spec["rubric"]) + count(item["input"]) + count(item["expected"]) + answer
+    return price.usd(read, JUDGE_OUTPUT_TOKENS)
+
+
 def estimate(target: dict[str, Any], plan: dict[str, Any], today: dt.date) -> float | None:
-    """USD for every candidate on every item; None when some model has no price in the catalog."""
+    """USD for every candidate on every item, with a rubric grader's judge; None when some model has no price."""
     total = 0.0
     for candidate in plan["candidates"]:
         price = rates(target, candidate["model"], today)
@@ -72,5 +88,8 @@ def estimate(target: dict[str, Any], plan: dict[str, Any], today: dt.date) -> fl
             prefix += GROUNDED_CONTEXT_TOKENS
         for item in plan["items"]:
             output = min(plan["max_tokens"], count(item["expected"]) + OUTPUT_OVERHEAD_TOKENS)
-            total += price.usd(prefix + count(item["input"]), output)
+            judged = _judge_usd(target, item, output, today)
+            if judged is None:
+                return None
+            total += price.usd(prefix + count(item["input"]), output) + judged
     return round(total, 10)

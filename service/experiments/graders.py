@@ -2,7 +2,8 @@
 
 One grader is chosen for the set and an item may name its own. Each returns a ``Grade`` that says which
 grader scored it and, when the output is wrong for a reason worth reading, why. The embedding grader
-takes the similarity function it needs (the worker passes the bundled model's); nothing here does I/O.
+takes the similarity function it needs (the worker passes the bundled model's), and the rubric grader the
+judge it asks (the runner calls the judge model); nothing here does I/O.
 
 To add a grader: a model in ``schemas.py`` (a ``type`` literal), a function here, and its entry in ``GRADERS``.
 """
@@ -27,9 +28,11 @@ from service.experiments.schemas import (
     LabelGrader,
     NumericGrader,
     RegexGrader,
+    RubricGrader,
 )
 
 Similarity = Callable[[str, str], float]
+Judge = Callable[[RubricGrader, str, str], str]  # (spec, output, expected) -> the judge model's answer
 
 _SPACE = re.compile(r"\s+")
 _TRAILING = ".!?;:,。"
@@ -135,6 +138,46 @@ def embedding(spec: EmbeddingGrader, output: str, expected: str, similarity: Sim
     return Grade(score >= spec.threshold, "embedding", f"similarity {score:.3f}")
 
 
+class UnreadableJudge(ValueError):
+    """The judge did not answer as asked: the item is not scored (an error), never guessed right or wrong."""
+
+
+_PASS_FAIL = re.compile(r"^\s*(pass|fail)\s*$", re.I)
+_SCORE = re.compile(r"^\s*(\d{1,2})\s*$")
+JUDGE_SYSTEM = "You grade one answer against a rubric. Reply with exactly PASS or FAIL and nothing else."
+JUDGE_SYSTEM_SCALE = "You grade one answer against a rubric. Reply with one whole number from 1 to {scale} and nothing else."
+
+
+def judge_messages(spec: RubricGrader, item_input: str, output: str, expected: str) -> tuple[str, list[dict[str, str]]]:
+    """(system, turns) the judge model is sent for one answer."""
+    system = JUDGE_SYSTEM if spec.scale is None else JUDGE_SYSTEM_SCALE.format(scale=spec.scale)
+    text = f"Rubric:\n{spec.rubric}\n\nInput:\n{item_input}\n\nExpected answer:\n{expected}\n\nAnswer to grade:\n{output}"
+    return system, [{"role": "user", "content": text}]
+
+
+def passing_score(spec: RubricGrader) -> int:
+    return spec.passing if spec.passing is not None else math.ceil(0.8 * (spec.scale or 1))
+
+
+def read_verdict(spec: RubricGrader, said: str) -> Grade:
+    """The judge's answer, read strictly: PASS or FAIL alone (any case), or with a scale one whole number in it."""
+    if spec.scale is None:
+        found = _PASS_FAIL.match(said)
+        if found is None:
+            raise UnreadableJudge(f"the judge answered {said.strip()[:80]!r}, not PASS or FAIL")
+        return Grade(found.group(1).lower() == "pass", "rubric")
+    score = _SCORE.match(said)
+    if score is None or not 1 <= int(score.group(1)) <= spec.scale:
+        raise UnreadableJudge(f"the judge answered {said.strip()[:80]!r}, not a whole number from 1 to {spec.scale}")
+    value = int(score.group(1))
+    return Grade(value >= passing_score(spec), "rubric", f"score {value}/{spec.scale}")
+
+
+def rubric(spec: RubricGrader, output: str, expected: str, judge: Judge) -> Grade:
+    """What the judge model says of the output against the rubric; raises UnreadableJudge on any other answer."""
+    return read_verdict(spec, judge(spec, output, expected))
+
+
 GRADERS: dict[str, Callable[[Any, str, str], Grade]] = {
     "exact": exact,
     "label": label,
@@ -144,12 +187,18 @@ GRADERS: dict[str, Callable[[Any, str, str], Grade]] = {
 }
 
 
-def grade(spec: GraderSpec, output: str, expected: str, similarity: Similarity | None = None) -> Grade:
-    """Score one output; ``similarity`` is needed by the embedding grader only."""
+def grade(
+    spec: GraderSpec, output: str, expected: str, similarity: Similarity | None = None, judge: Judge | None = None
+) -> Grade:
+    """Score one output; ``similarity`` is needed by the embedding grader only, ``judge`` by the rubric grader."""
     if isinstance(spec, EmbeddingGrader):
         if similarity is None:
             raise ValueError("the embedding grader needs a similarity function")
         return embedding(spec, output, expected, similarity)
+    if isinstance(spec, RubricGrader):
+        if judge is None:
+            raise ValueError("the rubric grader needs a judge")
+        return rubric(spec, output, expected, judge)
     return GRADERS[spec.type](spec, output, expected)
 
 

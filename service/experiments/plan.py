@@ -119,6 +119,26 @@ def build(session: Session, tenant_id: str, request: ExperimentRequest) -> dict[
     return {"items": planned, "candidates": candidates, "max_tokens": request.max_tokens}
 
 
+def judge_of(spec: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    """The model a rubric grader asks: its own ``judge``, else the experiment's target (without its prices' zeros)."""
+    judge = spec.get("judge")
+    return {k: v for k, v in (judge or target).items() if v is not None}
+
+
+def judge_key(judge: dict[str, Any]) -> str:
+    return "|".join(str(judge.get(part) or "") for part in ("provider", "base_url", "model"))
+
+
+def judges(planned: dict[str, Any], target: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every distinct judge model the plan's rubric graders ask, in the order they first appear."""
+    found: dict[str, dict[str, Any]] = {}
+    for item in planned["items"]:
+        if item["grader"].get("type") == "rubric":
+            judge = judge_of(item["grader"], target)
+            found.setdefault(judge_key(judge), judge)
+    return list(found.values())
+
+
 def messages_for(candidate: dict[str, Any], item_input: str) -> tuple[str | None, list[dict[str, str]]]:
     """(system, turns) to send for one item, for candidates whose prompt needs no search."""
     turns: list[dict[str, str]] = []

@@ -1,10 +1,14 @@
 """Run an experiment's plan: every candidate on every item, each result stored as it finishes.
 
 Resumable: items with a stored result are never called again, so a killed worker (or a run stopped by a
-provider that kept failing) continues where it was. Calls per provider are bounded in the process
-(``ADVISOR_EXPERIMENT_CONCURRENCY``); a 429 or 5xx is retried after ``Retry-After`` when the provider sends
-one, else with exponential backoff. A call that still fails stops the run (state ``failed``, progress kept)
-rather than scoring an outage as wrong answers; an item the provider refuses (a 4xx) is stored with its error.
+provider that kept failing) continues where it was. One runner at a time: the run is claimed under a lease
+(``service/store/experiment_leases.py``) that it renews while it works, so a second message for the same
+experiment, on another thread or worker, does nothing; a runner that lost its lease stops calling.
+
+Calls per provider are bounded in the process (``ADVISOR_EXPERIMENT_CONCURRENCY``); a 429 or 5xx is retried
+after ``Retry-After`` when the provider sends one, else with exponential backoff. A call that still fails stops
+the run (state ``failed``, progress kept) rather than scoring an outage as wrong answers; an item the provider
+refuses (a 4xx) is stored with its error.
 """
 
 from __future__ import annotations
@@ -22,18 +26,20 @@ from typing import Any
 from service.config import Settings
 from service.experiments import plan
 from service.experiments.costs import Rates
-from service.experiments.graders import Similarity, grade
+from service.experiments.graders import Similarity, UnreadableJudge, grade
+from service.experiments.judging import ClientFor, Judges
 from service.experiments.repository import ExperimentRepository, ResultRepository
 from service.knowledge_bases.grounding import CitedChunk, grounded_prompt
 from service.providers.chat import ChatClient, ChatError, Reply, api_key
+from service.store import experiment_leases as leases
 from service.store.db import Database
-from service.store.models import ExperimentResultRow, ExperimentRow, utcnow
+from service.store.jobs import new_owner
+from service.store.models import ExperimentResultRow, ExperimentRow
 
 log = logging.getLogger("service.worker")
 BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 Search = Callable[[str, str], Sequence[CitedChunk]]
-ClientFor = Callable[[dict[str, Any]], ChatClient]
 
 _slots: dict[str, threading.BoundedSemaphore] = {}
 _slots_guard = threading.Lock()
@@ -70,15 +76,24 @@ class _Run:
     today: dt.date
     stop: threading.Event
     failure: dict[str, Any] | None = None
+    judges: Judges | None = None
 
     def call(self, candidate: dict[str, Any], item: dict[str, Any]) -> tuple[Reply, float]:
         system, messages = self.messages(candidate, item["input"])
+        model, max_tokens = candidate["model"], self.planned["max_tokens"]
+        return self.complete(self.client, self.target["provider"], model, system, messages, max_tokens)
+
+    def complete(
+        self, client: ChatClient, provider: str, model: str, system: str | None, messages: list[dict[str, str]], max_tokens: int
+    ) -> tuple[Reply, float]:
+        """One call and its latency in ms, retried on 429/5xx (after Retry-After, else with backoff) within the
+        provider's bound; the latency is the answered attempt's."""
         attempt = 0
         while True:
             started = time.monotonic()
             try:
-                with _slot(self.target["provider"], self.settings.experiment_concurrency):
-                    reply = self.client.complete(candidate["model"], system, messages, self.planned["max_tokens"])
+                with _slot(provider, self.settings.experiment_concurrency):
+                    reply = client.complete(model, system, messages, max_tokens)
                 return reply, (time.monotonic() - started) * 1000
             except ChatError as exc:
                 # A server that does not answer at all is given two more tries, not the full count of backoffs.
@@ -119,13 +134,32 @@ class _Run:
                 return
             result.correct, result.error, result.output = False, exc.message, None
         else:
-            graded = grade(spec, reply.text, item["expected"], self.similarity)
             rates = self.planned.get("rates", {}).get(candidate["name"])
-            result.output, result.correct, result.detail = reply.text, graded.correct, graded.detail
-            result.latency_ms = round(latency, 3)
+            result.output, result.latency_ms = reply.text, round(latency, 3)
             result.input_tokens, result.output_tokens = reply.input_tokens, reply.output_tokens
-            result.cost_usd = Rates(**rates).usd(reply.input_tokens, reply.output_tokens) if rates else None
+            if not self.graded(
+                result, spec, item, reply.text, Rates(**rates).usd(reply.input_tokens, reply.output_tokens) if rates else None
+            ):
+                return
         self.record(result)
+
+    def graded(self, result: ExperimentResultRow, spec: Any, item: dict[str, Any], output: str, cost: float | None) -> bool:
+        """Grade the output into ``result`` (with the judge's cost); False when the judge is down (the run stops)."""
+        judge, spent = self.judges.for_item(item["input"]) if self.judges else (None, [])
+        try:
+            graded = grade(spec, output, item["expected"], self.similarity, judge)
+            result.correct, result.detail = graded.correct, graded.detail
+        except UnreadableJudge as exc:  # not scored: neither right nor wrong
+            result.correct, result.error = False, str(exc)
+        except ChatError as exc:
+            if exc.retryable or exc.status is None:
+                self.stop.set()
+                self.failure = {"code": "provider_unavailable", "message": f"judge: {exc.message}", "status": exc.status}
+                return False
+            result.correct, result.error = False, f"judge: {exc.message}"
+        costs = [cost, *spent]
+        result.cost_usd = None if any(c is None for c in costs) else sum(c or 0.0 for c in costs)
+        return True
 
     def record(self, result: ExperimentResultRow) -> None:
         with self.database.session() as session:
@@ -144,13 +178,19 @@ def run_experiment(
     search: Search | None = None,
     sleep: Callable[[float], None] = time.sleep,
     today: dt.date | None = None,
+    owner: str | None = None,
 ) -> str:
-    """Run (or resume) the experiment; returns its final state. Nothing already answered is called again."""
+    """Run (or resume) the experiment; returns its state. Nothing already answered is called again.
+
+    When another runner holds it (or it has ended) nothing runs, and its current state is returned.
+    """
+    owner = owner or new_owner()
+    lease = settings.job_lease_seconds
+    if not leases.claim(database, experiment_id, owner, lease):
+        return _state(database, experiment_id)
     with database.session() as session:
         row = session.get(ExperimentRow, experiment_id)
-        if row is None or row.state == "succeeded":
-            return row.state if row else "missing"
-        row.state, row.attempts, row.error, row.updated_at = "running", row.attempts + 1, None, utcnow()
+        assert row is not None  # just claimed; experiments are never deleted once queued
         tenant_id, target, planned = row.tenant_id, dict(row.target), dict(row.plan)
         results = ResultRepository(session, tenant_id)
         pending = [
@@ -165,6 +205,10 @@ def run_experiment(
         database, experiment_id, tenant_id, target, planned, client, settings, similarity, search, sleep,
         today or dt.date.today(), threading.Event(),
     )  # fmt: skip
+    run.judges = Judges(target, planned.get("judge_rates", {}), client_for or default_client(settings), run.complete)
+    done = threading.Event()
+    keeper = threading.Thread(target=_keep_lease, args=(run, owner, lease, done), name="experiment-lease", daemon=True)
+    keeper.start()
     try:
         with ThreadPoolExecutor(max_workers=settings.experiment_concurrency, thread_name_prefix="experiment") as pool:
             for future in [pool.submit(run.one, candidate, index) for candidate, index in pending]:
@@ -173,11 +217,31 @@ def run_experiment(
         log.exception("experiment %s failed", experiment_id)
         run.failure = {"code": "experiment_failed", "message": type(exc).__name__}
     finally:
+        done.set()
         client.close()
+        run.judges.close()
+        keeper.join()
     state = "failed" if run.failure else "succeeded"
+    if not leases.finish(database, experiment_id, owner, state, run.failure):
+        log.warning("experiment %s: the lease was lost while it ran; its new runner finishes it", experiment_id)
+        return _state(database, experiment_id)
+    return state
+
+
+def _keep_lease(run: _Run, owner: str, lease: float, done: threading.Event) -> None:
+    """Renew the lease every third of it until the run ends; lost (taken back after a stall), stop calling."""
+    while not done.wait(lease / 3):
+        try:
+            kept = leases.renew(run.database, run.row_id, owner, lease)
+        except Exception:  # the database is away: keep calling, the next round tries again
+            log.warning("experiment %s: the lease could not be renewed", run.row_id, exc_info=True)
+            continue
+        if not kept:
+            run.stop.set()
+            return
+
+
+def _state(database: Database, experiment_id: str) -> str:
     with database.session() as session:
         row = session.get(ExperimentRow, experiment_id)
-        if row is not None:
-            row.state, row.error, row.updated_at = state, run.failure, utcnow()
-            session.commit()
-    return state
+        return row.state if row is not None else "missing"

@@ -20,6 +20,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Target(_Strict):
+    provider: TargetProvider
+    model: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
+    base_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="The server's OpenAI-compatible base, like http://127.0.0.1:11434/v1; openai_compatible only.",
+    )
+    input_per_mtok: float | None = Field(
+        default=None, ge=0, le=10_000, description="USD per million input tokens (openai_compatible)."
+    )
+    output_per_mtok: float | None = Field(
+        default=None, ge=0, le=10_000, description="USD per million output tokens (openai_compatible)."
+    )
+
+
 class ExactGrader(_Strict):
     """Equal after normalising case, Unicode form, whitespace, quotes and trailing punctuation."""
 
@@ -66,8 +83,27 @@ class EmbeddingGrader(_Strict):
     threshold: float = Field(default=0.8, ge=-1, le=1)
 
 
+class RubricGrader(_Strict):
+    """A judge model reads the rubric, the input, the expected answer and the output, and answers PASS or FAIL
+    (or, with ``scale``, a whole number from 1 to ``scale``). Any other answer is not scored: it is an error."""
+
+    type: Literal["rubric"] = "rubric"
+    rubric: str = Field(min_length=1, max_length=MAX_TEXT, description="What a right answer does, for the judge.")
+    judge: Target | None = Field(default=None, description="The judge model; the experiment's target if unset.")
+    scale: int | None = Field(default=None, ge=2, le=10, description="Ask for a score 1..scale instead of PASS/FAIL.")
+    passing: int | None = Field(default=None, ge=1, le=10, description="With scale: the lowest passing score (80% of it).")
+
+    @model_validator(mode="after")
+    def _passing_within_scale(self) -> RubricGrader:
+        if self.passing is not None and (self.scale is None or self.passing > self.scale):
+            raise ValueError("passing needs a scale and must be at most scale")
+        if self.judge is not None and (self.judge.provider == "openai_compatible") != (self.judge.base_url is not None):
+            raise ValueError("judge.base_url is required for openai_compatible and only there")
+        return self
+
+
 GraderSpec = Annotated[
-    ExactGrader | LabelGrader | JsonSchemaGrader | RegexGrader | NumericGrader | EmbeddingGrader,
+    ExactGrader | LabelGrader | JsonSchemaGrader | RegexGrader | NumericGrader | EmbeddingGrader | RubricGrader,
     Field(discriminator="type"),
 ]
 GraderName = Literal["exact", "label", "json_schema", "regex", "numeric", "embedding"]
@@ -78,23 +114,6 @@ class Item(_Strict):
     input: str = Field(min_length=1, max_length=MAX_TEXT)
     expected: str = Field(max_length=MAX_TEXT)
     grader: GraderChoice | None = Field(default=None, description="This item's grader; the set's if unset.")
-
-
-class Target(_Strict):
-    provider: TargetProvider
-    model: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
-    base_url: str | None = Field(
-        default=None,
-        max_length=500,
-        pattern=r"^https?://[^\s/]+(/\S*)?$",
-        description="The server's OpenAI-compatible base, like http://127.0.0.1:11434/v1; openai_compatible only.",
-    )
-    input_per_mtok: float | None = Field(
-        default=None, ge=0, le=10_000, description="USD per million input tokens (openai_compatible)."
-    )
-    output_per_mtok: float | None = Field(
-        default=None, ge=0, le=10_000, description="USD per million output tokens (openai_compatible)."
-    )
 
 
 class TunedCandidate(_Strict):

@@ -74,10 +74,21 @@ def create_experiment(
         raise KeyMissing(f"No {KEY_ENV[provider]} in the server's environment; set it and retry.", field="target.provider")
     target = request.target.model_dump(exclude_none=True)
     planned = plan.build(session, tenant_id, request)
+    judges = plan.judges(planned, target)
+    for judge in judges:  # a rubric grader's judge model: its key comes from the environment too
+        if api_key(settings, judge["provider"]) is None:
+            env = KEY_ENV[judge["provider"]]
+            raise KeyMissing(
+                f"No {env} in the server's environment for the rubric grader's judge; set it and retry.",
+                field="grader.judge.provider",
+            )
     estimate = costs.estimate(target, planned, today)
     _check_cost(session, tenant_id, request, estimate, settings)
     planned["rates"] = {
         c["name"]: r.as_dict() for c in planned["candidates"] if (r := costs.rates(target, c["model"], today)) is not None
+    }
+    planned["judge_rates"] = {
+        plan.judge_key(j): r.as_dict() for j in judges if (r := costs.rates(j, j["model"], today)) is not None
     }
     total = len(planned["items"]) * len(planned["candidates"])
     row = ExperimentRow(
@@ -109,7 +120,7 @@ def resume(session: Session, tenant_id: str, experiment_id: str, settings: Setti
             code="experiment_not_failed",
             status=409,
         )
-    row.state, row.updated_at = "queued", utcnow()
+    row.state, row.attempts, row.updated_at = "queued", 0, utcnow()  # its worker's deaths are counted afresh
     session.commit()
     from service.worker.queue import get_queue
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from knowledge.loader import default_guide
 from rules.loading import default_rules, load_cases
+from rules.measured import COMPUTED_RULES
 from rules.model import Rule
 from service.api.problems import PROBLEM_RESPONSES
 from service.errors import NotFound
@@ -32,9 +33,14 @@ def _rule_out(rule: Rule, lang: str, cases: dict[str, list[dict[str, object]]] |
     )
 
 
-@router.get("/v1/rules", tags=["rules"], response_model=list[RuleOut], summary="Every rule, in the order the engine runs them")
+@router.get(
+    "/v1/rules",
+    tags=["rules"],
+    response_model=list[RuleOut],
+    summary="Every rule, in the order the engine runs them, then the reasons computed beside it (measured)",
+)
 def list_rules(lang: Lang = "en") -> list[RuleOut]:
-    return [_rule_out(item.rule, lang) for item in default_rules().rules]
+    return [*(_rule_out(item.rule, lang) for item in default_rules().rules), *(_rule_out(r, lang) for r in COMPUTED_RULES)]
 
 
 @router.get(
@@ -42,6 +48,9 @@ def list_rules(lang: Lang = "en") -> list[RuleOut]:
 )
 def get_rule(rule_id: str, lang: Lang = "en") -> RuleOut:
     item = default_rules().get(rule_id)
+    computed = next((rule for rule in COMPUTED_RULES if rule.id == rule_id), None)
+    if computed is not None:
+        return _rule_out(computed, lang)
     if item is None:
         raise NotFound(f"No rule {rule_id!r}; GET /v1/rules lists them.", code="rule_not_found")
     cases = load_cases().get(rule_id)

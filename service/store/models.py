@@ -223,6 +223,9 @@ class ExperimentRow(Base):
     plan: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     estimate_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Who runs it and until when (service/store/experiment_leases.py): one runner at a time, a dead one's run taken back.
+    owner: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 

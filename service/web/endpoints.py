@@ -38,6 +38,12 @@ def advice_page(advice_id: str) -> FileResponse:
     return _serve(INDEX)
 
 
+@router.get("/try")
+def try_page() -> FileResponse:
+    # The same page: its script opens "Try it on your data" (?advice= and ?experiment= restore what it showed).
+    return _serve(INDEX)
+
+
 @router.get("/static/{name}")
 def static(name: str) -> FileResponse:
     return _serve(name)

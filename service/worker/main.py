@@ -14,7 +14,7 @@ import time
 import uvicorn
 
 from service.config import Settings
-from service.store import jobs
+from service.store import experiment_leases, jobs
 from service.worker.app import create_worker_app, require_secret_beyond_loopback
 from service.worker.client import worker_file
 from service.worker.failures import FailureFilter, watch_queue
@@ -70,7 +70,7 @@ def run_worker(settings: Settings, *, threads: int = 1) -> None:
 
 
 class Sweeper:
-    """Every third of a lease: queue again the jobs whose worker stopped renewing their lease.
+    """Every third of a lease: queue again the jobs and experiments whose worker stopped renewing their lease.
 
     The first round (at start, and again after the queue failed) also sends a message for every queued job:
     the queue may have lost some (a Redis restart, or a message that could not be sent while it was down).
@@ -91,6 +91,8 @@ class Sweeper:
             for job_id in dict.fromkeys(expired + queued):
                 log.info("re-queuing unfinished job %s", job_id)
                 self.queue.ingest(job_id)
+            for experiment_id in experiment_leases.release_expired(database, settings.job_max_attempts):
+                self.queue.experiment(experiment_id)  # resumed from its stored results: nothing is called twice
             self.resend = False
         except Exception:  # the database or the queue is away (logged once per outage, then counted); try again
             self.resend = True

@@ -45,3 +45,40 @@ def test_hebrew() -> None:
     assert reading.reason.title == "נמדד על סט ההערכה שלכם"
     assert reading.reason.because.startswith("נמדד: עם דוגמאות (few-shot) 0.82 [0.73, 0.88] לעומת ללא דוגמאות (zero-shot) 0.61.")
     assert "ההנחיות אינן מספיקות" in reading.reason.because and "מודל מכוונן" in reading.next_step
+
+
+GROUNDED = Score("grounded", 100, 0.7, 0.6, 0.78)
+TUNED = Score("tuned:ft:gpt-4.1-mini:acme::1", 100, 0.75, 0.65, 0.79)
+
+
+@pytest.mark.parametrize(
+    ("scores", "step"),
+    [
+        ((ZERO,), "Try few-shot next: build a prompt from your examples"),
+        ((ZERO, FEW), "Even with examples prompting falls short: pilot a grounded prompt (knowledge_base)"),
+        ((ZERO, FEW, GROUNDED), "Prompting and retrieval fall short: tune a model on your examples"),
+        ((ZERO, FEW, GROUNDED, TUNED), "Prompting falls short on every candidate tried"),
+    ],
+)
+def test_below_the_target_the_next_step_is_the_next_lever_not_yet_measured(scores: tuple[Score, ...], step: str) -> None:
+    reading = read(Measurement("e1", scores), 0.95, "en")
+    assert reading is not None and reading.outcome == "insufficient"
+    assert reading.next_step.startswith(step)
+
+
+def test_at_the_target_the_next_step_is_to_ship_the_prompt() -> None:
+    reading = read(Measurement("e1", (ZERO, FEW)), 0.7, "he")
+    assert reading is not None and reading.outcome == "works"
+    assert reading.next_step.startswith("העלו את עם דוגמאות (few-shot) לשימוש")
+    english = read(Measurement("e1", (ZERO, FEW)), 0.7, "en")
+    assert english is not None and english.next_step.startswith("Ship few-shot: it meets the target.")
+
+
+def test_the_measured_reason_is_listed_as_a_rule_in_both_languages() -> None:
+    from rules.checks import check_rules
+    from rules.measured import RULE
+
+    assert RULE.id == "measured" and RULE.guide == "s6-evaluation" and RULE.stage == "signal"
+    assert len(RULE.then.next_steps) == 6 and all(step.text.he for step in RULE.then.next_steps)
+    _count, problems = check_rules()
+    assert not [problem for problem in problems if "measured" in problem]

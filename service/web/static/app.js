@@ -1,12 +1,14 @@
 // The questionnaire page: start (language + optional description) -> one question at a time -> verdict.
-// At /advice/{id} the same page shows a stored advice. Data comes only from the public HTTP API
-// (/v1/intake, /v1/questionnaire, /v1/advice, /v1/guide); guide sections are the /guide pages.
+// At /advice/{id} the same page shows a stored advice, at /try "Try it on your data" (try.js). Data comes only
+// from the public HTTP API (/v1/intake, /v1/questionnaire, /v1/advice, /v1/experiments, /v1/guide); guide
+// sections are the /guide pages.
 import { describe, onKeySubmit, run } from "./actions.js";
 import { ApiError, api } from "./api.js";
 import { $, fieldError, h, showOnly } from "./dom.js";
 import { clearDownloads, loadDownloads } from "./downloads.js";
 import { setLang, t } from "./i18n.js";
 import { answerLabel, readAnswer, renderField, renderHelp } from "./question.js";
+import { follow, initTry, leaveTry, offerMeasurement, openTry } from "./try.js";
 import { guideUrl, loadGuideTitles, renderVerdict } from "./verdict.js";
 
 const SESSION_STORAGE = "tuning-advisor.session";
@@ -16,8 +18,10 @@ const state = {
   viewing: null, // id of the question on screen
   prefill: {}, // field -> [evidence text] for answers taken from the description
   advice: null, // the advice on screen when it was opened by its link, outside any session
+  shown: null, // the advice whose verdict is on screen, in a session or not ("Try it on your data" starts from it)
 };
 const ADVICE_PATH = /^\/advice\/([^/]+)\/?$/;
+const TRY_PATH = /^\/try\/?$/;
 
 // --- start ------------------------------------------------------------------------------------------
 
@@ -233,6 +237,7 @@ async function changeAnswer(field) {
 
 async function showVerdict(advice) {
   const titles = await loadGuideTitles();
+  state.shown = advice;
   showOnly("verdict");
   const context = { questionText, onChange: (field) => run(() => changeAnswer(field)) };
   renderVerdict(advice, titles, context);
@@ -241,8 +246,53 @@ async function showVerdict(advice) {
   $("#verdict-back").disabled = !(state.session?.asked ?? []).length;
   $("#start-over").textContent = state.session ? t("startOver") : t("newQuestionnaire");
   $("#verdict-title").focus();
+  offerMeasurement(advice);
   markView("verdict", advice.id);
   loadDownloads(advice);
+}
+
+// --- "Try it on your data" (try.js) ---------------------------------------------------------------------
+
+/** From the verdict on screen: back returns to it, at the address it had. */
+async function tryFromVerdict() {
+  const advice = state.shown;
+  const back = `${location.pathname}${location.search}`;
+  history.replaceState(null, "", `/try?advice=${encodeURIComponent(advice.id)}`);
+  await openTry(advice, () => {
+    history.replaceState(null, "", back);
+    return run(() => showVerdict(advice));
+  });
+  markView("try", advice.id);
+}
+
+/** On its own: back (or "use it in an advice") returns to the start, to answer the questionnaire. */
+async function tryAlone() {
+  setLang(chosenLang());
+  history.replaceState(null, "", "/try");
+  await openTry(null, ({ carried }) => {
+    history.replaceState(null, "", "/");
+    showOnly("start");
+    $("#status").textContent = carried ? t("tryCarried") : "";
+    $("#start-title").focus();
+  });
+  markView("try", "alone");
+}
+
+async function openTryLink(params) {
+  const adviceId = params.get("advice");
+  if (adviceId) {
+    const advice = await api("GET", `/v1/advice/${encodeURIComponent(adviceId)}`);
+    setLang(advice.lang ?? "en");
+    await loadQuestions(advice.lang ?? "en");
+    state.advice = advice;
+    state.shown = advice;
+    await openTry(advice, () => {
+      history.replaceState(null, "", `/advice/${encodeURIComponent(advice.id)}`);
+      return run(() => showVerdict(advice));
+    });
+  } else await tryAlone();
+  const experimentId = params.get("experiment");
+  if (experimentId) follow(experimentId);
 }
 
 // --- the guide, opened in a dialog rather than as raw JSON ---------------------------------------------
@@ -293,6 +343,7 @@ async function openAdvice(adviceId) {
 }
 
 async function resume() {
+  if (TRY_PATH.test(location.pathname)) return openTryLink(new URLSearchParams(location.search));
   const link = ADVICE_PATH.exec(location.pathname);
   const adviceId = link ? decodeURIComponent(link[1]) : new URLSearchParams(location.search).get("advice");
   if (adviceId) return openAdvice(adviceId);
@@ -311,6 +362,7 @@ async function resume() {
 }
 
 function startOver() {
+  leaveTry();
   clearDownloads();
   sessionStorage.removeItem(SESSION_STORAGE);
   if (location.pathname !== "/" || location.search) history.replaceState(null, "", "/");
@@ -338,6 +390,9 @@ function init() {
   $("#verdict-back").addEventListener("click", () => goBack(null));
   $("#start-over").addEventListener("click", startOver);
   $("#key-form").addEventListener("submit", onKeySubmit);
+  $("#try-start").addEventListener("click", () => run(tryAlone));
+  $("#try-from-verdict").addEventListener("click", () => run(tryFromVerdict));
+  initTry();
   document.addEventListener("click", onDocumentClick);
   // Tests and scripts wait for this: the handlers are wired and any saved session is back on screen.
   run(resume).finally(() => {

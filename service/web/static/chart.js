@@ -9,7 +9,8 @@ const MONTHS = 12;
 const DAYS_PER_MONTH = 30; // the engine's month (rules/economics.py)
 const SIZE = { width: 480, height: 280, left: 70, right: 14, top: 24, bottom: 42 };
 
-function el(tag, attrs = {}, text = null) {
+/** An SVG element with its attributes and text (the accuracy chart draws with it too). */
+export function el(tag, attrs = {}, text = null) {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
   if (text !== null) node.textContent = text;

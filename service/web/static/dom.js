@@ -23,7 +23,7 @@ export function ltr(text) {
 }
 
 export function showOnly(id) {
-  for (const section of ["start", "question", "verdict"]) $(`#${section}`).hidden = section !== id;
+  for (const section of ["start", "question", "verdict", "try"]) $(`#${section}`).hidden = section !== id;
 }
 
 /** Show `message` as the error of the control `input` (or hide it when message is empty). */

@@ -28,7 +28,8 @@ def test_a_measurement_sets_prompting_status_and_leads_the_reasons(api: TestClie
     first = verdict["reasons"][0]
     assert first["rule"] == "measured" and first["guide"] == "s6-evaluation"
     assert first["because"].startswith("measured: few-shot 1.00 [0.72, 1.00] vs zero-shot 0.70. The target accuracy is 0.70.")
-    assert verdict["next_steps"][0] == "Keep few-shot and re-run the experiment on every prompt or model change."
+    shipped = "Ship few-shot: it meets the target. Re-run the experiment on every prompt or model change."
+    assert verdict["next_steps"][0] == shipped
     assert any(experiment_id in note for note in verdict["notes"])
 
     # The default target (0.8) is above few-shot's lower bound: inconclusive, the stated answer stands.
@@ -43,3 +44,15 @@ def test_an_unknown_or_unfinished_experiment_is_refused(api: TestClient) -> None
     queued = api.post("/v1/experiments", json=body("http://127.0.0.1:9/v1")).json()["id"]
     unfinished = api.post("/v1/advice", json={"profile": PROFILE, "experiment_id": queued})
     assert unfinished.status_code == 409 and unfinished.json()["code"] == "experiment_not_finished"
+
+
+def test_below_the_target_the_advice_says_to_try_few_shot_next(api: TestClient) -> None:  # noqa: F811
+    with serve(FakeChat({k: list(v) for k, v in SCRIPTS.items()})) as url:
+        experiment_id = str(api.post("/v1/experiments", json=body(url)).json()["id"])
+        assert run(api, experiment_id) == "succeeded"
+    profile = {**PROFILE, "prompting_status": "works"}
+    advice = api.post("/v1/advice", json={"profile": profile, "experiment_id": experiment_id, "target_accuracy": 0.95}).json()
+    assert advice["profile"]["prompting_status"] == "insufficient"
+    assert advice["reasons"][0]["rule"] == "measured" and "falls short" in advice["reasons"][0]["because"]
+    assert advice["next_steps"][0].startswith("Try few-shot next: build a prompt from your examples")
+    assert api.get(f"/v1/rules/{advice['reasons'][0]['rule']}").status_code == 200

@@ -1,5 +1,6 @@
-"""The real worker runs experiments from the queue; killed mid-run (SIGKILL), the next worker resumes it
-without calling an item whose answer was already stored."""
+"""The real worker runs experiments from the queue; killed mid-run (SIGKILL), the next worker (two threads,
+the experiment's message sent more than once) resumes it once, without calling an item whose answer was
+already stored."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from service.config import Settings
 from service.main import create_app
+from service.worker.queue import get_queue
 from tests.conftest import TODAY
 from tests.service.experiments.fake_chat import FakeChat, serve
 from tests.service.experiments.test_experiments import LABELS
@@ -49,7 +51,9 @@ def test_a_killed_worker_is_resumed_by_the_next(api: TestClient, data_dir: Path)
     scripts = {text: ["slow:0.25", label] for text, label in LABELS.items()}
     scripts[PARAPHRASE[0]] = ["slow:0.25", "Sorry, your parcel has not been delivered yet."]
     chat = FakeChat(scripts)
-    worker = Worker(data_dir, {"ADVISOR_EXPERIMENT_CONCURRENCY": "1"})
+    # Two consumer threads, and a lease short enough that the dead worker's claim runs out while the test waits
+    # (long enough that a loaded machine does not let a live runner's lease lapse).
+    worker = Worker(data_dir, {"ADVISOR_EXPERIMENT_CONCURRENCY": "1", "ADVISOR_JOB_LEASE_SECONDS": "6"}, threads=2)
     with serve(chat) as url:
         items: list[dict[str, Any]] = [{"input": text, "expected": label} for text, label in LABELS.items()]
         items.append({"input": PARAPHRASE[0], "expected": PARAPHRASE[1], "grader": {"type": "embedding", "threshold": 0.5}})
@@ -65,12 +69,16 @@ def test_a_killed_worker_is_resumed_by_the_next(api: TestClient, data_dir: Path)
             assert stored["state"] == "running"  # what a dead worker leaves behind
             finished = {r["input"] for r in stored["candidates"][0]["results"]}
             assert 3 <= len(finished) < len(items)
-            worker.start()  # resumes what the dead one left running
+            worker.start()  # resumes what the dead one left running, once its lease runs out
+            for _ in range(2):  # a message delivered twice more: both threads may take one
+                get_queue(api.app.state.settings).submit_experiment(experiment_id)  # type: ignore[attr-defined]
             done = _wait(api, experiment_id, lambda e: e["state"] in ("succeeded", "failed"))
         finally:
             worker.stop()
     assert done["state"] == "succeeded" and done["progress"] == {"done": 11, "total": 11}
     assert {text: chat.requests[text] for text in finished} == dict.fromkeys(finished, 1)
+    # Paid once per item, but for the one call in flight when the worker was killed (answered, never stored).
+    assert len(chat.answered) == len(items) and sum(chat.answered.values()) <= len(items) + 1
     (candidate,) = done["candidates"]
     assert (candidate["n"], candidate["correct"], candidate["graders"]) == (11, 11, {"exact": 10, "embedding": 1})
     embedded = candidate["results"][-1]

@@ -15,6 +15,14 @@ def test_rules_list_and_one(client: TestClient) -> None:
     assert client.get("/v1/rules/nope").json()["code"] == "rule_not_found"
 
 
+def test_the_measured_reason_is_listed_with_the_rules(client: TestClient) -> None:
+    listed = client.get("/v1/rules").json()
+    assert listed[-1]["id"] == "measured" and [rule["id"] for rule in listed].count("measured") == 1
+    measured = client.get("/v1/rules/measured", params={"lang": "he"}).json()
+    assert measured["title"] == "נמדד על סט ההערכה שלכם" and measured["guide"] == "s6-evaluation"
+    assert measured["when"] == {"experiment_id": {"ne": None}} and len(measured["then"]["next_steps"]) == 6
+
+
 def test_every_cited_section_exists_in_both_languages(client: TestClient) -> None:
     for rule in client.get("/v1/rules").json():
         for lang in ("en", "he"):

@@ -68,6 +68,7 @@ def test_scripts_and_styles_load_with_their_types(client: TestClient, page: Skel
     assert ":focus-visible" in css.text
     modules = (
         "app.js",
+        "accuracy.js",
         "actions.js",
         "api.js",
         "artifacts.js",
@@ -75,11 +76,13 @@ def test_scripts_and_styles_load_with_their_types(client: TestClient, page: Skel
         "dom.js",
         "downloads.js",
         "economics.js",
+        "evalset.js",
         "forms.js",
         "i18n.js",
         "question.js",
         "strings.js",
         "summary.js",
+        "try.js",
         "verdict.js",
     )
     for module in modules:
@@ -88,7 +91,8 @@ def test_scripts_and_styles_load_with_their_types(client: TestClient, page: Skel
         assert script.headers["content-type"] == "text/javascript; charset=utf-8"
         assert script.headers["cache-control"] == "no-cache"
     imports = client.get("/static/app.js").text
-    for module in ("./actions.js", "./api.js", "./downloads.js", "./dom.js", "./i18n.js", "./question.js", "./verdict.js"):
+    modules = ("./actions.js", "./api.js", "./downloads.js", "./dom.js", "./i18n.js", "./question.js", "./try.js", "./verdict.js")
+    for module in modules:
         assert f'from "{module}"' in imports
 
 
@@ -115,8 +119,9 @@ def test_the_page_names_each_strategy_as_slack_and_the_cli_do(client: TestClient
         assert names == {strategy: texts[language] for strategy, texts in STRATEGY_NAMES.items()}
 
 
-def test_an_advice_link_serves_the_page(client: TestClient) -> None:
-    response = client.get("/advice/some-advice-id")
+@pytest.mark.parametrize("path", ["/advice/some-advice-id", "/try", "/try?advice=a&experiment=b"])
+def test_an_advice_or_try_link_serves_the_page(client: TestClient, path: str) -> None:
+    response = client.get(path)
     assert response.status_code == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert 'src="/static/app.js"' in response.text

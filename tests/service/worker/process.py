@@ -26,8 +26,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 class Worker:
     """`python -m service.worker` on a data dir; start, kill and restart it like an operator would."""
 
-    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None, threads: int = 1) -> None:
         self.data_dir = data_dir
+        # `python -m service.worker` runs one thread; more is `advisor worker --threads N`, as an operator starts it.
+        self.command = (
+            [sys.executable, "-m", "service.worker"]
+            if threads == 1
+            else [sys.executable, "-c", "from service.cli import app; app()", "worker", "--threads", str(threads)]
+        )
         self.env = {
             **os.environ,
             "ADVISOR_DATA_DIR": str(data_dir),
@@ -41,7 +47,7 @@ class Worker:
         address = self.data_dir / "worker.json"
         address.unlink(missing_ok=True)
         log = (self.data_dir / "worker.log").open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "service.worker"], env=self.env, stdout=log, stderr=log)
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
