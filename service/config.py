@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(
         default=3, ge=1, le=100, description="Starts of a job; one whose worker died this often fails (`job_attempts_exhausted`)."
     )
+    ingest_slice_chunks: int = Field(
+        default=256,
+        ge=1,
+        description="A long ingestion gives its turn to another tenant's waiting job after this many chunks "
+        "(whole documents), and resumes where it stopped.",
+    )
     failure_log_seconds: float = Field(
         default=60.0, gt=0, description="While Redis or the database is down, the worker logs one summary line per this interval."
     )

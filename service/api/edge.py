@@ -141,7 +141,7 @@ class RequestEdge:
         field = "path" if "\x00" in path else _nul_in_query(query)
         error: AdvisorError | None = NulCharacter(field) if field is not None else None
         if error is None and query and path.startswith(API_PREFIX):
-            error = self._unknown_parameter(path, method, query)
+            error = self._unknown_parameter(scope, path, method, query)
         if error is not None:
             await send_problem(send, scope, error)
             return
@@ -156,11 +156,12 @@ class RequestEdge:
         else:
             await self.app(scope, receive, send)
 
-    def _unknown_parameter(self, path: str, method: str, query: bytes) -> AdvisorError | None:
+    def _unknown_parameter(self, scope: Scope, path: str, method: str, query: bytes) -> AdvisorError | None:
         """422 for a query parameter the operation does not take: like an unknown body field, never ignored."""
         route = self.routes.route_for(path, "GET" if method == "HEAD" else method)
         if route is None or route.query is None:
             return None
+        scope["route"] = route.route  # the access log names the template of a route answered here
         for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace"):
             if name not in route.query:
                 takes = ", ".join(sorted(route.query)) or "none"
@@ -173,6 +174,8 @@ class RequestEdge:
 
     async def _with_body(self, route: RouteEntry, scope: Scope, receive: Receive, send: Send) -> None:
         assert route.body is not None
+        # Answered here or by the router, the request is this route's: the access log and metrics name its template.
+        scope["route"] = route.route
         media_type = _media_type(scope)
         if media_type is not None and not _accepts(route.body, media_type):
             await send_problem(send, scope, _wrong_type(route.body, media_type))

@@ -23,6 +23,7 @@ class RouteEntry:
     methods: frozenset[str]
     body: BodyKind | None
     query: frozenset[str] | None  # the query parameters the route declares; None: not an API route, not checked
+    route: object  # the router's own route: what scope["route"] holds once the router matched it
 
 
 def _body_kind(route: object) -> BodyKind | None:
@@ -64,7 +65,7 @@ class RouteTable:
                 methods = context.methods
                 if pattern is not None and methods:
                     route = context.original_route
-                    entries.append(RouteEntry(pattern, frozenset(methods), _body_kind(route), _query_names(route)))
+                    entries.append(RouteEntry(pattern, frozenset(methods), _body_kind(route), _query_names(route), route))
             self._entries = entries
         return self._entries
 

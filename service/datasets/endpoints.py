@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
@@ -10,10 +11,29 @@ from fastapi.responses import StreamingResponse
 from rules.facts import Provider
 from service.api.problems import PROBLEM_RESPONSES
 from service.datasets import service
-from service.datasets.schemas import ConvertOut, ConvertRequest, DatasetOut, DatasetPage, DatasetReport, DatasetSummary
+from service.datasets.schemas import (
+    MODEL_NAME_MAX,
+    MODEL_NAME_PATTERN,
+    ConvertOut,
+    ConvertRequest,
+    DatasetOut,
+    DatasetPage,
+    DatasetReport,
+    DatasetSummary,
+)
 from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep
+from service.errors import ValidationFailed
 from service.inputs import reject_nul
 from service.store.cursors import CURSOR_DESCRIPTION, CURSOR_PATTERN
+
+_MODEL_NAME = re.compile(MODEL_NAME_PATTERN)
+
+
+def _model_name_schema(schema: dict[str, Any]) -> None:
+    """A form field is text or absent, never null: the schema says a string of MODEL_NAME_PATTERN (None = absent)."""
+    (text,) = [option for option in schema.pop("anyOf") if option.get("type") == "string"]
+    schema.update(text, pattern=MODEL_NAME_PATTERN)
+
 
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
 
@@ -30,9 +50,22 @@ def upload_dataset(
         Provider,
         Form(description="The provider whose limits and tokenizer apply"),
     ],
-    model: Annotated[str | None, Form(max_length=200)] = None,
+    model: Annotated[
+        str | None,
+        Form(
+            max_length=MODEL_NAME_MAX,
+            description="The model to check the file against (its limits, tokenizer); the provider's default when absent.",
+            json_schema_extra=_model_name_schema,
+        ),
+    ] = None,
 ) -> DatasetOut:
     reject_nul(model, "model")  # a form field: the edge reads JSON bodies only
+    if model is not None and not _MODEL_NAME.fullmatch(model):
+        raise ValidationFailed(
+            f"model {model[:40]!r} is not a model name (letters, digits and . _ : / @ + -, not a number, true, "
+            "false or null); leave it out for the provider's default.",
+            field="model",
+        )
     row = service.create_dataset(
         session,
         tenant,

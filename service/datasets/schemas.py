@@ -10,6 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rules.facts import Count
 
+# A multipart field is text whatever was meant: a client's 4305, true, null or {"a": 1} arrives as that text. A
+# model name is never one of those, so the pattern refuses what reads as a JSON number, literal, object or array
+# (the upload route checks it with `re`; pydantic's engine has no look-ahead). Empty means "not given".
+MODEL_NAME_PATTERN = (
+    r"^(?:(?!(?:true|false|null)$)(?!-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$)[A-Za-z0-9][A-Za-z0-9._:/@+-]*)?$"
+)
+MODEL_NAME_MAX = 200
+
 Severity = Literal["error", "warning"]
 DatasetFormat = Literal[
     "openai_chat",

@@ -23,6 +23,7 @@ from service.datasets.validate import validate_file
 from service.errors import AdvisorError, NotFound, PayloadTooLarge, ValidationFailed
 from service.inputs import disk_name, original_name
 from service.store.db import Database
+from service.store.locks import lock_tenant
 from service.store.models import DatasetRow, utcnow
 from service.store.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
 
@@ -86,7 +87,9 @@ def create_dataset(
 ) -> DatasetRow:
     """Store, validate and record an upload; the row exists only once the file is safely on disk.
 
-    The tenant's stored bytes stay within ``quota_dataset_mb``: the stream stops at the first byte beyond it.
+    The tenant's stored bytes stay within ``quota_dataset_mb``: the stream stops at the first byte beyond it,
+    and the bytes are counted again under the tenant's lock before the row goes in (two uploads at once
+    cannot both take the last room).
     """
     if provider not in PROVIDERS:
         raise ValidationFailed(f"Unknown provider {provider!r}; use one of {', '.join(PROVIDERS)}.", field="provider")
@@ -105,6 +108,12 @@ def create_dataset(
     except BaseException:
         shutil.rmtree(path.parent, ignore_errors=True)
         raise
+    lock_tenant(session, tenant_id)  # until the commit: a simultaneous upload counts after this one's row
+    stored = DatasetRepository(session, tenant_id).stored_bytes() + size
+    if stored > quotas.limit(settings, "dataset_mb") * MIB:
+        session.rollback()
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise quotas.exceeded(settings, "dataset_mb", round(stored / MIB, 1), field="file")
     row = DatasetRow(
         id=str(uuid.uuid4()),
         created_at=utcnow(),

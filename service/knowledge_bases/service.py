@@ -22,6 +22,7 @@ from service.knowledge_bases import evaluations
 from service.knowledge_bases.defaults import SUPPORTED_EXTENSIONS
 from service.knowledge_bases.parsers import MAX_ID_CHARS
 from service.store.db import Database
+from service.store.locks import lock_tenant
 from service.store.models import JobRow, KbDocumentRow, KnowledgeBaseRow, utcnow
 from service.store.orphans import ORPHAN_AFTER_SECONDS, remove_stale_folders
 from service.worker.schemas import DocumentRef, EvalItem, EvaluateQuery, KbRef, Mode, Operations, SearchHit, SearchQuery
@@ -123,9 +124,7 @@ def start_ingestion(
     """Store the files, record a queued job, then enqueue it: a crash never loses an accepted upload."""
     if not uploads:
         raise ValidationFailed("Send at least one file in the `files` field.", field="files")
-    active = JobRow.state.in_(("queued", "running"))
-    running = session.scalar(select(func.count()).where(JobRow.tenant_id == tenant_id, active)) or 0
-    quotas.check(settings, "concurrent_jobs", running + 1)  # before a byte is stored
+    _check_jobs_quota(session, settings, tenant_id)  # before a byte is stored
     job_id = str(uuid.uuid4())
     folder = settings.data_dir / "kb_uploads" / job_id
     folder.mkdir(parents=True)
@@ -137,6 +136,13 @@ def start_ingestion(
             budget -= size
             files.append(stored)
     except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    try:
+        lock_tenant(session, tenant_id)  # until the commit: a simultaneous upload counts after this one's job
+        _check_jobs_quota(session, settings, tenant_id)
+    except BaseException:
+        session.rollback()
         shutil.rmtree(folder, ignore_errors=True)
         raise
     now = utcnow()
@@ -166,6 +172,12 @@ def start_ingestion(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return job
+
+
+def _check_jobs_quota(session: Session, settings: Settings, tenant_id: str) -> None:
+    active = JobRow.state.in_(("queued", "running"))
+    running = session.scalar(select(func.count()).where(JobRow.tenant_id == tenant_id, active)) or 0
+    quotas.check(settings, "concurrent_jobs", running + 1)
 
 
 def sweep_upload_orphans(database: Database, data_dir: Path, older_than: float = ORPHAN_AFTER_SECONDS) -> list[Path]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from huey.exceptions import RetryTask
 from sqlalchemy import func, select
 
 from service import quotas
@@ -58,17 +59,28 @@ def ingest_task(runtime: Runtime | None) -> Callable[[str], None]:
     def run_ingest(job_id: str) -> None:
         if runtime is None:
             raise RuntimeError("ingestion jobs run in the worker process (`advisor worker`), not here")
-        run_next(runtime)
+        try:
+            run_next(runtime)
+        except TurnGiven as given:
+            # The job is queued again and needs a message: Huey sends this one again (the queue, Redis or SQLite).
+            raise RetryTask() from given
 
     return run_ingest
 
 
+class TurnGiven(Exception):  # not an error: control goes back to the queue
+    """A long job gave its turn to another tenant's waiting job; it is queued again, to resume where it stopped."""
+
+
 def run_next(runtime: Runtime) -> str | None:
-    """Claim the next job in fair order and run it under a lease; its id, or None when nothing was queued."""
+    """Claim the next job in fair order and run it under a lease; its id, or None when nothing was queued.
+
+    Raises TurnGiven when the job stopped after a slice for another tenant (it is queued again, without a message).
+    """
     settings = runtime.settings
     job_id = jobs.claim_next(runtime.database, runtime.owner, settings.job_lease_seconds)
     if job_id is not None:
-        _run_claimed(runtime, job_id)
+        _run_claimed(runtime, job_id, slices=True)
     return job_id
 
 
@@ -80,9 +92,11 @@ def ingest(runtime: Runtime, job_id: str) -> None:
     _run_claimed(runtime, job_id)
 
 
-def _run_claimed(runtime: Runtime, job_id: str) -> None:
+def _run_claimed(runtime: Runtime, job_id: str, *, slices: bool = False) -> None:
     with jobs.Lease(runtime.database, job_id, runtime.owner, runtime.settings.job_lease_seconds) as lease:
-        _ingest(runtime, job_id, lease.lost)
+        given = _ingest(runtime, job_id, lease.lost, slices=slices)
+    if given:
+        raise TurnGiven(job_id)
 
 
 def _update(runtime: Runtime, job_id: str, **values: Any) -> None:
@@ -113,12 +127,17 @@ def _parse(runtime: Runtime, files: list[dict[str, str]]) -> tuple[list[ParsedDo
     return documents, errors
 
 
-def _ingest(runtime: Runtime, job_id: str, lost: threading.Event) -> None:
-    """Parse, chunk and upsert every file of the job, one document at a time, with progress."""
+def _ingest(runtime: Runtime, job_id: str, lost: threading.Event, *, slices: bool = False) -> bool:
+    """Parse, chunk and upsert every file of the job, one document at a time, with progress.
+
+    With ``slices``, after every ADVISOR_INGEST_SLICE_CHUNKS chunks (whole documents) it gives its turn to
+    another tenant's waiting job: True then, the job queued again with the documents done and the counts so far
+    in its payload's ``resume``; the next run skips those documents (the parse and chunking are deterministic).
+    """
     with runtime.database.session() as session:
         job = session.get(JobRow, job_id)
         if job is None:
-            return
+            return False
         payload, kb_id, tenant_id = dict(job.payload), job.kb_id or "", job.tenant_id
     try:
         kb = runtime.kb(kb_id)
@@ -127,13 +146,16 @@ def _ingest(runtime: Runtime, job_id: str, lost: threading.Event) -> None:
         documents, errors = _parse(runtime, payload["files"])
         chunked = _chunk_within_quotas(runtime, kb, documents)
         total = sum(len(chunks) for _, chunks in chunked)
-        _update(runtime, job_id, total=total, done=0)
-        totals = {"embedded": 0, "skipped": 0, "removed": 0}
-        finished = 0
+        resume = payload.get("resume", {})
+        start = int(resume.get("documents", 0))
+        totals = {key: int(resume.get(key, 0)) for key in ("embedded", "skipped", "removed")}
+        finished = sum(len(chunks) for _, chunks in chunked[:start])
+        _update(runtime, job_id, total=total, done=finished)
+        sliced = 0
         last = time.monotonic()
-        for doc, chunks in chunked:
+        for position, (doc, chunks) in enumerate(chunked[start:], start=start + 1):
             if lost.is_set():
-                return  # the lease ran out and the job went back to the queue: whoever runs it now finishes it
+                return False  # the lease ran out and the job went back to the queue: whoever runs it now finishes it
 
             def progress(done: int, _total: int, base: int = finished) -> None:
                 nonlocal last
@@ -147,11 +169,24 @@ def _ingest(runtime: Runtime, job_id: str, lost: threading.Event) -> None:
             totals["skipped"] += result.skipped
             totals["removed"] += result.removed
             finished += len(chunks)
+            sliced += len(chunks)
             _record_document(runtime, tenant_id, kb_id, doc, len(chunks))
             _update(runtime, job_id, done=finished)
+            if (
+                slices
+                and sliced >= runtime.settings.ingest_slice_chunks
+                and position < len(chunked)
+                and jobs.others_waiting(runtime.database, tenant_id)
+            ):
+                index.refresh()  # what is stored so far is searchable while the job waits for its next turn
+                resume = {"documents": position, **totals}
+                if not jobs.give_turn(runtime.database, job_id, runtime.owner, {**payload, "resume": resume}, finished):
+                    return False  # the lease ran out meanwhile: the job is someone else's now
+                log.info("job %s gives its turn after %d of %d chunks: another tenant waits", job_id, finished, total)
+                return True
         index.refresh()  # lexical search sees the new chunks now, not after a background rebuild
         if lost.is_set():
-            return
+            return False
         outcome = {**totals, "documents": len(documents), "chunks": total, "errors": errors}
         state = "failed" if errors and not documents else "succeeded"
         _update(
@@ -163,9 +198,11 @@ def _ingest(runtime: Runtime, job_id: str, lost: threading.Event) -> None:
             error={"code": "no_documents", "message": "No file could be parsed."} if state == "failed" else None,
             **_released(),
         )
+        return False
     except AdvisorError as exc:
         error = {"code": exc.code, "message": exc.message, **({"quota": exc.quota} if isinstance(exc, QuotaExceeded) else {})}
         _update(runtime, job_id, state="failed", error=error, **_released())
+        return False
     except Exception as exc:
         log.exception("ingestion job %s failed", job_id)
         _update(runtime, job_id, state="failed", error={"code": "ingestion_failed", "message": type(exc).__name__}, **_released())

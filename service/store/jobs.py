@@ -7,6 +7,9 @@ is a compare-and-set (``state = 'queued'``), so two workers, or two threads, nev
 A claimed job holds a lease (ADVISOR_JOB_LEASE_SECONDS) that its worker renews while it works. A job
 whose lease ran out - its worker was killed, lost its machine or hung - is queued again by whichever
 worker sweeps next, and after ADVISOR_JOB_MAX_ATTEMPTS starts it fails with ``job_attempts_exhausted``.
+
+Turns are fair within a job too: a long ingestion gives its turn back after each slice while another tenant
+waits (``give_turn``), and resumes where it stopped when the fair order picks it again.
 """
 
 from __future__ import annotations
@@ -144,6 +147,35 @@ def _exhausted(attempts: int) -> dict[str, str]:
         "message": f"The worker running this job stopped {attempts} times (a crash, or the job is too big for it); "
         "it is not started again. Check the worker's log, then upload the documents again.",
     }
+
+
+def others_waiting(database: Database, tenant_id: str) -> bool:
+    """Whether another tenant has a job queued: a long job then gives its turn at its next slice."""
+    with database.session() as session:
+        waiting = select(JobRow.id).where(JobRow.state == "queued", JobRow.tenant_id != tenant_id).limit(1)
+        return session.scalar(waiting) is not None
+
+
+def give_turn(database: Database, job_id: str, owner: str, payload: dict[str, Any], done: int) -> bool:
+    """Queue this running job again with ``payload`` (where to resume), its lease released and its attempt given
+    back (a turn given is not a crash). False when the job is no longer ``owner``'s: the caller just stops."""
+    now = utcnow()
+    with database.session() as session:
+        given = session.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.owner == owner, JobRow.state == "running")
+            .values(
+                state="queued",
+                owner=None,
+                lease_until=None,
+                attempts=JobRow.attempts - 1,
+                payload=payload,
+                done=done,
+                updated_at=now,
+            )
+        )
+        session.commit()
+        return bool(given.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def queued_jobs(database: Database) -> list[str]:

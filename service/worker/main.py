@@ -74,7 +74,11 @@ class Sweeper:
 
     The first round (at start, and again after the queue failed) also sends a message for every queued job:
     the queue may have lost some (a Redis restart, or a message that could not be sent while it was down).
-    A running job whose lease still holds belongs to a live worker, or to one that died less than a lease ago.
+    Every other round tops the queue up: fewer messages waiting than jobs queued means some job has none (its
+    message was taken by a worker that died before claiming, or a job gave its turn and its worker died before
+    sending one again), and without a message a queued job would wait forever. A message too many costs one
+    empty claim. A running job whose lease still holds belongs to a live worker, or to one that died less than
+    a lease ago.
     """
 
     def __init__(self, runtime: Runtime, queue: Queue, failures: FailureFilter) -> None:
@@ -86,8 +90,10 @@ class Sweeper:
         database, settings = self.runtime.database, self.runtime.settings
         try:
             expired = jobs.release_expired(database, settings.job_max_attempts)
-            queued = jobs.queued_jobs(database) if self.resend else []
+            queued = jobs.queued_jobs(database)
             self.failures.recovered("database")
+            if not self.resend:  # only the missing messages (each one means "a job is queued", whichever job)
+                queued = queued[: max(0, len(queued) - len(expired) - self.queue.huey.pending_count())]
             for job_id in dict.fromkeys(expired + queued):
                 log.info("re-queuing unfinished job %s", job_id)
                 self.queue.ingest(job_id)

@@ -1,4 +1,5 @@
-"""A live server for the abuse suite: keys on, Slack on, served by uvicorn on loopback, on SQLite or PostgreSQL.
+"""A live server for the abuse suite: keys on, Slack on, served by uvicorn on loopback, on one of two backends:
+SQLite with the job queue in the data dir, or PostgreSQL with the job queue (and rate limits) on Redis.
 
 Requests go over real HTTP (httpx, or raw sockets where the connection itself is the point), the way an
 attacker or a careless client sends them; nothing is called in-process.
@@ -74,12 +75,51 @@ def live_settings(data_dir: Path, slack_url: str, database_url: str | None = Non
     return Settings(**values)
 
 
+@dataclass(frozen=True)
+class Backend:
+    """Where a stack keeps its state: SQLite and Huey's SQLite queue (in the data dir), or PostgreSQL and Redis."""
+
+    database_url: str | None
+    redis_url: str | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The same choice for a worker process."""
+        env = {"ADVISOR_DATABASE_URL": self.database_url} if self.database_url else {}
+        return env | ({"ADVISOR_REDIS_URL": self.redis_url} if self.redis_url else {})
+
+
+def backend_for(request: pytest.FixtureRequest, kind: str, data_dir: Path) -> Backend:
+    """``sqlite``: a file in ``data_dir``; ``postgres``: the session's schema and the session's Redis database."""
+    if kind == "sqlite":
+        return Backend(f"sqlite:///{data_dir / 'store.db'}")
+    return Backend(request.getfixturevalue("postgres_url"), request.getfixturevalue("session_redis"))
+
+
+@pytest.fixture(scope="session")
+def session_redis() -> Iterator[str]:
+    """A Redis database number of this session's own, emptied at its end (that database only, never FLUSHALL)."""
+    from tests.service.scale.services import fresh_redis, require_services
+
+    require_services(postgres=False, chroma=False)
+    with fresh_redis() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """SQLite, then PostgreSQL + Redis."""
+    return backend_for(request, request.param, tmp_path)
+
+
 @contextmanager
-def live_server(data_dir: Path, database_url: str | None = None, **overrides: Any) -> Iterator[Live]:
-    """Serve an app with keys on and Slack on over ``data_dir`` (and ``database_url``) until the block ends;
+def live_server(data_dir: Path, backend: Backend | None = None, **overrides: Any) -> Iterator[Live]:
+    """Serve an app with keys on and Slack on over ``data_dir`` (and ``backend``) until the block ends;
     ``overrides`` are more settings (a lower quota, a metrics token)."""
+    backend = backend or Backend(None)
+    overrides.setdefault("redis_url", backend.redis_url)
     with fake_slack() as slack:
-        app = create_app(live_settings(data_dir, slack.url, database_url, **overrides), clock=lambda: TODAY)
+        app = create_app(live_settings(data_dir, slack.url, backend.database_url, **overrides), clock=lambda: TODAY)
         with app.state.database.session() as session:
             key = issue(session, "acme", "abuse").key
         with serve(app) as url, httpx.Client(timeout=30) as http:
@@ -95,9 +135,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 @pytest.fixture
-def live_db(tmp_path: Path, database_url: str) -> Iterator[Live]:
-    """The server on SQLite, then on PostgreSQL (tests/conftest.py's ``database_url``)."""
-    with live_server(tmp_path / "data", database_url) as server:
+def live_db(tmp_path: Path, backend: Backend) -> Iterator[Live]:
+    """The server on SQLite, then on PostgreSQL + Redis."""
+    with live_server(tmp_path / "data", backend) as server:
         yield server
 
 

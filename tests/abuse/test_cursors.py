@@ -3,7 +3,7 @@
 Before: the advice list's next_cursor was `c<global row sequence>`, so a tenant could watch how many advice
 all tenants stored between two requests. Now a cursor encodes only the position within the tenant's own
 list, and another tenant's cursor, another list's cursor, the old form or any made-up value is refused as
-422 `invalid_cursor` naming `query.cursor`. On SQLite and on PostgreSQL.
+422 `invalid_cursor` naming `query.cursor`. On SQLite and on PostgreSQL + Redis.
 """
 
 from __future__ import annotations

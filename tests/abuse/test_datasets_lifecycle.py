@@ -3,7 +3,7 @@
 Before: datasets had no list and no DELETE, so an upload whose client never learned its id stayed on disk
 forever. Now GET /v1/datasets pages a tenant's own datasets, DELETE removes the row and the folder (404 for
 another tenant's), and datasets no tuning job names are deleted ADVISOR_DATASET_TTL_HOURS after upload: at
-start-up, hourly in the server, and by `advisor data sweep`. On SQLite and on PostgreSQL.
+start-up, hourly in the server, and by `advisor data sweep`. On SQLite and on PostgreSQL + Redis.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from service.config import get_settings
 from service.datasets.cli import data_app
 from service.datasets.service import sweep_abandoned
 from service.store.models import DatasetRow, TuningJobRow, utcnow
-from tests.abuse.conftest import Live, as_new_tenant, assert_problem, live_server, other_tenant_key
+from tests.abuse.conftest import Backend, Live, as_new_tenant, assert_problem, live_server, other_tenant_key
 
 LINE = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
 
@@ -117,13 +117,13 @@ def test_sweep_deletes_only_old_datasets_no_tuning_job_uses(live_db: Live) -> No
     assert live.api("GET", f"/v1/datasets/{used}").status_code == 200 and folders[used].is_dir()
 
 
-def test_abandoned_uploads_are_swept_at_start_up(tmp_path: Path, database_url: str) -> None:
+def test_abandoned_uploads_are_swept_at_start_up(tmp_path: Path, backend: Backend) -> None:
     data_dir = tmp_path / "data"
-    with live_server(data_dir, database_url) as live:
+    with live_server(data_dir, backend) as live:
         old, kept = upload(live)["id"], upload(live)["id"]
         folder = folder_of(live, old)
         age(live, old, 24 * 8)
-    with live_server(data_dir, database_url, dataset_ttl_hours=168) as live:
+    with live_server(data_dir, backend, dataset_ttl_hours=168) as live:
         assert_problem(live.api("GET", f"/v1/datasets/{old}"), 404, "dataset_not_found")
         assert not folder.exists()
         assert live.api("GET", f"/v1/datasets/{kept}").status_code == 200

@@ -3,7 +3,7 @@
 Before: a .jsonl document whose id contained `/` was stored and listed, but GET and DELETE on
 /v1/knowledge-bases/{kb}/documents/{doc_id} never matched it (404 or the wrong route). Now each listed
 document carries an `id` that is one URL path segment (base64url of the doc_id behind a `doc_` prefix).
-A real worker ingests (real Chroma, the bundled model), on SQLite and on PostgreSQL.
+A real worker ingests (real Chroma, the bundled model), on SQLite and on PostgreSQL + Redis.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from service.knowledge_bases.parsers import ParseError, parse_file
-from tests.abuse.conftest import Live, live_server
+from tests.abuse.conftest import Live, backend_for, live_server
 from tests.service.worker.process import Worker
 
 IDS = ["a/b", "../up", "..", ".", "q?x=1#frag", "100%", "with space", "עברית/מסמך", "%2F", "x" * 300, "faq-1"]
@@ -23,14 +23,14 @@ IDS = ["a/b", "../up", "..", ".", "q?x=1#frag", "100%", "with space", "עברי�
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def with_worker(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """A served app and a real worker on one data dir, on SQLite then PostgreSQL (one worker start each)."""
+    """A served app and a real worker on one data dir, on SQLite then PostgreSQL + Redis (one worker start each)."""
     data_dir = tmp_path_factory.mktemp("documents") / "data"
     data_dir.mkdir()
-    database_url = f"sqlite:///{data_dir / 'store.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    worker = Worker(data_dir, {"ADVISOR_DATABASE_URL": database_url})
+    backend = backend_for(request, request.param, data_dir)
+    worker = Worker(data_dir, backend.env)
     worker.start()
     try:
-        with live_server(data_dir, database_url) as live:
+        with live_server(data_dir, backend) as live:
             yield live
     finally:
         worker.stop()

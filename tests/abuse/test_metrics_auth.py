@@ -2,7 +2,7 @@
 
 Before: with keys on, anonymous GET /metrics showed verdicts per strategy and job totals summed over every
 tenant. Now, when keys are on, it needs a valid API key, or only ADVISOR_METRICS_TOKEN when one is set; open
-mode (keys off, no token) stays open. The answer is still Prometheus text. On SQLite and on PostgreSQL.
+mode (keys off, no token) stays open. The answer is still Prometheus text. On SQLite and on PostgreSQL + Redis.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.abuse.conftest import Live, assert_problem, live_server
+from tests.abuse.conftest import Backend, Live, assert_problem, live_server
 
 TOKEN = "metrics-token-of-the-operator-0123456789"
 
@@ -34,8 +34,8 @@ def test_keys_on_metrics_need_a_key(live_db: Live) -> None:
     assert anonymous(live, "/healthz").status_code == 200 and anonymous(live, "/readyz").status_code == 200
 
 
-def test_a_metrics_token_is_the_only_way_in_when_set(tmp_path: Path, database_url: str) -> None:
-    with live_server(tmp_path / "data", database_url, metrics_token=TOKEN) as live:
+def test_a_metrics_token_is_the_only_way_in_when_set(tmp_path: Path, backend: Backend) -> None:
+    with live_server(tmp_path / "data", backend, metrics_token=TOKEN) as live:
         assert_problem(anonymous(live), 401, "missing_metrics_token")
         assert_problem(live.api("GET", "/metrics"), 401, "invalid_metrics_token")  # a tenant's key is not enough
         assert_problem(anonymous(live, Authorization=f"Bearer {TOKEN}x"), 401, "invalid_metrics_token")

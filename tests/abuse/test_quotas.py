@@ -4,7 +4,7 @@ Before: a 3 MB PDF of 20,000 identical pages became 20,000 chunks and 7 minutes 
 with 1,000 items took 9.2 s and a few-shot request with 4,000 examples 8.1 s, all from bodies under 1 MiB.
 Now each is a 4xx problem (or a failed job) with code `quota_exceeded` and a `quota` naming the quota, its
 limit, the value seen and the env var that raises it; a failed ingestion leaves nothing of its documents.
-On SQLite and on PostgreSQL, with a real worker where one does the work.
+On SQLite and on PostgreSQL + Redis, with a real worker where one does the work.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from service.store.models import JobRow, KnowledgeBaseRow
-from tests.abuse.conftest import Live, as_new_tenant, assert_problem, live_server
+from tests.abuse.conftest import Backend, Live, as_new_tenant, assert_problem, backend_for, live_server
 from tests.abuse.pdfs import identical_pages
 from tests.service.worker.process import Worker
 
@@ -36,14 +36,14 @@ def assert_quota(problem: dict[str, Any], name: str, limit: int, value: float, e
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def with_worker(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """A served app and a real worker (chunk quotas lowered) on one data dir: on SQLite, then on PostgreSQL."""
+    """A served app and a real worker (chunk quotas lowered) on one data dir: on SQLite, then on PostgreSQL + Redis."""
     data_dir = tmp_path_factory.mktemp("quotas") / "data"
     data_dir.mkdir()
-    database_url = f"sqlite:///{data_dir / 'store.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    worker = Worker(data_dir, {"ADVISOR_DATABASE_URL": database_url} | WORKER_QUOTAS)
+    backend = backend_for(request, request.param, data_dir)
+    worker = Worker(data_dir, backend.env | WORKER_QUOTAS)
     worker.start()
     try:
-        with live_server(data_dir, database_url) as live:
+        with live_server(data_dir, backend) as live:
             yield live
     finally:
         worker.stop()
@@ -140,8 +140,8 @@ def _upload(live: Live, size: int) -> Any:
     return live.api("POST", "/v1/datasets", files={"file": ("data.jsonl", content)}, data={"provider": "openai"})
 
 
-def test_stored_dataset_bytes_per_tenant(tmp_path: Any, database_url: str) -> None:
-    with live_server(tmp_path / "data", database_url, quota_dataset_mb=1) as served:
+def test_stored_dataset_bytes_per_tenant(tmp_path: Any, backend: Backend) -> None:
+    with live_server(tmp_path / "data", backend, quota_dataset_mb=1) as served:
         live = as_new_tenant(served)
         first = _upload(live, 600_000)
         assert first.status_code == 201, first.text
@@ -155,9 +155,9 @@ def test_stored_dataset_bytes_per_tenant(tmp_path: Any, database_url: str) -> No
         assert _upload(live, 600_000).status_code == 201
 
 
-def test_concurrent_jobs_per_tenant_get_429_with_retry_after(tmp_path: Any, database_url: str) -> None:
+def test_concurrent_jobs_per_tenant_get_429_with_retry_after(tmp_path: Any, backend: Backend) -> None:
     # No worker runs: every accepted job stays queued.
-    with live_server(tmp_path / "data", database_url, quota_concurrent_jobs=2) as served:
+    with live_server(tmp_path / "data", backend, quota_concurrent_jobs=2) as served:
         live = as_new_tenant(served)
         kb = _kb(live)
         files = [("files", ("a.md", b"# A\n\nSome text."))]

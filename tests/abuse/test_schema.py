@@ -1,4 +1,4 @@
-"""The OpenAPI schema states what the code enforces: the three places schemathesis found, one by one.
+"""The OpenAPI schema states what the code enforces: the places schemathesis found, one by one.
 
 Before: the schema allowed `chunk_overlap >= chunk_tokens`, an empty multipart body on documents, and
 `examples` with `dataset_id` together on few-shot, and the code answered 422 to each. Now the schema says
@@ -78,3 +78,26 @@ def test_every_operation_documents_the_edges_answers(openapi: dict[str, Any]) ->
                 assert "400" in responses, (method, path)
             if operation.get("parameters") or body:
                 assert "422" in responses, (method, path)
+
+
+MODEL_VALUES = ["gpt-4o-mini", "01-ai/Yi-34B", "ft:gpt-4o-mini:acme::abc", "claude-3-5-sonnet@20240620", "e5-large", ""]
+NOT_MODEL_VALUES = ["4305", "-1.5", "1e-05", "true", "null", '{"a": 1}', "[1]", "two words", "x" * 201]
+
+
+@pytest.mark.parametrize("value", MODEL_VALUES + NOT_MODEL_VALUES)
+def test_the_dataset_uploads_model_field_is_refused_exactly_when_the_schema_refuses_it(
+    live: Live, openapi: dict[str, Any], value: str
+) -> None:
+    # Before: `model` was "a string or null", but a multipart field is text: a client's 4305, true or null arrived as
+    # that text and was taken for a model name, so schemathesis's negative data was accepted (its check was off here).
+    model = openapi["components"]["schemas"]["Body_upload_dataset_v1_datasets_post"]["properties"]["model"]
+    assert model["type"] == "string" and "anyOf" not in model, model
+    allowed = bool(jsonschema_rs.Draft202012Validator(model).is_valid(value))
+    assert allowed == (value in MODEL_VALUES)
+    line = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
+    body, headers = multipart([("file", b"data.jsonl", line)], {"provider": "openai", "model": value})
+    response = live.api("POST", "/v1/datasets", content=body, headers=headers)
+    if allowed:
+        assert response.status_code == 201, response.text
+    else:
+        assert assert_problem(response, 422, "validation_error")["field"] == "model"

@@ -126,3 +126,17 @@ def test_one_handler_however_many_apps(tmp_path: Path, capsys: pytest.CaptureFix
     finally:
         for app in apps:
             next(app, None)
+
+
+def test_answers_the_edge_gives_name_the_matched_route(probed: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: a 415, 400 or unknown-parameter 422 answered before the router ran was logged as route "unmatched".
+    capsys.readouterr()
+    assert probed.post("/v1/advice", content=b"task=x", headers={"content-type": "text/plain"}).status_code == 415
+    assert probed.post("/v1/advice", content=b"{not json", headers={"content-type": "application/json"}).status_code == 400
+    assert probed.get("/v1/advice/abc", params={"nope": "1"}).status_code == 422
+    lines = access_lines(capsys.readouterr().err)
+    assert [(line["route"], line["status"]) for line in lines] == [
+        ("/v1/advice", 415),
+        ("/v1/advice", 400),
+        ("/v1/advice/{advice_id}", 422),
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,17 +47,29 @@ def fresh_schema() -> contextlib.AbstractContextManager[str]:
     return fresh_postgres_schema("scale")
 
 
+CLAIM_KEY = "tests:claimed-by"  # the first key in a database a test session takes; SET NX decides between two sessions
+
+
 @contextlib.contextmanager
 def fresh_redis() -> Iterator[str]:
-    """An empty Redis database number, emptied again afterwards (that one database only, never FLUSHALL)."""
+    """An empty Redis database number, emptied again afterwards (that one database only, never FLUSHALL).
+
+    Emptiness is read, then the database is claimed with SET NX of ``CLAIM_KEY``: two sessions (or tests) that
+    both saw it empty cannot both take it, and neither empties a database the other is using.
+    """
+    owner = uuid.uuid4().hex
     for db in TEST_REDIS_DBS:
         client = redis.Redis.from_url(f"{REDIS_ROOT}/{db}")
-        if client.dbsize() == 0:
-            break
+        if client.dbsize() == 0 and client.set(CLAIM_KEY, owner, nx=True):
+            if client.dbsize() == 1:
+                break
+            client.delete(CLAIM_KEY)  # someone wrote beside the claim: the database is theirs
+        client.close()
     else:
         pytest.skip(f"no empty Redis database among {TEST_REDIS_DBS.start}..{TEST_REDIS_DBS.stop - 1}")
     try:
         yield f"{REDIS_ROOT}/{db}"
     finally:
-        client.flushdb()  # the database was empty when taken: everything in it is this test's
+        if client.get(CLAIM_KEY) == owner.encode():
+            client.flushdb()  # the database was empty when taken: everything in it is this test's
         client.close()

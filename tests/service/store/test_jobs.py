@@ -165,3 +165,27 @@ def test_workers_sweeping_at_once_queue_each_expired_job_once(database: Database
     for thread in threads:
         thread.join()
     assert sorted(released) == sorted(ids), "each job queued again by exactly one sweep (one queue message each)"
+
+
+def test_a_turn_given_is_not_an_attempt_and_the_other_tenant_goes_next(database: Database) -> None:
+    (big,) = queue_jobs(database, "tenant-a", 1)
+    assert jobs.claim_next(database, "worker-1", LEASE) == big
+    assert not jobs.others_waiting(database, "tenant-a")
+    (small,) = queue_jobs(database, "tenant-b", 1)
+    assert jobs.others_waiting(database, "tenant-a") and not jobs.others_waiting(database, "tenant-b")
+    assert not jobs.give_turn(database, big, "worker-2", {"resume": {"documents": 3}}, 3), "only the owner gives its turn"
+    assert jobs.give_turn(database, big, "worker-1", {"resume": {"documents": 3}}, 3)
+    with database.session() as session:
+        job = session.get(JobRow, big)
+        assert job is not None and (job.state, job.owner, job.attempts, job.done) == ("queued", None, 0, 3)
+        assert job.payload == {"resume": {"documents": 3}}
+    assert run_all(database) == [small, big]
+    for _ in range(5):  # turns given many times never exhaust the job's attempts
+        with database.session() as session:
+            session.execute(update(JobRow).where(JobRow.id == big).values(state="queued"))
+            session.commit()
+        assert jobs.claim_next(database, "worker-1", LEASE) == big
+        assert jobs.give_turn(database, big, "worker-1", {}, 0)
+    with database.session() as session:
+        job = session.get(JobRow, big)
+        assert job is not None and job.attempts == 1, "the one start that ran it to the end"
