@@ -1,13 +1,13 @@
 """experiment claims: who runs an experiment and until when, so two workers never run the same items
 
-Revision ID: 0009_experiment_claims
-Revises: 0007 (0008_quota_guard once the quota branch lands; the lead re-chains at merge)
+Revision ID: 0008
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_experiment_claims"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
