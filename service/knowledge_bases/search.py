@@ -135,7 +135,8 @@ def _live(collection: Collection, ranked: Ranked, vector: list[float], k: int) -
         if any(rid not in ranked.cosines for rid, _ in window):
             include.append("embeddings")
         got = collection.get(ids=[rid for rid, _ in window], include=include)
-        embeddings = got["embeddings"] if got.get("embeddings") is not None else [None] * len(got["ids"])
+        stored = got.get("embeddings")
+        embeddings: Any = stored if stored is not None else [None] * len(got["ids"])
         records = {
             rid: (text or "", dict(meta or {}), vec)
             for rid, text, meta, vec in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], embeddings, strict=True)
