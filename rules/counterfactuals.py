@@ -85,7 +85,7 @@ def _log_distance(a: int, b: int) -> float:
 
 # The candidates of one field depend only on its value today: kept per (field, value), shared by every profile.
 CANDIDATE_CACHE_LIMIT = 4096
-SHOWN_CACHE_LIMIT = 2048
+SHOWN_CACHE_LIMIT = 1024
 _FIELD_CANDIDATES: dict[tuple[str, Any], tuple[Candidate, ...]] = {}
 _by_rank = attrgetter("effort", "distance")
 

@@ -25,7 +25,7 @@ LEVERS: dict[Strategy, frozenset[str]] = {
 
 
 # A text renders the same for the same values of the facts it names: kept per (template, those values and their types).
-RENDER_CACHE_LIMIT = 8192
+RENDER_CACHE_LIMIT = 1024
 KEPT_MODELS_LIMIT = 2048  # reasons and assumptions: whole models, so fewer
 _PLACEHOLDERS: dict[str, tuple[str, ...] | None] = {}
 _RENDERED: dict[tuple[Any, ...], str] = {}

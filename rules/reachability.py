@@ -45,6 +45,9 @@ from rules.loading import RULE_FACTS, RuleSet, atoms, default_rules
 from rules.signatures import NOTHING_FIRED, Group, Signature, group_facts, groups, strategy_memo
 
 GENERIC_NUMBERS = (0, 1, 10, 100, 1000, 10_000, 1_000_000, HUGE)
+# A plan per distinct answer set: a session that continues misses anyway (its answers grew), so a few hundred
+# cover reloads and retries; more only grow memory through a long run of sessions.
+PLAN_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -227,7 +230,7 @@ def open_questions(
     return _plan(key, tuple(order), today, catalog.version, ruleset.version)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=PLAN_CACHE_SIZE)
 def _plan(
     answers: tuple[tuple[str, Any], ...], order: tuple[str, ...], today: dt.date, catalog_version: str, version: str
 ) -> Plan:

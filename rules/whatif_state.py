@@ -77,7 +77,7 @@ def _layout(rules: RuleSet) -> _Layout:
 # Bounded so a long run of new profiles keeps memory flat: each is cleared when full.
 SIGNATURE_CACHE_LIMIT = 20_000
 REACH_CACHE_LIMIT = 10_000
-SINGLES_CACHE_LIMIT = 1024  # tuples of objects the garbage collector walks: fewer
+SINGLES_CACHE_LIMIT = 512  # tuples of objects the garbage collector walks: fewer
 _Kept = tuple[dict[tuple[Any, ...], Signature], dict[tuple[Any, ...], tuple["Single", ...]]]
 _KEPT: dict[tuple[Any, ...], _Kept] = {}
 _REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
