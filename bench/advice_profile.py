@@ -6,7 +6,9 @@ Builds the app as ``advisor serve`` does (``create_app`` on a temporary SQLite d
 N ``POST /v1/advice`` bodies built like bench/http.py's (the 12 public profiles; ``--cold`` varies requests_per_day so
 every body is new). Without ``--profile`` it prints the process CPU per request (``time.process_time``, the thread
 pool included) after a warm-up; with ``--profile`` it runs the route's thread-pool calls inline so cProfile sees them
-and prints the top K functions by cumulative and by own time. Every response is checked for 201. Not a pass/fail test.
+and prints the top K functions by cumulative and by own time. Every response is checked for 201. With ``--callgrind``, under
+``valgrind --tool=callgrind --instr-atstart=no``, only the timed requests are instrumented: instructions per request
+(the total callgrind prints divided by N) do not depend on the machine's load. Not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import gc
 import json
 import os
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -100,6 +103,11 @@ class Client:
         return status, b"".join(chunks)
 
 
+def _instrument(state: str) -> None:
+    """Switch callgrind's instrumentation of this process on or off (run under ``valgrind --instr-atstart=no``)."""
+    subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True)
+
+
 def inline_thread_pool() -> None:
     """Run FastAPI's thread-pool calls on the calling thread, so cProfile (one thread) sees the route."""
     import fastapi.dependencies.utils
@@ -142,10 +150,14 @@ async def run(args: argparse.Namespace) -> None:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if profiler is not None:
             profiler.enable()
+        if args.callgrind:
+            _instrument("on")
         for body in timed:
             status, answer = await client.post("/v1/advice", body)
             if status != 201:
                 raise SystemExit(f"POST /v1/advice answered {status}: {answer[:500]!r}")
+        if args.callgrind:
+            _instrument("off")
         if profiler is not None:
             profiler.disable()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
@@ -170,6 +182,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", action="store_true", help="cProfile the timed requests (the thread pool inlined)")
     parser.add_argument("--freeze", action="store_true", help="gc.freeze() before the timed requests")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="instrument only the timed requests: run under valgrind --tool=callgrind --instr-atstart=no",
+    )
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--dump", help="write the pstats file here")
     args = parser.parse_args()

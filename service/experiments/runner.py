@@ -25,7 +25,8 @@ from service.experiments.costs import Rates
 from service.experiments.graders import Similarity, grade
 from service.experiments.repository import ExperimentRepository, ResultRepository
 from service.knowledge_bases.grounding import CitedChunk, grounded_prompt
-from service.providers.chat import ChatClient, ChatError, Reply, api_key
+from service.providers.chat import ChatClient, ChatError, Reply
+from service.providers.keys import api_key
 from service.store.db import Database
 from service.store.models import ExperimentResultRow, ExperimentRow, utcnow
 
