@@ -138,7 +138,8 @@ class TenantRepository(Generic[Row]):
         self.session.execute(self._core_add, {**values, "tenant_id": self.tenant_id})
 
     def _driver_insert(self, values: dict[str, Any]) -> None:
-        """``_core_insert`` through SQLite's driver where it can (service/store/driver.py): for the hottest write."""
+        """``_core_insert`` through SQLite's driver where it can (service/store/driver.py): for the hottest write. On
+        SQLite, as the transaction's first write it commits at once; call it last, just before the commit."""
         row = {**values, "tenant_id": self.tenant_id}
         if not driver.insert_row(self.session.connection(), self._table, row):
             self.session.execute(self._core_add, row)

@@ -86,3 +86,17 @@ def test_cursor_events_take_sqlalchemy_path(database: Database) -> None:
     finally:
         event.remove(database.engine, "after_cursor_execute", watch)
     assert any(statement.startswith("INSERT INTO advice") for statement in seen)
+
+
+def test_a_first_write_commits_at_once_and_a_later_one_waits_for_the_transaction(database: Database, tmp_path: Path) -> None:
+    alone, later = _values("alone", None), _values("later", None)
+    for values in (alone, later):
+        del values["tenant_id"]
+    with database.session() as session:
+        AdviceRepository(session, "acme").insert(alone)
+        assert len(_stored(tmp_path / "advisor.db")) == 1  # another connection sees it before any commit
+    with database.session() as session:
+        session.execute(insert(AdviceRow.__table__), _values("first", None))
+        AdviceRepository(session, "acme").insert(later)
+        session.rollback()
+    assert len(_stored(tmp_path / "advisor.db")) == 1  # inside a transaction it is rolled back with it
