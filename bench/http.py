@@ -1,6 +1,6 @@
 """Throughput and latency of POST /v1/advice next to GET /healthz, on the real server, in one run.
 
-Run: .venv/bin/python bench/http.py [--cold] [--seconds S] [--requests N] [--connections C]
+Run: .venv/bin/python bench/http.py [--cold] [--seconds S] [--requests N] [--connections C] [--against GIT-REF]
 
 Starts `uvicorn service.main:create_app --factory` with one worker on a free 127.0.0.1 port and
 a fresh SQLite file in a temp dir, then drives each endpoint with C keep-alive connections for
@@ -11,6 +11,10 @@ time. The client is a minimal asyncio HTTP/1.1 loop on uvloop (wrk is not instal
 as little of the second core as it can. Prints req/s, p50/p99, the CPU each process used, the
 advice/healthz ratio and the issue's goals (advice >= 30% of healthz throughput, p99 <= 10 ms at
 8 connections). Not a pass/fail test.
+
+--against REF also serves the code of another commit (its tree exported with git archive to a temporary directory,
+first on the server's PYTHONPATH) on a second port, and alternates the slices between the two servers, so both
+see the same background load; the last table sets the two side by side.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import os  # noqa: E402
 import resource  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
+import tarfile  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Coroutine  # noqa: E402
@@ -38,7 +43,6 @@ from typing import Any  # noqa: E402
 
 ROOT = HERE.parent
 SCENARIOS = ROOT / "tests" / "data" / "scenarios_public.jsonl"
-PYTHON = ROOT / ".venv" / "bin" / "python"
 GOAL_RATIO = 0.30
 GOAL_P99_MS = 10.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -208,23 +212,43 @@ def advice_maker(port: int, cold: bool) -> Callable[[int], bytes]:
     return make
 
 
-async def run(args: argparse.Namespace, port: int, server: subprocess.Popen[bytes]) -> list[Result]:
-    await wait_healthy(port, server)
-    health = request_bytes("GET", "/healthz", port)
-    advice = advice_maker(port, args.cold)
+@dataclass
+class Server:
+    """One uvicorn process serving one tree's code."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+
+Plan = tuple[tuple[Result, Callable[[int], bytes], int], ...]
+
+
+async def prepare(args: argparse.Namespace, server: Server) -> Plan:
+    """Wait for ``server``, warm it up, and return what to time on it: (result, request maker, expected status)."""
+    await wait_healthy(server.port, server.process)
+    health = request_bytes("GET", "/healthz", server.port)
+    advice = advice_maker(server.port, args.cold)
     # Warm both paths (imports, the rule set, the SQLite connection pool) outside the timings;
     # the warm-up uses request numbers past the timed ones so --cold bodies stay new.
     offset = 10 * args.requests
     for payload, expect in ((health, 200), (advice(offset - 1), 201)):
-        await preflight(port, payload, expect)
-    await drive(Result("warm-up"), port, server.pid, lambda n: health, 200, args.connections, 1.0, 500)
-    await drive(Result("warm-up"), port, server.pid, lambda n: advice(offset + n), 201, args.connections, 1.0, 500)
-    # Alternate short slices of each endpoint so a change in background load hits both alike.
-    plan = ((Result("GET /healthz"), lambda n: health, 200), (Result("POST /v1/advice"), advice, 201))
+        await preflight(server.port, payload, expect)
+    pid = server.process.pid
+    await drive(Result("warm-up"), server.port, pid, lambda n: health, 200, args.connections, 1.0, 500)
+    await drive(Result("warm-up"), server.port, pid, lambda n: advice(offset + n), 201, args.connections, 1.0, 500)
+    return (Result("GET /healthz"), lambda n: health, 200), (Result("POST /v1/advice"), advice, 201)
+
+
+async def run(args: argparse.Namespace, servers: list[Server]) -> dict[str, list[Result]]:
+    plans = {server.name: await prepare(args, server) for server in servers}
+    # Alternate short slices of each endpoint (and each server) so a change in background load hits all alike.
     for _ in range(args.slices):
-        for result, make, expect in plan:
-            await drive(result, port, server.pid, make, expect, args.connections, args.seconds / args.slices, args.requests)
-    return [result for result, _, _ in plan]
+        for server in servers:
+            for result, make, expect in plans[server.name]:
+                seconds = args.seconds / args.slices
+                await drive(result, server.port, server.process.pid, make, expect, args.connections, seconds, args.requests)
+    return {name: [result for result, _, _ in plan] for name, plan in plans.items()}
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:
@@ -245,7 +269,44 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
     print(f"advice p99: {p99:.2f} ms (goal <= {GOAL_P99_MS:.0f} ms: {'met' if p99 <= GOAL_P99_MS else 'MISSED'})")
 
 
-def _run_loop(main: Coroutine[Any, Any, list[Result]]) -> list[Result]:
+def side_by_side(runs: dict[str, list[Result]]) -> None:
+    """The figures of two servers measured in alternating slices of one run, and their ratio."""
+    (old, (old_health, old_advice)), (new, (new_health, new_advice)) = runs.items()
+    rows = (
+        ("advice CPU ms/request", old_advice.cpu_ms_per_request, new_advice.cpu_ms_per_request),
+        ("advice req/s", old_advice.rate, new_advice.rate),
+        ("advice p50 ms", old_advice.percentile_ms(0.50), new_advice.percentile_ms(0.50)),
+        ("advice p99 ms", old_advice.percentile_ms(0.99), new_advice.percentile_ms(0.99)),
+        ("healthz CPU ms/request", old_health.cpu_ms_per_request, new_health.cpu_ms_per_request),
+        ("healthz req/s", old_health.rate, new_health.rate),
+        ("advice/healthz throughput", old_advice.rate / old_health.rate, new_advice.rate / new_health.rate),
+    )
+    print(f"\n{'side by side':28}{old:>14}{new:>14}{'new/old':>9}")
+    for label, before, after in rows:
+        print(f"{label:28}{before:14.3f}{after:14.3f}{after / before:9.2f}")
+
+
+def export(ref: str, into: Path) -> Path:
+    """The tree of commit ``ref``, extracted under ``into``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+    with tempfile.TemporaryFile() as handle:
+        handle.write(archive)
+        handle.seek(0)
+        with tarfile.open(fileobj=handle) as tar:
+            tar.extractall(into, filter="data")
+    return into
+
+
+def start_server(tree: Path, data_dir: str) -> tuple[int, subprocess.Popen[bytes]]:
+    """uvicorn with one worker serving ``tree``'s code on a free port, its data in ``data_dir``."""
+    port = free_port()
+    env = {**os.environ, "ADVISOR_DATA_DIR": data_dir, "ADVISOR_LOG_LEVEL": "WARNING", "PYTHONPATH": str(tree)}
+    command = [sys.executable, "-m", "uvicorn", "service.main:create_app", "--factory", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1", "--log-level", "warning"]
+    return port, subprocess.Popen(command, cwd=tree, env=env)
+
+
+def _run_loop(main: Coroutine[Any, Any, dict[str, list[Result]]]) -> dict[str, list[Result]]:
     try:
         import uvloop  # uvicorn's own loop: less client CPU per request than the default loop
     except ImportError:
@@ -260,24 +321,34 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000, help="request limit per endpoint")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--slices", type=int, default=5, help="alternating time slices per endpoint")
+    parser.add_argument("--against", metavar="REF", help="also serve this git commit's code, in alternating slices")
     args = parser.parse_args()
     args.load = os.getloadavg()[0]
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="advisor-bench-") as data_dir:
-        env = {**os.environ, "ADVISOR_DATA_DIR": data_dir, "ADVISOR_LOG_LEVEL": "WARNING"}
-        command = [str(PYTHON), "-m", "uvicorn", "service.main:create_app", "--factory", "--host", "127.0.0.1"]
-        command += ["--port", str(port), "--workers", "1", "--log-level", "warning"]
-        server = subprocess.Popen(command, cwd=ROOT, env=env)
+    with tempfile.TemporaryDirectory(prefix="advisor-bench-") as scratch:
+        trees = {"this tree": ROOT}
+        if args.against:
+            trees = {args.against: export(args.against, Path(scratch) / "tree"), **trees}
+        servers = []
         try:
-            results = _run_loop(run(args, port, server))
+            for number, (name, tree) in enumerate(trees.items()):
+                data_dir = Path(scratch) / f"data-{number}"
+                data_dir.mkdir()
+                servers.append(Server(name, *start_server(tree, str(data_dir))))
+            runs = _run_loop(run(args, servers))
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-    report(results, args)
+            for server in servers:
+                server.process.terminate()
+                try:
+                    server.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    server.process.kill()
+                    server.process.wait()
+    for name, results in runs.items():
+        if len(runs) > 1:
+            print(f"\n== {name}")
+        report(results, args)
+    if len(runs) > 1:
+        side_by_side(runs)
 
 
 if __name__ == "__main__":

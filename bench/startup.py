@@ -8,6 +8,9 @@ Usage: .venv/bin/python bench/startup.py [--runs 5]
    and until GET /readyz answers 200 (the worker has opened the store and loaded the embedding model).
 
 Goals (issue 18): imports <= 1 s, the worker ready <= 5 s after `advisor serve`.
+
+--against REF also imports service.main from another commit's tree (git archive to a temporary directory, first on
+PYTHONPATH), alternating with this tree --runs times, and prints both medians side by side.
 """
 
 from __future__ import annotations
@@ -32,11 +35,12 @@ import http.client  # noqa: E402
 from bench.load import free_port  # noqa: E402
 
 
-def import_seconds(module: str) -> tuple[float, float]:
-    """(CPU, wall) seconds of importing ``module`` in a new interpreter, the interpreter's own start excluded."""
+def import_seconds(module: str, tree: Path = ROOT) -> tuple[float, float]:
+    """(CPU, wall) seconds of importing ``module`` from ``tree`` in a new interpreter (the interpreter's start included)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=ROOT)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, cwd=tree, env=env)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -78,11 +82,33 @@ def serve_seconds() -> tuple[float, float]:
     return healthy, ready
 
 
+def imports_side_by_side(ref: str, runs: int) -> None:
+    """CPU of ``import service.main`` from ``ref``'s tree and this one, alternating; medians, interpreter start excluded."""
+    from bench.decide import export
+
+    with tempfile.TemporaryDirectory(prefix="startup-bench-") as scratch:
+        trees = {ref: export(ref, Path(scratch)), "this tree": ROOT}
+        cpu: dict[str, list[float]] = {name: [] for name in trees}
+        for _ in range(runs):
+            for name, tree in trees.items():
+                cpu[name].append(import_seconds("service.main", tree)[0] - import_seconds("sys", tree)[0])
+    medians = {name: statistics.median(values) for name, values in cpu.items()}
+    for name, values in cpu.items():
+        runs_text = ", ".join(f"{v:.2f}" for v in values)
+        print(f"import service.main from {name:<12} median CPU {medians[name]:5.2f} s  (all: {runs_text})")
+    print(f"this tree / {ref}: {medians['this tree'] / medians[ref]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--against", metavar="REF", help="only the imports: this tree next to a git commit's, alternating")
     args = parser.parse_args()
     print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
+    if args.against:
+        imports_side_by_side(args.against, args.runs)
+        print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
+        return
     empty = [import_seconds("sys") for _ in range(args.runs)]
     base_cpu = statistics.median(cpu for cpu, _ in empty)
     base_wall = statistics.median(wall for _, wall in empty)

@@ -11,7 +11,7 @@ from service.advice import service as advice
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
 from service.api.problems import PROBLEM_RESPONSES
 from service.artifacts.schemas import Artifact
-from service.deps import ClockDep, ExperimentEvidenceDep, MetricsDep, SessionDep, TenantDep, WorkerDep
+from service.deps import ServedDep, SessionDep, TenantDep
 from service.store.cursors import CURSOR_DESCRIPTION, CURSOR_PATTERN
 from service.store.db import dump_bytes
 from service.worker.client import WorkerClient
@@ -23,21 +23,20 @@ router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPO
 @router.post("", status_code=201, response_model=AdviceOut, summary="Decide a strategy for a profile and store it")
 def create_advice(
     body: AdviceBody,
-    session: SessionDep,
-    tenant: TenantDep,
-    clock: ClockDep,
-    metrics: MetricsDep,
-    worker: WorkerDep,
-    evidence: ExperimentEvidenceDep,
+    served: ServedDep,
     lang: Annotated[Lang | None, Query(description="Language of the verdict's texts; a wrapped body's `lang` wins")] = None,
 ) -> Response:
-    # Sync, in the thread pool, like every route that touches the database (docs/decisions/0006).
+    # Sync, in the thread pool, like every route that touches the database (docs/decisions/0006); one dependency
+    # rather than one per thing it uses, and the session opened and closed here, in this thread (ADR 0018).
     wants_artifact = isinstance(body, AdviceRequest) and body.artifact
     # The worker's embeddings and search when it is up; else the artifact selects with hashed word counts
     # and a RAG artifact says how to build its grounded prompt once the worker runs.
-    embed = worker.embedder_if_up() if wants_artifact else None
-    search = _search(worker) if embed is not None else None
-    payload = advice.create_advice(session, tenant, body, clock, embed, metrics.count_verdict, lang, search, evidence)
+    embed = served.worker.embedder_if_up() if wants_artifact else None
+    search = _search(served.worker) if embed is not None else None
+    with served.database.session() as session:
+        payload = advice.create_advice(
+            session, served.tenant, body, served.clock, embed, served.metrics.count_verdict, lang, search, served.evidence
+        )
     return Response(
         dump_bytes(payload),
         status_code=201,

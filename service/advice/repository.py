@@ -15,8 +15,8 @@ class AdviceRepository(TenantRepository[AdviceRow]):
     row = AdviceRow
 
     def insert(self, values: dict[str, Any]) -> None:
-        """Insert one advice; a Core insert, since this is the hottest write of the service."""
-        self._core_insert(values)
+        """Insert one advice; through the driver (SQLite) or a Core insert, since this is the hottest write of the service."""
+        self._driver_insert(values)
 
     def page(self, limit: int, cursor: str | None) -> tuple[list[AdviceRow], str | None]:
         """Newest first; ``cursor`` continues after the last row of the previous page."""

@@ -30,7 +30,8 @@ from service.experiments.graders import Similarity, UnreadableJudge, grade
 from service.experiments.judging import ClientFor, Judges
 from service.experiments.repository import ExperimentRepository, ResultRepository
 from service.knowledge_bases.grounding import CitedChunk, grounded_prompt
-from service.providers.chat import ChatClient, ChatError, Reply, api_key
+from service.providers.chat import ChatClient, ChatError, Reply
+from service.providers.keys import api_key
 from service.store import experiment_leases as leases
 from service.store.db import Database
 from service.store.jobs import new_owner

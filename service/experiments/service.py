@@ -23,7 +23,7 @@ from service.experiments.schemas import (
     ItemResult,
 )
 from service.experiments.stats import median, wilson
-from service.providers.chat import KEY_ENV, api_key
+from service.providers.keys import KEY_ENV, api_key
 from service.store.models import ExperimentResultRow, ExperimentRow, utcnow
 
 

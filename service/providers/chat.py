@@ -15,17 +15,9 @@ from typing import Any, Literal
 
 import httpx2
 
-from service.config import Settings
 from service.providers.redaction import redact
 
 ChatProvider = Literal["openai", "anthropic", "google", "openai_compatible"]
-KEY_ENV: dict[str, str | None] = {
-    "openai": "OPENAI_API_KEY",
-    "anthropic": "ANTHROPIC_API_KEY",
-    "google": "GOOGLE_API_KEY",
-    "openai_compatible": None,  # a local server takes any key; the SDK needs one, so it sends a placeholder
-}
-LOCAL_KEY = "not-needed"
 
 
 @dataclass(frozen=True)
@@ -44,18 +36,6 @@ class ChatError(Exception):
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
-
-
-def api_key(settings: Settings, provider: str) -> str | None:
-    """The provider's key from the environment (through the settings); a placeholder for openai_compatible."""
-    secret = {
-        "openai": settings.openai_api_key,
-        "anthropic": settings.anthropic_api_key,
-        "google": settings.google_api_key,
-    }.get(provider)
-    if provider == "openai_compatible":
-        return LOCAL_KEY
-    return secret.get_secret_value() if secret is not None else None
 
 
 def retry_after(headers: Any) -> float | None:

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Delete, Insert, Select, Table, Update, bin
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
-from service.store import cursors
+from service.store import cursors, driver
 from service.store.models import Base
 
 Row = TypeVar("Row", bound=Base)
@@ -136,6 +136,13 @@ class TenantRepository(Generic[Row]):
 
     def _core_insert(self, values: dict[str, Any]) -> None:
         self.session.execute(self._core_add, {**values, "tenant_id": self.tenant_id})
+
+    def _driver_insert(self, values: dict[str, Any]) -> None:
+        """``_core_insert`` through SQLite's driver where it can (service/store/driver.py): for the hottest write. On
+        SQLite, as the transaction's first write it commits at once; call it last, just before the commit."""
+        row = {**values, "tenant_id": self.tenant_id}
+        if not driver.insert_row(self.session.connection(), self._table, row):
+            self.session.execute(self._core_add, row)
 
     def _core_update(self, key: Any, values: dict[str, Any]) -> None:
         if "tenant_id" in values or self.key in values:

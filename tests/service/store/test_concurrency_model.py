@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from service import deps
 from service.api.routers import ROUTERS
 
-DATABASE_DEPENDENCIES = {deps.get_session, deps.get_database}
+DATABASE_DEPENDENCIES = {deps.get_session, deps.get_database, deps.get_served}
 
 
 def _calls(dependant: Dependant) -> Iterator[object]:
