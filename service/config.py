@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         default=None, description="sentence-transformers name or path; bundled MiniLM when unset."
     )
     log_level: str = Field(default="INFO", description="Python log level.")
+    freeze_heap: bool = Field(
+        default=True,
+        description="Collect once and freeze the heap when the app has started, so later garbage collections skip "
+        "what start-up built (ADR 0018). Off only where one process builds many apps (the test suite).",
+    )
     log_format: Literal["auto", "json", "text"] = Field(
         default="auto",
         description="`auto`: readable lines when stderr is a terminal, JSON lines otherwise; or always `json` or `text`.",

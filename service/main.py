@@ -58,8 +58,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned.callback(app.state.worker.close)
         sweeper = asyncio.create_task(_sweep_datasets(app))  # start-up swept once; then every hour
         owned.callback(sweeper.cancel)
-        freeze_startup_heap()
-        owned.callback(gc.unfreeze)  # a process that builds another app (tests) collects this one's objects again
+        if app.state.settings.freeze_heap:
+            freeze_startup_heap()
+            owned.callback(gc.unfreeze)  # a process that builds another app collects this one's objects again
         yield
 
 

@@ -20,6 +20,10 @@ from service.main import create_app
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Each app's start-up would otherwise run a full garbage collection of this process's heap, which grows to
+# millions of objects over the suite (~0.3-2 s per app, minutes in all); tests/service/ops/test_startup_heap.py
+# turns it on where it is the subject.
+os.environ.setdefault("ADVISOR_FREEZE_HEAP", "0")
 
 DATA = Path(__file__).parent / "data"
 POSTGRES_ROOT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -127,6 +127,25 @@ def live_server(data_dir: Path, backend: Backend | None = None, **overrides: Any
         app.state.database.dispose()
 
 
+@contextmanager
+def live_with_worker(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, kind: str, env: dict[str, str] | None = None
+) -> Iterator[Live]:
+    """A served app and a real worker (``env``: more of its settings) on one new data dir of backend ``kind``."""
+    from tests.service.worker.process import Worker
+
+    data_dir = tmp_path_factory.mktemp(request.node.name.split("[")[0][:40] or "worker") / "data"
+    data_dir.mkdir()
+    backend = backend_for(request, kind, data_dir)
+    worker = Worker(data_dir, backend.env | (env or {}))
+    worker.start()
+    try:
+        with live_server(data_dir, backend) as live:
+            yield live
+    finally:
+        worker.stop()
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The server on SQLite, shared by a module's tests (they create, never depend on what others created)."""

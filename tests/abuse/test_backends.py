@@ -18,8 +18,7 @@ from huey import RedisHuey
 from sqlalchemy import delete
 
 from service.store.models import JobRow
-from tests.abuse.conftest import Live, as_new_tenant, backend_for, live_server
-from tests.service.worker.process import Worker
+from tests.abuse.conftest import Live, as_new_tenant, live_with_worker
 
 BUSY = 300  # documents of the job that keeps the worker busy while the other job's message is taken
 
@@ -50,16 +49,8 @@ def test_a_job_is_queued_where_the_backend_says(live_db: Live) -> None:
 @pytest.fixture(scope="module")
 def redis_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """A served app and a real worker on PostgreSQL + Redis, sweeping every second (a lease of 3 s)."""
-    data_dir = tmp_path_factory.mktemp("stolen") / "data"
-    data_dir.mkdir()
-    backend = backend_for(request, "postgres", data_dir)
-    worker = Worker(data_dir, backend.env | {"ADVISOR_JOB_LEASE_SECONDS": "3"})
-    worker.start()
-    try:
-        with live_server(data_dir, backend) as live:
-            yield live
-    finally:
-        worker.stop()
+    with live_with_worker(request, tmp_path_factory, "postgres", {"ADVISOR_JOB_LEASE_SECONDS": "3"}) as live:
+        yield live
 
 
 def test_a_job_whose_message_another_consumer_took_still_runs(redis_stack: Live) -> None:

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from service.knowledge_bases.parsers import ParseError, parse_file
-from tests.abuse.conftest import Live, backend_for, live_server
-from tests.service.worker.process import Worker
+from tests.abuse.conftest import Live, live_with_worker
 
 IDS = ["a/b", "../up", "..", ".", "q?x=1#frag", "100%", "with space", "עברית/מסמך", "%2F", "x" * 300, "faq-1"]
 
@@ -24,16 +23,8 @@ IDS = ["a/b", "../up", "..", ".", "q?x=1#frag", "100%", "with space", "עברי�
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def with_worker(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """A served app and a real worker on one data dir, on SQLite then PostgreSQL + Redis (one worker start each)."""
-    data_dir = tmp_path_factory.mktemp("documents") / "data"
-    data_dir.mkdir()
-    backend = backend_for(request, request.param, data_dir)
-    worker = Worker(data_dir, backend.env)
-    worker.start()
-    try:
-        with live_server(data_dir, backend) as live:
-            yield live
-    finally:
-        worker.stop()
+    with live_with_worker(request, tmp_path_factory, request.param) as live:
+        yield live
 
 
 def test_every_listed_document_can_be_fetched_and_deleted(with_worker: Live) -> None:

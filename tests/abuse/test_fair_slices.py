@@ -19,24 +19,15 @@ import httpx
 import pytest
 
 from service.store.models import JobRow
-from tests.abuse.conftest import Live, as_new_tenant, backend_for, live_server
-from tests.service.worker.process import Worker
+from tests.abuse.conftest import Live, as_new_tenant, live_with_worker
 
 BIG = 400  # documents of tenant A: one chunk each
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def with_worker(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    data_dir = tmp_path_factory.mktemp("slices") / "data"
-    data_dir.mkdir()
-    backend = backend_for(request, request.param, data_dir)
-    worker = Worker(data_dir, backend.env | {"ADVISOR_INGEST_SLICE_CHUNKS": "4"})
-    worker.start()
-    try:
-        with live_server(data_dir, backend) as live:
-            yield live
-    finally:
-        worker.stop()
+    with live_with_worker(request, tmp_path_factory, request.param, {"ADVISOR_INGEST_SLICE_CHUNKS": "4"}) as live:
+        yield live
 
 
 def _upload(live: Live, name: str, content: bytes) -> str:

@@ -17,9 +17,8 @@ import pytest
 from sqlalchemy import delete, select
 
 from service.store.models import JobRow, KnowledgeBaseRow
-from tests.abuse.conftest import Backend, Live, as_new_tenant, assert_problem, backend_for, live_server
+from tests.abuse.conftest import Backend, Live, as_new_tenant, assert_problem, live_server, live_with_worker
 from tests.abuse.pdfs import identical_pages
-from tests.service.worker.process import Worker
 
 WORKER_QUOTAS = {"ADVISOR_QUOTA_CHUNKS_PER_DOCUMENT": "8", "ADVISOR_QUOTA_CHUNKS_PER_KB": "12"}
 
@@ -37,16 +36,8 @@ def assert_quota(problem: dict[str, Any], name: str, limit: int, value: float, e
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def with_worker(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """A served app and a real worker (chunk quotas lowered) on one data dir: on SQLite, then on PostgreSQL + Redis."""
-    data_dir = tmp_path_factory.mktemp("quotas") / "data"
-    data_dir.mkdir()
-    backend = backend_for(request, request.param, data_dir)
-    worker = Worker(data_dir, backend.env | WORKER_QUOTAS)
-    worker.start()
-    try:
-        with live_server(data_dir, backend) as live:
-            yield live
-    finally:
-        worker.stop()
+    with live_with_worker(request, tmp_path_factory, request.param, WORKER_QUOTAS) as live:
+        yield live
 
 
 def _kb(live: Live) -> str:

@@ -29,6 +29,7 @@ CODES = {
     "missing_text",
     "invalid_metadata",
     "duplicate_id",
+    "invalid_id",
 }
 
 

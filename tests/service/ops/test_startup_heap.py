@@ -26,7 +26,8 @@ def _collected() -> set[int]:
 
 
 def test_startup_objects_are_frozen_while_serving_and_thawed_after(settings: Settings) -> None:
-    app = create_app(settings, clock=lambda: dt.date(2026, 11, 24))
+    assert Settings.model_fields["freeze_heap"].default is True  # what a server does unless told otherwise
+    app = create_app(settings.model_copy(update={"freeze_heap": True}), clock=lambda: dt.date(2026, 11, 24))
     with TestClient(app) as client:
         assert gc.get_freeze_count() > 10_000
         built_at_startup = app.state.settings
@@ -46,3 +47,11 @@ def test_importing_the_service_leaves_the_collector_as_it_found_it() -> None:
         done = subprocess.run([sys.executable, "-c", script, state], cwd=ROOT, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == expected
+
+
+def test_a_process_that_builds_many_apps_can_leave_the_heap_alone(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"freeze_heap": False}), clock=lambda: dt.date(2026, 11, 24))
+    with TestClient(app) as client:
+        assert gc.get_freeze_count() == 0
+        assert client.get("/healthz").status_code == 200
+    app.state.database.dispose()
