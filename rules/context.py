@@ -20,7 +20,7 @@ from rules.feasibility import NO_END, TuningTarget, tuning_target, viable
 from rules.saving import Saving, saving_model
 
 Values = Mapping[str, Any]
-CACHE_LIMIT = 8_192
+CACHE_LIMIT = 20_000
 PROVIDER_SIDE = ("provider", "model", "own_infrastructure", "openai_can_tune")
 TRAFFIC = ("prompt_tokens", "requests_per_day", "input_tokens", "output_tokens")
 SAVING_INPUTS = PROVIDER_SIDE + TRAFFIC

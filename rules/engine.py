@@ -39,7 +39,7 @@ _VERDICTS: LRUCache[tuple[Any, ...], Verdict] = LRUCache(maxsize=WHATIF_CACHE_SI
 _WHATIF_CACHE: LRUCache[tuple[Any, ...], list[Counterfactual]] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
 # Admission: a result is kept from the second time its key is asked for. A profile sent once (most of them) then
 # leaves nothing behind for the garbage collector to walk, only its key's hash; a repeated one is kept as before.
-SEEN_LIMIT = 8_192
+SEEN_LIMIT = 16_384
 _SEEN: set[int] = set()
 
 

@@ -47,7 +47,7 @@ from rules.signatures import NOTHING_FIRED, Group, Signature, group_facts, group
 GENERIC_NUMBERS = (0, 1, 10, 100, 1000, 10_000, 1_000_000, HUGE)
 # A plan per distinct answer set: a session that continues misses anyway (its answers grew), so a few hundred
 # cover reloads and retries; more only grow memory through a long run of sessions.
-PLAN_CACHE_SIZE = 256
+PLAN_CACHE_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def _defaults() -> Mapping[str, Any]:
     return MappingProxyType(Profile.model_validate({"task": "-"}).model_dump(mode="json"))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _table(group: Group, fixed: tuple[tuple[str, Any], ...], today: dt.date, catalog_version: str, rules_version: str) -> Table:
     catalog, ruleset = _CATALOGS[catalog_version], _RULESETS[rules_version]
     base = {**_defaults(), **dict(fixed)}

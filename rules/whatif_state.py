@@ -75,8 +75,8 @@ def _layout(rules: RuleSet) -> _Layout:
 # A group's signature is a function of the fields its tests read (on a catalog version and day, for a rules version):
 # kept across profiles, so a change any profile has tried before costs one lookup.
 # Bounded so a long run of new profiles keeps memory flat: each is cleared when full.
-SIGNATURE_CACHE_LIMIT = 8_192
-REACH_CACHE_LIMIT = 4_096
+SIGNATURE_CACHE_LIMIT = 20_000
+REACH_CACHE_LIMIT = 10_000
 SINGLES_CACHE_LIMIT = 512  # tuples of objects the garbage collector walks: fewer
 _Kept = tuple[dict[tuple[Any, ...], Signature], dict[tuple[Any, ...], tuple["Single", ...]]]
 _KEPT: dict[tuple[Any, ...], _Kept] = {}
