@@ -112,7 +112,7 @@ def test_on_its_own_a_pasted_set_runs_and_shows_accuracy_with_its_interval(
     page.click("#try-run")
     page.wait_for_selector("#try[data-state='running']")
     assert page.inner_text("#try-estimate") == "Estimated cost: $0.00"
-    page.wait_for_function("document.querySelector('#try-progress-text').textContent !== ''")
+    page.wait_for_function("() => document.querySelector('#try-progress-text').textContent !== ''")
     assert page.text_content("#try-progress-text") == "Waiting for the worker: 0 of 10 calls done."
     experiment_id = run_posted(page, app)
 
@@ -226,7 +226,7 @@ def test_bad_rows_are_named_by_line_and_a_cost_over_budget_waits_for_confirmatio
     uploaded = tmp_path / "eval.csv"
     uploaded.write_text(CSV, encoding="utf-8")
     page.set_input_files("#try-file", str(uploaded))
-    page.wait_for_function("document.querySelector('#try-items-count').textContent === '10 examples read.'")
+    page.wait_for_function("() => document.querySelector('#try-items-count').textContent === '10 examples read.'")
     assert page.is_hidden("#try-items-error")
     page.fill("#try-price-in", "1000")
     page.fill("#try-price-out", "1000")
