@@ -114,3 +114,12 @@ def test_the_largest_counts_give_a_verdict_and_one_more_is_422(live: Live) -> No
     for field, value in biggest.items():
         too_big = live.api("POST", "/v1/advice", json={"task": "Label support tickets", field: value + 1})
         assert assert_problem(too_big, 422, "validation_error")["field"] == field
+
+
+@pytest.mark.parametrize("path", ["/v1/datasets/", "/v1/advice/", "/v1/experiments/"])
+def test_an_empty_id_is_not_found_rather_than_the_list(live: Live, path: str) -> None:
+    # With trailing-slash redirects, GET /v1/datasets/ followed a 307 to the list: the item's route answered the
+    # list's shape (found by schemathesis' stateful run).
+    response = live.api("GET", path, follow_redirects=True)
+    assert response.status_code == 404, response.text[:200]
+    assert response.headers["content-type"].startswith("application/problem+json")
