@@ -25,7 +25,7 @@ from pathlib import Path
 # This file is named http.py: with its folder first on sys.path it would shadow the standard
 # library's http package for anything imported below.
 HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path[:] = [str(HERE.parent), *(p for p in sys.path if Path(p or ".").resolve() != HERE)]  # the repository, for bench.decide
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
@@ -34,7 +34,6 @@ import os  # noqa: E402
 import resource  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
-import tarfile  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Coroutine  # noqa: E402
@@ -286,17 +285,6 @@ def side_by_side(runs: dict[str, list[Result]]) -> None:
         print(f"{label:28}{before:14.3f}{after:14.3f}{after / before:9.2f}")
 
 
-def export(ref: str, into: Path) -> Path:
-    """The tree of commit ``ref``, extracted under ``into``."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
-    with tempfile.TemporaryFile() as handle:
-        handle.write(archive)
-        handle.seek(0)
-        with tarfile.open(fileobj=handle) as tar:
-            tar.extractall(into, filter="data")
-    return into
-
-
 def start_server(tree: Path, data_dir: str) -> tuple[int, subprocess.Popen[bytes]]:
     """uvicorn with one worker serving ``tree``'s code on a free port, its data in ``data_dir``."""
     port = free_port()
@@ -327,6 +315,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="advisor-bench-") as scratch:
         trees = {"this tree": ROOT}
         if args.against:
+            from bench.decide import export
+
             trees = {args.against: export(args.against, Path(scratch) / "tree"), **trees}
         servers = []
         try:

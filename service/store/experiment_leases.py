@@ -11,19 +11,17 @@ ADVISOR_JOB_MAX_ATTEMPTS starts it fails with ``experiment_attempts_exhausted``.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 
+from service.store import leases
 from service.store.db import Database
 from service.store.models import ExperimentRow, utcnow
 
-log = logging.getLogger("service.worker")
-
 
 def _expired(now: dt.datetime) -> Any:
-    return (ExperimentRow.state == "running") & or_(ExperimentRow.lease_until.is_(None), ExperimentRow.lease_until < now)
+    return leases.expired(ExperimentRow, now)
 
 
 def claim(database: Database, experiment_id: str, owner: str, lease_seconds: float) -> bool:
@@ -49,15 +47,7 @@ def claim(database: Database, experiment_id: str, owner: str, lease_seconds: flo
 
 def renew(database: Database, experiment_id: str, owner: str, lease_seconds: float) -> bool:
     """Extend the lease; False when the run is no longer this owner's (its lease ran out and it was taken back)."""
-    now = utcnow()
-    with database.session() as session:
-        renewed = session.execute(
-            update(ExperimentRow)
-            .where(ExperimentRow.id == experiment_id, ExperimentRow.owner == owner, ExperimentRow.state == "running")
-            .values(lease_until=now + dt.timedelta(seconds=lease_seconds))
-        )
-        session.commit()
-        return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
+    return leases.renew(database, ExperimentRow, experiment_id, owner, lease_seconds)
 
 
 def finish(database: Database, experiment_id: str, owner: str, state: str, error: dict[str, Any] | None) -> bool:
@@ -73,34 +63,8 @@ def finish(database: Database, experiment_id: str, owner: str, state: str, error
 
 
 def release_expired(database: Database, max_attempts: int) -> list[str]:
-    """Queue again every running experiment whose lease ran out; returns those ids (each needs a queue message).
-
-    One started ``max_attempts`` times fails instead. Each change is a compare-and-set on the expired lease,
-    so two sweeps, or a claim between the read and the write, never undo each other.
-    """
-    now = utcnow()
-    requeued: list[str] = []
-    with database.session() as session:
-        found = session.execute(
-            select(ExperimentRow.id, ExperimentRow.attempts, ExperimentRow.owner)
-            .where(_expired(now))
-            .order_by(ExperimentRow.created_at)
-        )
-        for experiment_id, attempts, owner in found.all():
-            values: dict[str, Any] = {"owner": None, "lease_until": None, "updated_at": now, "state": "queued"}
-            if attempts >= max_attempts:
-                values |= {"state": "failed", "error": _exhausted(attempts)}
-            still = update(ExperimentRow).where(ExperimentRow.id == experiment_id, _expired(now))
-            changed = session.execute(still.values(**values))
-            session.commit()
-            if changed.rowcount != 1:  # type: ignore[attr-defined]
-                continue
-            if values["state"] == "queued":
-                log.warning("experiment %s: the lease of %s ran out; queuing it again", experiment_id, owner)
-                requeued.append(experiment_id)
-            else:
-                log.warning("experiment %s failed: its worker stopped %d times while running it", experiment_id, attempts)
-    return requeued
+    """Queue again every running experiment whose lease ran out; returns those ids (each needs a queue message)."""
+    return leases.release_expired(database, ExperimentRow, max_attempts, kind="experiment", exhausted=_exhausted)
 
 
 def _exhausted(attempts: int) -> dict[str, str]:

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.store import leases
 from service.store.db import Database
 from service.store.models import JobRow, utcnow
 
@@ -100,45 +101,14 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def renew(database: Database, job_id: str, owner: str, lease_seconds: float) -> bool:
     """Extend the lease; False when the job is no longer this owner's (it expired and was taken back)."""
-    now = utcnow()
-    with database.session() as session:
-        renewed = session.execute(
-            update(JobRow)
-            .where(JobRow.id == job_id, JobRow.owner == owner, JobRow.state == "running")
-            .values(lease_until=now + dt.timedelta(seconds=lease_seconds))
-        )
-        session.commit()
-        return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
+    return leases.renew(database, JobRow, job_id, owner, lease_seconds)
 
 
 def release_expired(database: Database, max_attempts: int) -> list[str]:
-    """Queue again every running job whose lease ran out (or that has none: a row from before leases).
-
-    Returns the ids queued again (each needs a queue message); a job started ``max_attempts`` times fails instead.
-    Each change is a compare-and-set on the expired lease: two workers sweeping at once, or a claim between the
-    read and the write, never undo each other.
-    """
-    now = utcnow()
-    expired = (JobRow.state == "running") & or_(JobRow.lease_until.is_(None), JobRow.lease_until < now)
-    requeued: list[str] = []
-    with database.session() as session:
-        found = session.execute(select(JobRow.id, JobRow.attempts, JobRow.owner).where(expired).order_by(JobRow.created_at))
-        for job_id, attempts, owner in found.all():
-            values: dict[str, Any] = {"owner": None, "lease_until": None, "updated_at": now}
-            if attempts >= max_attempts:
-                values |= {"state": "failed", "finished_at": now, "error": _exhausted(attempts)}
-            else:
-                values["state"] = "queued"
-            changed = session.execute(update(JobRow).where(JobRow.id == job_id, expired).values(**values))
-            session.commit()
-            if changed.rowcount != 1:  # type: ignore[attr-defined]
-                continue
-            if values["state"] == "queued":
-                log.warning("job %s: the lease of %s ran out; queuing it again", job_id, owner)
-                requeued.append(job_id)
-            else:
-                log.warning("job %s failed: its worker stopped %d times while running it", job_id, attempts)
-    return requeued
+    """Queue again every running job whose lease ran out (see service/store/leases.py); returns those ids."""
+    return leases.release_expired(
+        database, JobRow, max_attempts, kind="job", exhausted=_exhausted, failed=lambda now: {"finished_at": now}
+    )
 
 
 def _exhausted(attempts: int) -> dict[str, str]:

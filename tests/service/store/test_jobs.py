@@ -113,6 +113,7 @@ def test_an_expired_lease_queues_the_job_again_until_its_attempts_run_out(databa
             else:
                 assert requeued == [] and job.state == "failed"
                 assert job.error is not None and job.error["code"] == "job_attempts_exhausted"
+                assert job.finished_at is not None and job.lease_until is None
     assert jobs.claim_next(database, "worker-4", LEASE) is None
 
 
