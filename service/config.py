@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         default="onnx-int8",
         description="How embeddings run: an int8 ONNX export of the model built on this machine (ADR 0014), or PyTorch.",
     )
+    query_embedding_threads: int = Field(
+        default=1,
+        ge=0,
+        description="Threads one search's question embedding uses (ONNX); 0 lets ONNX Runtime choose (one per core). "
+        "A question is a few tokens: a second thread saves little and its spin-waiting takes a core from the API.",
+    )
     models_dir: Path | None = Field(
         default=None,
         description="Where model exports are kept; inside the virtual environment when unset (make install builds it).",

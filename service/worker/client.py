@@ -1,8 +1,8 @@
 """The API's way to the worker: typed calls over one pooled connection, and the one "worker or here?" decision.
 
 Import-light on purpose: the shared schemas, never the store, Chroma or a model (the CLI's in-process
-operations are imported only when no worker answers); httpx (with the rich console it pulls in, ~0.2 s)
-loads with the first call, not with the API.
+operations are imported only when no worker answers). The calls go over the standard library's http.client
+(service/worker/transport.py), kept alive between calls.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -35,9 +35,7 @@ from service.worker.schemas import (
     StatsResult,
     WorkerProblem,
 )
-
-if TYPE_CHECKING:
-    import httpx
+from service.worker.transport import Answer, Gone, Late, Pool
 
 TIMEOUT_SECONDS = 60.0  # an evaluation of many questions, or the first embed while the model loads
 CONNECT_SECONDS = 2.0
@@ -96,7 +94,7 @@ class WorkerClient:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._pool: httpx.Client | None = None
+        self._pool: Pool | None = None
         self._guard = threading.Lock()
         self._published: tuple[int, str] | None = None  # (mtime_ns of worker.json, its url)
         self._opened = time.monotonic()
@@ -160,17 +158,14 @@ class WorkerClient:
         if self._pool is not None:
             self._pool.close()
 
-    def _http(self) -> httpx.Client:
+    def _http(self) -> Pool:
         """The connection pool, made by the first call."""
         with self._guard:
             if self._pool is None:
-                import httpx
-
                 headers = {}
                 if self.settings.worker_secret is not None:
                     headers["authorization"] = f"Bearer {self.settings.worker_secret.get_secret_value()}"
-                timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_SECONDS)
-                self._pool = httpx.Client(headers=headers, timeout=timeout)
+                self._pool = Pool(headers, CONNECT_SECONDS, TIMEOUT_SECONDS)
             return self._pool
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -198,28 +193,20 @@ class WorkerClient:
     def _call(
         self, path: str, body: BaseModel | None, result: type[Result], *, wait: float | None = None, timeout: float | None = None
     ) -> Result:
-        import httpx
-
-        gone = (httpx.NetworkError, httpx.ConnectTimeout, httpx.RemoteProtocolError)
         deadline = time.monotonic() + (self.settings.worker_wait_seconds if wait is None else wait)
         content = b"{}" if body is None else body.model_dump_json().encode()
         while True:
             url = self.url()
             if url is not None:
                 try:
-                    response = self._http().post(
-                        url + path,
-                        content=content,
-                        headers={"content-type": "application/json"},
-                        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                    )
-                except gone:
+                    response = self._http().post(url + path, content, timeout=timeout)
+                except Gone:
                     pass
-                except httpx.HTTPError as exc:
+                except Late as exc:
                     self._mark(False)
                     raise WorkerUnavailable(f"The worker at {url} did not answer in time; see its log.") from exc
                 else:
-                    self._mark(response.status_code != 401)  # a worker that refuses our secret is no use to us
+                    self._mark(response.status != 401)  # a worker that refuses our secret is no use to us
                     return _parse(response, result)
             self._mark(False)
             if time.monotonic() >= deadline:
@@ -234,17 +221,17 @@ class WorkerClient:
         return WorkerUnavailable(f"The worker at {url} did not answer; is `advisor worker` running?")
 
 
-def _parse(response: httpx.Response, result: type[Result]) -> Result:
-    if response.status_code == 200:
-        return result.model_validate_json(response.content)
+def _parse(response: Answer, result: type[Result]) -> Result:
+    if response.status == 200:
+        return result.model_validate_json(response.body)
     try:
-        problem = WorkerProblem.model_validate_json(response.content)
+        problem = WorkerProblem.model_validate_json(response.body)
     except ValidationError:
-        problem = WorkerProblem(code="worker_error", detail=f"the worker answered {response.status_code}; see its log")
-    if response.status_code == 401:
+        problem = WorkerProblem(code="worker_error", detail=f"the worker answered {response.status}; see its log")
+    if response.status == 401:
         # The caller's credentials are fine; the API and the worker disagree on the secret.
         raise WorkerUnavailable(problem.detail, code=problem.code)
-    raise AdvisorError(problem.detail, code=problem.code, status=response.status_code)
+    raise AdvisorError(problem.detail, code=problem.code, status=response.status)
 
 
 def worker_answers(settings: Settings) -> bool:

@@ -85,14 +85,22 @@ def test_an_error_code_of_the_worker_reaches_the_caller(client: WorkerClient) ->
     assert (raised.value.status, raised.value.code) == (404, "knowledge_base_not_found")
 
 
-def test_the_endpoint_wants_the_secret(running: Running) -> None:
-    body = {"kb_id": running.kb_id}
-    missing = httpx.post(f"{running.url}/stats", json=body)
-    wrong = httpx.post(f"{running.url}/stats", json=body, headers={"authorization": "Bearer not-the-secret"})
-    right = httpx.post(f"{running.url}/stats", json=body, headers={"authorization": f"Bearer {SECRET}"})
+@pytest.mark.parametrize(("path", "extra"), [("/stats", {}), ("/search", {"q": "vacation days"})])
+def test_the_endpoint_wants_the_secret(running: Running, path: str, extra: dict[str, str]) -> None:
+    body = {"kb_id": running.kb_id, **extra}
+    missing = httpx.post(f"{running.url}{path}", json=body)
+    wrong = httpx.post(f"{running.url}{path}", json=body, headers={"authorization": "Bearer not-the-secret"})
+    right = httpx.post(f"{running.url}{path}", json=body, headers={"authorization": f"Bearer {SECRET}"})
     assert (missing.status_code, missing.json()["code"]) == (401, "worker_secret_invalid")
     assert (wrong.status_code, wrong.json()["code"]) == (401, "worker_secret_invalid")
-    assert right.status_code == 200 and right.json()["chunks"] >= 1
+    assert right.status_code == 200 and right.json()[{"/stats": "chunks", "/search": "hits"}[path]]
+
+
+@pytest.mark.parametrize("body", [b"{not json", b'{"kb_id": "x"}', b'{"kb_id": "x", "q": "a", "k": 0}', b"[]"])
+def test_a_search_the_worker_cannot_read_is_400_with_its_code(running: Running, body: bytes) -> None:
+    headers = {"authorization": f"Bearer {SECRET}", "content-type": "application/json"}
+    answer = httpx.post(f"{running.url}/search", content=body, headers=headers)
+    assert (answer.status_code, answer.json()["code"]) == (400, "bad_worker_request")
 
 
 def test_an_api_with_the_wrong_secret_answers_503_not_401(running: Running) -> None:
