@@ -1,7 +1,7 @@
 """Knowledge-base search end to end (API -> worker -> query embedding -> dense + BM25 -> fused hits), idle and
 while the same worker ingests documents, side by side in one run. Not a pass/fail test.
 
-Usage: .venv/bin/python bench/search.py [--chunks 100000] [--queries 300] [--docs 300]
+Usage: .venv/bin/python bench/search.py [--chunks 100000] [--queries 300] [--docs 300] [--against GIT-REF] [--rounds 3]
 
 1. `advisor serve` on a fresh data dir creates the knowledge base `bench` through the API, then stops.
 2. The bench fills its Chroma collection with --chunks records (random unit vectors, Zipf-distributed words, as
@@ -11,7 +11,12 @@ Usage: .venv/bin/python bench/search.py [--chunks 100000] [--queries 300] [--doc
 4. An upload of --docs new documents starts an ingestion; the same kind of searches run until it finishes.
 
 Prints p50/p99 ms per phase with the goals of issue 18: p99 <= 15 ms idle at 100,000 chunks, <= 100 ms during
-ingestion (searches never wait for a batch of documents to be embedded).
+ingestion (searches never wait for a batch of documents to be embedded), and the CPU each search cost the API and the
+worker process (from /proc: less sensitive to what else the machine runs than the percentiles).
+
+--against REF serves the code of another commit (its tree exported with git archive, first on PYTHONPATH) on the same
+filled knowledge base, in --rounds alternating idle phases with this tree (new questions in every phase), and prints
+both side by side with the ratio; the ingestion phase runs on this tree only, after them.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,16 +41,21 @@ import http.client  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from bench.decide import export  # noqa: E402
 from bench.kb import _texts, documents, fill_random, percentile  # noqa: E402
 from bench.load import free_port  # noqa: E402
+
+THIS_TREE = "this tree"
 
 
 class Server:
     """`advisor serve` on ``data_dir``: the API and its worker as real processes."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, tree: Path = ROOT) -> None:
         self.port = free_port()
+        self.data_dir = data_dir
         env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_PORT": str(self.port), "ADVISOR_LOG_LEVEL": "WARNING"}
+        env["PYTHONPATH"] = str(tree)
         advisor = str(Path(sys.executable).parent / "advisor")
         self.process = subprocess.Popen([advisor, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
@@ -68,10 +79,20 @@ class Server:
         status, body = self.call("POST", path, json.dumps(payload).encode(), {"content-type": "application/json"})
         return status, json.loads(body)
 
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time so far of the API process and of the worker (user + system, from /proc)."""
+        worker = json.loads((self.data_dir / "worker.json").read_text(encoding="utf-8"))["pid"]
+        return _cpu(self.process.pid), _cpu(int(worker))
+
     def stop(self) -> None:
         self.connection.close()
         self.process.terminate()
         self.process.wait(timeout=60)
+
+
+def _cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fill(data_dir: Path, collection: str, total: int) -> float:
@@ -133,11 +154,63 @@ def line(name: str, timings: list[float], goal: float) -> str:
     return f"{name:<44} n {len(timings):>4}  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  (goal <= {goal:g}: {verdict})"
 
 
+@dataclass
+class Phase:
+    """One idle phase of one tree: latencies (ms) and the CPU per search (ms) of the API and the worker."""
+
+    hybrid: list[float]
+    dense: list[float]
+    api_cpu: float
+    worker_cpu: float
+
+
+def idle_phase(server: Server, queries: int, salt: str) -> Phase:
+    search(server, ["warm up the BM25 snapshot"], "hybrid")
+    api0, worker0 = server.cpu_seconds()
+    hybrid = search(server, questions(queries, f"idle {salt}"), "hybrid")
+    dense = search(server, questions(queries, f"dense {salt}"), "dense")
+    api1, worker1 = server.cpu_seconds()
+    n = len(hybrid) + len(dense)
+    return Phase(hybrid, dense, (api1 - api0) * 1000 / n, (worker1 - worker0) * 1000 / n)
+
+
+def side_by_side(data_dir: Path, trees: dict[str, Path], args: argparse.Namespace) -> None:
+    phases: dict[str, list[Phase]] = {name: [] for name in trees}
+    for round_ in range(args.rounds):
+        for name, tree in trees.items():
+            server = Server(data_dir, tree)
+            try:
+                phases[name].append(idle_phase(server, args.queries, f"{round_} {name}"))
+            finally:
+                server.stop()
+    rows = {}
+    for name, runs in phases.items():
+        hybrid = [t for run in runs for t in run.hybrid]
+        dense = [t for run in runs for t in run.dense]
+        rows[name] = {
+            "hybrid p50": statistics.median(hybrid),
+            "hybrid p99": percentile(hybrid, 0.99),
+            "dense p50": statistics.median(dense),
+            "dense p99": percentile(dense, 0.99),
+            "API CPU/search": statistics.median(run.api_cpu for run in runs),
+            "worker CPU/search": statistics.median(run.worker_cpu for run in runs),
+        }
+    names = list(trees)
+    print(f"idle, {args.chunks} chunks, {args.rounds} alternating rounds of {args.queries} searches per mode (ms)")
+    print(f"{'':<20}" + "".join(f"{name[:14]:>16}" for name in names) + f"{'ratio':>10}")
+    for figure in rows[names[0]]:
+        values = [rows[name][figure] for name in names]
+        ratio = values[-1] / values[0] if values[0] else float("nan")
+        print(f"{figure:<20}" + "".join(f"{value:16.2f}" for value in values) + f"{ratio:10.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--docs", type=int, default=300)
+    parser.add_argument("--against", metavar="REF", help="also serve this git commit's code on the same data, alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating idle phases per tree with --against")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-search-") as folder:
         data_dir = Path(folder)
@@ -152,13 +225,15 @@ def main() -> None:
         seconds = fill(data_dir, collection_for(Settings().default_tenant, "bench"), args.chunks)
         print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
         print(f"{args.chunks} chunks written in {seconds:.0f} s; starting advisor serve on them")
+        if args.against:
+            trees = {args.against: export(args.against, data_dir / "against-tree"), THIS_TREE: ROOT}
+            side_by_side(data_dir, trees, args)
         server = Server(data_dir)
         try:
             t0 = time.perf_counter()
             search(server, ["warm up the BM25 snapshot"], "hybrid")
             print(f"first search (builds the BM25 snapshot): {time.perf_counter() - t0:.1f} s")
-            idle = search(server, questions(args.queries, "idle"), "hybrid")
-            dense = search(server, questions(args.queries, "dense"), "dense")
+            idle = idle_phase(server, args.queries, "last")
             job = upload(server, args.docs)
 
             def finished() -> bool:
@@ -169,10 +244,11 @@ def main() -> None:
             during = search(server, questions(20 * args.queries, "busy"), "hybrid", until=finished)
             print(f"ingestion of {args.docs} documents ran {time.perf_counter() - t0:.1f} s beside the searches")
             print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
-            print(line(f"hybrid search, idle, {args.chunks} chunks", idle, 15))
-            print(line(f"dense search, idle, {args.chunks} chunks", dense, 15))
+            print(line(f"hybrid search, idle, {args.chunks} chunks", idle.hybrid, 15))
+            print(line(f"dense search, idle, {args.chunks} chunks", idle.dense, 15))
+            print(f"CPU per idle search: API {idle.api_cpu:.2f} ms, worker {idle.worker_cpu:.2f} ms")
             print(line("hybrid search during ingestion", during, 100))
-            print(f"p99 during ingestion / idle: {percentile(during, 0.99) / percentile(idle, 0.99):.1f}x")
+            print(f"p99 during ingestion / idle: {percentile(during, 0.99) / percentile(idle.hybrid, 0.99):.1f}x")
         finally:
             server.stop()
 
