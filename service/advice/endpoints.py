@@ -15,6 +15,7 @@ from service.api.problems import PROBLEM_RESPONSES
 from service.artifacts.schemas import Artifact
 from service.deps import Served, ServedDep, SessionDep, TenantDep, get_served
 from service.store.cursors import CURSOR_DESCRIPTION, CURSOR_PATTERN
+from service.store.db import dump_bytes
 from service.worker.client import WorkerClient
 from service.worker.schemas import SearchHit, SearchQuery
 
@@ -34,10 +35,15 @@ def create_advice(
     # and a RAG artifact says how to build its grounded prompt once the worker runs.
     embed = served.worker.embedder_if_up() if wants_artifact else None
     search = _search(served.worker) if embed is not None else None
-    advice_id, content = advice.advise(
+    payload = advice.advise(
         served.database, served.tenant, body, served.clock, embed, served.metrics.count_verdict, lang, search, served.evidence
     )
-    return Response(content, status_code=201, media_type="application/json", headers={"Location": f"/v1/advice/{advice_id}"})
+    return Response(
+        dump_bytes(payload),
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": f"/v1/advice/{payload['id']}"},
+    )
 
 
 async def _lean_create_advice(request: Request, body: AdviceRequest | Profile, query: dict[str, str]) -> Response:

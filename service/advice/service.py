@@ -23,7 +23,7 @@ from service.config import Clock
 from service.datasets import service as datasets
 from service.datasets.schemas import DatasetReport
 from service.errors import NotFound, ValidationFailed
-from service.store.db import Database, Encoded, compact_json, dump_bytes
+from service.store.db import Database
 from service.store.models import AdviceRow, utcnow
 
 Embed = Callable[[list[str]], list[list[float]]]
@@ -109,45 +109,20 @@ def advise(
     lang: Lang | None = None,
     search: Search | None = None,
     evidence: Evidence | None = None,
-) -> tuple[str, bytes]:
-    """``create_advice`` for POST /v1/advice, as (the advice id, the response's JSON bytes): a request that reads
-    nothing from the store (no dataset, experiment or artifact: most of them) is decided without a session, its row
-    committed on a pooled connection of its own and its verdict and profile encoded once, for the row and the
-    response (ADR 0019); the others, and other backends than SQLite, in a session as before."""
+) -> dict[str, Any]:
+    """``create_advice`` for POST /v1/advice: a request that reads nothing from the store (no dataset, experiment or
+    artifact: most of them) is decided without a session and its row committed on a pooled connection of its own
+    (ADR 0019); the others, and other backends than SQLite, in a session as before."""
     request = as_request(body, lang)
     if request.dataset_id is not None or request.experiment_id is not None or request.artifact:
         with database.session() as session:
-            payload = create_advice(session, tenant_id, request, today, embed, on_verdict, None, search, evidence)
-        return payload["id"], dump_bytes(payload)
+            return create_advice(session, tenant_id, request, today, embed, on_verdict, None, search, evidence)
     values = _decided(None, tenant_id, request, today, None, None, evidence)
-    encoded = _encoded(values)
-    row = values if encoded is None else {**values, "verdict": Encoded(encoded[0]), "profile": Encoded(encoded[1])}
-    if not AdviceRepository.insert_committed(database.engine, tenant_id, row):
+    if not AdviceRepository.insert_committed(database.engine, tenant_id, values):
         with database.session() as session:
             AdviceRepository(session, tenant_id).insert(values)
             session.commit()
-    payload = _stored(values, on_verdict)
-    if encoded is None:
-        return values["id"], dump_bytes(payload)
-    # What dump_bytes(payload) gives, from the texts the row holds: the verdict's keys, then the four added after them.
-    verdict, profile = (text.encode() for text in encoded)
-    parts = (b',"id":', dump_bytes(payload["id"]), b',"created_at":', dump_bytes(payload["created_at"]), b',"profile":')
-    return values["id"], b"".join((verdict[:-1], *parts, profile, b',"artifact":null}'))
-
-
-_ADDED = frozenset({"id", "created_at", "profile", "artifact"})
-
-
-def _encoded(values: dict[str, Any]) -> tuple[str, str] | None:
-    """The verdict and the profile as the store's JSON text, when the response can be put together from them: both
-    in orjson's compact form (not json's, for integers beyond 64 bits) and no verdict key that the response replaces."""
-    verdict = values["verdict"]
-    if not verdict or _ADDED & verdict.keys() or values["artifact"] is not None:
-        return None
-    try:
-        return compact_json(verdict), compact_json(values["profile"])
-    except TypeError:
-        return None
+    return _stored(values, on_verdict)
 
 
 def _decided(

@@ -41,17 +41,6 @@ def dump_bytes(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False).encode()
 
 
-class Encoded(str):
-    """JSON text that ``dumps`` made: stored as it is by the driver path (service/store/driver.py), not encoded again."""
-
-    __slots__ = ()
-
-
-def compact_json(value: Any) -> str:
-    """``value`` as orjson's compact text, what ``dumps`` gives when orjson takes it; TypeError when it does not."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
 def dumps(value: Any) -> str:
     """JSON columns through orjson (a stored verdict is encoded in a tenth of json's time); json for what orjson
     refuses (integers beyond 64 bits)."""

@@ -17,8 +17,6 @@ from typing import Any
 from sqlalchemy import Connection, Dialect, Engine, Table, bindparam, insert
 from sqlalchemy.exc import DBAPIError
 
-from service.store.db import Encoded
-
 Prepared = tuple[str, tuple[tuple[str, Callable[[Any], Any] | None], ...]]
 _PREPARED: dict[tuple[Table, tuple[str, ...]], Prepared] = {}
 
@@ -42,10 +40,7 @@ def _statement(dialect: Dialect, table: Table, row: dict[str, Any]) -> tuple[str
     if prepared is None:
         prepared = _PREPARED[key] = _prepare(dialect, table, key[1])
     sql, processors = prepared
-    # A value already encoded (db.Encoded: the text the JSON column's processor would make) is stored as it is.
-    return sql, [
-        row[name] if process is None or type(row[name]) is Encoded else process(row[name]) for name, process in processors
-    ]
+    return sql, [row[name] if process is None else process(row[name]) for name, process in processors]
 
 
 def _execute(dbapi: Any, dialect: Dialect, sql: str, params: list[Any]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.advice.repository import AdviceRepository
 from service.store import driver
-from service.store.db import Database, Encoded, compact_json, dumps, upgrade
+from service.store.db import Database, upgrade
 from service.store.models import AdviceRow
 
 
@@ -117,16 +117,3 @@ def test_insert_committed_stores_what_sqlalchemy_stores_and_commits_it(database:
         assert not connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
     with pytest.raises(ValueError):
         AdviceRepository.insert_committed(database.engine, " ", values)
-
-
-def test_encoded_json_is_stored_as_the_column_would_encode_it(database: Database, tmp_path: Path) -> None:
-    with database.session() as session:
-        session.execute(insert(AdviceRow.__table__), _values("core", None))
-        session.commit()
-    values = _values("encoded", None)
-    del values["tenant_id"]
-    values["verdict"] = Encoded(compact_json(values["verdict"]))
-    values["profile"] = Encoded(dumps(values["profile"]))  # beyond 64 bits: json's text, as the column writes it
-    assert AdviceRepository.insert_committed(database.engine, "acme", values)
-    core, encoded = _stored(tmp_path / "advisor.db")
-    assert encoded == core
