@@ -118,6 +118,10 @@ def inline_thread_pool() -> None:
 
     fastapi.routing.run_in_threadpool = inline  # type: ignore[assignment]
     fastapi.dependencies.utils.run_in_threadpool = inline  # type: ignore[assignment]
+    import service.advice.endpoints
+
+    if hasattr(service.advice.endpoints, "run_in_threadpool"):  # the lean route of ADR 0019 calls the pool itself
+        service.advice.endpoints.run_in_threadpool = inline  # type: ignore[assignment]
 
 
 async def run(args: argparse.Namespace) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, get_args
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from rules.facts import Lang
+from rules.facts import Lang, Profile
 from service.advice import service as advice
 from service.advice.schemas import AdviceBody, AdviceOut, AdvicePage, AdviceRequest
+from service.api.lean import lean_route
 from service.api.problems import PROBLEM_RESPONSES
 from service.artifacts.schemas import Artifact
-from service.deps import ServedDep, SessionDep, TenantDep
+from service.deps import Served, ServedDep, SessionDep, TenantDep, get_served
 from service.store.cursors import CURSOR_DESCRIPTION, CURSOR_PATTERN
 from service.store.db import dump_bytes
 from service.worker.client import WorkerClient
@@ -20,29 +22,48 @@ from service.worker.schemas import SearchHit, SearchQuery
 router = APIRouter(prefix="/v1/advice", tags=["advice"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("", status_code=201, response_model=AdviceOut, summary="Decide a strategy for a profile and store it")
 def create_advice(
     body: AdviceBody,
     served: ServedDep,
     lang: Annotated[Lang | None, Query(description="Language of the verdict's texts; a wrapped body's `lang` wins")] = None,
 ) -> Response:
     # Sync, in the thread pool, like every route that touches the database (docs/decisions/0006); one dependency
-    # rather than one per thing it uses, and the session opened and closed here, in this thread (ADR 0018).
+    # rather than one per thing it uses, and a session opened in this thread only when the request reads the store
+    # (ADR 0018, 0019).
     wants_artifact = isinstance(body, AdviceRequest) and body.artifact
     # The worker's embeddings and search when it is up; else the artifact selects with hashed word counts
     # and a RAG artifact says how to build its grounded prompt once the worker runs.
     embed = served.worker.embedder_if_up() if wants_artifact else None
     search = _search(served.worker) if embed is not None else None
-    with served.database.session() as session:
-        payload = advice.create_advice(
-            session, served.tenant, body, served.clock, embed, served.metrics.count_verdict, lang, search, served.evidence
-        )
+    payload = advice.advise(
+        served.database, served.tenant, body, served.clock, embed, served.metrics.count_verdict, lang, search, served.evidence
+    )
     return Response(
         dump_bytes(payload),
         status_code=201,
         media_type="application/json",
         headers={"Location": f"/v1/advice/{payload['id']}"},
     )
+
+
+async def _lean_create_advice(request: Request, body: AdviceRequest | Profile, query: dict[str, str]) -> Response:
+    """A plain POST /v1/advice (a valid JSON body, no query or ``lang=en|he``) without FastAPI's dependency solving:
+    the same dependency and the same function, in the thread pool as FastAPI runs it (service/api/lean.py)."""
+    served: Served = await get_served(request)
+    lang: Lang | None = query.get("lang")  # type: ignore[assignment]  # only the values lean_route was given
+    response: Response = await run_in_threadpool(create_advice, body, served, lang)
+    return response
+
+
+router.add_api_route(
+    "",
+    create_advice,
+    methods=["POST"],
+    status_code=201,
+    response_model=AdviceOut,
+    summary="Decide a strategy for a profile and store it",
+    route_class_override=lean_route(_lean_create_advice, {"lang": get_args(Lang)}),
+)
 
 
 @router.get("", response_model=AdvicePage, summary="List stored advice, newest first")

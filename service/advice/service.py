@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,24 +15,22 @@ from rules.facts import Lang, Profile, Quality
 from rules.measured import Measurement, Reading, read
 from rules.texts import value_text
 from rules.validation import ProfileError
+from service.advice.material import Search
+from service.advice.material import artifact as build_artifact
 from service.advice.repository import AdviceRepository
 from service.advice.schemas import AdviceOut, AdvicePage, AdviceRequest
-from service.artifacts.registry import ArtifactContext, builders_for
-from service.artifacts.schemas import Artifact
 from service.config import Clock
 from service.datasets import service as datasets
 from service.datasets.schemas import DatasetReport
 from service.errors import NotFound, ValidationFailed
-from service.knowledge_bases import service as kb_service
-from service.knowledge_bases.grounding import CitedChunk, grounded_prompt
-from service.store.models import AdviceRow, KnowledgeBaseRow, utcnow
+from service.store.db import Database
+from service.store.models import AdviceRow, utcnow
 
 Embed = Callable[[list[str]], list[list[float]]]
+__all__ = ["Search"]  # (kb id, question, k) -> hits: the route builds one from the worker
 OnVerdict = Callable[[str], None]  # told the strategy of each stored advice (the caller's metrics count it)
-Search = Callable[[str, str, int], Sequence[CitedChunk]]  # (kb id, question, k) -> hits, from the worker
 # (session, tenant, experiment id) -> what it measured; given by the caller, so advice never imports experiments
 Evidence = Callable[[Session, str, str], Measurement]
-GROUNDED_HITS = 5
 # Share of lines with errors above which a dataset counts as low quality, and as mixed above zero.
 LOW_QUALITY_ERROR_SHARE = 0.2
 
@@ -82,87 +80,6 @@ _DATASET_NOTE = {
 }
 
 
-def _own_kb(session: Session, tenant_id: str, ref: str) -> KnowledgeBaseRow:
-    """The tenant's knowledge base by id or name; another tenant's is as unknown as a missing one (404, field named)."""
-    try:
-        return kb_service.get_kb(session, tenant_id, ref)
-    except NotFound as exc:
-        raise NotFound(
-            f"No knowledge base {ref!r} for this API key; list yours with GET /v1/knowledge-bases.",
-            code="knowledge_base_not_found",
-            field="knowledge_base",
-        ) from exc
-
-
-def _knowledge_base(
-    session: Session, tenant_id: str, ref: str, profile: Profile, search: Search | None, today: dt.date
-) -> tuple[dict[str, Any], list[str]]:
-    """What a RAG artifact binds to: the tenant's knowledge base ``ref``."""
-    kb = _own_kb(session, tenant_id, ref)
-    documents, chunks = kb_service.document_count(session, kb)
-    evaluation = kb_service.last_evaluation(session, kb)
-    sample = (evaluation.payload or {}).get("sample") if evaluation else None
-    question = sample[0] if sample else profile.task
-    bound: dict[str, Any] = {
-        "id": kb.id,
-        "name": kb.name,
-        "embedding_model": kb.embedding_model,
-        "chunk_tokens": kb.chunk_tokens,
-        "chunk_overlap": kb.chunk_overlap,
-        "documents": documents,
-        "chunks": chunks,
-        "sources": sorted({row.source for row in kb_service.list_documents(session, kb)})[:50],
-        "last_evaluation": evaluation.result if evaluation else None,
-        "evaluated_at": evaluation.created_at.isoformat() if evaluation else None,
-        "example_question": question,
-        "notes": [],
-    }
-    notes: list[str] = []
-    if not evaluation:
-        bound["notes"].append(f"{kb.name} has not been evaluated yet: fill eval.jsonl and run the evaluation command.")
-    if not documents:
-        bound["notes"].append(f"{kb.name} has no documents yet: upload them first (ingestion.commands).")
-    elif search is None:
-        bound["notes"].append("The worker is not running, so no grounded prompt was built from the knowledge base; "
-                              f"POST /v1/knowledge-bases/{kb.name}/prompt once it runs.")  # fmt: skip
-    else:
-        hits = search(kb.id, question, GROUNDED_HITS)
-        bound["grounded_prompt"] = grounded_prompt(question, hits, profile.provider, today=today).model_dump(mode="json")
-    return bound, notes
-
-
-def _artifact(
-    session: Session,
-    tenant_id: str,
-    profile: Profile,
-    verdict: Any,
-    request: AdviceRequest,
-    report: DatasetReport | None,
-    today: dt.date,
-    services: dict[str, Any],
-    dataset_path: str | None,
-) -> tuple[dict[str, Any] | None, list[str]]:
-    notes: list[str] = []
-    material: dict[str, Any] = {"dataset_id": request.dataset_id, "dataset_report": report, "dataset_path": dataset_path}
-    if request.examples is not None:
-        material["examples"] = [example.model_dump() for example in request.examples]
-    if request.knowledge_base is not None:
-        if verdict.strategy in ("rag", "rag_and_fine_tuning"):
-            material["knowledge_base"], notes = _knowledge_base(
-                session, tenant_id, request.knowledge_base, profile, services.get("search"), today
-            )
-        else:
-            _own_kb(session, tenant_id, request.knowledge_base)  # a wrong reference is still an error
-            notes.append(f"knowledge_base is used by RAG artifacts; this advice is {verdict.strategy}, so it was not used.")
-    builders = builders_for(verdict.strategy)
-    if not builders:  # every strategy has one (tests/service/artifacts); a plug-in strategy might not
-        return None, [*notes, f"No artifact builder is registered for {verdict.strategy}."]
-    context = ArtifactContext(profile=profile, verdict=verdict, material=material, services={"today": today, **services})
-    parts = [builder(context) for builder in builders]
-    artifact = Artifact(strategy=verdict.strategy, parts=parts)
-    return artifact.model_dump(mode="json", by_alias=True), notes
-
-
 def create_advice(
     session: Session,
     tenant_id: str,
@@ -176,9 +93,56 @@ def create_advice(
 ) -> dict[str, Any]:
     """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
     request = as_request(body, lang)
+    values = _decided(session, tenant_id, request, today, embed, search, evidence)
+    AdviceRepository(session, tenant_id).insert(values)
+    session.commit()
+    return _stored(values, on_verdict)
+
+
+def advise(
+    database: Database,
+    tenant_id: str,
+    body: AdviceRequest | Profile,
+    today: Clock,
+    embed: Embed | None = None,
+    on_verdict: OnVerdict | None = None,
+    lang: Lang | None = None,
+    search: Search | None = None,
+    evidence: Evidence | None = None,
+) -> dict[str, Any]:
+    """``create_advice`` for POST /v1/advice: a request that reads nothing from the store (no dataset, experiment or
+    artifact: most of them) is decided without a session and its row committed on a pooled connection of its own
+    (ADR 0019); the others, and other backends than SQLite, in a session as before."""
+    request = as_request(body, lang)
+    if request.dataset_id is not None or request.experiment_id is not None or request.artifact:
+        with database.session() as session:
+            return create_advice(session, tenant_id, request, today, embed, on_verdict, None, search, evidence)
+    values = _decided(None, tenant_id, request, today, None, None, evidence)
+    if not AdviceRepository.insert_committed(database.engine, tenant_id, values):
+        with database.session() as session:
+            AdviceRepository(session, tenant_id).insert(values)
+            session.commit()
+    return _stored(values, on_verdict)
+
+
+def _decided(
+    session: Session | None,
+    tenant_id: str,
+    request: AdviceRequest,
+    today: Clock,
+    embed: Embed | None,
+    search: Search | None,
+    evidence: Evidence | None,
+) -> dict[str, Any]:
+    """The advice row's values: the verdict for the request (with what its dataset and experiment say), its notes and
+    artifact. ``session`` may be None only for a request without dataset, experiment and artifact."""
     day = today()
-    profile, report, notes, dataset_path = _with_dataset(session, tenant_id, request)
-    reading = _measured(session, tenant_id, request, evidence)
+    notes: list[str] = []
+    if session is None:
+        profile, report, dataset_path, reading = request.profile, None, None, None
+    else:
+        profile, report, notes, dataset_path = _with_dataset(session, tenant_id, request)
+        reading = _measured(session, tenant_id, request, evidence)
     if reading is not None and reading.status is not None and reading.status != profile.prompting_status:
         notes.append(f"prompting_status is {reading.status!r}, measured by experiment {request.experiment_id}.")
         profile = profile.model_copy(update={"prompting_status": reading.status})
@@ -192,12 +156,13 @@ def create_advice(
         )
     artifact = None
     if request.artifact:
+        assert session is not None
         services: dict[str, Any] = {"embed": embed} if embed is not None else {}
         if search is not None:
             services["search"] = search
-        artifact, more = _artifact(session, tenant_id, profile, verdict, request, report, day, services, dataset_path)
+        artifact, more = build_artifact(session, tenant_id, profile, verdict, request, report, day, services, dataset_path)
         notes += more
-    values: dict[str, Any] = {
+    return {
         "id": str(uuid.uuid4()),
         "created_at": utcnow(),
         "strategy": verdict.strategy,
@@ -209,11 +174,13 @@ def create_advice(
         "rules_version": verdict.rules_version,
         "catalog_as_of": verdict.catalog_as_of,
     }
-    AdviceRepository(session, tenant_id).insert(values)
-    session.commit()
+
+
+def _stored(values: dict[str, Any], on_verdict: OnVerdict | None) -> dict[str, Any]:
+    """After the commit: the verdict counted, and the response's JSON data."""
     if on_verdict is not None:  # here, not in a route: questionnaire and Slack advice count too
-        on_verdict(verdict.strategy)
-    return _payload(values["id"], values["created_at"], values["verdict"], values["profile"], artifact)
+        on_verdict(values["strategy"])
+    return _payload(values["id"], values["created_at"], values["verdict"], values["profile"], values["artifact"])
 
 
 def _payload(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Delete, Insert, Select, Table, Update, bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.orm import Session
 
 from service.store import cursors, driver
@@ -143,6 +143,15 @@ class TenantRepository(Generic[Row]):
         row = {**values, "tenant_id": self.tenant_id}
         if not driver.insert_row(self.session.connection(), self._table, row):
             self.session.execute(self._core_add, row)
+
+    @classmethod
+    def insert_committed(cls, engine: Engine, tenant_id: str, values: dict[str, Any]) -> bool:
+        """One row of ``tenant_id`` inserted and committed at once, through SQLite's driver on a pooled connection of its
+        own (no session: for a request that reads nothing else, ADR 0019). False when the engine is not one the driver
+        serves (PostgreSQL, cursor events), and nothing was done: use a session then."""
+        if not isinstance(tenant_id, str) or not tenant_id.strip():
+            raise ValueError(f"{cls.__name__} needs the tenant it serves, got {tenant_id!r}")
+        return driver.insert_committed(engine, cast(Table, cls.row.__table__), {**values, "tenant_id": tenant_id})
 
     def _core_update(self, key: Any, values: dict[str, Any]) -> None:
         if "tenant_id" in values or self.key in values:

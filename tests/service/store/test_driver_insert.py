@@ -100,3 +100,20 @@ def test_a_first_write_commits_at_once_and_a_later_one_waits_for_the_transaction
         AdviceRepository(session, "acme").insert(later)
         session.rollback()
     assert len(_stored(tmp_path / "advisor.db")) == 1  # inside a transaction it is rolled back with it
+
+
+def test_insert_committed_stores_what_sqlalchemy_stores_and_commits_it(database: Database, tmp_path: Path) -> None:
+    with database.session() as session:
+        session.execute(insert(AdviceRow.__table__), _values("core", None))
+        session.commit()
+    values = _values("pooled", None)
+    del values["tenant_id"]
+    assert AdviceRepository.insert_committed(database.engine, "acme", values)
+    core, pooled = _stored(tmp_path / "advisor.db")  # read by another connection: committed
+    assert pooled == core
+    with pytest.raises(IntegrityError):  # the driver's error, as SQLAlchemy raises it (503 for OperationalError)
+        AdviceRepository.insert_committed(database.engine, "acme", values)
+    with database.engine.connect() as connection:  # the pool's connections come back with nothing open
+        assert not connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+    with pytest.raises(ValueError):
+        AdviceRepository.insert_committed(database.engine, " ", values)

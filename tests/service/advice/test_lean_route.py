@@ -1,0 +1,144 @@
+"""POST /v1/advice's lean path (ADR 0019): plain requests skip FastAPI's dependency solving and, when they read
+nothing from the store, the session; everything else takes FastAPI's handler and a session, as before.
+
+What the answers are is pinned byte for byte by test_response_bytes.py; this file checks which path each request takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import fastapi.routing
+import pytest
+from fastapi import Request
+from fastapi.testclient import TestClient
+from sqlalchemy import MetaData, Table, event
+
+from service.config import Settings
+from service.deps import Served, get_served
+from service.main import create_app
+from service.store import driver
+from service.store.db import Database
+from tests.conftest import TODAY
+
+PROFILE = {"task": "Label support tickets", "examples": 300, "requests_per_day": 4321}
+
+
+@pytest.fixture
+def solved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths FastAPI's own dependency solving ran for."""
+    calls: list[str] = []
+    solve = fastapi.routing.solve_dependencies
+
+    async def counted(*, request: Any, **kwargs: Any) -> Any:
+        calls.append(request.url.path)
+        return await solve(request=request, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    return calls
+
+
+@pytest.fixture
+def sessions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per session the app's database opened."""
+    opened: list[int] = []
+    session = Database.session
+
+    def counted(self: Database) -> Any:
+        opened.append(1)
+        return session(self)
+
+    monkeypatch.setattr(Database, "session", counted)
+    return opened
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [("", PROFILE), ("?lang=he", PROFILE), ("?lang=en", {"profile": PROFILE, "lang": "he"})],
+)
+def test_a_plain_request_skips_dependency_solving_and_the_session(
+    client: TestClient, solved: list[str], sessions: list[int], query: str, body: dict[str, Any]
+) -> None:
+    response = client.post(f"/v1/advice{query}", json=body)
+    assert response.status_code == 201, response.text
+    assert solved == [] and sessions == []
+    stored = client.get(response.headers["location"])  # committed before the 201
+    assert stored.status_code == 200 and stored.json() == response.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "status"),
+    [
+        ("", {"task": "x", "surprise": 1}, 422),  # the body field refuses it: FastAPI's own 422
+        ("?lang=fr", PROFILE, 422),  # a query value the lean path does not take
+        ("?lang=he&lang=en", PROFILE, 201),  # two values: FastAPI decides which counts
+    ],
+)
+def test_anything_else_takes_fastapis_handler(
+    client: TestClient, solved: list[str], query: str, body: dict[str, Any], status: int
+) -> None:
+    response = client.post(f"/v1/advice{query}", json=body)
+    assert response.status_code == status, response.text
+    assert solved == ["/v1/advice"]
+
+
+def test_a_request_that_builds_an_artifact_opens_a_session(client: TestClient, sessions: list[int]) -> None:
+    response = client.post("/v1/advice", json={"profile": PROFILE, "artifact": True})
+    assert response.status_code == 201, response.text
+    assert sessions == [1]
+
+
+@pytest.fixture
+def overridden(settings: Settings) -> Iterator[tuple[TestClient, list[str]]]:
+    app = create_app(settings, clock=lambda: TODAY)
+    seen: list[str] = []
+
+    async def other_tenant(request: Request) -> Served:
+        served = await get_served(request)
+        seen.append("override")
+        return Served(served.database, "someone-else", served.clock, served.metrics, served.worker, served.evidence)
+
+    app.dependency_overrides[get_served] = other_tenant
+    with TestClient(app) as test_client:
+        yield test_client, seen
+    app.state.database.dispose()
+
+
+def test_dependency_overrides_are_honoured(overridden: tuple[TestClient, list[str]]) -> None:
+    client, seen = overridden
+    response = client.post("/v1/advice", json=PROFILE)
+    assert response.status_code == 201 and seen == ["override"]
+    assert client.get(response.headers["location"]).status_code == 404  # stored for the override's tenant
+
+
+def test_an_engine_the_driver_does_not_serve_stores_through_a_session(client: TestClient, sessions: list[int]) -> None:
+    engine = client.app.state.database.engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def watch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "after_cursor_execute", watch)
+    try:
+        assert not driver.insert_committed(engine, Table("advice", MetaData()), {})  # nothing done
+        response = client.post("/v1/advice", json=PROFILE)
+    finally:
+        event.remove(engine, "after_cursor_execute", watch)
+    assert response.status_code == 201, response.text
+    assert sessions == [1] and any(statement.startswith("INSERT INTO advice") for statement in statements)
+    assert client.get(response.headers["location"]).json() == response.json()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_plain_request_is_stored_through_a_session(postgres_url: str, tmp_path: Any, sessions: list[int]) -> None:
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=postgres_url), clock=lambda: TODAY)
+    try:
+        with TestClient(app) as client:
+            sessions.clear()  # start-up's sweeps
+            response = client.post("/v1/advice", json=PROFILE)
+            assert response.status_code == 201, response.text
+            assert sessions == [1]  # the driver path is SQLite's: PostgreSQL keeps SQLAlchemy's
+            assert client.get(response.headers["location"]).json() == response.json()
+    finally:
+        app.state.database.dispose()
