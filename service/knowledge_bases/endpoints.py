@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, Response, UploadFile
+from fastapi import APIRouter, File, Path, Request, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from service import quotas
+from service.api.lean import lean_route
 from service.api.problems import problem_responses
-from service.deps import ClockDep, SessionDep, SettingsDep, TenantDep, WorkerDep
+from service.deps import ClockDep, ServedDep, SessionDep, SettingsDep, TenantDep, WorkerDep, get_served
 from service.knowledge_bases import evaluations, service
 from service.knowledge_bases.fusion import no_good_match
 from service.knowledge_bases.grounding import GroundedPrompt, grounded_prompt
@@ -135,13 +137,31 @@ def delete_document(kb: str, doc_id: DocRef, session: SessionDep, tenant: Tenant
     return Response(status_code=204)
 
 
-@router.post("/v1/knowledge-bases/{kb}/query", response_model=QueryOut, summary="Search: dense, lexical or hybrid")
-def query(kb: str, body: QueryIn, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -> QueryOut:
-    hits = [
-        HitOut(**hit.model_dump())
-        for hit in service.query(worker, service.get_kb(session, tenant, kb), body.q, body.k, body.mode)
-    ]
-    return QueryOut(hits=hits, no_good_match=no_good_match([hit.relevance for hit in hits]))
+def query(kb: str, body: QueryIn, served: ServedDep) -> Response:
+    # One dependency, and the session closed before the worker is asked: no connection is held during a search.
+    with served.database.session() as session:
+        row = service.get_kb(session, served.tenant, kb)
+    found = service.query(served.worker, row, body.q, body.k, body.mode)
+    hits = [HitOut.model_validate(hit, from_attributes=True) for hit in found]
+    out = QueryOut(hits=hits, no_good_match=no_good_match([hit.relevance for hit in hits]))
+    return Response(out.model_dump_json(), media_type="application/json")
+
+
+async def _lean_query(request: Request, body: QueryIn, _query: dict[str, str]) -> Response:
+    """A plain search (valid JSON body, no query string) without FastAPI's dependency solving (ADR 0019, 0020)."""
+    served = await get_served(request)
+    response: Response = await run_in_threadpool(query, request.path_params["kb"], body, served)
+    return response
+
+
+router.add_api_route(
+    "/v1/knowledge-bases/{kb}/query",
+    query,
+    methods=["POST"],
+    response_model=QueryOut,
+    summary="Search: dense, lexical or hybrid",
+    route_class_override=lean_route(_lean_query),
+)
 
 
 @router.post(

@@ -215,3 +215,35 @@ def test_advice_artifact_from_a_dataset_file(rag: tuple[TestClient, Worker]) -> 
     assert advice["strategy"] == "prompting"
     part = advice["artifact"]["parts"][0]
     assert part["kind"] == "few_shot_prompt" and part["example_ids"], part
+
+
+def test_a_search_answers_the_same_on_the_lean_path_and_on_fastapis(rag: tuple[TestClient, Worker], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A plain search skips FastAPI's dependency solving (ADR 0019/0020); a charset in the content type takes
+    FastAPI's handler. Both give the same bytes, and the same 404 and 422 problems."""
+    import fastapi.routing
+
+    client, _ = rag
+    client.post("/v1/knowledge-bases", json={"name": "lean"})
+    ingest(client, "lean", [("vacation.md", VACATION)])
+    solved: list[str] = []
+    solve = fastapi.routing.solve_dependencies
+
+    async def counted(*, request, **kwargs):  # type: ignore[no-untyped-def]
+        solved.append(request.url.path)
+        return await solve(request=request, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    body = json.dumps({"q": "How many vacation days?", "k": 2, "mode": "hybrid"}).encode()
+    plain = client.post("/v1/knowledge-bases/lean/query", content=body, headers={"content-type": "application/json"})
+    assert solved == []
+    full = client.post(
+        "/v1/knowledge-bases/lean/query", content=body, headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert solved == ["/v1/knowledge-bases/lean/query"]
+    assert plain.status_code == full.status_code == 200
+    assert plain.content == full.content and plain.headers["content-type"] == full.headers["content-type"]
+    assert [hit["doc"] for hit in plain.json()["hits"]] == ["vacation.md", "vacation.md"]
+    missing = client.post("/v1/knowledge-bases/nope/query", json={"q": "anything"})
+    assert (missing.status_code, missing.json()["code"]) == (404, "knowledge_base_not_found")
+    bad = client.post("/v1/knowledge-bases/lean/query", json={"q": "anything", "k": 0})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
