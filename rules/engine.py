@@ -8,7 +8,7 @@ from typing import Any
 from cachetools import LRUCache
 
 from knowledge.loader import Catalog
-from rules import explain, explain_economics, whatif
+from rules import explain, explain_economics, explain_kept, whatif
 from rules.derived import derive_facts
 from rules.evaluation import run_rules
 from rules.facts import Lang, Profile, Strategy
@@ -122,7 +122,7 @@ def _decide(
     run = run_rules(values, catalog, rules, day)
     facts = run.facts
     shown = localized_facts(facts, lang)
-    reasons, outweighed = explain.reasons(run.fired, shown, run.strategy, unanswered, lang)
+    reasons, outweighed, flags, steps = explain_kept.rule_texts(rules, run.fired, shown, run.strategy, unanswered, lang)
     now = None
     show_economics = values["prompt_tokens"] >= ECONOMICS_MIN_PROMPT_TOKENS or run.strategy in (
         "fine_tuning",
@@ -139,13 +139,13 @@ def _decide(
         scores=_strategy_scores(run.scores, run.blocked),
         reasons=reasons,
         outweighed=outweighed,
-        flags=explain.flags(run.fired, shown, lang),
+        flags=flags,
         blocked=run.blocked,
-        next_steps=explain.next_steps(run.fired, shown, lang),
+        next_steps=steps,
         counterfactuals=whatifs,
         economics=economics,
         tuning=explain.tuning_plan(facts, catalog, day, lang) if facts["fine_tuning_indicated"] else None,
-        assumptions=explain.assumptions(values, unanswered, rules, show_economics, lang),
+        assumptions=explain_kept.assumptions(values, unanswered, rules, show_economics, lang),
         rules_version=rules.version,
         catalog_as_of=catalog.as_of.isoformat(),
     )

@@ -45,24 +45,33 @@ def _pairs(whatif: WhatIf, singles: list[Single], missing: set[Strategy]) -> lis
     signature) across groups, whose combined signatures give such a strategy; all pairs within a group whose
     signatures could give one. The rest could only give a strategy already found (or none wanted): never derived."""
     best: dict[tuple[int, Signature], Single] = {}
+    own = whatif.signatures
     for single in singles:
-        sig = whatif.derived(single)  # all derived by now
-        if sig != whatif.signatures[single.group]:
+        sig = single.signature  # all derived by now
+        if sig is None:
+            sig = whatif.derived(single)
+        if sig != own[single.group]:
             best.setdefault((single.group, sig), single)
     by_group: dict[int, list[Single]] = {}
     for single in singles:
         by_group.setdefault(single.group, []).append(single)
     ranked: list[_Pair] = []
     chosen = list(best.values())
-    masks = [whatif.code & ~whatif.coding.mask(index) for index in range(len(whatif.groups))]
-    rules = whatif.rules
+    coding = whatif.coding
+    code, memo, rules = whatif.code, coding.memo, whatif.rules
+    masks = [code & ~coding.mask(index) for index in range(len(whatif.groups))]
+    # Per group: the chosen changes of a later group, in the order ``chosen`` has them (the pairs' insertion order).
+    later = {group: [b for b in chosen if b.group > group] for group in {a.group for a in chosen}}
     for a in chosen:
-        for b in chosen:
-            if a.group < b.group:
-                code = masks[a.group] & masks[b.group] | a.bits | b.bits
-                if code_strategy(code, rules) in missing:
-                    ca, cb = a.candidate, b.candidate
-                    ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
+        mask_a, bits_a, ca = masks[a.group], a.bits, a.candidate
+        for b in later[a.group]:
+            combined = mask_a & masks[b.group] | bits_a | b.bits
+            outcome = memo.get(combined)
+            if outcome is None:
+                outcome = code_strategy(combined, rules)
+            if outcome in missing:
+                cb = b.candidate
+                ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
     for index, members in by_group.items():
         if not whatif.reach(index) & missing:
             continue
@@ -70,7 +79,7 @@ def _pairs(whatif: WhatIf, singles: list[Single], missing: set[Strategy]) -> lis
             ca, cb = a.candidate, b.candidate
             if ca.field != cb.field:
                 ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, True))
-    ranked.sort(key=lambda item: (item[0], item[1], item[2]))
+    ranked.sort()  # (effort, distance, insertion order): the third is unique, so the rest is never compared
     return ranked
 
 
@@ -107,7 +116,9 @@ def search(
     for single in singles:
         if not own[single.group] & missing:
             continue  # this group cannot give a strategy still missing: not derived
-        sig = whatif.derived(single)
+        sig = single.signature
+        if sig is None:
+            sig = whatif.derived(single)
         if sig == whatif.signatures[single.group]:
             continue  # the profile's own strategy
         alone: tuple[Candidate, ...] = (single.candidate,)
