@@ -91,3 +91,42 @@ def _compile_match(fact: str, expected: Any) -> Predicate:
 
 def _check(fact: str, check: Callable[[Any, Any], bool], operand: Any) -> Predicate:
     return lambda facts, fired: check(facts[fact], operand)
+
+
+_SOURCE_OPS = {"eq": "==", "ne": "!=", "in": "in", "not_in": "not in", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def generate_predicate(when: Mapping[str, Any]) -> Predicate:
+    """``compile_condition``'s predicate as one generated Python expression (no closure per test), for the engine's
+    rule pass: the same tests in the same order with the same short-circuits. ``when`` must have compiled already."""
+    constants: dict[str, Any] = {}
+
+    def constant(value: Any) -> str:
+        name = f"_c{len(constants)}"
+        constants[name] = value
+        return name
+
+    def all_of(when: Mapping[str, Any]) -> str:
+        parts = [key_source(key, value) for key, value in when.items()]
+        return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+
+    def key_source(key: str, value: Any) -> str:
+        if key == "all":
+            return "(" + " and ".join(all_of(item) for item in value) + ")"
+        if key == "any":
+            return "(" + " or ".join(f"bool({all_of(item)})" for item in value) + ")"
+        if key == "not":
+            return f"(not {all_of(value)})"
+        if key == "fired":
+            return f"({constant(value)} in fired)"
+        fact = f"facts[{key!r}]"
+        if not isinstance(value, Mapping):
+            return f"bool({fact} == {constant(value)})"
+        tests = []
+        for op, operand in value.items():
+            kept = frozenset(operand) if op in ("in", "not_in") else operand
+            tests.append(f"({fact} {_SOURCE_OPS[op]} {constant(kept)})")
+        return tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
+
+    source = f"lambda facts, fired: {all_of(when)}"
+    return eval(compile(source, "<rule condition>", "eval"), dict(constants))  # noqa: S307 - our own generated source

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from knowledge.loader import parse_yaml
-from rules.conditions import Predicate, compile_condition
+from rules.conditions import Predicate, compile_condition, generate_predicate
 from rules.derived import DERIVED_FACTS
 from rules.facts import PROFILE_FIELDS
 from rules.model import STAGES, Rule, RuleCases, Stage
@@ -107,7 +107,7 @@ class RuleSet:
         """Per stage: (rule, predicate, id, score items, blocks), unpacked once for the engine's hot loop."""
         return {
             stage: tuple(
-                (item, item.predicate, item.rule.id, tuple(item.rule.then.score.items()), tuple(item.rule.then.block))
+                (item, generate_predicate(item.rule.when), item.rule.id, tuple(item.rule.then.score.items()), tuple(item.rule.then.block))
                 for item in rules
             )
             for stage, rules in self.staged.items()
