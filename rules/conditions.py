@@ -10,7 +10,7 @@ A ``when`` is a mapping; all of its keys must hold:
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any
 
 Facts = Mapping[str, Any]
@@ -96,10 +96,8 @@ def _check(fact: str, check: Callable[[Any, Any], bool], operand: Any) -> Predic
 _SOURCE_OPS = {"eq": "==", "ne": "!=", "in": "in", "not_in": "not in", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
-def generate_predicate(when: Mapping[str, Any]) -> Predicate:
-    """``compile_condition``'s predicate as one generated Python expression (no closure per test), for the engine's
-    rule pass: the same tests in the same order with the same short-circuits. ``when`` must have compiled already."""
-    constants: dict[str, Any] = {}
+def _source(when: Mapping[str, Any], constants: dict[str, Any]) -> str:
+    """``when`` as one Python expression over ``facts`` and ``fired``; its constants are added to ``constants``."""
 
     def constant(value: Any) -> str:
         name = f"_c{len(constants)}"
@@ -128,5 +126,25 @@ def generate_predicate(when: Mapping[str, Any]) -> Predicate:
             tests.append(f"({fact} {_SOURCE_OPS[op]} {constant(kept)})")
         return tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
 
-    source = f"lambda facts, fired: {all_of(when)}"
-    return eval(compile(source, "<rule condition>", "eval"), dict(constants))  # noqa: S307 - our own generated source
+    return all_of(when)
+
+
+def _generated(body: str, constants: dict[str, Any]) -> Any:
+    return eval(compile(f"lambda facts, fired: {body}", "<rule condition>", "eval"), dict(constants))  # noqa: S307
+
+
+def generate_predicate(when: Mapping[str, Any]) -> Predicate:
+    """``compile_condition``'s predicate as one generated Python expression (no closure per test), for the engine's
+    rule pass: the same tests in the same order with the same short-circuits, the same results. ``when`` must have
+    compiled with ``compile_condition`` already (that is where it is checked)."""
+    constants: dict[str, Any] = {}
+    generated: Predicate = _generated(_source(when, constants), constants)
+    return generated
+
+
+def generate_tuple(conditions: Sequence[Mapping[str, Any]]) -> Callable[[Facts, Set[str]], tuple[Any, ...]]:
+    """The results of several conditions as one tuple, from one generated function: for a group's signature."""
+    constants: dict[str, Any] = {}
+    parts = [_source(when, constants) for when in conditions]
+    generated: Callable[[Facts, Set[str]], tuple[Any, ...]] = _generated("(" + "".join(f"{p}, " for p in parts) + ")", constants)
+    return generated

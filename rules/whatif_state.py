@@ -153,13 +153,13 @@ class WhatIf:
         key = key or self.key(index, *picked)
         found = self.cache.get(key)
         if found is None:
-            changes = {c.field: c.value for c in picked}
+            changed = {c.field for c in picked}
             # Only the fields the group's facts read (as the key holds them): what their computations look at.
             merged = dict(zip(self.layout.key_fields[index], key[1:], strict=True))
             facts = {name: merged[name] for name in self.layout.raw_reads[index]}
             for fact in self.layout.tested[index]:
                 # A derived fact none of whose inputs changed keeps the profile's value (no recomputation).
-                moved = any(name in changes for name in fact.inputs)
+                moved = not changed.isdisjoint(fact.inputs)
                 facts[fact.name] = fact.compute(merged, self.context) if moved else self.facts[fact.name]
             found = signature(self.groups[index], facts)
             if len(self.cache) >= SIGNATURE_CACHE_LIMIT:
@@ -211,12 +211,7 @@ class WhatIf:
         for listed, field in self.layout.candidate_fields[index]:
             place = position.get(field)
             for within, c in enumerate(field_candidates(field, self.values[field])):
-                if place is None:
-                    changed = key
-                else:
-                    edited = list(key)
-                    edited[place] = c.value
-                    changed = tuple(edited)
+                changed = key if place is None else (*key[:place], c.value, *key[place + 1 :])
                 single = Single(c, index, changed, cache.get(changed), (c.effort, c.distance, listed, within))
                 if single.signature is not None:
                     single.bits = bits(index, single.signature)
