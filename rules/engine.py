@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from typing import Any
 
 from cachetools import LRUCache
@@ -11,7 +12,7 @@ from knowledge.loader import Catalog
 from rules import explain, explain_economics, explain_kept, whatif
 from rules.derived import derive_facts
 from rules.evaluation import run_rules
-from rules.facts import Lang, Profile, Strategy
+from rules.facts import PROFILE_FIELDS, Lang, Profile, Strategy
 from rules.loading import RuleSet, default_rules
 from rules.model import Counterfactual, Verdict
 from rules.texts import localized_facts
@@ -32,6 +33,10 @@ def _strategy_scores(scores: dict[str, int], blocked: dict[str, list[str]]) -> d
         "rag_and_fine_tuning": rag + tuning if rag > 0 and tuning > 0 else 0,
     }
 
+
+# A profile's values but the free text, in field order: what the verdict and what-ifs are kept by.
+_DECIDING = operator.itemgetter(*(name for name in PROFILE_FIELDS if name != "task"))
+_ALL_FIELDS = frozenset(PROFILE_FIELDS)
 
 WHATIF_CACHE_SIZE = 4096
 # Whole verdicts, for a profile seen again (a questionnaire resumed, a retried request): frozen, so shared safely.
@@ -58,7 +63,7 @@ def _counterfactuals(
     values: dict[str, Any], facts: dict[str, Any], strategy: Strategy, catalog: Catalog, rules: RuleSet, day: dt.date, lang: Lang
 ) -> list[Counterfactual]:
     """Counterfactuals, memoized on everything they depend on (the task text does not count)."""
-    key = (rules.version, catalog.version, day, lang, *(v for k, v in values.items() if k != "task"))
+    key = (rules.version, catalog.version, day, lang, *_DECIDING(values))
     found = _WHATIF_CACHE.get(key)
     if found is None:
 
@@ -91,7 +96,7 @@ def decide(
     day = today or dt.date.today()
     check_model(profile, catalog)
     values = profile.model_dump()
-    unanswered = frozenset(Profile.model_fields) - profile.model_fields_set
+    unanswered = _ALL_FIELDS - profile.model_fields_set
     # The verdict depends on everything but the free text, and on which fields were given (assumptions).
     key = (
         rules.version,
@@ -100,7 +105,7 @@ def decide(
         lang,
         with_counterfactuals,
         unanswered,
-        *(v for k, v in values.items() if k != "task"),
+        *_DECIDING(values),
     )
     found = _VERDICTS.get(key)
     if found is None:

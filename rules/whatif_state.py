@@ -9,8 +9,9 @@ rules version, what a group's signatures can give with the other groups at a giv
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from knowledge.loader import Catalog
@@ -38,6 +39,15 @@ class _Layout:
     position: dict[str, int]  # a field's place in its group's signature key (absent: the signature ignores it)
     extra_fields: list[tuple[str, ...]]  # per group: its other fields (with the key, what its singles depend on)
     candidate_fields: list[tuple[tuple[int, str], ...]]  # per group: (place in CANDIDATE_FIELDS, field) it changes
+    read_key: list[Callable[[dict[str, Any]], tuple[Any, ...]]]  # per group: the values of ``key_fields``
+    read_extra: list[Callable[[dict[str, Any]], tuple[Any, ...]]]  # per group: the values of ``extra_fields``
+
+
+def _reader(fields: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of ``fields`` as a tuple (``itemgetter`` gives a bare value for one field and fails for none)."""
+    if len(fields) > 1:
+        return itemgetter(*fields)
+    return lambda values: tuple(values[name] for name in fields)
 
 
 _LAYOUTS: dict[str, _Layout] = {}
@@ -53,6 +63,9 @@ def _layout(rules: RuleSet) -> _Layout:
             tuple(dict.fromkeys([*raw, *(name for fact in facts for name in fact.inputs)]))
             for raw, facts in zip(raw_reads, tested, strict=True)
         ]
+        extra_fields = [
+            tuple(name for name in group.fields if name not in fields) for group, fields in zip(ruled, key_fields, strict=True)
+        ]
         found = _LAYOUTS[rules.version] = _Layout(
             groups=ruled,
             owner={name: index for index, group in enumerate(ruled) for name in group.fields},
@@ -61,13 +74,12 @@ def _layout(rules: RuleSet) -> _Layout:
             raw_reads=raw_reads,
             key_fields=key_fields,
             position={name: place + 1 for fields in key_fields for place, name in enumerate(fields)},
-            extra_fields=[
-                tuple(name for name in group.fields if name not in fields)
-                for group, fields in zip(ruled, key_fields, strict=True)
-            ],
+            extra_fields=extra_fields,
             candidate_fields=[
                 tuple((listed, name) for listed, name in enumerate(CANDIDATE_FIELDS) if name in group.fields) for group in ruled
             ],
+            read_key=[_reader(fields) for fields in key_fields],
+            read_extra=[_reader(fields) for fields in extra_fields],
         )
     return found
 
@@ -120,7 +132,7 @@ class WhatIf:
         self.groups, self.owner = layout.groups, layout.owner
         cache, kept = _kept(catalog, today, rules)
         self.cache, self.kept = cache, kept
-        self.keys = [(index, *(values[name] for name in fields)) for index, fields in enumerate(layout.key_fields)]
+        self.keys = [(index, *read(values)) for index, read in enumerate(layout.read_key)]
         # The profile's own signatures: kept like any change's (by the fields they read), computed from its facts.
         self.signatures: tuple[Signature, ...] = tuple(
             cache.get(key) or signature(group, facts) for key, group in zip(self.keys, self.groups, strict=True)
@@ -193,9 +205,9 @@ class WhatIf:
         each with its signature when some profile has derived it before (the rest are derived only if they can
         matter)."""
         found: list[Single] = []
-        values, kept, extra = self.values, self.kept, self.layout.extra_fields
+        values, kept, extra = self.values, self.kept, self.layout.read_extra
         for index, key in enumerate(self.keys):
-            kept_key = (key, *(values[name] for name in extra[index]))
+            kept_key = (key, *extra[index](values))
             group = kept.get(kept_key)
             if group is None:
                 if len(kept) >= SINGLES_CACHE_LIMIT:
