@@ -61,13 +61,20 @@ def _reads(rules: RuleSet, fired: Sequence[CompiledRule], ids: tuple[str, ...]) 
     return found
 
 
-def _told(fired: Sequence[CompiledRule], shown: LocalizedFacts, strategy: Strategy, unanswered: frozenset[str], lang: Lang) -> Told:
+def _told(
+    fired: Sequence[CompiledRule], shown: LocalizedFacts, strategy: Strategy, unanswered: frozenset[str], lang: Lang
+) -> Told:
     reasons, outweighed = explain.reasons(fired, shown, strategy, unanswered, lang)
     return reasons, outweighed, explain.flags(fired, shown, lang), explain.next_steps(fired, shown, lang)
 
 
 def rule_texts(
-    rules: RuleSet, fired: Sequence[CompiledRule], shown: LocalizedFacts, strategy: Strategy, unanswered: frozenset[str], lang: Lang
+    rules: RuleSet,
+    fired: Sequence[CompiledRule],
+    shown: LocalizedFacts,
+    strategy: Strategy,
+    unanswered: frozenset[str],
+    lang: Lang,
 ) -> Told:
     """(reasons, outweighed reasons, flags, next steps) as ``explain`` gives them, kept by the values they read."""
     ids = tuple(item.rule.id for item in fired)
@@ -76,7 +83,7 @@ def rule_texts(
         return _told(fired, shown, strategy, unanswered, lang)
     names, asserted = reads
     facts = shown.facts
-    key = (rules.version, lang, strategy, ids, asserted & unanswered)
+    key: tuple[Any, ...] = (rules.version, lang, strategy, ids, asserted & unanswered)
     for name in names:
         value = facts.get(name, _ABSENT)
         key += (type(value).__name__, value)
@@ -94,7 +101,9 @@ _NAMES: dict[tuple[str, frozenset[str], bool], tuple[str, ...]] = {}
 _ASSUMED: dict[tuple[Any, ...], list[Assumption]] = {}
 
 
-def assumptions(values: dict[str, Any], unanswered: frozenset[str], rules: RuleSet, with_economics: bool, lang: Lang) -> list[Assumption]:
+def assumptions(
+    values: dict[str, Any], unanswered: frozenset[str], rules: RuleSet, with_economics: bool, lang: Lang
+) -> list[Assumption]:
     """``explain.assumptions``, kept by the unanswered fields that count and their values (with their types)."""
     names_key = (rules.version, unanswered, with_economics)
     names = _NAMES.get(names_key)

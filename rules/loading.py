@@ -107,7 +107,13 @@ class RuleSet:
         """Per stage: (rule, predicate, id, score items, blocks), unpacked once for the engine's hot loop."""
         return {
             stage: tuple(
-                (item, generate_predicate(item.rule.when), item.rule.id, tuple(item.rule.then.score.items()), tuple(item.rule.then.block))
+                (
+                    item,
+                    generate_predicate(item.rule.when),
+                    item.rule.id,
+                    tuple(item.rule.then.score.items()),
+                    tuple(item.rule.then.block),
+                )
                 for item in rules
             )
             for stage, rules in self.staged.items()
