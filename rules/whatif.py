@@ -40,10 +40,13 @@ _by_rank = attrgetter("effort", "distance")
 _Pair = tuple[int, float, int, Single, Single, bool]
 
 
-def _pairs(whatif: WhatIf, singles: list[Single], missing: set[Strategy]) -> list[_Pair]:
+def _pairs(
+    whatif: WhatIf, paired: tuple[list[Single], dict[int, tuple[Single, ...]]], missing: set[Strategy]
+) -> list[_Pair]:
     """The pairs that could give a strategy still ``missing``, best rank first: the best change per (group, new
     signature) across groups, whose combined signatures give such a strategy; all pairs within a group whose
     signatures could give one. The rest could only give a strategy already found (or none wanted): never derived."""
+    singles, by_group = paired
     best: dict[tuple[int, Signature], Single] = {}
     own = whatif.signatures
     for single in singles:
@@ -52,9 +55,6 @@ def _pairs(whatif: WhatIf, singles: list[Single], missing: set[Strategy]) -> lis
             sig = whatif.derived(single)
         if sig != own[single.group]:
             best.setdefault((single.group, sig), single)
-    by_group: dict[int, list[Single]] = {}
-    for single in singles:
-        by_group.setdefault(single.group, []).append(single)
     ranked: list[_Pair] = []
     chosen = list(best.values())
     coding = whatif.coding
@@ -73,7 +73,7 @@ def _pairs(whatif: WhatIf, singles: list[Single], missing: set[Strategy]) -> lis
                 cb = b.candidate
                 ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
     for index, members in by_group.items():
-        if not whatif.reach(index) & missing:
+        if not whatif.own[index] & missing:
             continue
         for a, b in combinations(members, 2):
             ca, cb = a.candidate, b.candidate
@@ -112,7 +112,7 @@ def search(
         return not missing
 
     singles = whatif.singles()
-    own = [whatif.reach(index) for index in range(len(whatif.groups))]  # what each group alone could give
+    own = whatif.own  # what each group alone could give
     for single in singles:
         if not own[single.group] & missing:
             continue  # this group cannot give a strategy still missing: not derived

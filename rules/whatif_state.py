@@ -47,7 +47,10 @@ def _reader(fields: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ..
     """The values of ``fields`` as a tuple (``itemgetter`` gives a bare value for one field and fails for none)."""
     if len(fields) > 1:
         return itemgetter(*fields)
-    return lambda values: tuple(values[name] for name in fields)
+    if fields:
+        (name,) = fields
+        return lambda values: (values[name],)
+    return lambda values: ()
 
 
 _LAYOUTS: dict[str, _Layout] = {}
@@ -140,6 +143,9 @@ class WhatIf:
         self.reached = _REACH.setdefault(rules.version, {})
         self.coding = coding(rules)
         self.code = self.coding.encode(self.signatures)
+        self.own = [self.reach(index) for index in range(len(self.groups))]  # what each group alone could give
+        # Per group with singles, in the order its first single comes in ``singles()``: its singles in that order.
+        self.members: dict[int, tuple[Single, ...]] = {}
 
     def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
@@ -206,6 +212,7 @@ class WhatIf:
         matter)."""
         found: list[Single] = []
         values, kept, extra = self.values, self.kept, self.layout.read_extra
+        parts = []
         for index, key in enumerate(self.keys):
             kept_key = (key, *extra[index](values))
             group = kept.get(kept_key)
@@ -213,8 +220,12 @@ class WhatIf:
                 if len(kept) >= SINGLES_CACHE_LIMIT:
                     kept.clear()
                 group = kept[kept_key] = self._group_singles(index)
-            found.extend(group)
+            if group:
+                found.extend(group)
+                parts.append(group)
         found.sort(key=_by_order)
+        parts.sort(key=lambda group: group[0].order)
+        self.members = {group[0].group: group for group in parts}
         return found
 
     def _group_singles(self, index: int) -> tuple[Single, ...]:
@@ -228,6 +239,7 @@ class WhatIf:
                 if single.signature is not None:
                     single.bits = bits(index, single.signature)
                 found.append(single)
+        found.sort(key=_by_order)  # a group's singles in the order ``singles()`` takes them
         return tuple(found)
 
     def reach(self, index: int, code: int | None = None) -> frozenset[Strategy]:
@@ -248,12 +260,11 @@ class WhatIf:
             self.reached[key] = found
         return found
 
-    def paired(self, singles: list[Single], missing: set[Strategy]) -> list[Single]:
-        """The singles pairs are made of: every signature derived, but for the groups no pair involving could give a
-        strategy still ``missing`` (their singles not derived yet are dropped, and with them all their pairs)."""
-        by_group: dict[int, list[Single]] = {}
-        for single in singles:
-            by_group.setdefault(single.group, []).append(single)
+    def paired(self, singles: list[Single], missing: set[Strategy]) -> tuple[list[Single], dict[int, tuple[Single, ...]]]:
+        """The singles pairs are made of (``singles()``' list), by group as well: every signature derived, but for the
+        groups no pair involving could give a strategy still ``missing`` (their singles not derived yet are dropped,
+        and with them all their pairs)."""
+        by_group = self.members
         deferred = [index for index, members in by_group.items() if any(s.signature is None for s in members)]
         dropped: set[int] = set()
         for position, index in enumerate(deferred):
@@ -262,14 +273,17 @@ class WhatIf:
                     self.derived(single)
             else:
                 dropped.add(index)
-        return [single for single in singles if single.group not in dropped]
+        if not dropped:
+            return singles, by_group
+        kept = {index: members for index, members in by_group.items() if index not in dropped}
+        return [single for single in singles if single.group not in dropped], kept
 
     def _matters(
-        self, index: int, by_group: dict[int, list[Single]], unresolved: set[int], dropped: set[int], missing: set[Strategy]
+        self, index: int, by_group: dict[int, tuple[Single, ...]], unresolved: set[int], dropped: set[int], missing: set[Strategy]
     ) -> bool:
         """Whether a pair with a change of group ``index`` could give a strategy still missing: within the group, or
         with another group's changes (at any signature of this group: an upper bound)."""
-        if unresolved or self.reach(index) & missing:
+        if unresolved or self.own[index] & missing:
             return True
         for other, members in by_group.items():
             if other == index or other in dropped:
