@@ -115,6 +115,19 @@ def decide(
     return found
 
 
+_AS_OF: dict[str, str] = {}
+
+
+def _as_of(catalog: Catalog) -> str:
+    """The catalog's ``as_of`` as the verdict shows it, per catalog version (its content)."""
+    found = _AS_OF.get(catalog.version)
+    if found is None:
+        if len(_AS_OF) >= 64:
+            _AS_OF.clear()
+        found = _AS_OF[catalog.version] = catalog.as_of.isoformat()
+    return found
+
+
 def _decide(
     values: dict[str, Any],
     unanswered: frozenset[str],
@@ -152,5 +165,5 @@ def _decide(
         tuning=explain.tuning_plan(facts, catalog, day, lang) if facts["fine_tuning_indicated"] else None,
         assumptions=explain_kept.assumptions(values, unanswered, rules, show_economics, lang),
         rules_version=rules.version,
-        catalog_as_of=catalog.as_of.isoformat(),
+        catalog_as_of=_as_of(catalog),
     )
