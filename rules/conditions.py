@@ -133,18 +133,37 @@ def _generated(body: str, constants: dict[str, Any]) -> Any:
     return eval(compile(f"lambda facts, fired: {body}", "<rule condition>", "eval"), dict(constants))
 
 
-def generate_predicate(when: Mapping[str, Any]) -> Predicate:
-    """``compile_condition``'s predicate as one generated Python expression (no closure per test), for the engine's
-    rule pass: the same tests in the same order with the same short-circuits, the same results. ``when`` must have
-    compiled with ``compile_condition`` already (that is where it is checked)."""
-    constants: dict[str, Any] = {}
-    generated: Predicate = _generated(_source(when, constants), constants)
-    return generated
-
-
 def generate_tuple(conditions: Sequence[Mapping[str, Any]]) -> Callable[[Facts, Set[str]], tuple[Any, ...]]:
     """The results of several conditions as one tuple, from one generated function: for a group's signature."""
     constants: dict[str, Any] = {}
     parts = [_source(when, constants) for when in conditions]
     generated: Callable[[Facts, Set[str]], tuple[Any, ...]] = _generated("(" + "".join(f"{p}, " for p in parts) + ")", constants)
+    return generated
+
+
+# One rule of a stage as the engine runs it: (when, rule id, score items, blocked levers, what goes in the fired list).
+StageRule = tuple[Mapping[str, Any], str, Sequence[tuple[str, int]], Sequence[str], Any]
+
+
+def generate_stage(rules: Sequence[StageRule]) -> Callable[..., None]:
+    """A stage of the rule pass as one generated function ``(facts, fired ids, fired list, scores, blocked)``: each
+    rule in order, its condition inline; when it holds, its id and item are recorded, its points added to ``scores``
+    and its blocks to ``blocked`` (rules/evaluation.py's loop, without a call or a tuple per rule)."""
+    constants: dict[str, Any] = {}
+
+    def constant(value: Any) -> str:
+        name = f"_c{len(constants)}"
+        constants[name] = value
+        return name
+
+    lines = ["def _stage(facts, fired, ran, scores, blocked):"]
+    for when, rule_id, score, block, item in rules:
+        rule = constant(rule_id)
+        lines += [f"    if {_source(when, constants)}:", f"        fired.add({rule})", f"        ran.append({constant(item)})"]
+        lines += [f"        scores[{lever!r}] += {int(points)!r}" for lever, points in score]
+        lines += [f"        blocked.setdefault({lever!r}, []).append({rule})" for lever in block]
+    lines.append("    return None")
+    namespace = dict(constants)
+    exec(compile("\n".join(lines), "<rule stage>", "exec"), namespace)
+    generated: Callable[..., None] = namespace["_stage"]
     return generated

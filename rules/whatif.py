@@ -40,9 +40,7 @@ _by_rank = attrgetter("effort", "distance")
 _Pair = tuple[int, float, int, Single, Single, bool]
 
 
-def _pairs(
-    whatif: WhatIf, paired: tuple[list[Single], dict[int, tuple[Single, ...]]], missing: set[Strategy]
-) -> list[_Pair]:
+def _pairs(whatif: WhatIf, paired: tuple[list[Single], dict[int, tuple[Single, ...]]], missing: set[Strategy]) -> list[_Pair]:
     """The pairs that could give a strategy still ``missing``, best rank first: the best change per (group, new
     signature) across groups, whose combined signatures give such a strategy; all pairs within a group whose
     signatures could give one. The rest could only give a strategy already found (or none wanted): never derived."""

@@ -1,36 +1,68 @@
-"""The generated rule conditions (rules/conditions.py) answer exactly as the compiled ones they stand in for.
+"""The generated rule pass and group tests (rules/conditions.py) answer exactly as the compiled conditions.
 
-The engine's rule pass and the what-if search's group signatures use one generated Python expression per condition
-(ADR 0021); ``compile_condition``'s closures stay the reference. Every rule, and every group's tests, are checked on
-random profiles' facts, with random sets of rules already fired.
+The engine runs each stage as one generated function (``RuleSet.passes``) and the what-if search evaluates a group's
+tests with one generated function (``Group.evaluate``), ADR 0021. ``compile_condition``'s closures and the plain loop
+over ``RuleSet.plan`` stay the reference: both are checked on random profiles' facts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knowledge.loader import default_catalog
-from rules.conditions import compile_condition, generate_predicate, generate_tuple
+from rules.conditions import compile_condition, generate_stage
 from rules.derived import derive_facts
-from rules.evaluation import evaluate
+from rules.evaluation import choose_strategy, evaluate
 from rules.facts import Profile
-from rules.loading import default_rules
+from rules.loading import RuleSet, default_rules
+from rules.model import STAGES
 from rules.signatures import NOTHING_FIRED, groups, signature
 from tests.rules.test_properties import DAYS, profiles
 
 RULES = default_rules()
-RULE_IDS = sorted(item.rule.id for item in RULES.rules)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(profiles, st.sampled_from(DAYS), st.frozensets(st.sampled_from(RULE_IDS)))
-def test_generated_rule_conditions_answer_as_the_compiled_ones(profile: Profile, today: dt.date, fired: frozenset[str]) -> None:
-    facts = evaluate(derive_facts(profile.model_dump(), default_catalog(), today), RULES).facts  # with the stage facts
-    for item, generated, *_ in (entry for stage in RULES.plan.values() for entry in stage):
-        assert bool(generated(facts, fired)) == bool(item.predicate(facts, fired)), item.rule.id
+def _reference(facts: dict[str, Any], ruleset: RuleSet) -> tuple[list[str], dict[str, int], dict[str, list[str]], dict[str, Any]]:
+    """The rule pass as a plain loop over the compiled predicates (the engine before ADR 0021)."""
+    scores = {"prompting": 1, "rag": 0, "fine_tuning": 0}
+    blocked: dict[str, list[str]] = {}
+    fired: set[str] = set()
+    ran: list[str] = []
+    for stage in STAGES:
+        if stage == "readiness":
+            facts["prompting_score"], facts["rag_score"] = scores["prompting"], scores["rag"]
+            facts["fine_tuning_score"] = scores["fine_tuning"]
+        elif stage == "feasibility":
+            facts["fine_tuning_indicated"] = scores["fine_tuning"] > 0 and "fine_tuning" not in blocked
+            facts["rag_indicated"] = scores["rag"] > 0 and "rag" not in blocked
+        elif stage == "advice":
+            facts["fine_tuning_chosen"] = facts["fine_tuning_indicated"] and "fine_tuning" not in blocked
+            facts["rag_chosen"] = facts["rag_indicated"] and "rag" not in blocked
+            facts["strategy"] = choose_strategy(facts["rag_chosen"], facts["fine_tuning_chosen"])
+        for _, predicate, rule_id, score, block in ruleset.plan[stage]:
+            if predicate(facts, fired):
+                fired.add(rule_id)
+                ran.append(rule_id)
+                for lever, points in score:
+                    scores[lever] += points
+                for lever in block:
+                    blocked.setdefault(lever, []).append(rule_id)
+    return ran, scores, blocked, facts
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles, st.sampled_from(DAYS))
+def test_the_generated_rule_pass_is_the_plain_loop(profile: Profile, today: dt.date) -> None:
+    facts = derive_facts(profile.model_dump(), default_catalog(), today)
+    ran, scores, blocked, want = _reference(dict(facts), RULES)
+    run = evaluate(dict(facts), RULES)
+    assert [item.rule.id for item in run.fired] == ran
+    assert (run.scores, run.blocked) == (scores, blocked)
+    assert run.facts == want
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -58,7 +90,9 @@ def test_generated_conditions_keep_the_condition_language() -> None:
         ({"not": {"all": [{"a": 3}, {"b": "x"}]}}, set(), False),
     ]
     for when, fired, want in cases:
-        compiled = compile_condition(when, frozenset(facts))
-        assert compiled(facts, fired) is want
-        assert bool(generate_predicate(when)(facts, fired)) is want
-    assert generate_tuple([{"a": 3}, {"b": "y"}, {"a": {"gt": 1}}])(facts, NOTHING_FIRED) == (True, False, True)
+        assert compile_condition(when, frozenset(facts))(facts, fired) is want
+        scores = {"rag": 0}
+        blocked: dict[str, list[str]] = {}
+        ran: list[str] = []
+        generate_stage([(when, "this", [("rag", 2)], ["fine_tuning"], "item")])(facts, set(fired), ran, scores, blocked)
+        assert (ran, scores, blocked) == ((["item"], {"rag": 2}, {"fine_tuning": ["this"]}) if want else ([], {"rag": 0}, {}))
