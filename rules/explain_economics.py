@@ -133,7 +133,7 @@ def _fixed(name: str, lang: Lang) -> str:
     """A phrase whose values are constants of rules/economics.py."""
     found = _FIXED.get((name, lang))
     if found is None:
-        constants = {
+        constants: dict[str, dict[str, Any]] = {
             "eco_month": {"days": eco.DAYS_PER_MONTH},
             "eco_tuned_block": {"fraction": eco.TUNED_PROMPT_FRACTION, "floor": eco.TUNED_PROMPT_FLOOR},
         }
