@@ -96,7 +96,7 @@ def _check(fact: str, check: Callable[[Any, Any], bool], operand: Any) -> Predic
 _SOURCE_OPS = {"eq": "==", "ne": "!=", "in": "in", "not_in": "not in", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
-def _source(when: Mapping[str, Any], constants: dict[str, Any]) -> str:
+def condition_source(when: Mapping[str, Any], constants: dict[str, Any]) -> str:
     """``when`` as one Python expression over ``facts`` and ``fired``; its constants are added to ``constants``."""
 
     def constant(value: Any) -> str:
@@ -136,7 +136,7 @@ def _generated(body: str, constants: dict[str, Any]) -> Any:
 def generate_tuple(conditions: Sequence[Mapping[str, Any]]) -> Callable[[Facts, Set[str]], tuple[Any, ...]]:
     """The results of several conditions as one tuple, from one generated function: for a group's signature."""
     constants: dict[str, Any] = {}
-    parts = [_source(when, constants) for when in conditions]
+    parts = [condition_source(when, constants) for when in conditions]
     generated: Callable[[Facts, Set[str]], tuple[Any, ...]] = _generated("(" + "".join(f"{p}, " for p in parts) + ")", constants)
     return generated
 
@@ -159,7 +159,11 @@ def generate_stage(rules: Sequence[StageRule]) -> Callable[..., None]:
     lines = ["def _stage(facts, fired, ran, scores, blocked):"]
     for when, rule_id, score, block, item in rules:
         rule = constant(rule_id)
-        lines += [f"    if {_source(when, constants)}:", f"        fired.add({rule})", f"        ran.append({constant(item)})"]
+        lines += [
+            f"    if {condition_source(when, constants)}:",
+            f"        fired.add({rule})",
+            f"        ran.append({constant(item)})",
+        ]
         lines += [f"        scores[{lever!r}] += {int(points)!r}" for lever, points in score]
         lines += [f"        blocked.setdefault({lever!r}, []).append({rule})" for lever in block]
     lines.append("    return None")

@@ -73,7 +73,7 @@ def _counterfactuals(
             moved = changed["provider"] != values["provider"]
             return not (tuned and moved) or bool(derive_facts(changed, catalog, day)["provider_can_fine_tune"])
 
-        found = whatif.search(values, facts, strategy, catalog, day, rules, allowed, lang)
+        found = whatif.search(values, facts, strategy, catalog, day, rules, allowed, lang, kept_as="engine")
         if _admit(key):
             _WHATIF_CACHE[key] = found
     return found

@@ -32,6 +32,10 @@ from rules.signatures import Signature
 from rules.whatif_state import Single, WhatIf
 
 Allowed = Callable[[dict[str, Any], Strategy], bool]
+# The pair phase's hits, kept by what it reads (``search``'s ``kept_as``): a cold profile whose groups in play are
+# ones other profiles had (typically all but the traffic's group, which no pair could use) ranks and tries nothing.
+PAIRS_CACHE_LIMIT = 4096
+_PAIRS: dict[tuple[Any, ...], tuple[tuple[Strategy, tuple[Candidate, ...]], ...]] = {}
 _by_rank = attrgetter("effort", "distance")
 
 
@@ -95,8 +99,13 @@ def search(
     rules: RuleSet,
     allowed: Allowed,
     lang: Lang,
+    kept_as: str | None = None,
 ) -> list[Counterfactual]:
-    """One counterfactual per other strategy, least effort first; ``reachable`` is false when none is found."""
+    """One counterfactual per other strategy, least effort first; ``reachable`` is false when none is found.
+
+    ``kept_as`` names ``allowed`` for the memo of the pair phase (None: never kept): the caller vouches that what
+    ``allowed`` answers for a pair depends only on the values of the groups the pair changes (the engine's veto reads
+    the provider side, group 0, and only when a change moves the provider)."""
     wanted = [s for s in STRATEGIES if s != current]
     missing = set(wanted)
     found: dict[Strategy, tuple[Candidate, ...]] = {}
@@ -122,7 +131,21 @@ def search(
         alone: tuple[Candidate, ...] = (single.candidate,)
         if consider(whatif.outcome({single.group: sig}, alone), alone):
             return result(values, wanted, found, lang)
-    for _, _, _, a, b, same_group in _pairs(whatif, whatif.paired(singles, missing), missing):
+    paired = whatif.paired(singles, missing)
+    key = None
+    if kept_as is not None:
+        # What the pair phase reads: the groups in play (their singles and signatures follow from their values), the
+        # profile's signatures, what is still missing, and the rules, catalog and day the signatures are for.
+        key = (kept_as, rules.version, catalog.version, today, whatif.code, frozenset(missing))
+        key += tuple((index, whatif.kept_keys[index]) for index in paired[1])
+        kept = _PAIRS.get(key)
+        if kept is not None:
+            for outcome, picked in kept:
+                found[outcome] = picked
+                missing.discard(outcome)
+            return result(values, wanted, found, lang)
+    taken: list[tuple[Strategy, tuple[Candidate, ...]]] = []
+    for _, _, _, a, b, same_group in _pairs(whatif, paired, missing):
         if same_group and not own[a.group] & missing:
             continue  # nothing this group's signatures give is still missing: not derived
         picked = _ordered(a.candidate, b.candidate)
@@ -130,6 +153,14 @@ def search(
             changed = {a.group: whatif.signature(a.group, a.candidate, b.candidate)}
         else:
             changed = {a.group: whatif.derived(a), b.group: whatif.derived(b)}
-        if consider(whatif.outcome(changed, picked), picked):
+        outcome = whatif.outcome(changed, picked)
+        done = consider(outcome, picked)
+        if found.get(outcome) is picked:
+            taken.append((outcome, picked))
+        if done:
             break
+    if key is not None:
+        if len(_PAIRS) >= PAIRS_CACHE_LIMIT:
+            _PAIRS.clear()
+        _PAIRS[key] = tuple(taken)
     return result(values, wanted, found, lang)

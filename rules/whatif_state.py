@@ -146,6 +146,7 @@ class WhatIf:
         self.own = [self.reach(index) for index in range(len(self.groups))]  # what each group alone could give
         # Per group with singles, in the order its first single comes in ``singles()``: its singles in that order.
         self.members: dict[int, tuple[Single, ...]] = {}
+        self.kept_keys: list[tuple[Any, ...]] = []  # per group: what its singles are kept by (its fields' values)
 
     def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
@@ -213,8 +214,10 @@ class WhatIf:
         found: list[Single] = []
         values, kept, extra = self.values, self.kept, self.layout.read_extra
         parts = []
+        self.kept_keys = []
         for index, key in enumerate(self.keys):
             kept_key = (key, *extra[index](values))
+            self.kept_keys.append(kept_key)
             group = kept.get(kept_key)
             if group is None:
                 if len(kept) >= SINGLES_CACHE_LIMIT:

@@ -2,12 +2,14 @@
 
 The engine runs each stage as one generated function (``RuleSet.passes``) and the what-if search evaluates a group's
 tests with one generated function (``Group.evaluate``), ADR 0021. ``compile_condition``'s closures and the plain loop
-over ``RuleSet.plan`` stay the reference: both are checked on random profiles' facts.
+over ``RuleSet.plan`` stay the reference: both are checked on random profiles' facts. The signature-level rules
+(rules/signature_rules.py) are generated too, reading a combination's code: checked against their closures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +22,7 @@ from rules.evaluation import choose_strategy, evaluate
 from rules.facts import Profile
 from rules.loading import RuleSet, default_rules
 from rules.model import STAGES
+from rules.signature_rules import _evaluate_signatures, _signature_rules, coding
 from rules.signatures import NOTHING_FIRED, groups, signature
 from tests.rules.test_properties import DAYS, profiles
 
@@ -96,3 +99,16 @@ def test_generated_conditions_keep_the_condition_language() -> None:
         ran: list[str] = []
         generate_stage([(when, "this", [("rag", 2)], ["fine_tuning"], "item")])(facts, set(fired), ran, scores, blocked)
         assert (ran, scores, blocked) == ((["item"], {"rag": 2}, {"fine_tuning": ["this"]}) if want else ([], {"rag": 0}, {}))
+
+
+def test_the_generated_signature_rules_give_the_signature_level_strategy() -> None:
+    """``code_strategy`` evaluates a combination with generated code reading the code's bits; the closures over the
+    decoded combination (``_evaluate_signatures``) are the reference, on a seeded sample of all combinations."""
+    codes = coding(RULES)
+    width = sum(codes.sizes)
+    generated = _signature_rules(RULES).by_code
+    rng = random.Random(21)
+    sample = [0, (1 << width) - 1, *(rng.getrandbits(width) for _ in range(4000))]
+    wrong = [code for code in sample if generated(code) != _evaluate_signatures(codes.decode(code), RULES)]
+    assert not wrong
+    assert len({generated(code) for code in sample}) == 4  # every strategy occurs: the sample is not trivial
