@@ -132,7 +132,7 @@ def search(
         if consider(whatif.outcome({single.group: sig}, alone), alone):
             return result(values, wanted, found, lang)
     paired = whatif.paired(singles, missing)
-    key = None
+    key: tuple[Any, ...] | None = None
     if kept_as is not None:
         # What the pair phase reads: the groups in play (their singles and signatures follow from their values), the
         # profile's signatures, what is still missing, and the rules, catalog and day the signatures are for.

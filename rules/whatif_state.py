@@ -253,8 +253,11 @@ class WhatIf:
         if found is None:
             offset, rest = self.coding.offsets[index], key[1] & ~self.coding.mask(index)
             strategies: set[Strategy] = set()
+            memo = self.coding.memo
             for value in range(1 << self.coding.sizes[index]):
-                strategies.add(code_strategy(rest | value << offset, self.rules))
+                combined = rest | value << offset
+                outcome = memo.get(combined)
+                strategies.add(outcome if outcome is not None else code_strategy(combined, self.rules))
                 if len(strategies) == len(STRATEGIES):
                     break  # every strategy: the rest cannot add one
             found = frozenset(strategies)
