@@ -47,10 +47,7 @@ def _reader(fields: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ..
     """The values of ``fields`` as a tuple (``itemgetter`` gives a bare value for one field and fails for none)."""
     if len(fields) > 1:
         return itemgetter(*fields)
-    if fields:
-        (name,) = fields
-        return lambda values: (values[name],)
-    return lambda values: ()
+    return (lambda values: (values[fields[0]],)) if fields else (lambda values: ())
 
 
 _LAYOUTS: dict[str, _Layout] = {}
@@ -88,8 +85,7 @@ def _layout(rules: RuleSet) -> _Layout:
 
 
 # A group's signature is a function of the fields its tests read (on a catalog version and day, for a rules version):
-# kept across profiles, so a change any profile has tried before costs one lookup.
-# Bounded so a long run of new profiles keeps memory flat: each is cleared when full.
+# kept across profiles, so a change any profile has tried before costs one lookup. Each is cleared when full.
 SIGNATURE_CACHE_LIMIT = 20_000
 REACH_CACHE_LIMIT = 10_000
 SINGLES_CACHE_LIMIT = 512  # tuples of objects the garbage collector walks: fewer
