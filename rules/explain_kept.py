@@ -20,7 +20,7 @@ from rules.loading import CompiledRule, RuleSet
 from rules.model import Assumption, Flag, Reason, Text
 from rules.texts import LocalizedFacts
 
-TEXTS_LIMIT = 2048
+TEXTS_LIMIT = 1024
 _ABSENT = object()
 Told = tuple[list[Reason], list[Reason], list[Flag], list[str]]
 # Per (rules version, fired ids): the facts the fired rules' texts name and the fields they assert (None: not kept).

@@ -34,7 +34,7 @@ from rules.whatif_state import Single, WhatIf
 Allowed = Callable[[dict[str, Any], Strategy], bool]
 # The pair phase's hits, kept by what it reads (``search``'s ``kept_as``): a cold profile whose groups in play are
 # ones other profiles had (typically all but the traffic's group, which no pair could use) ranks and tries nothing.
-PAIRS_CACHE_LIMIT = 4096
+PAIRS_CACHE_LIMIT = 1024
 _PAIRS: dict[tuple[Any, ...], tuple[tuple[Strategy, tuple[Candidate, ...]], ...]] = {}
 _by_rank = attrgetter("effort", "distance")
 
