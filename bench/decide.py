@@ -1,6 +1,7 @@
 """Latency of rules.engine.decide next to Profile.model_validate of the same input, in one run.
 
 Run: .venv/bin/python bench/decide.py [--iterations N] [--cold-iterations M] [--against GIT-REF]
+     PYTHONHASHSEED=0 valgrind --tool=callgrind --instr-atstart=no .venv/bin/python bench/decide.py --callgrind N
 
 Cycles through the 12 profiles of tests/data/scenarios_public.jsonl. Each round times, side by
 side:
@@ -15,13 +16,23 @@ decide costs on average, which a loaded machine distorts less than wall-clock pe
 --against REF measures the code of another commit side by side in the same run: REF's tree is exported to a
 temporary directory (git archive) and this script runs in subprocesses with each tree first on PYTHONPATH,
 alternating for --rounds rounds; the table shows the median of each figure per tree.
+
+--callgrind N (under ``valgrind --tool=callgrind --instr-atstart=no``): the same warm-up, 600 cold decides, then
+callgrind's instrumentation on for N more cold decides only; the total callgrind prints divided by N is the
+instructions per cold decide, which do not depend on the machine's load. The rules come from PYTHONPATH, so another
+tree is measured with its own directory first on PYTHONPATH. With --varied, the profiles are instead made like the
+varied cases of tests/rules/cold_cases.py (every provider and model, values around every threshold, fields left out,
+two days, both languages): 2 x 450 of them (seeds 18 and 20) decided first, uninstrumented, so the combination memos
+are as warm as in a server that has seen some varied traffic; then N new ones (seed 19), each decided once.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -89,6 +100,46 @@ def measure(iterations: int, cold_iterations: int) -> tuple[dict[str, list[int]]
             samples["cold"].append(elapsed)
             cold_by_id[pid].append(elapsed)
     return samples, cold_by_id
+
+
+def instrumented(count: int, varied: bool = False) -> None:
+    """Cold decides as ``measure`` makes them, with callgrind's instrumentation on for the last ``count`` only (or for
+    the varied cases of tests/rules/cold_cases.py)."""
+    catalog = default_catalog()
+    profiles = load_profiles()
+    for _ in range(2):
+        for _, raw in profiles:
+            engine.decide(Profile.model_validate(raw), catalog)
+    warm_up = 600
+    fresh = [_fresh(profiles[i % len(profiles)][1], i) for i in range(warm_up + count)]
+    for profile in fresh[:warm_up]:
+        engine.decide(profile, catalog)
+    calls: list[tuple[Profile, dict[str, Any]]] = [(profile, {}) for profile in fresh[warm_up:]]
+    if varied:
+        sys.path.insert(0, str(ROOT))
+        from tests.rules.cold_cases import case
+
+        def made(seed: int, number: int) -> list[tuple[Profile, dict[str, Any]]]:
+            rng = random.Random(seed)
+            items = [case(rng, index) for index in range(number)]
+            options = [
+                {
+                    "today": dt.date.fromisoformat(item["day"]),
+                    "lang": item["lang"],
+                    "with_counterfactuals": item["with_counterfactuals"],
+                }
+                for item in items
+            ]
+            return [(Profile.model_validate(item["profile"]), option) for item, option in zip(items, options, strict=True)]
+
+        for profile, options in made(18, 450) + made(20, 450):
+            engine.decide(profile, catalog, **options)
+        calls = made(19, count)
+    subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True, capture_output=True)
+    for profile, options in calls:
+        engine.decide(profile, catalog, **options)
+    subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True, capture_output=True)
+    print(f"{len(calls)} cold decides instrumented: divide callgrind's total by {len(calls)}")
 
 
 def percentile(values: list[int], q: float) -> float:
@@ -162,7 +213,12 @@ def main() -> None:
     parser.add_argument("--against", metavar="REF", help="also measure the rules of this git commit, side by side")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per tree with --against")
     parser.add_argument("--json", action="store_true", help="print one JSON line of figures (used by --against)")
+    parser.add_argument("--callgrind", type=int, metavar="N", help="instrument N cold decides (under callgrind)")
+    parser.add_argument("--varied", action="store_true", help="with --callgrind: the 450 varied cases instead")
     args = parser.parse_args()
+    if args.callgrind:
+        instrumented(args.callgrind, args.varied)
+        return
     if args.against:
         print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other processes share them)")
         side_by_side(args.against, args.rounds, args.iterations, args.cold_iterations)

@@ -10,7 +10,7 @@ A ``when`` is a mapping; all of its keys must hold:
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any
 
 Facts = Mapping[str, Any]
@@ -91,3 +91,83 @@ def _compile_match(fact: str, expected: Any) -> Predicate:
 
 def _check(fact: str, check: Callable[[Any, Any], bool], operand: Any) -> Predicate:
     return lambda facts, fired: check(facts[fact], operand)
+
+
+_SOURCE_OPS = {"eq": "==", "ne": "!=", "in": "in", "not_in": "not in", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def condition_source(when: Mapping[str, Any], constants: dict[str, Any]) -> str:
+    """``when`` as one Python expression over ``facts`` and ``fired``; its constants are added to ``constants``."""
+
+    def constant(value: Any) -> str:
+        name = f"_c{len(constants)}"
+        constants[name] = value
+        return name
+
+    def all_of(when: Mapping[str, Any]) -> str:
+        parts = [key_source(key, value) for key, value in when.items()]
+        return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+
+    def key_source(key: str, value: Any) -> str:
+        if key == "all":
+            return "(" + " and ".join(all_of(item) for item in value) + ")"
+        if key == "any":
+            return "(" + " or ".join(f"bool({all_of(item)})" for item in value) + ")"
+        if key == "not":
+            return f"(not {all_of(value)})"
+        if key == "fired":
+            return f"({constant(value)} in fired)"
+        fact = f"facts[{key!r}]"
+        if not isinstance(value, Mapping):
+            return f"bool({fact} == {constant(value)})"
+        tests = []
+        for op, operand in value.items():
+            kept = frozenset(operand) if op in ("in", "not_in") else operand
+            tests.append(f"({fact} {_SOURCE_OPS[op]} {constant(kept)})")
+        return tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
+
+    return all_of(when)
+
+
+def _generated(body: str, constants: dict[str, Any]) -> Any:
+    return eval(compile(f"lambda facts, fired: {body}", "<rule condition>", "eval"), dict(constants))
+
+
+def generate_tuple(conditions: Sequence[Mapping[str, Any]]) -> Callable[[Facts, Set[str]], tuple[Any, ...]]:
+    """The results of several conditions as one tuple, from one generated function: for a group's signature."""
+    constants: dict[str, Any] = {}
+    parts = [condition_source(when, constants) for when in conditions]
+    generated: Callable[[Facts, Set[str]], tuple[Any, ...]] = _generated("(" + "".join(f"{p}, " for p in parts) + ")", constants)
+    return generated
+
+
+# One rule of a stage as the engine runs it: (when, rule id, score items, blocked levers, what goes in the fired list).
+StageRule = tuple[Mapping[str, Any], str, Sequence[tuple[str, int]], Sequence[str], Any]
+
+
+def generate_stage(rules: Sequence[StageRule]) -> Callable[..., None]:
+    """A stage of the rule pass as one generated function ``(facts, fired ids, fired list, scores, blocked)``: each
+    rule in order, its condition inline; when it holds, its id and item are recorded, its points added to ``scores``
+    and its blocks to ``blocked`` (rules/evaluation.py's loop, without a call or a tuple per rule)."""
+    constants: dict[str, Any] = {}
+
+    def constant(value: Any) -> str:
+        name = f"_c{len(constants)}"
+        constants[name] = value
+        return name
+
+    lines = ["def _stage(facts, fired, ran, scores, blocked):"]
+    for when, rule_id, score, block, item in rules:
+        rule = constant(rule_id)
+        lines += [
+            f"    if {condition_source(when, constants)}:",
+            f"        fired.add({rule})",
+            f"        ran.append({constant(item)})",
+        ]
+        lines += [f"        scores[{lever!r}] += {int(points)!r}" for lever, points in score]
+        lines += [f"        blocked.setdefault({lever!r}, []).append({rule})" for lever in block]
+    lines.append("    return None")
+    namespace = dict(constants)
+    exec(compile("\n".join(lines), "<rule stage>", "exec"), namespace)
+    generated: Callable[..., None] = namespace["_stage"]
+    return generated

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from typing import Any
 
 from cachetools import LRUCache
 
 from knowledge.loader import Catalog
-from rules import explain, explain_economics, whatif
+from rules import explain, explain_economics, explain_kept, whatif
 from rules.derived import derive_facts
 from rules.evaluation import run_rules
-from rules.facts import Lang, Profile, Strategy
+from rules.facts import PROFILE_FIELDS, Lang, Profile, Strategy
 from rules.loading import RuleSet, default_rules
 from rules.model import Counterfactual, Verdict
 from rules.texts import localized_facts
@@ -32,6 +33,10 @@ def _strategy_scores(scores: dict[str, int], blocked: dict[str, list[str]]) -> d
         "rag_and_fine_tuning": rag + tuning if rag > 0 and tuning > 0 else 0,
     }
 
+
+# A profile's values but the free text, in field order: what the verdict and what-ifs are kept by.
+_DECIDING = operator.itemgetter(*(name for name in PROFILE_FIELDS if name != "task"))
+_ALL_FIELDS = frozenset(PROFILE_FIELDS)
 
 WHATIF_CACHE_SIZE = 4096
 # Whole verdicts, for a profile seen again (a questionnaire resumed, a retried request): frozen, so shared safely.
@@ -58,7 +63,7 @@ def _counterfactuals(
     values: dict[str, Any], facts: dict[str, Any], strategy: Strategy, catalog: Catalog, rules: RuleSet, day: dt.date, lang: Lang
 ) -> list[Counterfactual]:
     """Counterfactuals, memoized on everything they depend on (the task text does not count)."""
-    key = (rules.version, catalog.version, day, lang, *(v for k, v in values.items() if k != "task"))
+    key = (rules.version, catalog.version, day, lang, *_DECIDING(values))
     found = _WHATIF_CACHE.get(key)
     if found is None:
 
@@ -68,7 +73,7 @@ def _counterfactuals(
             moved = changed["provider"] != values["provider"]
             return not (tuned and moved) or bool(derive_facts(changed, catalog, day)["provider_can_fine_tune"])
 
-        found = whatif.search(values, facts, strategy, catalog, day, rules, allowed, lang)
+        found = whatif.search(values, facts, strategy, catalog, day, rules, allowed, lang, kept_as="engine")
         if _admit(key):
             _WHATIF_CACHE[key] = found
     return found
@@ -91,7 +96,7 @@ def decide(
     day = today or dt.date.today()
     check_model(profile, catalog)
     values = profile.model_dump()
-    unanswered = frozenset(Profile.model_fields) - profile.model_fields_set
+    unanswered = _ALL_FIELDS - profile.model_fields_set
     # The verdict depends on everything but the free text, and on which fields were given (assumptions).
     key = (
         rules.version,
@@ -100,13 +105,26 @@ def decide(
         lang,
         with_counterfactuals,
         unanswered,
-        *(v for k, v in values.items() if k != "task"),
+        *_DECIDING(values),
     )
     found = _VERDICTS.get(key)
     if found is None:
         found = _decide(values, unanswered, catalog, rules, day, lang, with_counterfactuals)
         if _admit(key):
             _VERDICTS[key] = found
+    return found
+
+
+_AS_OF: dict[str, str] = {}
+
+
+def _as_of(catalog: Catalog) -> str:
+    """The catalog's ``as_of`` as the verdict shows it, per catalog version (its content)."""
+    found = _AS_OF.get(catalog.version)
+    if found is None:
+        if len(_AS_OF) >= 64:
+            _AS_OF.clear()
+        found = _AS_OF[catalog.version] = catalog.as_of.isoformat()
     return found
 
 
@@ -122,7 +140,7 @@ def _decide(
     run = run_rules(values, catalog, rules, day)
     facts = run.facts
     shown = localized_facts(facts, lang)
-    reasons, outweighed = explain.reasons(run.fired, shown, run.strategy, unanswered, lang)
+    reasons, outweighed, flags, steps = explain_kept.rule_texts(rules, run.fired, shown, run.strategy, unanswered, lang)
     now = None
     show_economics = values["prompt_tokens"] >= ECONOMICS_MIN_PROMPT_TOKENS or run.strategy in (
         "fine_tuning",
@@ -139,13 +157,13 @@ def _decide(
         scores=_strategy_scores(run.scores, run.blocked),
         reasons=reasons,
         outweighed=outweighed,
-        flags=explain.flags(run.fired, shown, lang),
+        flags=flags,
         blocked=run.blocked,
-        next_steps=explain.next_steps(run.fired, shown, lang),
+        next_steps=steps,
         counterfactuals=whatifs,
         economics=economics,
         tuning=explain.tuning_plan(facts, catalog, day, lang) if facts["fine_tuning_indicated"] else None,
-        assumptions=explain.assumptions(values, unanswered, rules, show_economics, lang),
+        assumptions=explain_kept.assumptions(values, unanswered, rules, show_economics, lang),
         rules_version=rules.version,
-        catalog_as_of=catalog.as_of.isoformat(),
+        catalog_as_of=_as_of(catalog),
     )

@@ -47,6 +47,7 @@ def evaluate(facts: dict[str, Any], ruleset: RuleSet, *, strategy_only: bool = F
     scores = {"prompting": PROMPTING_BASELINE, "rag": 0, "fine_tuning": 0}
     blocked: dict[str, list[str]] = {}
     fired_ids: set[str] = set()
+    passes = ruleset.passes
     for stage in STAGES:
         if stage == "readiness":
             facts["prompting_score"], facts["rag_score"] = scores["prompting"], scores["rag"]
@@ -60,15 +61,7 @@ def evaluate(facts: dict[str, Any], ruleset: RuleSet, *, strategy_only: bool = F
             facts["strategy"] = choose_strategy(facts["rag_chosen"], facts["fine_tuning_chosen"])
             if strategy_only:
                 break
-        for item, predicate, rule_id, score, block in ruleset.plan[stage]:
-            if not predicate(facts, fired_ids):
-                continue
-            fired_ids.add(rule_id)
-            run.fired.append(item)
-            for lever, points in score:
-                scores[lever] += points
-            for lever in block:
-                blocked.setdefault(lever, []).append(rule_id)
+        passes[stage](facts, fired_ids, run.fired, scores, blocked)  # each rule in order (ruleset.plan, generated)
     run.scores, run.blocked, run.strategy = scores, blocked, facts["strategy"]
     return run
 

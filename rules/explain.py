@@ -32,7 +32,7 @@ _RENDERED: dict[tuple[Any, ...], str] = {}
 _ABSENT = object()
 
 
-def _placeholders(template: str) -> tuple[str, ...] | None:
+def placeholders(template: str) -> tuple[str, ...] | None:
     """The fact names ``template`` reads, or None when it reads more than plain names (not kept)."""
     if template not in _PLACEHOLDERS:
         names = [name for _, name, spec, conversion in Formatter().parse(template) if name is not None]
@@ -44,7 +44,7 @@ def _placeholders(template: str) -> tuple[str, ...] | None:
 
 def render(text: Text, shown: LocalizedFacts, lang: Lang) -> str:
     template = text(lang)
-    names = _placeholders(template)
+    names = placeholders(template)
     if names is None:
         return template.format_map(shown).strip()
     facts = shown.facts
@@ -111,7 +111,7 @@ def next_steps(fired: Iterable[CompiledRule], shown: LocalizedFacts, lang: Lang)
 _READ: dict[str, tuple[str, ...]] = {}
 
 
-def _fields_read(rules: RuleSet) -> tuple[str, ...]:
+def fields_read(rules: RuleSet) -> tuple[str, ...]:
     """Profile fields any rule reads, directly or through a derived fact (once per rules version)."""
     if rules.version in _READ:
         return _READ[rules.version]
@@ -128,7 +128,7 @@ def assumptions(
     values: dict[str, Any], unanswered: frozenset[str], rules: RuleSet, with_economics: bool, lang: Lang
 ) -> list[Assumption]:
     """Every unanswered field the verdict depends on, with the default it used."""
-    relevant = set(_fields_read(rules)) | (set(SAVING_INPUTS) if with_economics else set())
+    relevant = set(fields_read(rules)) | (set(SAVING_INPUTS) if with_economics else set())
     return [
         _assumption(name, values[name], lang)
         for name in Profile.model_fields

@@ -67,13 +67,13 @@ def economics(
     tuned = eco.cost_tuned(catalog, target.provider, target.model, traffic)
     training, epochs = eco.training_cost(catalog, target.provider, target.model, values["examples"])
     saving = eco.monthly_saving(base, tuned)
-    lines = [phrase("eco_month", lang, days=eco.DAYS_PER_MONTH)]
+    lines = [_fixed("eco_month", lang)]
     lines.append(
         phrase("eco_cache", lang, share=now.cached_share)
         if now.cached_share
         else phrase("eco_no_cache", lang, min=eco.CACHE_MIN_TOKENS)
     )
-    lines.append(phrase("eco_tuned_block", lang, fraction=eco.TUNED_PROMPT_FRACTION, floor=eco.TUNED_PROMPT_FLOOR))
+    lines.append(_fixed("eco_tuned_block", lang))
     if values["examples"] <= 0:
         lines.append(phrase("eco_no_examples", lang))
     else:
@@ -95,8 +95,6 @@ def economics(
         sanity.append(phrase("eco_implausible", lang))
     if saving is not None and saving < 0:
         sanity.append(phrase("eco_costs_more", lang))
-    models = [m for m in (_model(catalog, now), _model(catalog, tuned)) if m is not None]
-    dates = [p.as_of for m in models for p in (m.price, m.tuned_price, m.gpu_price) if p is not None]
     requests = traffic.requests_per_month
     today_side, tuned_side = _side(now), _side(tuned)
     return Economics(
@@ -120,10 +118,40 @@ def economics(
         training_cost_estimate_usd=training,
         training_epochs=epochs,
         payback_days=eco.payback_days(training, saving),
-        prices_as_of=min(dates).isoformat() if dates else None,
+        prices_as_of=_prices_as_of(catalog, now, tuned),
         assumptions=lines,
         sanity=sanity,
     )
+
+
+# Texts and dates that depend on a few values only, kept by them.
+_FIXED: dict[tuple[str, Lang], str] = {}
+_AS_OF: dict[tuple[Any, ...], str | None] = {}
+
+
+def _fixed(name: str, lang: Lang) -> str:
+    """A phrase whose values are constants of rules/economics.py."""
+    found = _FIXED.get((name, lang))
+    if found is None:
+        constants: dict[str, dict[str, Any]] = {
+            "eco_month": {"days": eco.DAYS_PER_MONTH},
+            "eco_tuned_block": {"fraction": eco.TUNED_PROMPT_FRACTION, "floor": eco.TUNED_PROMPT_FLOOR},
+        }
+        found = _FIXED[name, lang] = phrase(name, lang, **constants[name])
+    return found
+
+
+def _prices_as_of(catalog: Catalog, now: eco.Cost, tuned: eco.Cost) -> str | None:
+    """The oldest date of the prices of today's and the tuned model (kept per catalog version and those models)."""
+    key = (catalog.version, now.provider, now.model, tuned.provider, tuned.model)
+    if key in _AS_OF:
+        return _AS_OF[key]
+    models = [m for m in (_model(catalog, now), _model(catalog, tuned)) if m is not None]
+    dates = [p.as_of for m in models for p in (m.price, m.tuned_price, m.gpu_price) if p is not None]
+    if len(_AS_OF) >= 4096:
+        _AS_OF.clear()
+    found = _AS_OF[key] = min(dates).isoformat() if dates else None
+    return found
 
 
 def _model(catalog: Catalog, cost: eco.Cost) -> Any:

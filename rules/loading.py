@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from knowledge.loader import parse_yaml
-from rules.conditions import Predicate, compile_condition
+from rules.conditions import Predicate, compile_condition, generate_stage
 from rules.derived import DERIVED_FACTS
 from rules.facts import PROFILE_FIELDS
 from rules.model import STAGES, Rule, RuleCases, Stage
@@ -104,13 +104,21 @@ class RuleSet:
 
     @cached_property
     def plan(self) -> dict[Stage, tuple[tuple[CompiledRule, Predicate, str, tuple[tuple[str, int], ...], tuple[str, ...]], ...]]:
-        """Per stage: (rule, predicate, id, score items, blocks), unpacked once for the engine's hot loop."""
+        """Per stage: (rule, predicate, id, score items, blocks), unpacked once (the engine runs ``passes``)."""
         return {
             stage: tuple(
                 (item, item.predicate, item.rule.id, tuple(item.rule.then.score.items()), tuple(item.rule.then.block))
                 for item in rules
             )
             for stage, rules in self.staged.items()
+        }
+
+    @cached_property
+    def passes(self) -> dict[Stage, Callable[..., None]]:
+        """Per stage: the plan as one generated function (``conditions.generate_stage``), for the engine's rule pass."""
+        return {
+            stage: generate_stage([(item.rule.when, rule_id, score, block, item) for item, _, rule_id, score, block in planned])
+            for stage, planned in self.plan.items()
         }
 
     def get(self, rule_id: str) -> CompiledRule | None:

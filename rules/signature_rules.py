@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.conditions import Predicate, compile_condition
+from rules.conditions import Predicate, compile_condition, condition_source
 from rules.evaluation import PROMPTING_BASELINE, choose_strategy
 from rules.facts import Strategy
 from rules.loading import RuleSet, atoms
@@ -29,6 +29,7 @@ Planned = tuple[tuple[SignaturePredicate, str, tuple[tuple[str, int], ...], tupl
 @dataclass(frozen=True)
 class _SignatureRules:
     plan: dict[Stage, Planned]
+    by_code: Callable[[int], Strategy]  # the same evaluation generated as one function of the combination's code
 
 
 def _on_signatures(when: Mapping[str, Any], where: dict[str, tuple[int, int]]) -> SignaturePredicate:
@@ -93,8 +94,67 @@ def _signature_rules(ruleset: RuleSet) -> _SignatureRules:
         for stage in STAGES
         if stage != "advice"
     }
-    found = _SIGNATURE_RULES[ruleset.version] = _SignatureRules(plan)
+    found = _SIGNATURE_RULES[ruleset.version] = _SignatureRules(plan, _generate(ruleset, where, effective))
     return found
+
+
+def _code_source(when: Mapping[str, Any], bits: dict[str, int], constants: dict[str, Any]) -> str:
+    """``_on_signatures(when)`` as one expression over ``code`` (a combination's int) and the run's ``facts`` and
+    ``fired``: each atomic test a group holds read as its bit, the others as the engine reads them."""
+
+    def all_of(parts: list[str]) -> str:
+        return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+
+    def key_source(key: str, value: Any) -> str:
+        if key in ("all", "any"):
+            items = [_code_source(item, bits, constants) for item in value]
+            return "(" + (" and " if key == "all" else " or ").join(f"bool({item})" for item in items) + ")"
+        if key == "not":
+            return f"(not {_code_source(value, bits, constants)})"
+        if key == "fired":
+            name = f"_c{len(constants)}"
+            constants[name] = value
+            return f"({name} in fired)"
+        tests = []
+        for _, cond in atoms({key: value}):
+            bit = bits.get(repr(cond))
+            tests.append(f"(code >> {bit} & 1)" if bit is not None else condition_source(cond, constants))
+        return all_of(tests)
+
+    return all_of([key_source(key, value) for key, value in when.items()])
+
+
+def _generate(ruleset: RuleSet, where: dict[str, tuple[int, int]], effective: set[str]) -> Callable[[int], Strategy]:
+    """``_evaluate_signatures`` generated for a rules version: the same stages, rules, tests and order, reading the
+    combination's code directly (no decoding, no closure per test)."""
+    codes = coding(ruleset)
+    bits = {key: codes.offsets[group] + index for key, (group, index) in where.items()}
+    constants: dict[str, Any] = {"choose_strategy": choose_strategy}
+    lines = ["def _strategy(code):", "    scores = {'prompting': PROMPTING_BASELINE, 'rag': 0, 'fine_tuning': 0}"]
+    lines += ["    blocked = set()", "    fired = set()", "    facts = {}"]
+    constants["PROMPTING_BASELINE"] = PROMPTING_BASELINE
+    for stage in STAGES:
+        if stage == "advice":
+            continue
+        if stage == "readiness":
+            lines += ["    facts['prompting_score'], facts['rag_score'] = scores['prompting'], scores['rag']"]
+            lines += ["    facts['fine_tuning_score'] = scores['fine_tuning']"]
+        elif stage == "feasibility":
+            lines += ["    facts['fine_tuning_indicated'] = scores['fine_tuning'] > 0 and 'fine_tuning' not in blocked"]
+            lines += ["    facts['rag_indicated'] = scores['rag'] > 0 and 'rag' not in blocked"]
+        for item, _, rule_id, score, block in ruleset.plan[stage]:
+            if rule_id not in effective:
+                continue
+            lines += [f"    if {_code_source(item.rule.when, bits, constants)}:", f"        fired.add({rule_id!r})"]
+            lines += [f"        scores[{lever!r}] += {int(points)!r}" for lever, points in score]
+            lines += [f"        blocked.update({tuple(block)!r})"]
+    lines += ["    rag = facts['rag_indicated'] and 'rag' not in blocked"]
+    lines += ["    tuning = facts['fine_tuning_indicated'] and 'fine_tuning' not in blocked"]
+    lines += ["    return choose_strategy(rag, tuning)"]
+    namespace = dict(constants)
+    exec(compile("\n".join(lines), "<signature rules>", "exec"), namespace)
+    generated: Callable[[int], Strategy] = namespace["_strategy"]
+    return generated
 
 
 def signature_strategy(combination: tuple[Signature, ...], ruleset: RuleSet) -> Strategy:
@@ -178,5 +238,5 @@ def code_strategy(code: int, ruleset: RuleSet) -> Strategy:
     if found is None:
         if len(codes.memo) >= CODE_MEMO_LIMIT:
             codes.memo.clear()
-        found = codes.memo[code] = _evaluate_signatures(codes.decode(code), ruleset)
+        found = codes.memo[code] = _signature_rules(ruleset).by_code(code)
     return found

@@ -32,6 +32,10 @@ from rules.signatures import Signature
 from rules.whatif_state import Single, WhatIf
 
 Allowed = Callable[[dict[str, Any], Strategy], bool]
+# The pair phase's hits, kept by what it reads (``search``'s ``kept_as``): a cold profile whose groups in play are
+# ones other profiles had (typically all but the traffic's group, which no pair could use) ranks and tries nothing.
+PAIRS_CACHE_LIMIT = 1024
+_PAIRS: dict[tuple[Any, ...], tuple[tuple[Strategy, tuple[Candidate, ...]], ...]] = {}
 _by_rank = attrgetter("effort", "distance")
 
 
@@ -40,37 +44,44 @@ _by_rank = attrgetter("effort", "distance")
 _Pair = tuple[int, float, int, Single, Single, bool]
 
 
-def _pairs(whatif: WhatIf, singles: list[Single], missing: set[Strategy]) -> list[_Pair]:
+def _pairs(whatif: WhatIf, paired: tuple[list[Single], dict[int, tuple[Single, ...]]], missing: set[Strategy]) -> list[_Pair]:
     """The pairs that could give a strategy still ``missing``, best rank first: the best change per (group, new
     signature) across groups, whose combined signatures give such a strategy; all pairs within a group whose
     signatures could give one. The rest could only give a strategy already found (or none wanted): never derived."""
+    singles, by_group = paired
     best: dict[tuple[int, Signature], Single] = {}
+    own = whatif.signatures
     for single in singles:
-        sig = whatif.derived(single)  # all derived by now
-        if sig != whatif.signatures[single.group]:
+        sig = single.signature  # all derived by now
+        if sig is None:
+            sig = whatif.derived(single)
+        if sig != own[single.group]:
             best.setdefault((single.group, sig), single)
-    by_group: dict[int, list[Single]] = {}
-    for single in singles:
-        by_group.setdefault(single.group, []).append(single)
     ranked: list[_Pair] = []
     chosen = list(best.values())
-    masks = [whatif.code & ~whatif.coding.mask(index) for index in range(len(whatif.groups))]
-    rules = whatif.rules
+    coding = whatif.coding
+    code, memo, rules = whatif.code, coding.memo, whatif.rules
+    masks = [code & ~coding.mask(index) for index in range(len(whatif.groups))]
+    # Per group: the chosen changes of a later group, in the order ``chosen`` has them (the pairs' insertion order).
+    later = {group: [b for b in chosen if b.group > group] for group in {a.group for a in chosen}}
     for a in chosen:
-        for b in chosen:
-            if a.group < b.group:
-                code = masks[a.group] & masks[b.group] | a.bits | b.bits
-                if code_strategy(code, rules) in missing:
-                    ca, cb = a.candidate, b.candidate
-                    ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
+        mask_a, bits_a, ca = masks[a.group], a.bits, a.candidate
+        for b in later[a.group]:
+            combined = mask_a & masks[b.group] | bits_a | b.bits
+            outcome = memo.get(combined)
+            if outcome is None:
+                outcome = code_strategy(combined, rules)
+            if outcome in missing:
+                cb = b.candidate
+                ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
     for index, members in by_group.items():
-        if not whatif.reach(index) & missing:
+        if not whatif.own[index] & missing:
             continue
         for a, b in combinations(members, 2):
             ca, cb = a.candidate, b.candidate
             if ca.field != cb.field:
                 ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, True))
-    ranked.sort(key=lambda item: (item[0], item[1], item[2]))
+    ranked.sort()  # (effort, distance, insertion order): the third is unique, so the rest is never compared
     return ranked
 
 
@@ -88,8 +99,13 @@ def search(
     rules: RuleSet,
     allowed: Allowed,
     lang: Lang,
+    kept_as: str | None = None,
 ) -> list[Counterfactual]:
-    """One counterfactual per other strategy, least effort first; ``reachable`` is false when none is found."""
+    """One counterfactual per other strategy, least effort first; ``reachable`` is false when none is found.
+
+    ``kept_as`` names ``allowed`` for the memo of the pair phase (None: never kept): the caller vouches that what
+    ``allowed`` answers for a pair depends only on the values of the groups the pair changes (the engine's veto reads
+    the provider side, group 0, and only when a change moves the provider)."""
     wanted = [s for s in STRATEGIES if s != current]
     missing = set(wanted)
     found: dict[Strategy, tuple[Candidate, ...]] = {}
@@ -103,17 +119,33 @@ def search(
         return not missing
 
     singles = whatif.singles()
-    own = [whatif.reach(index) for index in range(len(whatif.groups))]  # what each group alone could give
+    own = whatif.own  # what each group alone could give
     for single in singles:
         if not own[single.group] & missing:
             continue  # this group cannot give a strategy still missing: not derived
-        sig = whatif.derived(single)
+        sig = single.signature
+        if sig is None:
+            sig = whatif.derived(single)
         if sig == whatif.signatures[single.group]:
             continue  # the profile's own strategy
         alone: tuple[Candidate, ...] = (single.candidate,)
         if consider(whatif.outcome({single.group: sig}, alone), alone):
             return result(values, wanted, found, lang)
-    for _, _, _, a, b, same_group in _pairs(whatif, whatif.paired(singles, missing), missing):
+    paired = whatif.paired(singles, missing)
+    key: tuple[Any, ...] | None = None
+    if kept_as is not None:
+        # What the pair phase reads: the groups in play (their singles and signatures follow from their values), the
+        # profile's signatures, what is still missing, and the rules, catalog and day the signatures are for.
+        key = (kept_as, rules.version, catalog.version, today, whatif.code, frozenset(missing))
+        key += tuple((index, whatif.kept_keys[index]) for index in paired[1])
+        kept = _PAIRS.get(key)
+        if kept is not None:
+            for outcome, picked in kept:
+                found[outcome] = picked
+                missing.discard(outcome)
+            return result(values, wanted, found, lang)
+    taken: list[tuple[Strategy, tuple[Candidate, ...]]] = []
+    for _, _, _, a, b, same_group in _pairs(whatif, paired, missing):
         if same_group and not own[a.group] & missing:
             continue  # nothing this group's signatures give is still missing: not derived
         picked = _ordered(a.candidate, b.candidate)
@@ -121,6 +153,14 @@ def search(
             changed = {a.group: whatif.signature(a.group, a.candidate, b.candidate)}
         else:
             changed = {a.group: whatif.derived(a), b.group: whatif.derived(b)}
-        if consider(whatif.outcome(changed, picked), picked):
+        outcome = whatif.outcome(changed, picked)
+        done = consider(outcome, picked)
+        if found.get(outcome) is picked:
+            taken.append((outcome, picked))
+        if done:
             break
+    if key is not None:
+        if len(_PAIRS) >= PAIRS_CACHE_LIMIT:
+            _PAIRS.clear()
+        _PAIRS[key] = tuple(taken)
     return result(values, wanted, found, lang)

@@ -9,8 +9,9 @@ rules version, what a group's signatures can give with the other groups at a giv
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from knowledge.loader import Catalog
@@ -38,6 +39,15 @@ class _Layout:
     position: dict[str, int]  # a field's place in its group's signature key (absent: the signature ignores it)
     extra_fields: list[tuple[str, ...]]  # per group: its other fields (with the key, what its singles depend on)
     candidate_fields: list[tuple[tuple[int, str], ...]]  # per group: (place in CANDIDATE_FIELDS, field) it changes
+    read_key: list[Callable[[dict[str, Any]], tuple[Any, ...]]]  # per group: the values of ``key_fields``
+    read_extra: list[Callable[[dict[str, Any]], tuple[Any, ...]]]  # per group: the values of ``extra_fields``
+
+
+def _reader(fields: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of ``fields`` as a tuple (``itemgetter`` gives a bare value for one field and fails for none)."""
+    if len(fields) > 1:
+        return itemgetter(*fields)
+    return (lambda values: (values[fields[0]],)) if fields else (lambda values: ())
 
 
 _LAYOUTS: dict[str, _Layout] = {}
@@ -53,6 +63,9 @@ def _layout(rules: RuleSet) -> _Layout:
             tuple(dict.fromkeys([*raw, *(name for fact in facts for name in fact.inputs)]))
             for raw, facts in zip(raw_reads, tested, strict=True)
         ]
+        extra_fields = [
+            tuple(name for name in group.fields if name not in fields) for group, fields in zip(ruled, key_fields, strict=True)
+        ]
         found = _LAYOUTS[rules.version] = _Layout(
             groups=ruled,
             owner={name: index for index, group in enumerate(ruled) for name in group.fields},
@@ -61,20 +74,18 @@ def _layout(rules: RuleSet) -> _Layout:
             raw_reads=raw_reads,
             key_fields=key_fields,
             position={name: place + 1 for fields in key_fields for place, name in enumerate(fields)},
-            extra_fields=[
-                tuple(name for name in group.fields if name not in fields)
-                for group, fields in zip(ruled, key_fields, strict=True)
-            ],
+            extra_fields=extra_fields,
             candidate_fields=[
                 tuple((listed, name) for listed, name in enumerate(CANDIDATE_FIELDS) if name in group.fields) for group in ruled
             ],
+            read_key=[_reader(fields) for fields in key_fields],
+            read_extra=[_reader(fields) for fields in extra_fields],
         )
     return found
 
 
 # A group's signature is a function of the fields its tests read (on a catalog version and day, for a rules version):
-# kept across profiles, so a change any profile has tried before costs one lookup.
-# Bounded so a long run of new profiles keeps memory flat: each is cleared when full.
+# kept across profiles, so a change any profile has tried before costs one lookup. Each is cleared when full.
 SIGNATURE_CACHE_LIMIT = 20_000
 REACH_CACHE_LIMIT = 10_000
 SINGLES_CACHE_LIMIT = 512  # tuples of objects the garbage collector walks: fewer
@@ -120,7 +131,7 @@ class WhatIf:
         self.groups, self.owner = layout.groups, layout.owner
         cache, kept = _kept(catalog, today, rules)
         self.cache, self.kept = cache, kept
-        self.keys = [(index, *(values[name] for name in fields)) for index, fields in enumerate(layout.key_fields)]
+        self.keys = [(index, *read(values)) for index, read in enumerate(layout.read_key)]
         # The profile's own signatures: kept like any change's (by the fields they read), computed from its facts.
         self.signatures: tuple[Signature, ...] = tuple(
             cache.get(key) or signature(group, facts) for key, group in zip(self.keys, self.groups, strict=True)
@@ -128,6 +139,10 @@ class WhatIf:
         self.reached = _REACH.setdefault(rules.version, {})
         self.coding = coding(rules)
         self.code = self.coding.encode(self.signatures)
+        self.own = [self.reach(index) for index in range(len(self.groups))]  # what each group alone could give
+        # Per group with singles, in the order its first single comes in ``singles()``: its singles in that order.
+        self.members: dict[int, tuple[Single, ...]] = {}
+        self.kept_keys: list[tuple[Any, ...]] = []  # per group: what its singles are kept by (its fields' values)
 
     def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
@@ -153,13 +168,13 @@ class WhatIf:
         key = key or self.key(index, *picked)
         found = self.cache.get(key)
         if found is None:
-            changes = {c.field: c.value for c in picked}
+            changed = {c.field for c in picked}
             # Only the fields the group's facts read (as the key holds them): what their computations look at.
             merged = dict(zip(self.layout.key_fields[index], key[1:], strict=True))
             facts = {name: merged[name] for name in self.layout.raw_reads[index]}
             for fact in self.layout.tested[index]:
                 # A derived fact none of whose inputs changed keeps the profile's value (no recomputation).
-                moved = any(name in changes for name in fact.inputs)
+                moved = not changed.isdisjoint(fact.inputs)
                 facts[fact.name] = fact.compute(merged, self.context) if moved else self.facts[fact.name]
             found = signature(self.groups[index], facts)
             if len(self.cache) >= SIGNATURE_CACHE_LIMIT:
@@ -193,16 +208,23 @@ class WhatIf:
         each with its signature when some profile has derived it before (the rest are derived only if they can
         matter)."""
         found: list[Single] = []
-        values, kept, extra = self.values, self.kept, self.layout.extra_fields
+        values, kept, extra = self.values, self.kept, self.layout.read_extra
+        parts = []
+        self.kept_keys = []
         for index, key in enumerate(self.keys):
-            kept_key = (key, *(values[name] for name in extra[index]))
+            kept_key = (key, *extra[index](values))
+            self.kept_keys.append(kept_key)
             group = kept.get(kept_key)
             if group is None:
                 if len(kept) >= SINGLES_CACHE_LIMIT:
                     kept.clear()
                 group = kept[kept_key] = self._group_singles(index)
-            found.extend(group)
+            if group:
+                found.extend(group)
+                parts.append(group)
         found.sort(key=_by_order)
+        parts.sort(key=lambda group: group[0].order)
+        self.members = {group[0].group: group for group in parts}
         return found
 
     def _group_singles(self, index: int) -> tuple[Single, ...]:
@@ -211,16 +233,12 @@ class WhatIf:
         for listed, field in self.layout.candidate_fields[index]:
             place = position.get(field)
             for within, c in enumerate(field_candidates(field, self.values[field])):
-                if place is None:
-                    changed = key
-                else:
-                    edited = list(key)
-                    edited[place] = c.value
-                    changed = tuple(edited)
+                changed = key if place is None else (*key[:place], c.value, *key[place + 1 :])
                 single = Single(c, index, changed, cache.get(changed), (c.effort, c.distance, listed, within))
                 if single.signature is not None:
                     single.bits = bits(index, single.signature)
                 found.append(single)
+        found.sort(key=_by_order)  # a group's singles in the order ``singles()`` takes them
         return tuple(found)
 
     def reach(self, index: int, code: int | None = None) -> frozenset[Strategy]:
@@ -231,8 +249,11 @@ class WhatIf:
         if found is None:
             offset, rest = self.coding.offsets[index], key[1] & ~self.coding.mask(index)
             strategies: set[Strategy] = set()
+            memo = self.coding.memo
             for value in range(1 << self.coding.sizes[index]):
-                strategies.add(code_strategy(rest | value << offset, self.rules))
+                combined = rest | value << offset
+                outcome = memo.get(combined)
+                strategies.add(outcome if outcome is not None else code_strategy(combined, self.rules))
                 if len(strategies) == len(STRATEGIES):
                     break  # every strategy: the rest cannot add one
             found = frozenset(strategies)
@@ -241,12 +262,11 @@ class WhatIf:
             self.reached[key] = found
         return found
 
-    def paired(self, singles: list[Single], missing: set[Strategy]) -> list[Single]:
-        """The singles pairs are made of: every signature derived, but for the groups no pair involving could give a
-        strategy still ``missing`` (their singles not derived yet are dropped, and with them all their pairs)."""
-        by_group: dict[int, list[Single]] = {}
-        for single in singles:
-            by_group.setdefault(single.group, []).append(single)
+    def paired(self, singles: list[Single], missing: set[Strategy]) -> tuple[list[Single], dict[int, tuple[Single, ...]]]:
+        """The singles pairs are made of (``singles()``' list), by group as well: every signature derived, but for the
+        groups no pair involving could give a strategy still ``missing`` (their singles not derived yet are dropped,
+        and with them all their pairs)."""
+        by_group = self.members
         deferred = [index for index, members in by_group.items() if any(s.signature is None for s in members)]
         dropped: set[int] = set()
         for position, index in enumerate(deferred):
@@ -255,14 +275,17 @@ class WhatIf:
                     self.derived(single)
             else:
                 dropped.add(index)
-        return [single for single in singles if single.group not in dropped]
+        if not dropped:
+            return singles, by_group
+        kept = {index: members for index, members in by_group.items() if index not in dropped}
+        return [single for single in singles if single.group not in dropped], kept
 
     def _matters(
-        self, index: int, by_group: dict[int, list[Single]], unresolved: set[int], dropped: set[int], missing: set[Strategy]
+        self, index: int, by_group: dict[int, tuple[Single, ...]], unresolved: set[int], dropped: set[int], missing: set[Strategy]
     ) -> bool:
         """Whether a pair with a change of group ``index`` could give a strategy still missing: within the group, or
         with another group's changes (at any signature of this group: an upper bound)."""
-        if unresolved or self.reach(index) & missing:
+        if unresolved or self.own[index] & missing:
             return True
         for other, members in by_group.items():
             if other == index or other in dropped:
