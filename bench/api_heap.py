@@ -28,7 +28,6 @@ import contextlib  # noqa: E402
 import ctypes  # noqa: E402
 import gc  # noqa: E402
 import importlib.util  # noqa: E402
-import io  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
@@ -96,8 +95,7 @@ def rss_kib() -> int:
 
 
 def pymalloc() -> tuple[int, int]:
-    """(arenas allocated now, bytes in allocated blocks) from sys._debugmallocstats."""
-    err = io.StringIO()
+    """(arenas allocated now, bytes in allocated blocks) from sys._debugmallocstats (which writes to fd 2)."""
     fd = os.dup(2)
     with tempfile.TemporaryFile("w+") as out:
         os.dup2(out.fileno(), 2)
@@ -107,43 +105,42 @@ def pymalloc() -> tuple[int, int]:
             os.dup2(fd, 2)
             os.close(fd)
         out.seek(0)
-        err.write(out.read())
-    text = err.getvalue()
-    if "arenas allocated current" not in text:  # tracemalloc's hooks hide pymalloc's figures
+        text = out.read()
+    found = [re.search(rf"# {what}\s*=\s*([\d,]+)", text) for what in ("arenas allocated current", "bytes in allocated blocks")]
+    if not all(found):  # tracemalloc's hooks hide pymalloc's figures
         return -1, -1
-    arenas = int(re.search(r"# arenas allocated current\s*=\s*([\d,]+)", text).group(1).replace(",", ""))  # type: ignore[union-attr]
-    blocks = int(re.search(r"# bytes in allocated blocks\s*=\s*([\d,]+)", text).group(1).replace(",", ""))  # type: ignore[union-attr]
+    arenas, blocks = (int(match.group(1).replace(",", "")) for match in found if match)
     return arenas, blocks
 
 
-def cache_sizes() -> str:
-    """Entries in the rules engine's process-wide caches (module-level dicts, sets, LRU caches and the nested ones)."""
+def _module_caches(packages: tuple[str, ...] = ("rules", "service")) -> list[tuple[str, Any]]:
+    """(label, object) of every module-level cache in ``packages``: lru_cache wrappers, private dicts and sets."""
     import functools
 
     from cachetools import Cache
 
-    sizes: dict[str, int] = {}
+    found = []
     for name, module in list(sys.modules.items()):
-        if not (name.startswith("rules.") or name.startswith("service.")) or module is None:
-            continue
-        for attr, value in list(vars(module).items()):
-            label = f"{name.split('.', 1)[1]}.{attr}"
-            if isinstance(value, functools._lru_cache_wrapper) and hasattr(value, "cache_info"):
-                sizes[label] = value.cache_info().currsize
-            elif isinstance(value, (dict, set, Cache)) and attr.startswith("_") and not attr.startswith("__"):
-                sizes[label] = len(value)
-                inner = [v for v in value.values() if isinstance(v, dict)] if isinstance(value, dict) else []
-                if inner:
-                    sizes[label + "[*]"] = sum(len(v) for v in inner)
-                tuples = (
-                    [v for v in value.values() if isinstance(v, tuple) and v and isinstance(v[0], dict)]
-                    if isinstance(value, dict)
-                    else []
-                )
-                for place in range(max((len(t) for t in tuples), default=0)):
-                    sizes[f"{label}[*][{place}]"] = sum(len(t[place]) for t in tuples)
+        if module is not None and name.split(".")[0] in packages and "." in name:
+            for attr, value in list(vars(module).items()):
+                cache = isinstance(value, (dict, set, Cache)) and attr.startswith("_") and not attr.startswith("__")
+                if cache or isinstance(value, functools._lru_cache_wrapper):
+                    found.append((f"{name.split('.', 1)[1]}.{attr}", value))
+    return found
+
+
+def cache_sizes() -> str:
+    """Entries in the process-wide caches, with the dicts (or tuples of dicts) they hold summed as ``[*]``."""
     from rules import context, signature_rules
 
+    sizes: dict[str, int] = {}
+    for label, value in _module_caches():
+        sizes[label] = value.cache_info().currsize if hasattr(value, "cache_info") else len(value)
+        for inner in value.values() if isinstance(value, dict) else ():
+            for place, part in enumerate(inner if isinstance(inner, tuple) else (inner,)):
+                if isinstance(part, dict):
+                    key = f"{label}[*][{place}]"
+                    sizes[key] = sizes.get(key, 0) + len(part)
     sizes["context bundles+savings"] = sum(len(c._bundles) + len(c._savings) for c in context._CONTEXTS.values())
     sizes["signature_rules codes memo"] = sum(len(c.memo) for c in signature_rules._CODINGS.values())
     return ", ".join(f"{k} {v}" for k, v in sorted(sizes.items()) if v > 1)
@@ -167,27 +164,12 @@ def deep_size(root: object, seen: set[int]) -> int:
 
 def cache_bytes() -> str:
     """Deep sizes of the rules engine's caches, the largest first (shared objects counted once, in this order)."""
-    import functools
-
-    from cachetools import Cache
-
     from rules import context, signature_rules
 
-    roots: list[tuple[str, object]] = []
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("rules.") or module is None:
-            continue
-        for attr, value in list(vars(module).items()):
-            label = f"{name.split('.', 1)[1]}.{attr}"
-            if isinstance(value, functools._lru_cache_wrapper):
-                roots.append((label, value))  # the wrapper reaches its entries
-            elif isinstance(value, (dict, set, Cache)) and attr.startswith("_") and not attr.startswith("__"):
-                roots.append((label, value))
-    roots.append(("context._CONTEXTS", context._CONTEXTS))
-    roots.append(("signature_rules._CODINGS", signature_rules._CODINGS))
+    roots = _module_caches(("rules",))
+    roots += [("context._CONTEXTS", context._CONTEXTS), ("signature_rules._CODINGS", signature_rules._CODINGS)]
     seen: set[int] = set()
-    sizes = [(label, deep_size(root, seen)) for label, root in roots]
-    sizes.sort(key=lambda pair: -pair[1])
+    sizes = sorted(((label, deep_size(root, seen)) for label, root in roots), key=lambda pair: -pair[1])
     return ", ".join(f"{label} {size / 1024:.0f}K" for label, size in sizes if size >= 10 * 1024)
 
 

@@ -1,4 +1,4 @@
-"""Process-wide caches that stay at their bound once full: a new entry replaces the oldest one (ADR 0019).
+"""Process-wide caches that stay at their bound once full: a new entry replaces the oldest one (ADR 0021).
 
 The rules engine keeps what profiles share (signatures, candidates, rendered texts...) in caches bounded by a
 number of entries. Clearing such a cache when it is full made the heap rise and fall by the whole cache, and the
