@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from knowledge.loader import Catalog, ModelEntry
+from rules.bounded import Bounded
 from rules.economics import Traffic, serving_model
 from rules.feasibility import NO_END, TuningTarget, tuning_target, viable
 from rules.saving import Saving, saving_model
@@ -51,26 +52,19 @@ class ProviderBundle:
         return self.serving.id if self.serving is not None else "—"
 
 
-def _put(cache: dict[Any, Any], key: Any, value: Any) -> Any:
-    if len(cache) >= CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
 @dataclass
 class Context:
     """The catalog and the day facts are derived for, with what has been computed for them."""
 
     catalog: Catalog
     today: dt.date
-    _bundles: dict[tuple[Any, ...], ProviderBundle] = field(default_factory=dict)
-    _savings: dict[tuple[Any, ...], float | None] = field(default_factory=dict)
+    _bundles: Bounded[tuple[Any, ...], ProviderBundle] = field(default_factory=lambda: Bounded(CACHE_LIMIT))
+    _savings: Bounded[tuple[Any, ...], float | None] = field(default_factory=lambda: Bounded(CACHE_LIMIT))
 
     def bundle(self, values: Values) -> ProviderBundle:
         key = (values["provider"], values["model"], values["own_infrastructure"], values["openai_can_tune"])
         found = self._bundles.get(key)
-        return found if found is not None else _put(self._bundles, key, self._build(*key))
+        return found if found is not None else self._bundles.put(key, self._build(*key))
 
     def _build(self, provider: str, model: str | None, own: bool, org: str) -> ProviderBundle:
         catalog, today = self.catalog, self.today
@@ -98,7 +92,7 @@ class Context:
         saving = self.bundle(values).saving(
             values["requests_per_day"], values["prompt_tokens"], values["input_tokens"], values["output_tokens"]
         )
-        return _put(self._savings, key, saving)  # type: ignore[no-any-return]
+        return self._savings.put(key, saving)
 
 
 _CONTEXTS: dict[tuple[str, dt.date], Context] = {}

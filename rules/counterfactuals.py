@@ -15,6 +15,7 @@ from itertools import combinations
 from operator import attrgetter
 from typing import Any
 
+from rules.bounded import Bounded
 from rules.facts import STRATEGIES, Lang, Strategy
 from rules.model import Change, Counterfactual
 from rules.texts import change_text, phrase, strategy_name
@@ -86,7 +87,7 @@ def _log_distance(a: int, b: int) -> float:
 # The candidates of one field depend only on its value today: kept per (field, value), shared by every profile.
 CANDIDATE_CACHE_LIMIT = 4096
 SHOWN_CACHE_LIMIT = 1024
-_FIELD_CANDIDATES: dict[tuple[str, Any], tuple[Candidate, ...]] = {}
+_FIELD_CANDIDATES: Bounded[tuple[str, Any], tuple[Candidate, ...]] = Bounded(CANDIDATE_CACHE_LIMIT)
 _by_rank = attrgetter("effort", "distance")
 
 
@@ -137,9 +138,7 @@ def field_candidates(field: str, before: Any) -> tuple[Candidate, ...]:
     key = (field, before)
     listed = _FIELD_CANDIDATES.get(key)
     if listed is None:
-        if len(_FIELD_CANDIDATES) >= CANDIDATE_CACHE_LIMIT:
-            _FIELD_CANDIDATES.clear()
-        listed = _FIELD_CANDIDATES[key] = _field_candidates(field, before)
+        listed = _FIELD_CANDIDATES.put(key, _field_candidates(field, before))
     return listed
 
 
@@ -203,7 +202,7 @@ def search(
 
 
 # A shown counterfactual depends on the strategy, the changes, the values they change from and the language: kept.
-_SHOWN: dict[tuple[Any, ...], Counterfactual] = {}
+_SHOWN: Bounded[tuple[Any, ...], Counterfactual] = Bounded(SHOWN_CACHE_LIMIT)
 
 
 def _shown(strategy: Strategy, picked: tuple[Candidate, ...] | None, values: dict[str, Any], lang: Lang) -> Counterfactual:
@@ -220,10 +219,7 @@ def _shown(strategy: Strategy, picked: tuple[Candidate, ...] | None, values: dic
         found = Counterfactual(
             strategy=strategy, reachable=True, changes=changes, summary=_summary(changes, strategy, lang), effort=effort
         )
-    if len(_SHOWN) >= SHOWN_CACHE_LIMIT:
-        _SHOWN.clear()
-    _SHOWN[key] = found
-    return found
+    return _SHOWN.put(key, found)
 
 
 def result(

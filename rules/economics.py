@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 
 from knowledge.loader import Catalog, ModelEntry
+from rules.bounded import Bounded
 
 DAYS_PER_MONTH = 30
 HOURS_PER_MONTH = 730
@@ -137,7 +138,7 @@ def gpu_cost(model: ModelEntry | None, traffic: Traffic, *, block_tokens: int) -
     return Cost("open_weights", name, block_tokens, 0.0, total, self_hosted=True)
 
 
-_SERVING: dict[tuple[str, str, str | None, dt.date], tuple[str, ModelEntry | None]] = {}
+_SERVING: Bounded[tuple[str, str, str | None, dt.date], tuple[str, ModelEntry | None]] = Bounded(4096)
 
 
 def serving_model(catalog: Catalog, provider: str, model: str | None, today: dt.date) -> tuple[str, ModelEntry | None]:
@@ -146,9 +147,7 @@ def serving_model(catalog: Catalog, provider: str, model: str | None, today: dt.
     key = (catalog.version, provider, model, today)
     found = _SERVING.get(key)
     if found is None:
-        if len(_SERVING) >= 4096:
-            _SERVING.clear()
-        found = _SERVING[key] = _serving_model(catalog, provider, model, today)
+        found = _SERVING.put(key, _serving_model(catalog, provider, model, today))
     return found
 
 

@@ -10,6 +10,7 @@ from cachetools import LRUCache
 
 from knowledge.loader import Catalog
 from rules import explain, explain_economics, explain_kept, whatif
+from rules.bounded import SeenMarks
 from rules.derived import derive_facts
 from rules.evaluation import run_rules
 from rules.facts import PROFILE_FIELDS, Lang, Profile, Strategy
@@ -43,20 +44,14 @@ WHATIF_CACHE_SIZE = 4096
 _VERDICTS: LRUCache[tuple[Any, ...], Verdict] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
 _WHATIF_CACHE: LRUCache[tuple[Any, ...], list[Counterfactual]] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
 # Admission: a result is kept from the second time its key is asked for. A profile sent once (most of them) then
-# leaves nothing behind for the garbage collector to walk, only its key's hash; a repeated one is kept as before.
-SEEN_LIMIT = 16_384
-_SEEN: set[int] = set()
+# leaves nothing behind for the garbage collector to walk, only its key's hash in a fixed table (256 KiB).
+SEEN_LIMIT = 32_768
+_SEEN = SeenMarks(SEEN_LIMIT)
 
 
 def _admit(key: tuple[Any, ...]) -> bool:
     """Whether ``key`` was asked for before (then its result is worth keeping); remembers it otherwise."""
-    marker = hash(key)
-    if marker in _SEEN:
-        return True
-    if len(_SEEN) >= SEEN_LIMIT:
-        _SEEN.clear()
-    _SEEN.add(marker)
-    return False
+    return _SEEN.offer(key)
 
 
 def _counterfactuals(

@@ -8,6 +8,7 @@ from string import Formatter
 from typing import Any
 
 from knowledge.loader import Catalog
+from rules.bounded import Bounded
 from rules.context import SAVING_INPUTS, context_for
 from rules.derived import DERIVED_BY_NAME
 from rules.facts import Lang, Profile, Strategy
@@ -28,7 +29,7 @@ LEVERS: dict[Strategy, frozenset[str]] = {
 RENDER_CACHE_LIMIT = 1024
 KEPT_MODELS_LIMIT = 2048  # reasons and assumptions: whole models, so fewer
 _PLACEHOLDERS: dict[str, tuple[str, ...] | None] = {}
-_RENDERED: dict[tuple[Any, ...], str] = {}
+_RENDERED: Bounded[tuple[Any, ...], str] = Bounded(RENDER_CACHE_LIMIT)
 _ABSENT = object()
 
 
@@ -53,9 +54,7 @@ def render(text: Text, shown: LocalizedFacts, lang: Lang) -> str:
     key = (template, lang, *((type(value).__name__, value) for value in (facts.get(name, _ABSENT) for name in names)))
     found = _RENDERED.get(key)
     if found is None:
-        if len(_RENDERED) >= RENDER_CACHE_LIMIT:
-            _RENDERED.clear()
-        found = _RENDERED[key] = template.format_map(shown).strip()
+        found = _RENDERED.put(key, template.format_map(shown).strip())
     return found
 
 
@@ -77,7 +76,7 @@ def reasons(
     return kept, outweighed
 
 
-_REASONS: dict[tuple[str, ...], Reason] = {}
+_REASONS: Bounded[tuple[str, ...], Reason] = Bounded(KEPT_MODELS_LIMIT)
 
 
 def _reason(rule: str, title: str, because: str, guide: str, stage: str, assumed: tuple[str, ...]) -> Reason:
@@ -85,9 +84,9 @@ def _reason(rule: str, title: str, because: str, guide: str, stage: str, assumed
     key = (rule, title, because, guide, stage, *assumed)
     found = _REASONS.get(key)
     if found is None:
-        if len(_REASONS) >= KEPT_MODELS_LIMIT:
-            _REASONS.clear()
-        found = _REASONS[key] = Reason(rule=rule, title=title, because=because, guide=guide, stage=stage, assumed=list(assumed))
+        found = _REASONS.put(
+            key, Reason(rule=rule, title=title, because=because, guide=guide, stage=stage, assumed=list(assumed))
+        )
     return found
 
 
@@ -136,7 +135,7 @@ def assumptions(
     ]
 
 
-_ASSUMPTIONS: dict[tuple[str, str, Any, Lang], Assumption] = {}
+_ASSUMPTIONS: Bounded[tuple[str, str, Any, Lang], Assumption] = Bounded(KEPT_MODELS_LIMIT)
 
 
 def _assumption(name: str, value: Any, lang: Lang) -> Assumption:
@@ -144,13 +143,14 @@ def _assumption(name: str, value: Any, lang: Lang) -> Assumption:
     key = (name, type(value).__name__, value, lang)
     found = _ASSUMPTIONS.get(key)
     if found is None:
-        if len(_ASSUMPTIONS) >= KEPT_MODELS_LIMIT:
-            _ASSUMPTIONS.clear()
-        found = _ASSUMPTIONS[key] = Assumption(
-            field=name,
-            label=label(name, lang),
-            value=value,
-            text=phrase("assumed", lang, label=label(name, lang), value=value_text(name, value, lang)),
+        found = _ASSUMPTIONS.put(
+            key,
+            Assumption(
+                field=name,
+                label=label(name, lang),
+                value=value,
+                text=phrase("assumed", lang, label=label(name, lang), value=value_text(name, value, lang)),
+            ),
         )
     return found
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from knowledge.loader import Catalog
 from rules import economics as eco
+from rules.bounded import Bounded
 from rules.context import context_for, traffic_of
 from rules.facts import Lang
 from rules.model import CostSide, Economics
@@ -126,7 +127,7 @@ def economics(
 
 # Texts and dates that depend on a few values only, kept by them.
 _FIXED: dict[tuple[str, Lang], str] = {}
-_AS_OF: dict[tuple[Any, ...], str | None] = {}
+_AS_OF: Bounded[tuple[Any, ...], str | None] = Bounded(4096)
 
 
 def _fixed(name: str, lang: Lang) -> str:
@@ -148,10 +149,7 @@ def _prices_as_of(catalog: Catalog, now: eco.Cost, tuned: eco.Cost) -> str | Non
         return _AS_OF[key]
     models = [m for m in (_model(catalog, now), _model(catalog, tuned)) if m is not None]
     dates = [p.as_of for m in models for p in (m.price, m.tuned_price, m.gpu_price) if p is not None]
-    if len(_AS_OF) >= 4096:
-        _AS_OF.clear()
-    found = _AS_OF[key] = min(dates).isoformat() if dates else None
-    return found
+    return _AS_OF.put(key, min(dates).isoformat() if dates else None)
 
 
 def _model(catalog: Catalog, cost: eco.Cost) -> Any:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rules import explain
+from rules.bounded import Bounded
 from rules.context import SAVING_INPUTS
 from rules.facts import Lang, Profile, Strategy
 from rules.loading import CompiledRule, RuleSet
@@ -24,8 +25,8 @@ TEXTS_LIMIT = 1024
 _ABSENT = object()
 Told = tuple[list[Reason], list[Reason], list[Flag], list[str]]
 # Per (rules version, fired ids): the facts the fired rules' texts name and the fields they assert (None: not kept).
-_READS: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], frozenset[str]] | None] = {}
-_TOLD: dict[tuple[Any, ...], Told] = {}
+_READS: Bounded[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], frozenset[str]] | None] = Bounded(TEXTS_LIMIT)
+_TOLD: Bounded[tuple[Any, ...], Told] = Bounded(TEXTS_LIMIT)
 
 
 def _texts(item: CompiledRule) -> list[Text]:
@@ -55,10 +56,7 @@ def _reads(rules: RuleSet, fired: Sequence[CompiledRule], ids: tuple[str, ...]) 
     key = (rules.version, ids)
     if key in _READS:
         return _READS[key]
-    if len(_READS) >= TEXTS_LIMIT:
-        _READS.clear()
-    found = _READS[key] = _read_names(fired)
-    return found
+    return _READS.put(key, _read_names(fired))
 
 
 def _told(
@@ -89,16 +87,13 @@ def rule_texts(
         key += (type(value).__name__, value)
     found = _TOLD.get(key)
     if found is None:
-        found = _told(fired, shown, strategy, unanswered, lang)
-        if len(_TOLD) >= TEXTS_LIMIT:
-            _TOLD.clear()
-        _TOLD[key] = found
+        found = _TOLD.put(key, _told(fired, shown, strategy, unanswered, lang))
     reasons, outweighed, flags, steps = found
     return list(reasons), list(outweighed), list(flags), list(steps)
 
 
-_NAMES: dict[tuple[str, frozenset[str], bool], tuple[str, ...]] = {}
-_ASSUMED: dict[tuple[Any, ...], list[Assumption]] = {}
+_NAMES: Bounded[tuple[str, frozenset[str], bool], tuple[str, ...]] = Bounded(TEXTS_LIMIT)
+_ASSUMED: Bounded[tuple[Any, ...], list[Assumption]] = Bounded(TEXTS_LIMIT)
 
 
 def assumptions(
@@ -109,18 +104,14 @@ def assumptions(
     names = _NAMES.get(names_key)
     if names is None:
         relevant = set(explain.fields_read(rules)) | (set(SAVING_INPUTS) if with_economics else set())
-        names = tuple(name for name in Profile.model_fields if name in relevant and name in unanswered and name != "model")
-        if len(_NAMES) >= TEXTS_LIMIT:
-            _NAMES.clear()
-        _NAMES[names_key] = names
+        names = _NAMES.put(
+            names_key, tuple(name for name in Profile.model_fields if name in relevant and name in unanswered and name != "model")
+        )
     key: tuple[Any, ...] = (names, lang)
     for name in names:
         value = values[name]
         key += (type(value).__name__, value)
     found = _ASSUMED.get(key)
     if found is None:
-        found = explain.assumptions(values, unanswered, rules, with_economics, lang)
-        if len(_ASSUMED) >= TEXTS_LIMIT:
-            _ASSUMED.clear()
-        _ASSUMED[key] = found
+        found = _ASSUMED.put(key, explain.assumptions(values, unanswered, rules, with_economics, lang))
     return list(found)

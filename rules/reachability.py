@@ -131,8 +131,25 @@ def _assignments(
             yield {head: value, **tail}
 
 
-# Per group: every (assignment of its unanswered fields, the facts it sets, signature), in enumeration order.
-Table = tuple[tuple[dict[str, Any], dict[str, Any], Signature], ...]
+@dataclass(frozen=True)
+class Table:
+    """What a search needs of a group's grid, given its answered fields: kept per answers, so only this, not the rows.
+
+    ``classes``: per signature the group's unanswered fields can give, the facts of one assignment that gives it (the
+    first in enumeration order). ``splits``: per unanswered field, each distinct set of two or more signatures its
+    values give with the group's other unanswered fields held at one assignment, in order of first appearance.
+    """
+
+    classes: dict[Signature, dict[str, Any]]  # shared by every search with these answers: read, never changed
+    splits: dict[str, tuple[frozenset[Signature], ...]]
+
+
+def _splits(rows: list[tuple[dict[str, Any], Signature]], field: str) -> tuple[frozenset[Signature], ...]:
+    by_rest: dict[tuple[Any, ...], set[Signature]] = {}
+    for assignment, sig in rows:
+        rest = tuple(value for name, value in assignment.items() if name != field)
+        by_rest.setdefault(rest, set()).add(sig)
+    return tuple(dict.fromkeys(frozenset(sigs) for sigs in by_rest.values() if len(sigs) > 1))
 
 
 # Catalogs and rule sets by content version, so cached tables key on a hashable version, never on an object id.
@@ -151,12 +168,17 @@ def _table(group: Group, fixed: tuple[tuple[str, Any], ...], today: dt.date, cat
     base = {**_defaults(), **dict(fixed)}
     free = [name for name in group.fields if name not in dict(fixed)]
     owned = group_facts(group)
-    rows = []
+    rows: list[tuple[dict[str, Any], Signature]] = []
+    classes: dict[Signature, dict[str, Any]] = {}
     for assignment in _assignments(free, base, catalog, ruleset, today):
         facts = derive_facts({**base, **assignment}, catalog, today)
-        delta = {name: facts[name] for name in owned}
-        rows.append((assignment, delta, tuple(test(facts, NOTHING_FIRED) for test in group.tests)))
-    return tuple(rows)
+        sig = tuple(test(facts, NOTHING_FIRED) for test in group.tests)
+        rows.append((assignment, sig))
+        if sig not in classes:
+            classes[sig] = {name: facts[name] for name in owned}
+    # One representative per signature, in the order of each signature's last row (as the search lists them).
+    order = dict.fromkeys(sig for _, sig in reversed(rows))
+    return Table(classes={sig: classes[sig] for sig in order}, splits={name: _splits(rows, name) for name in free})
 
 
 class _Search:
@@ -172,7 +194,7 @@ class _Search:
             for group in self.groups
         ]
         # One representative per signature (its facts): any member of a class gives the class's strategy.
-        self.classes = [{sig: delta for _, delta, sig in reversed(table)} for table in self.tables]
+        self.classes = [table.classes for table in self.tables]
         # Facts derived from fields outside every group never change in this search: derived once.
         self.base = derive_facts(self.values, catalog, today)
         # The strategy is a function of the signatures alone (the effective rules read nothing else), so one memo
@@ -193,14 +215,7 @@ class _Search:
         index = next((i for i, group in enumerate(self.groups) if field in group.fields), None)
         if index is None or field in self.answered:
             return False
-        splits: dict[frozenset[Signature], None] = {}
-        by_rest: dict[tuple[Any, ...], set[Signature]] = {}
-        for assignment, _, sig in self.tables[index]:
-            rest = tuple(value for name, value in assignment.items() if name != field)
-            by_rest.setdefault(rest, set()).add(sig)
-        for sigs in by_rest.values():
-            if len(sigs) > 1:
-                splits.setdefault(frozenset(sigs), None)
+        splits = self.tables[index].splits[field]
         if not splits:
             return False
         others = [list(classes) if i != index else [()] for i, classes in enumerate(self.classes)]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rules.bounded import Bounded
 from rules.conditions import Predicate, compile_condition, condition_source
 from rules.evaluation import PROMPTING_BASELINE, choose_strategy
 from rules.facts import Strategy
@@ -192,7 +193,7 @@ class Coding:
 
     offsets: tuple[int, ...]
     sizes: tuple[int, ...]
-    memo: dict[int, Strategy]
+    memo: Bounded[int, Strategy]
     _bits: dict[tuple[int, Signature], int] = field(default_factory=dict)
 
     def bits(self, index: int, sig: Signature) -> int:
@@ -215,6 +216,10 @@ class Coding:
         )
 
 
+# At most 2^(all tests) combinations; in practice the few thousand profiles realise and the signatures around them.
+CODE_MEMO_LIMIT = 100_000
+
+
 _CODINGS: dict[str, Coding] = {}
 
 
@@ -223,12 +228,8 @@ def coding(ruleset: RuleSet) -> Coding:
     if found is None:
         sizes = tuple(len(group.tests) for group in groups(ruleset))
         offsets = tuple(sum(sizes[:index]) for index in range(len(sizes)))
-        found = _CODINGS[ruleset.version] = Coding(offsets, sizes, {})
+        found = _CODINGS[ruleset.version] = Coding(offsets, sizes, Bounded(CODE_MEMO_LIMIT))
     return found
-
-
-# At most 2^(all tests) combinations; in practice the few thousand profiles realise and the signatures around them.
-CODE_MEMO_LIMIT = 100_000
 
 
 def code_strategy(code: int, ruleset: RuleSet) -> Strategy:
@@ -236,7 +237,5 @@ def code_strategy(code: int, ruleset: RuleSet) -> Strategy:
     codes = coding(ruleset)
     found = codes.memo.get(code)
     if found is None:
-        if len(codes.memo) >= CODE_MEMO_LIMIT:
-            codes.memo.clear()
-        found = codes.memo[code] = _signature_rules(ruleset).by_code(code)
+        found = codes.memo.put(code, _signature_rules(ruleset).by_code(code))
     return found

@@ -23,6 +23,7 @@ from operator import attrgetter
 from typing import Any
 
 from knowledge.loader import Catalog
+from rules.bounded import Bounded
 from rules.counterfactuals import Candidate, result
 from rules.facts import STRATEGIES, Lang, Strategy
 from rules.loading import RuleSet
@@ -35,7 +36,7 @@ Allowed = Callable[[dict[str, Any], Strategy], bool]
 # The pair phase's hits, kept by what it reads (``search``'s ``kept_as``): a cold profile whose groups in play are
 # ones other profiles had (typically all but the traffic's group, which no pair could use) ranks and tries nothing.
 PAIRS_CACHE_LIMIT = 1024
-_PAIRS: dict[tuple[Any, ...], tuple[tuple[Strategy, tuple[Candidate, ...]], ...]] = {}
+_PAIRS: Bounded[tuple[Any, ...], tuple[tuple[Strategy, tuple[Candidate, ...]], ...]] = Bounded(PAIRS_CACHE_LIMIT)
 _by_rank = attrgetter("effort", "distance")
 
 
@@ -160,7 +161,5 @@ def search(
         if done:
             break
     if key is not None:
-        if len(_PAIRS) >= PAIRS_CACHE_LIMIT:
-            _PAIRS.clear()
-        _PAIRS[key] = tuple(taken)
+        _PAIRS.put(key, tuple(taken))
     return result(values, wanted, found, lang)

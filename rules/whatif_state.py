@@ -15,6 +15,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from knowledge.loader import Catalog
+from rules.bounded import Bounded
 from rules.context import Context, context_for
 from rules.counterfactuals import CANDIDATE_FIELDS, Candidate, field_candidates
 from rules.derived import DERIVED_BY_NAME, DerivedFact
@@ -85,13 +86,14 @@ def _layout(rules: RuleSet) -> _Layout:
 
 
 # A group's signature is a function of the fields its tests read (on a catalog version and day, for a rules version):
-# kept across profiles, so a change any profile has tried before costs one lookup. Each is cleared when full.
+# kept across profiles, so a change any profile has tried before costs one lookup.
+# Bounded so a long run of new profiles keeps memory flat: once full, each new entry replaces the oldest.
 SIGNATURE_CACHE_LIMIT = 20_000
 REACH_CACHE_LIMIT = 10_000
 SINGLES_CACHE_LIMIT = 512  # tuples of objects the garbage collector walks: fewer
-_Kept = tuple[dict[tuple[Any, ...], Signature], dict[tuple[Any, ...], tuple["Single", ...]]]
+_Kept = tuple[Bounded[tuple[Any, ...], Signature], Bounded[tuple[Any, ...], tuple["Single", ...]]]
 _KEPT: dict[tuple[Any, ...], _Kept] = {}
-_REACH: dict[str, dict[tuple[Any, ...], frozenset[Strategy]]] = {}
+_REACH: dict[str, Bounded[tuple[Any, ...], frozenset[Strategy]]] = {}
 
 
 def _kept(catalog: Catalog, today: dt.date, rules: RuleSet) -> _Kept:
@@ -101,7 +103,14 @@ def _kept(catalog: Catalog, today: dt.date, rules: RuleSet) -> _Kept:
     if found is None:
         if len(_KEPT) >= 4:  # a new day or catalog starts afresh
             _KEPT.clear()
-        found = _KEPT[key] = ({}, {})
+        found = _KEPT[key] = (Bounded(SIGNATURE_CACHE_LIMIT), Bounded(SINGLES_CACHE_LIMIT))
+    return found
+
+
+def _reached(rules: RuleSet) -> Bounded[tuple[Any, ...], frozenset[Strategy]]:
+    found = _REACH.get(rules.version)
+    if found is None:
+        found = _REACH[rules.version] = Bounded(REACH_CACHE_LIMIT)
     return found
 
 
@@ -136,7 +145,7 @@ class WhatIf:
         self.signatures: tuple[Signature, ...] = tuple(
             cache.get(key) or signature(group, facts) for key, group in zip(self.keys, self.groups, strict=True)
         )
-        self.reached = _REACH.setdefault(rules.version, {})
+        self.reached = _reached(rules)
         self.coding = coding(rules)
         self.code = self.coding.encode(self.signatures)
         self.own = [self.reach(index) for index in range(len(self.groups))]  # what each group alone could give
@@ -176,10 +185,7 @@ class WhatIf:
                 # A derived fact none of whose inputs changed keeps the profile's value (no recomputation).
                 moved = not changed.isdisjoint(fact.inputs)
                 facts[fact.name] = fact.compute(merged, self.context) if moved else self.facts[fact.name]
-            found = signature(self.groups[index], facts)
-            if len(self.cache) >= SIGNATURE_CACHE_LIMIT:
-                self.cache.clear()
-            self.cache[key] = found
+            found = self.cache.put(key, signature(self.groups[index], facts))
         return found
 
     def derived(self, single: Single) -> Signature:
@@ -216,9 +222,7 @@ class WhatIf:
             self.kept_keys.append(kept_key)
             group = kept.get(kept_key)
             if group is None:
-                if len(kept) >= SINGLES_CACHE_LIMIT:
-                    kept.clear()
-                group = kept[kept_key] = self._group_singles(index)
+                group = kept.put(kept_key, self._group_singles(index))
             if group:
                 found.extend(group)
                 parts.append(group)
@@ -256,10 +260,7 @@ class WhatIf:
                 strategies.add(outcome if outcome is not None else code_strategy(combined, self.rules))
                 if len(strategies) == len(STRATEGIES):
                     break  # every strategy: the rest cannot add one
-            found = frozenset(strategies)
-            if len(self.reached) >= REACH_CACHE_LIMIT:
-                self.reached.clear()
-            self.reached[key] = found
+            found = self.reached.put(key, frozenset(strategies))
         return found
 
     def paired(self, singles: list[Single], missing: set[Strategy]) -> tuple[list[Single], dict[int, tuple[Single, ...]]]:

@@ -29,6 +29,7 @@ try:
     from service.knowledge_bases.service import sweep_upload_orphans
     from service.ops import observability
     from service.ops.limits import BodyLimit
+    from service.ops.malloc import limit_malloc_arenas
     from service.providers.factory import extraction_clients, tuning_clients
     from service.slack.endpoints import install as install_slack
     from service.store.db import Database, upgrade
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     swap the provider factories), reached by routes through ``service.deps``, and closed by ``lifespan``.
     """
     settings = settings or get_settings()
+    limit_malloc_arenas()  # before the route thread pool starts: a flatter RSS over a long run (service/ops/malloc.py)
     settings.ensure_dirs()
     observability.configure_logging(settings)  # first: migrations and routers may log
     database = Database(settings.resolved_database_url)
