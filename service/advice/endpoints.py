@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, get_args
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +38,10 @@ def create_advice(
     payload = advice.advise(
         served.database, served.tenant, body, served.clock, embed, served.metrics.count_verdict, lang, search, served.evidence
     )
+    return _created(payload)
+
+
+def _created(payload: dict[str, Any]) -> Response:
     return Response(
         dump_bytes(payload),
         status_code=201,
@@ -47,12 +51,22 @@ def create_advice(
 
 
 async def _lean_create_advice(request: Request, body: AdviceRequest | Profile, query: dict[str, str]) -> Response:
-    """A plain POST /v1/advice (a valid JSON body, no query or ``lang=en|he``) without FastAPI's dependency solving:
-    the same dependency and the same function, in the thread pool as FastAPI runs it (service/api/lean.py)."""
+    """A plain POST /v1/advice (a valid JSON body, no query or ``lang=en|he``) without FastAPI's dependency solving
+    (service/api/lean.py). A request that reads nothing from the store is decided here on the event loop, and its row
+    committed here when SQLite takes it without waiting; only a busy database sends the insert to the thread pool
+    (ADR 0023). The others run ``create_advice`` in the thread pool, as FastAPI would."""
     served: Served = await get_served(request)
     lang: Lang | None = query.get("lang")  # type: ignore[assignment]  # only the values lean_route was given
-    response: Response = await run_in_threadpool(create_advice, body, served, lang)
-    return response
+    plain = advice.as_request(body, lang)
+    if not advice.plain(plain):
+        response: Response = await run_in_threadpool(create_advice, body, served, lang)
+        return response
+    values = advice.decide_plain(served.tenant, plain, served.clock)
+    count = served.metrics.count_verdict
+    payload = advice.store_now(served.database, served.tenant, values, count)
+    if payload is None:
+        payload = await run_in_threadpool(advice.store_plain, served.database, served.tenant, values, count)
+    return _created(payload)
 
 
 router.add_api_route(

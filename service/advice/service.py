@@ -114,14 +114,38 @@ def advise(
     artifact: most of them) is decided without a session and its row committed on a pooled connection of its own
     (ADR 0019); the others, and other backends than SQLite, in a session as before."""
     request = as_request(body, lang)
-    if request.dataset_id is not None or request.experiment_id is not None or request.artifact:
+    if not plain(request):
         with database.session() as session:
             return create_advice(session, tenant_id, request, today, embed, on_verdict, None, search, evidence)
-    values = _decided(None, tenant_id, request, today, None, None, evidence)
+    return store_plain(database, tenant_id, decide_plain(tenant_id, request, today), on_verdict)
+
+
+def plain(request: AdviceRequest) -> bool:
+    """Whether the request reads nothing from the store and builds no artifact: its work is the decision and one
+    insert (most requests)."""
+    return request.dataset_id is None and request.experiment_id is None and not request.artifact
+
+
+def decide_plain(tenant_id: str, request: AdviceRequest, today: Clock) -> dict[str, Any]:
+    """A plain request's row values: CPU only, no I/O (the route runs it on the event loop, ADR 0023)."""
+    return _decided(None, tenant_id, request, today, None, None, None)
+
+
+def store_plain(database: Database, tenant_id: str, values: dict[str, Any], on_verdict: OnVerdict | None) -> dict[str, Any]:
+    """A plain request's row committed on a pooled connection of its own (ADR 0019), or in a session on other
+    backends; the response's data. May wait for SQLite's write lock: call it from a thread."""
     if not AdviceRepository.insert_committed(database.engine, tenant_id, values):
         with database.session() as session:
             AdviceRepository(session, tenant_id).insert(values)
             session.commit()
+    return _stored(values, on_verdict)
+
+
+def store_now(database: Database, tenant_id: str, values: dict[str, Any], on_verdict: OnVerdict | None) -> dict[str, Any] | None:
+    """``store_plain`` without waiting, for the event loop: the response's data when SQLite took the row at once,
+    else None and nothing written (then ``store_plain`` from a thread)."""
+    if not AdviceRepository.insert_now(database.immediate, tenant_id, values):
+        return None
     return _stored(values, on_verdict)
 
 

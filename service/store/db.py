@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.store.immediate import ImmediateWriter
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -123,6 +125,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.immediate = ImmediateWriter(self.engine)  # inserts the event loop may commit without waiting (ADR 0023)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -135,4 +138,5 @@ class Database:
             connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
+        self.immediate.close()
         self.engine.dispose()

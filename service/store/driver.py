@@ -28,13 +28,13 @@ def _prepare(dialect: Dialect, table: Table, names: tuple[str, ...]) -> Prepared
     return compiled.string, processors
 
 
-def _serves(engine: Engine) -> bool:
+def serves(engine: Engine) -> bool:
     """Whether the driver path may take this engine: SQLite's driver, and no cursor events to honour."""
     dispatch = engine.dispatch
     return engine.dialect.driver == "pysqlite" and not dispatch.before_cursor_execute and not dispatch.after_cursor_execute
 
 
-def _statement(dialect: Dialect, table: Table, row: dict[str, Any]) -> tuple[str, list[Any]]:
+def statement(dialect: Dialect, table: Table, row: dict[str, Any]) -> tuple[str, list[Any]]:
     key = (table, tuple(row))
     prepared = _PREPARED.get(key)
     if prepared is None:
@@ -43,7 +43,7 @@ def _statement(dialect: Dialect, table: Table, row: dict[str, Any]) -> tuple[str
     return sql, [row[name] if process is None else process(row[name]) for name, process in processors]
 
 
-def _execute(dbapi: Any, dialect: Dialect, sql: str, params: list[Any]) -> None:
+def execute(dbapi: Any, dialect: Dialect, sql: str, params: list[Any]) -> None:
     # Nothing written yet in this transaction: the insert commits on its own, inside the driver's one call. In a
     # transaction the row waited for the caller's commit holding SQLite's write lock, and the thread often waited
     # for the GIL in between (milliseconds, behind other requests' Python), while other writers slept in SQLite's
@@ -67,10 +67,10 @@ def insert_row(connection: Connection, table: Table, row: dict[str, Any]) -> boo
     """Insert ``row`` into ``table`` through the SQLite driver: committed at once when nothing else was written in
     ``connection``'s transaction, else within it. False when this connection is not one it serves (another backend,
     or cursor events to honour), and nothing was done."""
-    if not _serves(connection.engine):
+    if not serves(connection.engine):
         return False
-    sql, params = _statement(connection.dialect, table, row)
-    _execute(connection.connection.dbapi_connection, connection.dialect, sql, params)
+    sql, params = statement(connection.dialect, table, row)
+    execute(connection.connection.dbapi_connection, connection.dialect, sql, params)
     return True
 
 
@@ -79,16 +79,16 @@ def insert_committed(engine: Engine, table: Table, row: dict[str, Any]) -> bool:
     Connection, no transaction object (~40 % of what storing an advice cost, ADR 0019). The connection goes back to
     the pool as every connection does (reset, with nothing left open). False when the engine is not one this path
     serves, and nothing was done."""
-    if not _serves(engine):
+    if not serves(engine):
         return False
     dialect = engine.dialect
-    sql, params = _statement(dialect, table, row)
+    sql, params = statement(dialect, table, row)
     try:
         pooled = engine.raw_connection()
     except dialect.loaded_dbapi.Error as exc:  # the database cannot be opened: SQLAlchemy's error, as a session raises
         raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error) from exc
     try:
-        _execute(pooled.dbapi_connection, dialect, sql, params)
+        execute(pooled.dbapi_connection, dialect, sql, params)
     finally:
         pooled.close()
     return True

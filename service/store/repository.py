@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.orm import Session
 
 from service.store import cursors, driver
+from service.store.immediate import ImmediateWriter
 from service.store.models import Base
 
 Row = TypeVar("Row", bound=Base)
@@ -152,6 +153,14 @@ class TenantRepository(Generic[Row]):
         if not isinstance(tenant_id, str) or not tenant_id.strip():
             raise ValueError(f"{cls.__name__} needs the tenant it serves, got {tenant_id!r}")
         return driver.insert_committed(engine, cast(Table, cls.row.__table__), {**values, "tenant_id": tenant_id})
+
+    @classmethod
+    def insert_now(cls, writer: ImmediateWriter, tenant_id: str, values: dict[str, Any]) -> bool:
+        """``insert_committed`` on the event loop's own connection, only if SQLite takes it without waiting
+        (service/store/immediate.py, ADR 0023). False when nothing was written: insert it from a thread then."""
+        if not isinstance(tenant_id, str) or not tenant_id.strip():
+            raise ValueError(f"{cls.__name__} needs the tenant it serves, got {tenant_id!r}")
+        return writer.insert(cast(Table, cls.row.__table__), {**values, "tenant_id": tenant_id})
 
     def _core_update(self, key: Any, values: dict[str, Any]) -> None:
         if "tenant_id" in values or self.key in values:

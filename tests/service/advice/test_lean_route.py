@@ -142,3 +142,47 @@ def test_on_postgresql_a_plain_request_is_stored_through_a_session(postgres_url:
             assert client.get(response.headers["location"]).json() == response.json()
     finally:
         app.state.database.dispose()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The functions the advice route sent to the thread pool."""
+    import service.advice.endpoints as endpoints
+
+    sent: list[str] = []
+    run = endpoints.run_in_threadpool
+
+    async def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(function.__name__)
+        return await run(function, *args, **kwargs)
+
+    monkeypatch.setattr(endpoints, "run_in_threadpool", counted)
+    return sent
+
+
+def test_a_plain_request_is_decided_and_stored_without_a_thread(client: TestClient, hops: list[str]) -> None:
+    response = client.post("/v1/advice", json=PROFILE)
+    assert response.status_code == 201, response.text
+    assert hops == []  # ADR 0023: on the event loop, through the database's own writer
+    assert client.get(response.headers["location"]).json() == response.json()
+    client.post("/v1/advice", json={"profile": PROFILE, "artifact": True})
+    assert hops == ["create_advice"]  # reading the store or building an artifact: the thread pool, as before
+
+
+def test_a_busy_database_sends_the_insert_to_the_thread_pool_which_waits(client: TestClient, hops: list[str]) -> None:
+    import sqlite3
+    import threading
+
+    database: Database = client.app.state.database  # type: ignore[attr-defined]
+    other = sqlite3.connect(database.engine.url.database or "", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock for a moment
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        response = client.post("/v1/advice", json=PROFILE)
+    finally:
+        release.join()
+        other.close()
+    assert response.status_code == 201, response.text
+    assert hops == ["store_plain"] and database.immediate.handed_back == 1
+    assert client.get(response.headers["location"]).json() == response.json()  # stored once, after the lock

@@ -1,0 +1,133 @@
+"""The event loop's writer (ADR 0023): it commits at once or writes nothing and says so; it never waits for SQLite's
+write lock, never checkpoints, and hands one insert in ``pool_every`` to the pool so the WAL is checkpointed there."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Table
+
+from service.advice.repository import AdviceRepository
+from service.store.db import Database, upgrade
+from service.store.immediate import ImmediateWriter
+from service.store.models import AdviceRow
+from tests.service.store.test_driver_insert import _stored, _values
+
+TABLE: Table = AdviceRow.__table__  # type: ignore[assignment]
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Any:
+    database = Database(f"sqlite:///{tmp_path / 'advisor.db'}")
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+def _row(advice_id: str | None = None, size: int = 0) -> dict[str, Any]:
+    values = _values(advice_id or uuid.uuid4().hex, None)
+    if size:
+        values["verdict"] = {"text": uuid.uuid4().hex * (size // 32)}
+    return values
+
+
+def test_it_commits_what_the_pooled_insert_stores(database: Database, tmp_path: Path) -> None:
+    pooled_values = _row("pooled")
+    del pooled_values["tenant_id"]
+    assert AdviceRepository.insert_committed(database.engine, "acme", pooled_values)
+    assert database.immediate.insert(TABLE, _row("loop"))
+    pooled, loop = _stored(tmp_path / "advisor.db")  # another connection reads it: committed
+    assert loop == pooled
+    connection = database.immediate._connection
+    assert connection.execute("PRAGMA busy_timeout").fetchone() == (0,)
+    assert connection.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # the engine's pragmas were applied
+    assert not connection.in_transaction
+
+
+def test_a_held_write_lock_writes_nothing_and_hands_the_row_back(database: Database, tmp_path: Path) -> None:
+    other = sqlite3.connect(tmp_path / "advisor.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's write lock
+    try:
+        assert not database.immediate.insert(TABLE, _row("refused"))
+        assert database.immediate.handed_back == 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert _stored(tmp_path / "advisor.db") == []
+    assert database.immediate.insert(TABLE, _row("later"))  # the connection is usable again, nothing left open
+    assert len(_stored(tmp_path / "advisor.db")) == 1
+
+
+def test_other_errors_are_raised_as_sqlalchemy_errors(database: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    assert database.immediate.insert(TABLE, _row("twice"))
+    with pytest.raises(IntegrityError):
+        database.immediate.insert(TABLE, _row("twice"))
+    assert database.immediate.handed_back == 0
+
+
+def test_a_second_thread_inside_it_is_refused_not_queued(database: Database) -> None:
+    writer = database.immediate
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with writer._lock:
+            inside.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        inside.wait(10)
+        assert not writer.insert(TABLE, _row("second"))
+    finally:
+        release.set()
+        holder.join()
+    assert writer.insert(TABLE, _row("after"))
+
+
+def test_every_nth_insert_goes_to_the_pool(database: Database) -> None:
+    writer = ImmediateWriter(database.engine, pool_every=3)
+    try:
+        taken = [writer.insert(TABLE, _row()) for _ in range(7)]
+    finally:
+        writer.close()
+    assert taken == [True, True, False, True, True, False, True]
+
+
+def _wal_pages(path: Path) -> int:
+    wal = path.with_name(path.name + "-wal")
+    return (wal.stat().st_size // 4096) if wal.exists() else 0
+
+
+@pytest.mark.parametrize("pool_every", [8, 10**9])
+def test_the_pool_checkpoints_the_wal_the_loop_writer_grows(tmp_path: Path, pool_every: int) -> None:
+    """~6 KB rows, 700 of them: the loop's connection alone never checkpoints (the WAL keeps every page), while
+    handing one in ``pool_every`` to the pool keeps it near SQLite's 1,000-page mark."""
+    database = Database(f"sqlite:///{tmp_path / 'advisor.db'}")
+    upgrade(database.engine)
+    database.immediate.pool_every = pool_every
+    keep = database.engine.raw_connection()  # a reader that stays open, so the WAL file is never deleted
+    try:
+        largest = 0
+        for _ in range(700):
+            values = _row(size=6000)
+            if not database.immediate.insert(TABLE, values):
+                del values["tenant_id"]
+                assert AdviceRepository.insert_committed(database.engine, "acme", values)
+            largest = max(largest, _wal_pages(tmp_path / "advisor.db"))
+        assert len(_stored(tmp_path / "advisor.db")) == 700
+    finally:
+        keep.close()
+        database.dispose()
+    if pool_every == 8:
+        assert largest < 1_300
+    else:
+        assert largest > 2_000
