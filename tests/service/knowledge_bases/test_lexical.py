@@ -36,3 +36,24 @@ def test_no_match_and_empty_index() -> None:
     assert LexicalIndex(DOCS).search("zebra", 5) == []
     assert LexicalIndex([]).search("anything", 5) == []
     assert LexicalIndex([("empty", "")]).search("anything", 5) == []
+
+
+def test_search_gives_the_k_best_positive_scores_best_first_ties_in_corpus_order() -> None:
+    import random
+
+    import numpy as np
+
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(40)]
+    docs = [(f"d{i}", " ".join(rng.choice(words) for _ in range(rng.randint(3, 12)))) for i in range(400)]
+    docs += [("twin-a", "alpha beta"), ("twin-b", "alpha beta")]  # equal scores: corpus order
+    index = LexicalIndex(docs)
+    for q in ("w1 w7", "w3", "alpha beta", "w2 w5 w9 alpha", "zebra w39"):
+        ids = [index._bm25.vocab_dict[t] for t in dict.fromkeys(index._tokens(q)) if t in index._bm25.vocab_dict]
+        scores = np.asarray(index._bm25.get_scores_from_ids(ids)) if ids else np.zeros(len(docs))
+        for k in (1, 3, 10, 1000):
+            expected = sorted((i for i in range(len(docs)) if scores[i] > 0), key=lambda i: (-scores[i], i))[:k]
+            found = index.search(q, k)
+            assert [score for _, score in found] == [float(scores[i]) for i in expected], (q, k)
+            assert len(found) == min(k, int((scores > 0).sum()))
+    assert [doc for doc, _ in index.search("alpha beta", 2)] == ["twin-a", "twin-b"]
