@@ -5,15 +5,18 @@ costs: at 8 connections the hop and the GIL hand-offs around it doubled the serv
 HTTP (docs/benchmarks.md). ADR 0006 keeps database work off the loop because a wait there stalls every request; this
 writer never waits. It owns one SQLite connection, used only under a lock it never blocks on, whose busy timeout is
 0: when another writer holds SQLite's write lock the insert fails at once with nothing written, and the caller takes
-the thread pool as before. Its WAL auto-checkpoint is off, so a checkpoint's copy and fsync never run on the loop;
-every ``pool_every``-th insert is handed back instead, and the pooled connection that commits it checkpoints the
-WAL as SQLite does for every other write. PostgreSQL and engines with cursor events are never served.
+the thread pool as before. Its WAL auto-checkpoint is off, so a checkpoint's page copy and fsync never run on the
+loop: every ``checkpoint_every`` inserts it asks its own background thread for a passive checkpoint on a pooled
+connection (which neither blocks writers nor waits for readers). PostgreSQL and engines with cursor events are never
+served.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine, Table
@@ -21,34 +24,32 @@ from sqlalchemy.exc import DBAPIError
 
 from service.store import driver
 
-# Every 128th insert takes a pooled connection: at ~3 WAL pages an advice, the WAL reaches SQLite's 1,000-page
-# checkpoint mark between two of them, so it stays under ~1,400 pages (~6 MB) however long the loop writes.
-POOL_EVERY = 128
+# A checkpoint every 128 inserts: at ~3 WAL pages an advice, about SQLite's own 1,000-page mark between two.
+CHECKPOINT_EVERY = 128
 _WAITS = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+log = logging.getLogger(__name__)
 
 
 class ImmediateWriter:
     """One engine's loop-side inserts: ``insert`` commits a row at once or returns False and writes nothing."""
 
-    def __init__(self, engine: Engine, pool_every: int = POOL_EVERY) -> None:
+    def __init__(self, engine: Engine, checkpoint_every: int = CHECKPOINT_EVERY) -> None:
         self.engine = engine
-        self.pool_every = pool_every
+        self.checkpoint_every = checkpoint_every
         self._connection: Any = None
         self._lock = threading.Lock()
         self._count = 0
+        self._checkpointer: ThreadPoolExecutor | None = None
+        self._checkpoint: Future[None] | None = None
         self._file = engine.url.database not in (None, "", ":memory:")  # each connection to memory is its own database
         self.handed_back = 0  # inserts refused because SQLite was busy: the thread pool wrote them
 
     def insert(self, table: Table, row: dict[str, Any]) -> bool:
         """Insert ``row`` into ``table`` and commit it now, or return False with nothing written: the engine is not
-        SQLite's driver, another thread is inside this writer, SQLite's write lock is held, or this is the insert
-        that goes through the pool so the WAL gets checkpointed."""
+        SQLite's driver, another thread is inside this writer, or SQLite's write lock is held."""
         if not self._file or not driver.serves(self.engine) or not self._lock.acquire(blocking=False):
             return False
         try:
-            self._count += 1
-            if self._count % self.pool_every == 0:
-                return False
             dialect = self.engine.dialect
             sql, params = driver.statement(dialect, table, row)
             try:
@@ -58,9 +59,36 @@ class ImmediateWriter:
                     raise
                 self.handed_back += 1
                 return False
+            self._count += 1
+            if self._count % self.checkpoint_every == 0:
+                self._start_checkpoint()
             return True
         finally:
             self._lock.release()
+
+    def _start_checkpoint(self) -> None:
+        """A passive checkpoint in the background, unless one is still running (called under the lock)."""
+        if self._checkpoint is not None and not self._checkpoint.done():
+            return
+        if self._checkpointer is None:
+            self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="wal-checkpoint")
+        self._checkpoint = self._checkpointer.submit(self._checkpoint_now)
+
+    def _checkpoint_now(self) -> None:
+        try:
+            pooled = self.engine.raw_connection()
+            try:
+                pooled.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+            finally:
+                pooled.close()
+        except Exception:  # the next one retries; a failed checkpoint loses nothing, the WAL only grows meanwhile
+            log.warning("WAL checkpoint failed", exc_info=True)
+
+    def wait_checkpoint(self) -> None:
+        """Until the checkpoint in flight, if any, has finished (tests, shutdown)."""
+        checkpoint = self._checkpoint
+        if checkpoint is not None:
+            checkpoint.result()
 
     def _open(self) -> Any:
         if self._connection is None:
@@ -74,6 +102,9 @@ class ImmediateWriter:
 
     def close(self) -> None:
         with self._lock:
+            if self._checkpointer is not None:
+                self._checkpointer.shutdown(wait=True)
+                self._checkpointer = self._checkpoint = None
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None

@@ -93,13 +93,23 @@ def test_a_second_thread_inside_it_is_refused_not_queued(database: Database) -> 
     assert writer.insert(TABLE, _row("after"))
 
 
-def test_every_nth_insert_goes_to_the_pool(database: Database) -> None:
-    writer = ImmediateWriter(database.engine, pool_every=3)
+def test_every_nth_insert_starts_one_background_checkpoint(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    writer = ImmediateWriter(database.engine, checkpoint_every=3)
+    started: list[str] = []
+    checkpoint = writer._checkpoint_now
+
+    def counted() -> None:
+        started.append(threading.current_thread().name)
+        checkpoint()
+
+    monkeypatch.setattr(writer, "_checkpoint_now", counted)
     try:
-        taken = [writer.insert(TABLE, _row()) for _ in range(7)]
+        for _ in range(7):
+            assert writer.insert(TABLE, _row())
+            writer.wait_checkpoint()
     finally:
         writer.close()
-    assert taken == [True, True, False, True, True, False, True]
+    assert len(started) == 2 and all(name.startswith("wal-checkpoint") for name in started)  # never the caller's thread
 
 
 def _wal_pages(path: Path) -> int:
@@ -107,27 +117,23 @@ def _wal_pages(path: Path) -> int:
     return (wal.stat().st_size // 4096) if wal.exists() else 0
 
 
-@pytest.mark.parametrize("pool_every", [8, 10**9])
-def test_the_pool_checkpoints_the_wal_the_loop_writer_grows(tmp_path: Path, pool_every: int) -> None:
-    """~6 KB rows, 700 of them: the loop's connection alone never checkpoints (the WAL keeps every page), while
-    handing one in ``pool_every`` to the pool keeps it near SQLite's 1,000-page mark."""
+@pytest.mark.parametrize("checkpoint_every", [128, 10**9])
+def test_the_background_checkpoints_keep_the_wal_small(tmp_path: Path, checkpoint_every: int) -> None:
+    """~6 KB rows, 700 of them: the loop's connection never checkpoints itself (without the background checkpoints
+    the WAL keeps every page); with them the WAL is reused and stays near SQLite's own 1,000-page mark."""
     database = Database(f"sqlite:///{tmp_path / 'advisor.db'}")
     upgrade(database.engine)
-    database.immediate.pool_every = pool_every
-    keep = database.engine.raw_connection()  # a reader that stays open, so the WAL file is never deleted
+    database.immediate.checkpoint_every = checkpoint_every
     try:
         largest = 0
         for _ in range(700):
-            values = _row(size=6000)
-            if not database.immediate.insert(TABLE, values):
-                del values["tenant_id"]
-                assert AdviceRepository.insert_committed(database.engine, "acme", values)
+            assert database.immediate.insert(TABLE, _row(size=6000))
+            database.immediate.wait_checkpoint()
             largest = max(largest, _wal_pages(tmp_path / "advisor.db"))
         assert len(_stored(tmp_path / "advisor.db")) == 700
     finally:
-        keep.close()
         database.dispose()
-    if pool_every == 8:
+    if checkpoint_every == 128:
         assert largest < 1_300
     else:
         assert largest > 2_000
