@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api import openapi
+from service.api.direct import answer_directly
 from service.api.problems import send_problem
 from service.api.route_table import RouteEntry, RouteTable
 from service.errors import AdvisorError, UnsupportedMediaType, ValidationFailed
@@ -82,8 +83,8 @@ def _wrong_type(kind: str, media_type: str | None) -> UnsupportedMediaType:
     )
 
 
-def check_json(body: bytes) -> None:
-    """Raise ``InvalidJson`` or ``NulCharacter`` for a body no route should see."""
+def check_json(body: bytes) -> Any:
+    """The body's JSON value; ``InvalidJson`` or ``NulCharacter`` for a body no route should see."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -101,6 +102,7 @@ def check_json(body: bytes) -> None:
         raise InvalidJson(f"it nests deeper than {JSON_MAX_DEPTH} levels")
     if b"\\u0000" in body and (field := find_nul(value, JSON_MAX_DEPTH)) is not None:
         raise NulCharacter(field)
+    return value
 
 
 def _too_deep(value: object) -> bool:
@@ -193,15 +195,19 @@ class RequestEdge:
                 return  # the client went away
             body += message.get("body", b"")
             more = message.get("more_body", False)
+        value = None
         if body:
             try:
                 if media_type is None:  # FastAPI would not read it as JSON and answer a confusing 422
                     raise _wrong_type("json", None)
-                check_json(body)
+                value = check_json(body)
             except AdvisorError as error:
                 await send_problem(send, scope, error)
                 return
-        await self.app(scope, _replay(body, receive), send)
+        replay = _replay(body, receive)
+        if route.direct is not None and await answer_directly(route, value, scope, replay, send):
+            return
+        await self.app(scope, replay, send)
 
     async def _head(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]

@@ -39,6 +39,12 @@ def _json_body(scope: Mapping[str, Any]) -> bool:
     return found == [_JSON]
 
 
+def body_field_of(route: APIRoute) -> Any:
+    field = route.body_field
+    assert field is not None, "a lean route reads a JSON body"
+    return field
+
+
 def lean_route(lean: Lean, query: Mapping[str, tuple[str, ...]] | None = None) -> type[APIRoute]:
     """An ``APIRoute`` class (for ``route_class_override``) whose plain requests ``lean`` answers; ``query`` names the
     query parameters and the values a plain request may carry (each request at most one of them)."""
@@ -47,26 +53,38 @@ def lean_route(lean: Lean, query: Mapping[str, tuple[str, ...]] | None = None) -
     class LeanRoute(APIRoute):
         def get_route_handler(self) -> Handler:
             full = super().get_route_handler()
-            body_field = self.body_field
-            assert body_field is not None, "a lean route reads a JSON body"
+            assert self.body_field is not None, "a lean route reads a JSON body"
 
             async def handler(request: Request) -> Response:
-                scope = request.scope
-                params = _query(scope["query_string"], accepted)
-                if params is None or scope["app"].dependency_overrides or not _json_body(scope):
+                if not self.plain(request.scope):
                     return await full(request)
                 raw = await request.body()
                 try:
                     value = json.loads(raw) if raw else None
                 except (ValueError, RecursionError):  # not JSON, a number beyond Python's digit limit, too deep
                     value = None
-                if value is None:
-                    return await full(request)
-                body, errors = body_field.validate(value, {}, loc=("body",))
-                if errors:
-                    return await full(request)
-                return await lean(request, body, params)
+                answer = await self.direct(request, value)
+                return answer if answer is not None else await full(request)
 
             return handler
+
+        @staticmethod
+        def plain(scope: Mapping[str, Any]) -> bool:
+            """Whether the request's query, headers and app let ``direct`` answer it (its body aside)."""
+            known = _query(scope["query_string"], accepted) is not None
+            return known and not scope["app"].dependency_overrides and _json_body(scope)
+
+        async def direct(self, request: Request, value: Any) -> Response | None:
+            """The answer to a plain request whose JSON body is ``value``; None when the body field refuses it (or it
+            is not JSON) or the request is not plain: FastAPI's handler answers then. The edge calls it without the
+            router once it has parsed the body (service/api/edge.py)."""
+            scope = request.scope
+            params = _query(scope["query_string"], accepted)
+            if value is None or params is None or scope["app"].dependency_overrides or not _json_body(scope):
+                return None
+            body, errors = body_field_of(self).validate(value, {}, loc=("body",))
+            if errors:
+                return None
+            return await lean(request, body, params)
 
     return LeanRoute

@@ -8,11 +8,18 @@ OpenAPI generator uses.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import FastAPI, params
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.convertors import Convertor
+from starlette.requests import Request
+from starlette.responses import Response
+
+# A lean route's ``direct``: (request, the parsed JSON body) -> its answer, or None for FastAPI's handler.
+Direct = Callable[[Request, Any], Awaitable[Response | None]]
 
 BodyKind = Literal["json", "form", "multipart"]
 
@@ -24,6 +31,8 @@ class RouteEntry:
     body: BodyKind | None
     query: frozenset[str] | None  # the query parameters the route declares; None: not an API route, not checked
     route: object  # the router's own route: what scope["route"] holds once the router matched it
+    direct: Direct | None = None  # a lean route's answer without the router (service/api/direct.py)
+    convertors: Mapping[str, Convertor[Any]] | None = None  # the path parameters' converters, by name
 
 
 def _body_kind(route: object) -> BodyKind | None:
@@ -65,7 +74,10 @@ class RouteTable:
                 methods = context.methods
                 if pattern is not None and methods:
                     route = context.original_route
-                    entries.append(RouteEntry(pattern, frozenset(methods), _body_kind(route), _query_names(route), route))
+                    direct = getattr(route, "direct", None)
+                    convertors = getattr(context, "param_convertors", None)
+                    kind, query = _body_kind(route), _query_names(route)
+                    entries.append(RouteEntry(pattern, frozenset(methods), kind, query, route, direct, convertors))
             self._entries = entries
         return self._entries
 
