@@ -35,6 +35,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def open_sqlite(engine: Engine) -> Any:
+    """A new connection to ``engine``'s SQLite database outside its pool, set up as every pooled one is."""
+    cargs, cparams = engine.dialect.create_connect_args(engine.url)
+    connection = engine.dialect.loaded_dbapi.connect(*cargs, **{**cparams, "check_same_thread": False})
+    _sqlite_pragmas(connection, None)
+    return connection
+
+
 def dump_bytes(value: Any) -> bytes:
     """``value`` as UTF-8 JSON bytes: orjson, or json for what orjson refuses (integers beyond 64 bits)."""
     try:
@@ -125,7 +133,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.immediate = ImmediateWriter(self.engine)  # inserts the event loop may commit without waiting (ADR 0023)
+        # Inserts the event loop may commit without waiting (ADR 0023).
+        self.immediate = ImmediateWriter(self.engine, connect=lambda: open_sqlite(self.engine))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

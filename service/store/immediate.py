@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 class ImmediateWriter:
     """One engine's loop-side inserts: ``insert`` commits a row at once or returns False and writes nothing."""
 
-    def __init__(self, engine: Engine, checkpoint_every: int = CHECKPOINT_EVERY) -> None:
+    def __init__(self, engine: Engine, connect: Callable[[], Any], checkpoint_every: int = CHECKPOINT_EVERY) -> None:
         self.engine = engine
+        self._connect = connect  # a new connection outside the pool: opening it never waits for one to come back
         self.checkpoint_every = checkpoint_every
         self._connection: Any = None
         self._lock = threading.Lock()
@@ -92,9 +94,7 @@ class ImmediateWriter:
 
     def _open(self) -> Any:
         if self._connection is None:
-            pooled = self.engine.raw_connection()  # the engine's connect listener sets WAL and the other pragmas
-            pooled.detach()  # ours until close(): the pool neither counts nor resets it
-            connection: Any = pooled.dbapi_connection
+            connection = self._connect()
             connection.execute("PRAGMA busy_timeout=0")
             connection.execute("PRAGMA wal_autocheckpoint=0")
             self._connection = connection

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Table
 
 from service.advice.repository import AdviceRepository
-from service.store.db import Database, upgrade
+from service.store.db import Database, open_sqlite, upgrade
 from service.store.immediate import ImmediateWriter
 from service.store.models import AdviceRow
 from tests.service.store.test_driver_insert import _stored, _values
@@ -46,7 +46,8 @@ def test_it_commits_what_the_pooled_insert_stores(database: Database, tmp_path: 
     connection = database.immediate._connection
     assert connection.execute("PRAGMA busy_timeout").fetchone() == (0,)
     assert connection.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
-    assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # the engine's pragmas were applied
+    assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)  # set up as the pool's connections are
+    assert connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
     assert not connection.in_transaction
 
 
@@ -94,7 +95,7 @@ def test_a_second_thread_inside_it_is_refused_not_queued(database: Database) -> 
 
 
 def test_every_nth_insert_starts_one_background_checkpoint(database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    writer = ImmediateWriter(database.engine, checkpoint_every=3)
+    writer = ImmediateWriter(database.engine, connect=lambda: open_sqlite(database.engine), checkpoint_every=3)
     started: list[str] = []
     checkpoint = writer._checkpoint_now
 
@@ -137,3 +138,22 @@ def test_the_background_checkpoints_keep_the_wal_small(tmp_path: Path, checkpoin
         assert largest < 1_300
     else:
         assert largest > 2_000
+
+
+def test_opening_it_never_waits_for_the_pool(tmp_path: Path) -> None:
+    """Every pooled connection checked out (by threads serving other requests): the writer opens its own at once."""
+    from sqlalchemy.pool import QueuePool
+
+    database = Database(f"sqlite:///{tmp_path / 'advisor.db'}")
+    upgrade(database.engine)
+    pool = database.engine.pool
+    assert isinstance(pool, QueuePool)
+    pool._timeout = 0.1  # a checkout from the exhausted pool fails after 0.1 s instead of waiting 30 s
+    held = [database.engine.raw_connection() for _ in range(pool.size() + pool._max_overflow)]
+    try:
+        assert database.immediate.insert(TABLE, _row("while-exhausted"))
+    finally:
+        for connection in held:
+            connection.close()
+        database.dispose()
+    assert len(_stored(tmp_path / "advisor.db")) == 1
