@@ -107,6 +107,26 @@ class JobsCollector:
         )
 
 
+class LoopInsertsCollector:
+    """Advice rows committed on the event loop, and those handed to the thread pool because SQLite's write lock was
+    held (service/store/immediate.py, ADR 0023): many hand-offs mean another writer keeps the database busy."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        writer = self.database.immediate
+        inserts = CounterMetricFamily(
+            "advisor_loop_inserts",
+            "Plain advice rows by where they were committed: on the event loop, or handed to the thread pool "
+            "because SQLite's write lock was held.",
+            labels=["outcome"],
+        )
+        inserts.add_metric(["committed"], writer.committed)
+        inserts.add_metric(["handed_back"], writer.handed_back)
+        yield inserts
+
+
 class Metrics:
     """One app's registry: its own, because tests build many apps in one process."""
 
@@ -127,6 +147,7 @@ class Metrics:
         }
         self._observers: dict[tuple[str, str, int], Callable[[float], None]] = {}
         self.registry.register(JobsCollector(database))
+        self.registry.register(LoopInsertsCollector(database))
         ProcessCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
 

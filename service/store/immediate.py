@@ -40,7 +40,7 @@ class ImmediateWriter:
         self.checkpoint_every = checkpoint_every
         self._connection: Any = None
         self._lock = threading.Lock()
-        self._count = 0
+        self.committed = 0  # inserts committed on the caller's thread (the event loop)
         self._checkpointer: ThreadPoolExecutor | None = None
         self._checkpoint: Future[None] | None = None
         self._file = engine.url.database not in (None, "", ":memory:")  # each connection to memory is its own database
@@ -61,8 +61,8 @@ class ImmediateWriter:
                     raise
                 self.handed_back += 1
                 return False
-            self._count += 1
-            if self._count % self.checkpoint_every == 0:
+            self.committed += 1
+            if self.committed % self.checkpoint_every == 0:
                 self._start_checkpoint()
             return True
         finally:

@@ -190,3 +190,31 @@ def test_a_real_failed_ingestion_shows_up(tmp_path: Path) -> None:
     finally:
         worker.stop()
         next(clients, None)
+
+
+def test_loop_inserts_are_counted_by_where_they_were_committed(probed: TestClient) -> None:
+    import sqlite3
+    import threading
+
+    def counts() -> tuple[float, float]:
+        found = samples(probed)
+        return (
+            value(found, "advisor_loop_inserts_total", outcome="committed"),
+            value(found, "advisor_loop_inserts_total", outcome="handed_back"),
+        )
+
+    profile = SCENARIOS["p02"]["profile"]
+    before = counts()
+    for _ in range(2):
+        assert probed.post("/v1/advice", json=profile).status_code == 201
+    other = sqlite3.connect(probed.app.state.database.engine.url.database, isolation_level=None, check_same_thread=False)  # type: ignore[attr-defined]
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock for a moment
+    release = threading.Timer(0.2, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        assert probed.post("/v1/advice", json=profile).status_code == 201
+    finally:
+        release.join()
+        other.close()
+    after = counts()
+    assert (after[0] - before[0], after[1] - before[1]) == (2, 1)
