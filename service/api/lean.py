@@ -39,12 +39,6 @@ def _json_body(scope: Mapping[str, Any]) -> bool:
     return found == [_JSON]
 
 
-def body_field_of(route: APIRoute) -> Any:
-    field = route.body_field
-    assert field is not None, "a lean route reads a JSON body"
-    return field
-
-
 def lean_route(lean: Lean, query: Mapping[str, tuple[str, ...]] | None = None) -> type[APIRoute]:
     """An ``APIRoute`` class (for ``route_class_override``) whose plain requests ``lean`` answers; ``query`` names the
     query parameters and the values a plain request may carry (each request at most one of them)."""
@@ -56,9 +50,7 @@ def lean_route(lean: Lean, query: Mapping[str, tuple[str, ...]] | None = None) -
             assert self.body_field is not None, "a lean route reads a JSON body"
 
             async def handler(request: Request) -> Response:
-                if not self.plain(request.scope):
-                    return await full(request)
-                raw = await request.body()
+                raw = await request.body()  # kept by the request: FastAPI's handler reads it again from there
                 try:
                     value = json.loads(raw) if raw else None
                 except (ValueError, RecursionError):  # not JSON, a number beyond Python's digit limit, too deep
@@ -68,12 +60,6 @@ def lean_route(lean: Lean, query: Mapping[str, tuple[str, ...]] | None = None) -
 
             return handler
 
-        @staticmethod
-        def plain(scope: Mapping[str, Any]) -> bool:
-            """Whether the request's query, headers and app let ``direct`` answer it (its body aside)."""
-            known = _query(scope["query_string"], accepted) is not None
-            return known and not scope["app"].dependency_overrides and _json_body(scope)
-
         async def direct(self, request: Request, value: Any) -> Response | None:
             """The answer to a plain request whose JSON body is ``value``; None when the body field refuses it (or it
             is not JSON) or the request is not plain: FastAPI's handler answers then. The edge calls it without the
@@ -82,7 +68,8 @@ def lean_route(lean: Lean, query: Mapping[str, tuple[str, ...]] | None = None) -
             params = _query(scope["query_string"], accepted)
             if value is None or params is None or scope["app"].dependency_overrides or not _json_body(scope):
                 return None
-            body, errors = body_field_of(self).validate(value, {}, loc=("body",))
+            assert self.body_field is not None
+            body, errors = self.body_field.validate(value, {}, loc=("body",))
             if errors:
                 return None
             return await lean(request, body, params)

@@ -13,7 +13,7 @@ from service.store.db import Database
 from service.store.models import JobRow, TuningJobRow
 
 JOB_STATES = ("queued", "running", "succeeded", "failed")
-log = logging.getLogger("service.ops.observability")
+log = logging.getLogger(__name__)
 
 
 class JobsCollector:
