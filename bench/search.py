@@ -57,7 +57,11 @@ class Server:
         env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "ADVISOR_PORT": str(self.port), "ADVISOR_LOG_LEVEL": "WARNING"}
         env["PYTHONPATH"] = str(tree)
         advisor = str(Path(sys.executable).parent / "advisor")
-        self.process = subprocess.Popen([advisor, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # cwd too: the worker is `python -m service.worker`, which puts its working directory first on sys.path, so
+        # from the repository's root it would import this tree's code whatever PYTHONPATH says.
+        self.process = subprocess.Popen(
+            [advisor, "serve"], env=env, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
         deadline = time.monotonic() + 180
         while True:

@@ -40,8 +40,8 @@ from service.knowledge_bases.embeddings import KnowledgeBaseEmbeddingFunction
 from service.knowledge_bases.fusion import dense_weight
 from service.knowledge_bases.lexical import LexicalIndex
 from service.knowledge_bases.parsers import ParsedDocument
-from service.knowledge_bases.search import MODES, Hit, Mode, lexical_text, ranking, read_hits
-from service.knowledge_bases.snapshot import Snapshot, SnapshotCache
+from service.knowledge_bases.search import MODES, Hit, Mode, lexical_text, ranking, read_hits, snapshot_hits
+from service.knowledge_bases.snapshot import Snapshot, SnapshotCache, Visibility
 from service.knowledge_bases.writes import WRITE_BATCH, WritePlan, batches
 
 __all__ = ["MODES", "DocumentInfo", "Hit", "KnowledgeBaseIndex", "Mode", "UpsertResult", "collection_name"]
@@ -66,6 +66,7 @@ class DocumentInfo:
 
 
 _snapshots = SnapshotCache()
+_visibility = Visibility()  # this process's flips and deletes, per collection id
 VERSION_SECONDS = 1.0
 _versions: dict[str, tuple[float, str]] = {}  # collection id -> (when read, write token)
 
@@ -78,8 +79,11 @@ def _token(metadata: Any) -> str:
 class KnowledgeBaseIndex:
     """Ingestion and search for one knowledge base, over any Chroma client (persistent or HTTP)."""
 
-    def __init__(self, client: ClientAPI, name: str, embedder: Embedder) -> None:
+    def __init__(self, client: ClientAPI, name: str, embedder: Embedder, *, sole_writer: bool = False) -> None:
+        """``sole_writer``: no other process writes the collection (the worker's locked local store), so a search may
+        read its hits from this process's exact BM25 snapshot instead of from Chroma (snapshot.py)."""
         self.client = client
+        self.sole_writer = sole_writer
         self.name = name
         self.embedder = embedder
         self.collection_name = collection_name(name)
@@ -121,7 +125,8 @@ class KnowledgeBaseIndex:
 
         Reading it from Chroma is a get_collection call (~0.4 ms, a twentieth of a search); a search reads it
         at most once per VERSION_SECONDS. A token that is a second late only delays a BM25 rebuild: every hit
-        is read back from Chroma before it is returned, so a removed chunk never comes back.
+        is read back from Chroma before it is returned (or from an exact snapshot, which only the collection's only
+        writer has, and whose own writes it knows at once), so a removed chunk never comes back.
         """
         key = str(self.ensure().id)
         now = time.monotonic()
@@ -159,8 +164,9 @@ class KnowledgeBaseIndex:
         vectors = self.embedder.encode_many(texts, report) if texts else np.zeros((0, 0), np.float32)
         if any(change.changed for change in plan.documents):
             plan.write_pending(collection, vectors)
-            plan.flip(collection, self.client.get_max_batch_size())
-            self._bump(collection)  # right after the flip: BM25 snapshots follow the dense view
+            with _visibility.change(str(collection.id)):
+                plan.flip(collection, self.client.get_max_batch_size())
+                self._bump(collection)  # right after the flip: BM25 snapshots follow the dense view
             plan.remove_orphans(collection)
         if progress:
             progress(total, total)
@@ -172,9 +178,10 @@ class KnowledgeBaseIndex:
         ids = collection.get(where={"doc_id": doc_id}, include=[])["ids"]
         if not ids:
             return 0
-        for batch in batches(ids, self.client.get_max_batch_size()):
-            collection.update(ids=list(batch), metadatas=[{"state": "stale"}] * len(batch))
-        self._bump(collection)
+        with _visibility.change(str(collection.id)):
+            for batch in batches(ids, self.client.get_max_batch_size()):
+                collection.update(ids=list(batch), metadatas=[{"state": "stale"}] * len(batch))
+            self._bump(collection)
         for batch in batches(ids):
             collection.delete(ids=list(batch))
         return len(ids)
@@ -209,16 +216,26 @@ class KnowledgeBaseIndex:
         collection = self.ensure()
         weight = dense_weight(q, self.embedder.tokenizer)
         ranked = ranking(mode, collection, snapshot, q, vector, k, weight)
+        key = str(collection.id)
+        if self.sole_writer and snapshot.stamp is not None and snapshot.stamp == _visibility.stamp(key):
+            # No flip or delete since the snapshot loaded; a second reading after the hits proves none began meanwhile.
+            hits = snapshot_hits(collection, snapshot, ranked, q, vector, k, weight)
+            if hits is not None and _visibility.stamp(key) == snapshot.stamp:
+                return hits
         return read_hits(collection, snapshot, ranked, q, vector, k, weight)
 
     def _snapshot(self, fresh: bool = False) -> Snapshot:
         """The BM25 snapshot: current, or (big KBs, ``fresh=False``) recent while it rebuilds."""
         collection = self.ensure()
-        return _snapshots.get(str(collection.id), self._version(), lambda version: _load(collection, version), fresh)
+        exact = self.sole_writer
+        return _snapshots.get(str(collection.id), self._version(), lambda version: _load(collection, version, exact), fresh)
 
 
-def _load(collection: Collection, version: str) -> Snapshot:
-    """Every live record of ``collection`` (paged: one big read overflows SQLite's variable limit)."""
+def _load(collection: Collection, version: str, exact: bool = False) -> Snapshot:
+    """Every live record of ``collection`` (paged: one big read overflows SQLite's variable limit); with ``exact``,
+    stamped when no change of the live records began or ended while it loaded."""
+    key = str(collection.id)
+    before = _visibility.stamp(key) if exact else None
     ids: list[str] = []
     texts: dict[str, str] = {}
     metadatas: dict[str, dict[str, Any]] = {}
@@ -232,5 +249,6 @@ def _load(collection: Collection, version: str) -> Snapshot:
         if len(page["ids"]) < WRITE_BATCH:
             break
         offset += WRITE_BATCH
+    stamp = before if before is not None and _visibility.stamp(key) == before else None
     lexical = LexicalIndex((rid, lexical_text(texts[rid], metadatas[rid])) for rid in ids)
-    return Snapshot(version, ids, texts, metadatas, lexical)
+    return Snapshot(version, ids, texts, metadatas, lexical, stamp)

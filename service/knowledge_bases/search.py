@@ -73,7 +73,7 @@ def dense_candidates(collection: Collection, vector: list[float], n: int) -> lis
     """(record id, cosine) of the ``n`` nearest records, live or not: distances only, no metadata read.
 
     Asking for metadata too costs ~1 ms more per search at 100,000 chunks; liveness is checked when
-    the hits are read back (``read_hits``), which reads each hit's record anyway.
+    the hits are read back (``read_hits``, or ``snapshot_hits`` from memory).
     """
     result = collection.query(query_embeddings=np.asarray([vector], dtype=np.float32), n_results=n, include=["distances"])
     return [(rid, 1.0 - float(d)) for rid, d in zip(result["ids"][0], (result["distances"] or [[]])[0], strict=True)]
@@ -89,7 +89,7 @@ class Ranked:
 
 
 def ranking(mode: Mode, collection: Collection, snapshot: Snapshot, q: str, vector: list[float], k: int, weight: float) -> Ranked:
-    """Ranked record ids; liveness is checked when they are read back."""
+    """Ranked record ids; liveness is checked when they are read back (from Chroma or an exact snapshot)."""
     n = max(k, CANDIDATES)
     if mode == "dense":
         dense = dense_candidates(collection, vector, n)
@@ -119,6 +119,44 @@ def read_hits(
         # Nearly all the nearest records are mid-write (pending or stale): search deeper, reading their states.
         deeper = nearest(collection, vector, k, start=4 * len(ranked.ids))
         found = _live(collection, Ranked(deeper, dict(deeper)), vector, k)
+    return _scored(snapshot, found, q, weight)
+
+
+def snapshot_hits(
+    collection: Collection,
+    snapshot: Snapshot,
+    ranked: Ranked,
+    q: str,
+    vector: list[float],
+    k: int,
+    weight: float,
+) -> list[Hit] | None:
+    """``read_hits`` from an exact snapshot (see snapshot.py): liveness, texts and metadata come from memory, and
+    Chroma is asked only for the vectors of hits whose cosine dense search did not give. None when too few
+    candidates are live and dense search was cut short: ``read_hits`` then searches deeper."""
+    chosen: list[tuple[str, float]] = []
+    for rid, score in ranked.ids:
+        if rid in snapshot.metadatas:
+            chosen.append((rid, score))
+            if len(chosen) == k:
+                break
+    if len(chosen) < k and not ranked.complete:
+        return None
+    cosines = ranked.cosines
+    unknown = [rid for rid, _ in chosen if rid not in cosines]
+    if unknown:
+        got = collection.get(ids=unknown, include=["embeddings"])
+        stored = got.get("embeddings")
+        query_vector = np.asarray(vector, dtype=np.float32)
+        cosines = dict(cosines)
+        for rid, vec in zip(got["ids"], stored if stored is not None else [None] * len(got["ids"]), strict=True):
+            if vec is not None:
+                cosines[rid] = float(np.dot(np.asarray(vec, dtype=np.float32), query_vector))
+    found = [(snapshot.texts[rid], snapshot.metadatas[rid], score, cosines.get(rid, 0.0)) for rid, score in chosen]
+    return _scored(snapshot, found, q, weight)
+
+
+def _scored(snapshot: Snapshot, found: list[tuple[str, dict[str, Any], float, float]], q: str, weight: float) -> list[Hit]:
     coverage = snapshot.lexical.coverage(q, [lexical_text(text, meta) for text, meta, _, _ in found])
     return [
         to_hit(text, meta, score, relevance(cosine, share, weight))

@@ -4,9 +4,13 @@ Rebuilding is cheap for a small knowledge base (a few milliseconds: done inline,
 current) and slow for a bigger one (~0.3 s at 5,000 chunks, ~25 s at 100,000 on 2 cores: mostly reading
 the texts back from Chroma, then tokenizing). A search never waits for such a build: it answers from the
 previous snapshot while one background thread rebuilds, at most every ``REBUILD_SPACING`` times the last build's duration so
-a stream of writes cannot keep a core busy. A stale snapshot is safe: hybrid search re-reads
-every hit from Chroma before returning it (see ``KnowledgeBaseIndex.query``), so a removed chunk
+a stream of writes cannot keep a core busy. A stale snapshot is safe: a search re-reads
+every hit from Chroma before returning it unless the snapshot is exact (see ``KnowledgeBaseIndex.query``), so a removed chunk
 never comes back; a new chunk is found by dense search until BM25 catches up.
+
+A snapshot is also *exact* (``stamp`` set) when this process is the collection's only writer and no change of which
+records are live began or ended while it loaded: then it holds exactly the live records, with their texts and
+metadata, until the next such change (``Visibility``), and a search reads its hits from it instead of from Chroma.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +42,35 @@ class Snapshot:
     texts: dict[str, str]
     metadatas: dict[str, dict[str, Any]]
     lexical: LexicalIndex
+    stamp: int | None = None  # the Visibility stamp it is exact at; None: it may differ from the live records
+
+
+class Visibility:
+    """Counts, per collection, this process's changes of which records are live (a flip, a delete), begun and ended.
+
+    ``stamp`` is the number of changes begun, or None while one is in flight. Two equal stamps mean no change
+    began between the two readings, so what was read between them was read from one state of the collection.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._begun: defaultdict[str, int] = defaultdict(int)
+        self._ended: defaultdict[str, int] = defaultdict(int)
+
+    @contextmanager
+    def change(self, key: str) -> Iterator[None]:
+        with self._lock:
+            self._begun[key] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._ended[key] += 1
+
+    def stamp(self, key: str) -> int | None:
+        with self._lock:
+            begun = self._begun[key]
+            return begun if begun == self._ended[key] else None
 
 
 Loader = Callable[[str], Snapshot]  # version -> snapshot of that version

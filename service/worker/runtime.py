@@ -93,7 +93,9 @@ class Runtime:
             return row
 
     def index(self, kb: KnowledgeBaseRow, lane: Lane = "query") -> KnowledgeBaseIndex:
-        return KnowledgeBaseIndex(self.client, kb.collection, self.embedder(kb.embedding_model, lane))
+        # The local store is locked to this process: nothing else changes which of its records are live.
+        sole = self._lock is not None
+        return KnowledgeBaseIndex(self.client, kb.collection, self.embedder(kb.embedding_model, lane), sole_writer=sole)
 
     def index_of(self, kb_id: str, lane: Lane = "query") -> KnowledgeBaseIndex:
         """The knowledge base's index, kept between requests: a search skips reading its row and collection again.

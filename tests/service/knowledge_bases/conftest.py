@@ -95,8 +95,10 @@ def chroma_client(request: pytest.FixtureRequest, tmp_path: Path) -> ClientAPI:
 
 @pytest.fixture
 def kb(chroma_client: ClientAPI, embedder: Embedder, request: pytest.FixtureRequest) -> Iterator[KnowledgeBaseIndex]:
-    """An empty knowledge base, unique per test (the server is shared), dropped afterwards."""
-    index = KnowledgeBaseIndex(chroma_client, f"test {request.node.name}", embedder)
+    """An empty knowledge base, unique per test (the server is shared), dropped afterwards. On the local store the
+    index is its collection's only writer, as in the worker, so searches read their hits from the BM25 snapshot."""
+    sole = request.node.callspec.params.get("chroma_client") == "persistent"
+    index = KnowledgeBaseIndex(chroma_client, f"test {request.node.name}", embedder, sole_writer=sole)
     index.drop()
     index.ensure()
     yield index
