@@ -227,8 +227,9 @@ class KnowledgeBaseIndex:
     def _snapshot(self, fresh: bool = False) -> Snapshot:
         """The BM25 snapshot: current, or (big KBs, ``fresh=False``) recent while it rebuilds."""
         collection = self.ensure()
-        exact = self.sole_writer
-        return _snapshots.get(str(collection.id), self._version(), lambda version: _load(collection, version, exact), fresh)
+        return _snapshots.get(
+            str(collection.id), self._version(), lambda version: _load(collection, version, self.sole_writer), fresh
+        )
 
 
 def _load(collection: Collection, version: str, exact: bool = False) -> Snapshot:

@@ -150,8 +150,7 @@ def snapshot_hits(
         query_vector = np.asarray(vector, dtype=np.float32)
         cosines = dict(cosines)
         for rid, vec in zip(got["ids"], stored if stored is not None else [None] * len(got["ids"]), strict=True):
-            if vec is not None:
-                cosines[rid] = float(np.dot(np.asarray(vec, dtype=np.float32), query_vector))
+            cosines[rid] = _cosine(vec, query_vector)
     found = [(snapshot.texts[rid], snapshot.metadatas[rid], score, cosines.get(rid, 0.0)) for rid, score in chosen]
     return _scored(snapshot, found, q, weight)
 
@@ -184,11 +183,16 @@ def _live(collection: Collection, ranked: Ranked, vector: list[float], k: int) -
             if meta.get("state") == "live":
                 cosine = ranked.cosines.get(rid)
                 if cosine is None:
-                    cosine = float(np.dot(np.asarray(vec, dtype=np.float32), query_vector)) if vec is not None else 0.0
+                    cosine = _cosine(vec, query_vector)
                 found.append((text, meta, score, cosine))
         if len(found) >= k:
             break
     return found[:k]
+
+
+def _cosine(stored: Any, query_vector: np.ndarray) -> float:
+    """Cosine of a stored (normalised) vector with the query's; 0.0 when Chroma returned no vector."""
+    return float(np.dot(np.asarray(stored, dtype=np.float32), query_vector)) if stored is not None else 0.0
 
 
 def to_hit(text: str, meta: Any, score: float, relevant: float | None = None) -> Hit:

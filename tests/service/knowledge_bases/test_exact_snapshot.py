@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import chromadb
 import pytest
 from chromadb.api import ClientAPI
 
@@ -16,7 +15,6 @@ from service.knowledge_bases import snapshot as snapshots
 from service.knowledge_bases.index import KnowledgeBaseIndex
 from service.store.models import KnowledgeBaseRow
 from service.worker.runtime import Runtime
-from tests.service.knowledge_bases.conftest import NO_TELEMETRY
 from tests.service.knowledge_bases.test_index import BADGES, EXPENSES, PARKING, ingest
 
 QUESTIONS = [
@@ -30,17 +28,12 @@ QUESTIONS = [
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> ClientAPI:
-    return chromadb.PersistentClient(path=str(tmp_path / "chroma"), settings=NO_TELEMETRY)
-
-
-@pytest.fixture
-def pair(client: ClientAPI, embedder: Embedder) -> tuple[KnowledgeBaseIndex, KnowledgeBaseIndex]:
+def pair(persistent_client: ClientAPI, embedder: Embedder) -> tuple[KnowledgeBaseIndex, KnowledgeBaseIndex]:
     """The same collection seen by its only writer and by an index that reads every hit back from Chroma."""
-    sole = KnowledgeBaseIndex(client, "handbook", embedder, sole_writer=True)
+    sole = KnowledgeBaseIndex(persistent_client, "handbook", embedder, sole_writer=True)
     for name, text in (("expenses.md", EXPENSES), ("parking.md", PARKING), ("faq.jsonl", BADGES)):
         ingest(sole, name, text.encode(), chunk_tokens=12)
-    return sole, KnowledgeBaseIndex(client, "handbook", embedder)
+    return sole, KnowledgeBaseIndex(persistent_client, "handbook", embedder)
 
 
 def _edit_behind_its_back(kb: KnowledgeBaseIndex, doc: str, text: str) -> str:
