@@ -84,6 +84,12 @@ class Settings(BaseSettings):
         description="Collect once and freeze the heap when the app has started, so later garbage collections skip "
         "what start-up built (ADR 0018). Off only where one process builds many apps (the test suite).",
     )
+    otel: bool = Field(
+        default=False,
+        description="Leave FastAPI's native OpenTelemetry on: spans, metrics and logs of each request go to the "
+        "process's global OpenTelemetry providers (or those FASTAPI_OTEL_AUTO_CONFIGURE sets up). Off, requests are "
+        "not traced and cost no check for a provider (ADR 0026); /metrics, request ids and access logs stay either way.",
+    )
     log_format: Literal["auto", "json", "text"] = Field(
         default="auto",
         description="`auto`: readable lines when stderr is a terminal, JSON lines otherwise; or always `json` or `text`.",

@@ -17,6 +17,7 @@ _COLLECTING = gc.isenabled()
 gc.disable()
 try:
     from fastapi import FastAPI
+    from fastapi.telemetry import TelemetryConfig
     from sqlalchemy.exc import SQLAlchemyError
     from starlette.concurrency import run_in_threadpool
 
@@ -87,6 +88,16 @@ async def _sweep_datasets(app: FastAPI) -> None:
             log.warning("dataset sweep skipped: %s", type(exc).__name__)
 
 
+# FastAPI's native OpenTelemetry, off: each request would otherwise look for a configured provider (ADR 0026).
+NO_OTEL: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+
 def create_app(settings: Settings | None = None, *, clock: object = None) -> FastAPI:
     """Build the app: open the store (running migrations), mount routes and error handlers.
 
@@ -112,6 +123,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
         openapi_tags=OPENAPI_TAGS,
         docs_url=None,
         redoc_url=None,
+        telemetry=None if settings.otel else NO_OTEL,
     )
     # No 307 from `/v1/datasets/` to `/v1/datasets`: a path whose id is empty would answer with the list, whose
     # shape is not the item's (schemathesis' stateful run found it); an empty id is a 404 like any unknown one.
@@ -124,7 +136,7 @@ def create_app(settings: Settings | None = None, *, clock: object = None) -> Fas
     app.state.extraction_clients = extraction_clients(settings, app.state.clock)
     app.state.experiment_evidence = experiment_evidence  # advice reads measurements without importing experiments
     problems.install(app)
-    edge.install(app)  # before the gate is added, so it runs inside it: a refused key costs no parsing
+    edge.install(app, direct=not settings.otel)  # before the gate is added, so it runs inside it: a refused key costs no parsing
     auth.install(app, settings)
     for router in ROUTERS:
         app.include_router(router, **auth.documented(router, settings))

@@ -129,9 +129,10 @@ def _nul_in_query(query: bytes) -> str | None:
 
 
 class RequestEdge:
-    def __init__(self, app: ASGIApp, *, fastapi: FastAPI) -> None:
+    def __init__(self, app: ASGIApp, *, fastapi: FastAPI, direct: bool = True) -> None:
         self.app = app
         self.routes = RouteTable(fastapi)
+        self.direct = direct  # lean routes answered here (ADR 0024); off, the router (and its tracing) sees them
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -205,7 +206,7 @@ class RequestEdge:
                 await send_problem(send, scope, error)
                 return
         replay = _replay(body, receive)
-        if route.direct is not None and await answer_directly(route, value, scope, replay, send):
+        if self.direct and route.direct is not None and await answer_directly(route, value, scope, replay, send):
             return
         await self.app(scope, replay, send)
 
@@ -241,7 +242,9 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def install(app: FastAPI) -> None:
-    """Add the edge and state its answers in the OpenAPI document; call it before the auth gate is added."""
-    app.add_middleware(RequestEdge, fastapi=app)
+def install(app: FastAPI, direct: bool = True) -> None:
+    """Add the edge and state its answers in the OpenAPI document; call it before the auth gate is added. Without
+    ``direct`` every request that passes the edge goes through FastAPI's router (with OpenTelemetry on, so its spans
+    name their route: ADR 0026)."""
+    app.add_middleware(RequestEdge, fastapi=app, direct=direct)
     openapi.install(app)
