@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes: one per core (pytest-xdist); `make test TEST_PROCESSES=0` runs the suite in this process.
+TEST_PROCESSES ?= auto
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -32,7 +34,7 @@ test: install
 	-@test -x /usr/bin/chromium || { test "$(CHROMIUM)" != skip && test "$$(id -u)" = 0 && command -v apt-get >/dev/null && echo "make test: installing chromium with apt-get for the browser tests (CHROMIUM=skip to not)" && apt-get update -qq && apt-get install -y -qq chromium; } || echo "make test: chromium not installed: the browser tests will skip"
 	# Not strict: a date coming near never turns the run red; it is printed for the reader (`--strict` fails on it).
 	$(BIN)/advisor knowledge check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_PROCESSES)
 
 lint: install
 	$(BIN)/ruff check rules knowledge service tests bench

@@ -80,8 +80,9 @@ def test_worker_killed_with_the_job_popped_from_redis_is_retried_once(tmp_path: 
         worker.stop()
 
 
-def long_corpus(documents: int = 40, paragraphs: int = 8) -> list[tuple[str, bytes]]:
-    """Chunks of ~250 tokens embed at a few dozen a second here: enough ingestion time for a second worker to start."""
+def long_corpus(documents: int = 14, paragraphs: int = 8) -> list[tuple[str, bytes]]:
+    """Chunks of ~250 tokens cost the worker 80-240 ms each on 2 cores (a 40-document corpus took 77 s on a 2 GHz
+    EPYC): 112 of them outlast a second worker's start (2-7 s) by several times, and the test says when they do not."""
     files = []
     for d in range(documents):
         sections = [
