@@ -81,8 +81,9 @@ def test_worker_killed_with_the_job_popped_from_redis_is_retried_once(tmp_path: 
 
 
 def long_corpus(documents: int = 14, paragraphs: int = 8) -> list[tuple[str, bytes]]:
-    """Chunks of ~250 tokens cost the worker 80-240 ms each on 2 cores (a 40-document corpus took 77 s on a 2 GHz
-    EPYC): 112 of them outlast a second worker's start (2-7 s) by several times, and the test says when they do not."""
+    """Chunks of ~250 tokens cost the worker ~0.24 s each on a 2-core 2 GHz EPYC (40 documents: 77 s). There, 14
+    documents took 38 s while the second worker was ready 7.7 s after the job began: margin enough on faster
+    machines too, and the test says when the ingestion finished first."""
     files = []
     for d in range(documents):
         sections = [
