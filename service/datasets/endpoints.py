@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from rules.facts import Provider
+from service.api.forms import OneValueEach
 from service.api.problems import PROBLEM_RESPONSES
 from service.datasets import service
 from service.datasets.schemas import (
@@ -38,7 +39,13 @@ def _model_name_schema(schema: dict[str, Any]) -> None:
 router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("", status_code=201, response_model=DatasetOut, summary="Upload a training file (JSONL or CSV) and validate it")
+@router.post(
+    "",
+    status_code=201,
+    response_model=DatasetOut,
+    summary="Upload a training file (JSONL or CSV) and validate it",
+    dependencies=[OneValueEach],
+)
 def upload_dataset(
     file: Annotated[UploadFile, File(description="JSONL, or CSV with input_text,output_text or prompt,completion")],
     response: Response,

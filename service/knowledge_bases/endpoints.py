@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Path, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from service import quotas
+from service.api.forms import OneValueEach
 from service.api.lean import lean_route
 from service.api.problems import problem_responses
 from service.deps import ClockDep, ServedDep, SessionDep, SettingsDep, TenantDep, WorkerDep, get_served
@@ -101,6 +102,7 @@ def delete(kb: str, session: SessionDep, tenant: TenantDep, worker: WorkerDep) -
     response_model=JobOut,
     summary="Upload documents; the worker ingests them",
     responses=problem_responses(429),  # the tenant's queued and running jobs are at quota_concurrent_jobs
+    dependencies=[OneValueEach],
 )
 def upload(
     kb: str,

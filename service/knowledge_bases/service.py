@@ -96,8 +96,8 @@ def delete_kb(session: Session, worker: Operations, kb: KnowledgeBaseRow) -> Non
     session.commit()
 
 
-def _store_file(stream: BinaryIO, filename: str | None, folder: Path, budget: int) -> tuple[dict[str, str], int]:
-    # The name the client sent is the document's name (its id and citation source); the disk gets a safe one.
+def _document_name(filename: str | None) -> str:
+    """The name the client sent, which is the document's name (its id and citation source); 422 when unusable."""
     name = original_name(filename, "files") or "document.txt"
     if not name.lower().endswith(SUPPORTED_EXTENSIONS):
         raise ValidationFailed(
@@ -105,6 +105,11 @@ def _store_file(stream: BinaryIO, filename: str | None, folder: Path, budget: in
             code="unsupported_file_type",
             field="files",
         )
+    return name
+
+
+def _store_file(stream: BinaryIO, name: str, folder: Path, budget: int) -> tuple[dict[str, str], int]:
+    # The disk gets a safe name of its own.
     target = folder / f"{len(list(folder.iterdir())):04d}-{disk_name(name, 'document.txt')}"
     size = 0
     with target.open("wb") as out:
@@ -124,6 +129,7 @@ def start_ingestion(
     """Store the files, record a queued job, then enqueue it: a crash never loses an accepted upload."""
     if not uploads:
         raise ValidationFailed("Send at least one file in the `files` field.", field="files")
+    names = [_document_name(filename) for _stream, filename in uploads]  # a refused name is 422 whatever the queue
     _check_jobs_quota(session, settings, tenant_id)  # before a byte is stored
     job_id = str(uuid.uuid4())
     folder = settings.data_dir / "kb_uploads" / job_id
@@ -131,8 +137,8 @@ def start_ingestion(
     files: list[dict[str, str]] = []
     budget = settings.max_upload_mb * 1024 * 1024
     try:
-        for stream, filename in uploads:
-            stored, size = _store_file(stream, filename, folder, budget)
+        for (stream, _filename), name in zip(uploads, names, strict=True):
+            stored, size = _store_file(stream, name, folder, budget)
             budget -= size
             files.append(stored)
     except BaseException:

@@ -158,6 +158,9 @@ def test_concurrent_jobs_per_tenant_get_429_with_retry_after(tmp_path: Any, back
         problem = assert_problem(refused, 429, "quota_exceeded")
         assert refused.headers["retry-after"] == "30"
         assert_quota(problem, "concurrent_jobs", 2, 3, "ADVISOR_QUOTA_CONCURRENT_JOBS")
+        # A file the service would refuse anyway is told so first: a full queue is not the thing to fix.
+        bad = live.api("POST", f"/v1/knowledge-bases/{kb}/documents", files=[("files", ("a.exe", b"MZ"))])
+        assert assert_problem(bad, 422, "unsupported_file_type")["field"] == "files"
         assert (
             not any((tmp_path / "data" / "kb_uploads").iterdir()) or len(list((tmp_path / "data" / "kb_uploads").iterdir())) == 2
         )
