@@ -92,11 +92,30 @@ def create_advice(
     evidence: Evidence | None = None,
 ) -> dict[str, Any]:
     """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
-    request = as_request(body, lang)
-    values = _decided(session, tenant_id, request, today, embed, search, evidence)
+    values = prepare(session, tenant_id, as_request(body, lang), today, embed, search, evidence)
     AdviceRepository(session, tenant_id).insert(values)
     session.commit()
-    return _stored(values, on_verdict)
+    return stored(values, on_verdict)
+
+
+def prepare(
+    session: Session,
+    tenant_id: str,
+    request: AdviceRequest,
+    today: Clock,
+    embed: Embed | None = None,
+    search: Search | None = None,
+    evidence: Evidence | None = None,
+) -> dict[str, Any]:
+    """``create_advice``'s row values without storing them: reads the store, writes nothing. The caller inserts them
+    with ``insert`` in its own transaction, commits, then calls ``stored`` (the questionnaire decides before it takes
+    the write lock)."""
+    return _decided(session, tenant_id, request, today, embed, search, evidence)
+
+
+def insert(session: Session, tenant_id: str, values: dict[str, Any]) -> None:
+    """Insert ``prepare``'s values in ``session``'s transaction; the caller commits."""
+    AdviceRepository(session, tenant_id).insert(values)
 
 
 def advise(
@@ -138,7 +157,7 @@ def store_plain(database: Database, tenant_id: str, values: dict[str, Any], on_v
         with database.session() as session:
             AdviceRepository(session, tenant_id).insert(values)
             session.commit()
-    return _stored(values, on_verdict)
+    return stored(values, on_verdict)
 
 
 def store_now(database: Database, tenant_id: str, values: dict[str, Any], on_verdict: OnVerdict | None) -> dict[str, Any] | None:
@@ -146,7 +165,7 @@ def store_now(database: Database, tenant_id: str, values: dict[str, Any], on_ver
     else None and nothing written (then ``store_plain`` from a thread)."""
     if not AdviceRepository.insert_now(database.immediate, tenant_id, values):
         return None
-    return _stored(values, on_verdict)
+    return stored(values, on_verdict)
 
 
 def _decided(
@@ -200,7 +219,7 @@ def _decided(
     }
 
 
-def _stored(values: dict[str, Any], on_verdict: OnVerdict | None) -> dict[str, Any]:
+def stored(values: dict[str, Any], on_verdict: OnVerdict | None) -> dict[str, Any]:
     """After the commit: the verdict counted, and the response's JSON data."""
     if on_verdict is not None:  # here, not in a route: questionnaire and Slack advice count too
         on_verdict(values["strategy"])

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from service.api.problems import PROBLEM_RESPONSES
+from service.api.problems import PROBLEM_RESPONSES, problem_responses
 from service.deps import ClockDep, MetricsDep, SessionDep, TenantDep
 from service.questionnaire import service
 from service.questionnaire.questions import Lang
@@ -32,12 +32,18 @@ def create_session(
     return out
 
 
-@router.get("/sessions/{session_id}", response_model=SessionOut, summary="Resume a questionnaire")
+# 409 session_busy: the session kept changing under other answers while this request applied its own (Retry-After).
+BUSY = problem_responses(409)
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut, summary="Resume a questionnaire", responses=BUSY)
 def get_session(session_id: str, session: SessionDep, tenant: TenantDep, clock: ClockDep, metrics: MetricsDep) -> SessionOut:
     return service.get_session(session, tenant, session_id, clock, metrics.count_verdict)
 
 
-@router.post("/sessions/{session_id}/answers", response_model=SessionOut, summary="Answer (or change) one question")
+@router.post(
+    "/sessions/{session_id}/answers", response_model=SessionOut, summary="Answer (or change) one question", responses=BUSY
+)
 def answer(
     session_id: str, body: AnswerIn, session: SessionDep, tenant: TenantDep, clock: ClockDep, metrics: MetricsDep
 ) -> SessionOut:

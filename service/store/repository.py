@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Delete, Insert, Select, Table, Update, bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import CursorResult, Engine, RowMapping
 from sqlalchemy.orm import Session
 
 from service.store import cursors, driver
@@ -35,9 +35,8 @@ class TenantRepository(Generic[Row]):
     # Core statements built once per subclass, with the tenant as a parameter: the hot paths skip the ORM's
     # unit of work (identity map, flush, change tracking), which costs more than the query itself.
     _core_get: ClassVar[Select[Any]]
-    _core_get_locked: ClassVar[Select[Any]]
     _core_set: ClassVar[Update]
-    _core_touch: ClassVar[Update]
+    _core_set_unchanged: ClassVar[Update | None]  # _core_set only while updated_at is still the one read
     _core_add: ClassVar[Insert]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -50,9 +49,9 @@ class TenantRepository(Generic[Row]):
             raise TypeError(f"{cls.__name__}: {table.name} needs a tenant_id and a {cls.key} column")
         where = (table.c[cls.key] == bindparam("scope_key")) & (table.c.tenant_id == bindparam("scope_tenant"))
         cls._core_get = select(table).where(where)
-        cls._core_get_locked = cls._core_get.with_for_update()
         cls._core_set = update(table).where(where)
-        cls._core_touch = update(table).where(where).values({cls.key: table.c[cls.key]})
+        unchanged = where & (table.c.updated_at == bindparam("scope_read")) if "updated_at" in table.c else None
+        cls._core_set_unchanged = None if unchanged is None else update(table).where(unchanged)
         cls._core_add = insert(table)
 
     def __init__(self, session: Session, tenant_id: str) -> None:
@@ -125,15 +124,10 @@ class TenantRepository(Generic[Row]):
         result = self.session.execute(self._delete().where(self._table.c[self.key] == key))
         return bool(getattr(result, "rowcount", 0))
 
-    def _core_one(self, key: Any, *, lock: bool = False) -> RowMapping | None:
-        """One row as a mapping, through the prebuilt statement; ``lock`` holds it (FOR UPDATE) until commit."""
+    def _core_one(self, key: Any) -> RowMapping | None:
+        """One row as a mapping, through the prebuilt statement."""
         params = {"scope_key": key, "scope_tenant": self.tenant_id}
-        if lock and self.session.get_bind().dialect.name == "sqlite":
-            # SQLite ignores FOR UPDATE: a write that changes nothing takes the database's write lock first, so
-            # two read-modify-writes of this row (two threads, or two processes) run one after the other.
-            self.session.execute(self._core_touch, params)
-        statement = self._core_get_locked if lock else self._core_get
-        return self.session.execute(statement, params).mappings().first()
+        return self.session.execute(self._core_get, params).mappings().first()
 
     def _core_insert(self, values: dict[str, Any]) -> None:
         self.session.execute(self._core_add, {**values, "tenant_id": self.tenant_id})
@@ -163,9 +157,22 @@ class TenantRepository(Generic[Row]):
         return writer.insert(cast(Table, cls.row.__table__), {**values, "tenant_id": tenant_id})
 
     def _core_update(self, key: Any, values: dict[str, Any]) -> None:
+        self.session.execute(self._core_set, self._update_params(key, values))
+
+    def _core_update_unchanged(self, key: Any, values: dict[str, Any], read: Any) -> bool:
+        """``_core_update`` only if the row's ``updated_at`` is still ``read`` (a compare-and-set): whether it wrote.
+        ``values`` must set a new ``updated_at``, or a later writer that read this one would not see the change."""
+        if self._core_set_unchanged is None or "updated_at" not in values:
+            raise TypeError(f"{type(self).__name__}: a compare-and-set needs an updated_at column and a new value for it")
+        params = {**self._update_params(key, values), "scope_read": read}
+        result = cast(CursorResult[Any], self.session.execute(self._core_set_unchanged, params))
+        return result.rowcount == 1
+
+    def _update_params(self, key: Any, values: dict[str, Any]) -> dict[str, Any]:
+        """The parameters of an update of this tenant's row ``key`` (``scope_key``, ``scope_tenant``) to ``values``."""
         if "tenant_id" in values or self.key in values:
             raise ValueError("an update cannot move a row to another tenant or key")
-        self.session.execute(self._core_set, {"scope_key": key, "scope_tenant": self.tenant_id, **values})
+        return {"scope_key": key, "scope_tenant": self.tenant_id, **values}
 
 
 class SystemQueries:

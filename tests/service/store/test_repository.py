@@ -14,7 +14,7 @@ from service.auth.repository import ApiKeyRepository
 from service.datasets.repository import DatasetRepository, DatasetSystemQueries
 from service.questionnaire.repository import QuestionnaireRepository
 from service.slack.repository import SlackDeliveryRepository
-from service.store.models import DatasetRow
+from service.store.models import DatasetRow, utcnow
 from service.store.repository import TenantRepository
 from service.tuning_jobs.repository import TuningJobRepository
 from tests.service.store.scoped import migrated, new_row, unique
@@ -62,7 +62,10 @@ def test_an_update_through_another_tenant_changes_nothing(database_url: str) -> 
     with migrated(database_url) as database, database.session() as session:
         QuestionnaireRepository(session, a).add(new_row(QuestionnaireRepository.row, key))
         session.commit()
-        QuestionnaireRepository(session, b).save(key, {"status": "done", "advice_id": "stolen"})
+        read = QuestionnaireRepository(session, a).load(key)
+        assert read is not None
+        stolen = {"status": "done", "advice_id": "stolen", "updated_at": utcnow()}
+        assert not QuestionnaireRepository(session, b).save_if(key, stolen, read["updated_at"])
         session.commit()
         stored = QuestionnaireRepository(session, a).load(key)
         assert stored is not None and (stored["status"], stored["advice_id"]) == ("asking", None)
