@@ -41,9 +41,12 @@ from typing import Any  # noqa: E402
 
 import httpx  # noqa: E402
 
+from service.config import Settings  # noqa: E402
+
 ROOT = HERE.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 SCENARIOS = ROOT / "tests" / "data" / "scenarios_public.jsonl"
+KEEP_ALIVE_SECONDS = Settings.model_fields["keep_alive_seconds"].default
 CORPUS = ROOT / "tests" / "service" / "knowledge_bases" / "corpus"
 QUERIES = [
     "How many vacation days do employees get?",
@@ -352,6 +355,7 @@ def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], subproces
     worker_log = (data_dir / "worker.log").open("wb")
     worker = subprocess.Popen([str(PYTHON), "-m", "service.worker"], cwd=ROOT, env=env, stdout=worker_log, stderr=worker_log)
     command = [str(PYTHON), "-m", "uvicorn", "service.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]  # as `advisor serve` (uvicorn's 5 s drops reused connections)
     api_log = (data_dir / "api.log").open("wb")  # one JSON line per request: kept out of the report
     api = subprocess.Popen(command, cwd=ROOT, env=env, stdout=api_log, stderr=api_log)
     return api, worker

@@ -24,6 +24,8 @@ import httpx
 import redis
 from sqlalchemy import create_engine, make_url, text
 
+from service.config import get_settings
+
 BIN = Path(sys.executable).parent
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/advisor_scaled"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/5"
@@ -152,6 +154,7 @@ class Stack:
     def start_api(self, port: int, timeout: float = 60.0) -> Child:
         argv = [sys.executable, "-m", "uvicorn", "service.main:create_app", "--factory", "--host", self.host]
         argv.append("--no-proxy-headers")  # X-Forwarded-For is trusted only from ADVISOR_TRUSTED_PROXIES, by the app
+        argv += ["--timeout-keep-alive", str(get_settings().keep_alive_seconds)]  # as `advisor serve`
         child = self._child(f"api-{port}", [*argv, "--port", str(port), "--log-level", "warning"])
         url = f"http://{self.host}:{port}"
         wait_until(lambda: httpx.get(f"{url}/readyz", timeout=2).status_code == 200, child, "/readyz", timeout)

@@ -71,7 +71,12 @@ def serve(
         # proxy_headers off: uvicorn would trust X-Forwarded-For from loopback; the app reads it from
         # ADVISOR_TRUSTED_PROXIES only (service/auth/gate.py).
         config = uvicorn.Config(
-            "service.main:create_app", factory=True, host=host or settings.host, port=port or settings.port, proxy_headers=False
+            "service.main:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            proxy_headers=False,
+            timeout_keep_alive=settings.keep_alive_seconds,
         )
         _announcing_server()(config).run()
     finally:

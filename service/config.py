@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address `advisor serve` binds to.")
     port: int = Field(default=8000, description="Port `advisor serve` binds to.")
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        le=3600,
+        description="How long `advisor serve` keeps an idle client connection open. Longer than the idle timeout of any "
+        "proxy or client pool in front (60 s is common): a server that closes first can close a connection just as a "
+        "client sends on it, and that request is lost (uvicorn's own default is 5 s).",
+    )
     max_body_bytes: int = Field(default=1024 * 1024, description="Largest JSON request body (413 beyond).")
     max_upload_mb: int = Field(default=200, description="Largest upload in MiB (413 beyond).")
     default_tenant: str = Field(default="default", description="Tenant for open single-tenant mode.")

@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import socket
 import subprocess
 import sys
 import time
@@ -199,3 +200,53 @@ def test_serve_logs_json_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in text.splitlines() if line.strip()]
     up = next(line for line in lines if "Tuning Advisor is up" in line["msg"])
     assert up["logger"] == "service.serve" and "/docs for the API" in up["msg"]
+
+
+def _served(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
+    """`advisor serve --no-worker` on a free port, once it answers /healthz."""
+    port = free_port()
+    environment = {**os.environ, "ADVISOR_DATA_DIR": str(tmp_path / "data"), **env}
+    process = subprocess.Popen(
+        [str(ADVISOR), "serve", "--port", str(port), "--no-worker"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+        cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise AssertionError("advisor serve did not listen")
+
+
+def _answers_after_idle(port: int, idle: float) -> bool:
+    """Whether a kept-alive connection still answers a second request after ``idle`` seconds without traffic."""
+    request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(idle)
+        try:
+            connection.sendall(request)
+            return connection.recv(65536).startswith(b"HTTP/1.1 200")
+        except OSError:  # reset: the server closed it
+            return False
+
+
+@pytest.mark.parametrize(("setting", "idle", "answers"), [(None, 6.0, True), ("1", 2.5, False)])
+def test_serve_keeps_idle_connections_longer_than_clients_do(
+    tmp_path: Path, setting: str | None, idle: float, answers: bool
+) -> None:
+    """uvicorn closes an idle connection after 5 s unless told otherwise, and a client that reuses one just then loses
+    its request (bench/load.py saw it). `advisor serve` keeps them ADVISOR_KEEP_ALIVE_SECONDS (75 by default)."""
+    process, port = _served(tmp_path, {} if setting is None else {"ADVISOR_KEEP_ALIVE_SECONDS": setting})
+    try:
+        assert _answers_after_idle(port, idle) is answers
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
