@@ -8,6 +8,7 @@ each script must compile, call only SDK functions that exist with arguments they
 from __future__ import annotations
 
 import datetime as dt
+from importlib import metadata
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from service.knowledge_bases.grounding import grounded_prompt
 from service.knowledge_bases.index import Hit
 from service.prompts.schemas import FewShotRequest
 from service.prompts.service import build_few_shot
+from service.providers.base import pip_line, requirement
 from service.providers.registry import names
 from tests.service.providers.sdk_check import AXOLOTL_DATASET_KEYS, AXOLOTL_KEYS, check_script, pip_requirements
 
@@ -157,3 +159,24 @@ def test_the_anthropic_spec_is_a_prompt_on_a_model_the_sdk_lists() -> None:
     report = check_script(spec.snippet)
     assert report.models == ["claude-sonnet-5-5"] and "claude-sonnet-4-5" not in spec.snippet
     assert "Messages.create" in report.checked
+
+
+def test_the_pip_line_reads_installed_versions_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every grounded prompt and tuning spec starts with a pip line; reading an installed version walks sys.path's
+    metadata (~0.5 ms), so it is read once per distribution and process, and still names the installed major."""
+    calls: list[str] = []
+    real = metadata.version
+
+    def counted(name: str) -> str:
+        calls.append(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "version", counted)
+    requirement.cache_clear()
+    try:
+        lines = [pip_line("openai", "anthropic") for _ in range(3)]
+    finally:
+        requirement.cache_clear()
+    major = int(real("openai").split(".")[0])
+    assert lines[0] == lines[2] and f'"openai>={major},<{major + 1}"' in lines[0]
+    assert sorted(calls) == ["anthropic", "openai"]
