@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_POOL_SIZE = 20
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -64,7 +65,12 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url`` with settings that suit each backend."""
     codec: dict[str, Any] = {"json_serializer": dumps, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **codec)
+        # SQLAlchemy's default keeps 5 connections and opens up to 10 more for a burst, closing each when it is handed
+        # back: with 8 clients that was ~16 new connections a second, each with its pragmas (bench/answers.py). A
+        # SQLite connection is a file handle and a page cache: keep as many as the thread pool uses at once.
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, pool_size=SQLITE_POOL_SIZE, max_overflow=10, **codec
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **codec)

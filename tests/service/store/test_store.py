@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from service.advice.repository import AdviceRepository
 from service.config import Settings
 from service.main import create_app
-from service.store.db import Database, upgrade
+from service.store.db import Database, make_engine, upgrade
 from service.store.models import utcnow
 from tests.conftest import TODAY
 
@@ -97,3 +98,20 @@ def test_a_database_one_migration_behind_is_upgraded_and_a_current_one_needs_no_
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+def test_sqlite_keeps_the_connections_a_burst_opened(tmp_path: Path) -> None:
+    """Ten requests at once, then ten more: the second burst reuses the first's connections. SQLAlchemy's default
+    pool kept 5 and closed the rest when handed back, so every burst opened (and set up) new ones."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    opened: list[object] = []
+    event.listen(engine, "connect", lambda connection, _record: opened.append(connection))
+    try:
+        for _ in range(2):
+            held = [engine.connect() for _ in range(10)]
+            for connection in held:
+                connection.exec_driver_sql("SELECT 1")
+                connection.close()
+    finally:
+        engine.dispose()
+    assert len(opened) == 10
