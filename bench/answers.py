@@ -26,13 +26,12 @@ import asyncio  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import defaultdict  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bench.http import Server, _run_loop, exchange, load_profiles, request_bytes, server_cpu_seconds, start_server, wait_healthy  # noqa: E402
+from bench.http import Server, _run_loop, exchange, load_profiles, request_bytes, served_trees, server_cpu_seconds, wait_healthy  # noqa: E402
 
 ADVICE, CREATE, ANSWER = "POST /v1/advice", "POST /v1/questionnaire/sessions", "POST .../answers"
 SESSIONS = "/v1/questionnaire/sessions"
@@ -164,23 +163,8 @@ def main() -> None:
     parser.add_argument("--against", metavar="REF", help="also serve this git commit's code, in alternating slices")
     args = parser.parse_args()
     print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    with tempfile.TemporaryDirectory(prefix="advisor-answers-") as scratch:
-        trees = {"this tree": HERE.parent}
-        if args.against:
-            from bench.decide import export
-
-            trees = {args.against: export(args.against, Path(scratch) / "tree"), **trees}
-        servers = []
-        try:
-            for number, (name, tree) in enumerate(trees.items()):
-                data_dir = Path(scratch) / f"data-{number}"
-                data_dir.mkdir()
-                servers.append(Server(name, *start_server(tree, str(data_dir))))
-            tallies = _run_loop(run(args, servers))  # type: ignore[arg-type]
-        finally:
-            for server in servers:
-                server.process.terminate()
-                server.process.wait()
+    with served_trees(args.against) as servers:
+        tallies = _run_loop(run(args, servers))  # type: ignore[arg-type]
     for name, tally in tallies.items():
         report(name, tally)
     if len(tallies) == 2:

@@ -36,7 +36,8 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Coroutine  # noqa: E402
+from collections.abc import Callable, Coroutine, Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -294,6 +295,33 @@ def start_server(tree: Path, data_dir: str) -> tuple[int, subprocess.Popen[bytes
     return port, subprocess.Popen(command, cwd=tree, env=env)
 
 
+@contextmanager
+def served_trees(against: str | None) -> Iterator[list[Server]]:
+    """This tree's server, and with ``against`` that commit's (its tree exported with git archive) first, each on a
+    fresh data dir of its own; stopped when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="advisor-bench-") as scratch:
+        trees = {"this tree": ROOT}
+        if against:
+            from bench.decide import export
+
+            trees = {against: export(against, Path(scratch) / "tree"), **trees}
+        servers: list[Server] = []
+        try:
+            for number, (name, tree) in enumerate(trees.items()):
+                data_dir = Path(scratch) / f"data-{number}"
+                data_dir.mkdir()
+                servers.append(Server(name, *start_server(tree, str(data_dir))))
+            yield servers
+        finally:
+            for server in servers:
+                server.process.terminate()
+                try:
+                    server.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    server.process.kill()
+                    server.process.wait()
+
+
 def _run_loop(main: Coroutine[Any, Any, dict[str, list[Result]]]) -> dict[str, list[Result]]:
     try:
         import uvloop  # uvicorn's own loop: less client CPU per request than the default loop
@@ -312,27 +340,8 @@ def main() -> None:
     parser.add_argument("--against", metavar="REF", help="also serve this git commit's code, in alternating slices")
     args = parser.parse_args()
     args.load = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="advisor-bench-") as scratch:
-        trees = {"this tree": ROOT}
-        if args.against:
-            from bench.decide import export
-
-            trees = {args.against: export(args.against, Path(scratch) / "tree"), **trees}
-        servers = []
-        try:
-            for number, (name, tree) in enumerate(trees.items()):
-                data_dir = Path(scratch) / f"data-{number}"
-                data_dir.mkdir()
-                servers.append(Server(name, *start_server(tree, str(data_dir))))
-            runs = _run_loop(run(args, servers))
-        finally:
-            for server in servers:
-                server.process.terminate()
-                try:
-                    server.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    server.process.kill()
-                    server.process.wait()
+    with served_trees(args.against) as servers:
+        runs = _run_loop(run(args, servers))
     for name, results in runs.items():
         if len(runs) > 1:
             print(f"\n== {name}")
