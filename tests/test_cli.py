@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import pty
@@ -226,16 +227,20 @@ def _served(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes
 
 def _answers_after_idle(port: int, idle: float) -> bool:
     """Whether a kept-alive connection still answers a second request after ``idle`` seconds without traffic."""
-    request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(request)
-        assert connection.recv(65536).startswith(b"HTTP/1.1 200")
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/healthz")
+        first = connection.getresponse()
+        first.read()  # the whole answer, so the connection is idle and reusable
+        assert first.status == 200 and not first.will_close
         time.sleep(idle)
         try:
-            connection.sendall(request)
-            return connection.recv(65536).startswith(b"HTTP/1.1 200")
-        except OSError:  # reset: the server closed it
+            connection.request("GET", "/healthz")
+            return connection.getresponse().status == 200
+        except (http.client.HTTPException, OSError):  # closed by the server (RemoteDisconnected, reset, broken pipe)
             return False
+    finally:
+        connection.close()
 
 
 @pytest.mark.parametrize(("setting", "idle", "answers"), [(None, 6.0, True), ("1", 2.5, False)])
