@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
+from service.api.lean import lean_route
 from service.api.problems import PROBLEM_RESPONSES, problem_responses
-from service.deps import ClockDep, MetricsDep, SessionDep, TenantDep
+from service.deps import ClockDep, MetricsDep, ServedDep, SessionDep, TenantDep, get_served
 from service.questionnaire import service
 from service.questionnaire.questions import Lang
 from service.questionnaire.schemas import AnswerIn, SchemaOut, SessionCreate, SessionOut
@@ -41,10 +43,27 @@ def get_session(session_id: str, session: SessionDep, tenant: TenantDep, clock: 
     return service.get_session(session, tenant, session_id, clock, metrics.count_verdict)
 
 
-@router.post(
-    "/sessions/{session_id}/answers", response_model=SessionOut, summary="Answer (or change) one question", responses=BUSY
+def answer(session_id: str, body: AnswerIn, served: ServedDep) -> SessionOut:
+    # One dependency, and the session opened in this thread (ADR 0018, 0019).
+    with served.database.session() as session:
+        return service.answer(session, served.tenant, session_id, body, served.clock, served.metrics.count_verdict)
+
+
+async def _lean_answer(request: Request, body: AnswerIn, _query: dict[str, str]) -> Response:
+    """A plain answer (a valid JSON body, no query string) without FastAPI's dependency solving and response model
+    (service/api/lean.py): the most frequent request of a questionnaire. The same bytes as FastAPI's serialization of
+    ``SessionOut`` (tests/service/questionnaire/test_api.py compares them)."""
+    served = await get_served(request)
+    out: SessionOut = await run_in_threadpool(answer, request.path_params["session_id"], body, served)
+    return Response(out.model_dump_json(by_alias=True), media_type="application/json")
+
+
+router.add_api_route(
+    "/sessions/{session_id}/answers",
+    answer,
+    methods=["POST"],
+    response_model=SessionOut,
+    summary="Answer (or change) one question",
+    responses=BUSY,
+    route_class_override=lean_route(_lean_answer),
 )
-def answer(
-    session_id: str, body: AnswerIn, session: SessionDep, tenant: TenantDep, clock: ClockDep, metrics: MetricsDep
-) -> SessionOut:
-    return service.answer(session, tenant, session_id, body, clock, metrics.count_verdict)

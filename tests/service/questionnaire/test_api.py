@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,54 @@ def test_the_verdict_follows_todays_catalog(tmp_path: Path) -> None:
             assert flag in {f["code"] for f in done["advice"]["flags"]}
             assert done["advice"]["tuning"]["provider"] == "google"
         app.state.database.dispose()
+
+
+def test_an_answer_gives_the_same_bytes_on_the_lean_path_and_on_fastapis(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain answer skips FastAPI's dependency solving and response model (service/api/lean.py); a charset in the
+    content type takes FastAPI's handler. Two sessions answered alike, one each way, give the same bytes once their
+    ids and timestamps are set aside: numbers, Hebrew text, key order and the stored advice are written alike."""
+    import fastapi.routing
+
+    solved: list[str] = []
+    solve = fastapi.routing.solve_dependencies
+
+    async def counted(*, request: Any, **kwargs: Any) -> Any:
+        solved.append(request.url.path)
+        return await solve(request=request, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    profile = {"task": "תיוג פניות", "examples": 800, "example_quality": "high", "narrow_task": True}
+    profile |= {"prompting_status": "insufficient", "provider": "openai", "requests_per_day": 4321}
+    walks = []
+    for content_type in ("application/json", "application/json; charset=utf-8"):
+        body = start(client, lang="he")
+        answers = []
+        for _ in range(len(Profile.model_fields) + 1):
+            if body["status"] == "done":
+                break
+            asked = body["question"]["id"]
+            value = profile.get(asked, Profile.model_fields[asked].default)
+            payload = json.dumps({"question_id": asked, "value": value}, ensure_ascii=False).encode()
+            url = f"{SESSIONS}/{body['id']}/answers"
+            response = client.post(url, content=payload, headers={"content-type": content_type})
+            assert response.status_code == 200, response.text
+            answers.append(response.content)
+            body = response.json()
+        assert body["status"] == "done" and body["advice"] is not None
+        walks.append((body, answers))
+    (lean, lean_bytes), (full, full_bytes) = walks
+    answered = [path for path in solved if path.endswith("/answers")]  # sessions are started through FastAPI
+    assert answered == [f"{SESSIONS}/{full['id']}/answers"] * len(full_bytes)  # the charset walk only
+
+    def neutral(raw: bytes) -> bytes:
+        body = json.loads(raw)
+        stored = body["advice"] or {}
+        for value in (body["id"], body["created_at"], body["updated_at"], stored.get("id"), stored.get("created_at")):
+            raw = raw.replace(value.encode(), b"<>") if value else raw
+        return raw
+
+    assert len(lean_bytes) == len(full_bytes) > 2
+    assert [neutral(raw) for raw in lean_bytes] == [neutral(raw) for raw in full_bytes]
+    assert lean["advice"]["economics"] is not None  # numbers of every kind are in the compared bytes
