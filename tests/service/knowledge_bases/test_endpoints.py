@@ -247,3 +247,17 @@ def test_a_search_answers_the_same_on_the_lean_path_and_on_fastapis(rag: tuple[T
     assert (missing.status_code, missing.json()["code"]) == (404, "knowledge_base_not_found")
     bad = client.post("/v1/knowledge-bases/lean/query", json={"q": "anything", "k": 0})
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    # A grounded prompt likewise, for a provider whose request shape has aliased fields (systemInstruction).
+    for provider in ("anthropic", "google", "openai"):
+        body = json.dumps({"q": "How many vacation days?", "provider": provider}).encode()
+        url = "/v1/knowledge-bases/lean/prompt"
+        solved.clear()
+        plain = client.post(url, content=body, headers={"content-type": "application/json"})
+        assert solved == []
+        full = client.post(url, content=body, headers={"content-type": "application/json; charset=utf-8"})
+        assert solved == [url]
+        assert plain.status_code == full.status_code == 200, plain.text
+        assert plain.content == full.content and plain.headers["content-type"] == full.headers["content-type"]
+        assert b'"systemInstruction"' in plain.content and b'"system_instruction"' not in plain.content
+    missing = client.post("/v1/knowledge-bases/nope/prompt", json={"q": "anything", "provider": "openai"})
+    assert (missing.status_code, missing.json()["code"]) == (404, "knowledge_base_not_found")
