@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import fastapi.routing
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -88,3 +89,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'store.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def solved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths FastAPI's own dependency solving ran for (a lean route's plain requests never reach it)."""
+    calls: list[str] = []
+    solve = fastapi.routing.solve_dependencies
+
+    async def counted(*, request: Any, **kwargs: Any) -> Any:
+        calls.append(request.url.path)
+        return await solve(request=request, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    return calls

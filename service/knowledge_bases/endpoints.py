@@ -11,7 +11,7 @@ from service import quotas
 from service.api.forms import OneValueEach
 from service.api.lean import lean_route
 from service.api.problems import problem_responses
-from service.deps import ServedDep, SessionDep, SettingsDep, TenantDep, WorkerDep, get_served
+from service.deps import ServedDep, SessionDep, SettingsDep, TenantDep, WorkerDep, get_served, served_json
 from service.knowledge_bases import evaluations, service
 from service.knowledge_bases.fusion import no_good_match
 from service.knowledge_bases.grounding import GroundedPrompt, grounded_prompt
@@ -174,21 +174,14 @@ def prompt(kb: str, body: PromptIn, served: ServedDep) -> GroundedPrompt:
     return grounded_prompt(body.q, hits, body.provider, today=served.clock())
 
 
-async def _lean_prompt(request: Request, body: PromptIn, _query: dict[str, str]) -> Response:
-    """A plain grounded prompt without FastAPI's dependency solving and response model: the same bytes as FastAPI's
-    serialization of ``GroundedPrompt`` (tests/service/knowledge_bases/test_endpoints.py compares them)."""
-    served = await get_served(request)
-    out: GroundedPrompt = await run_in_threadpool(prompt, request.path_params["kb"], body, served)
-    return Response(out.model_dump_json(by_alias=True), media_type="application/json")
-
-
 router.add_api_route(
     "/v1/knowledge-bases/{kb}/prompt",
     prompt,
     methods=["POST"],
     response_model=GroundedPrompt,
     summary="A grounded prompt with numbered citations",
-    route_class_override=lean_route(_lean_prompt),
+    # Plain requests skip FastAPI's dependency solving; tests/service/knowledge_bases/test_endpoints.py compares the bytes.
+    route_class_override=lean_route(served_json(prompt, "kb")),
 )
 
 

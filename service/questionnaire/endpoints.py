@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query, Response
 
 from service.api.lean import lean_route
 from service.api.problems import PROBLEM_RESPONSES, problem_responses
-from service.deps import ClockDep, MetricsDep, Served, ServedDep, SessionDep, TenantDep, get_served
+from service.deps import ClockDep, MetricsDep, Served, ServedDep, SessionDep, TenantDep, served_json
 from service.questionnaire import service
 from service.questionnaire.questions import Lang
 from service.questionnaire.schemas import AnswerIn, SchemaOut, SessionCreate, SessionOut
@@ -36,14 +35,6 @@ def _create(body: SessionCreate, served: Served) -> SessionOut:
         return service.create_session(session, served.tenant, body, served.clock, served.metrics.count_verdict)
 
 
-async def _lean_create(request: Request, body: SessionCreate, _query: dict[str, str]) -> Response:
-    """A plain start (like ``_lean_answer``): the same bytes as FastAPI's, with the same Location."""
-    served = await get_served(request)
-    out: SessionOut = await run_in_threadpool(_create, body, served)
-    headers = {"Location": f"/v1/questionnaire/sessions/{out.id}"}
-    return Response(out.model_dump_json(by_alias=True), status_code=201, media_type="application/json", headers=headers)
-
-
 router.add_api_route(
     "/sessions",
     create_session,
@@ -51,7 +42,8 @@ router.add_api_route(
     status_code=201,
     response_model=SessionOut,
     summary="Start a questionnaire, optionally prefilled",
-    route_class_override=lean_route(_lean_create),
+    # A plain start skips FastAPI's dependency solving; tests/service/questionnaire/test_api.py compares the bytes.
+    route_class_override=lean_route(served_json(_create, status_code=201, location=f"{router.prefix}/sessions/{{id}}")),
 )
 
 
@@ -70,15 +62,6 @@ def answer(session_id: str, body: AnswerIn, served: ServedDep) -> SessionOut:
         return service.answer(session, served.tenant, session_id, body, served.clock, served.metrics.count_verdict)
 
 
-async def _lean_answer(request: Request, body: AnswerIn, _query: dict[str, str]) -> Response:
-    """A plain answer (a valid JSON body, no query string) without FastAPI's dependency solving and response model
-    (service/api/lean.py): the most frequent request of a questionnaire. The same bytes as FastAPI's serialization of
-    ``SessionOut`` (tests/service/questionnaire/test_api.py compares them)."""
-    served = await get_served(request)
-    out: SessionOut = await run_in_threadpool(answer, request.path_params["session_id"], body, served)
-    return Response(out.model_dump_json(by_alias=True), media_type="application/json")
-
-
 router.add_api_route(
     "/sessions/{session_id}/answers",
     answer,
@@ -86,5 +69,6 @@ router.add_api_route(
     response_model=SessionOut,
     summary="Answer (or change) one question",
     responses=BUSY,
-    route_class_override=lean_route(_lean_answer),
+    # The most frequent request of a questionnaire: plain answers skip FastAPI's dependency solving (ADR 0019).
+    route_class_override=lean_route(served_json(answer, "session_id")),
 )

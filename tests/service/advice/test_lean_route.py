@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import fastapi.routing
 import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
@@ -23,20 +22,6 @@ from service.store.db import Database
 from tests.conftest import TODAY
 
 PROFILE = {"task": "Label support tickets", "examples": 300, "requests_per_day": 4321}
-
-
-@pytest.fixture
-def solved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The paths FastAPI's own dependency solving ran for."""
-    calls: list[str] = []
-    solve = fastapi.routing.solve_dependencies
-
-    async def counted(*, request: Any, **kwargs: Any) -> Any:
-        calls.append(request.url.path)
-        return await solve(request=request, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
-    return calls
 
 
 @pytest.fixture

@@ -191,22 +191,10 @@ def test_the_verdict_follows_todays_catalog(tmp_path: Path) -> None:
         app.state.database.dispose()
 
 
-def test_a_session_gives_the_same_bytes_on_the_lean_path_and_on_fastapis(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_session_gives_the_same_bytes_on_the_lean_path_and_on_fastapis(client: TestClient, solved: list[str]) -> None:
     """A plain start or answer skips FastAPI's dependency solving and response model (service/api/lean.py); a charset
     in the content type takes FastAPI's handler. Two sessions answered alike, one each way, give the same bytes once their
     ids and timestamps are set aside: numbers, Hebrew text, key order and the stored advice are written alike."""
-    import fastapi.routing
-
-    solved: list[str] = []
-    solve = fastapi.routing.solve_dependencies
-
-    async def counted(*, request: Any, **kwargs: Any) -> Any:
-        solved.append(request.url.path)
-        return await solve(request=request, **kwargs)
-
-    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
     profile = {"task": "תיוג פניות", "examples": 800, "example_quality": "high", "narrow_task": True}
     profile |= {"prompting_status": "insufficient", "provider": "openai", "requests_per_day": 4321}
     walks = []
