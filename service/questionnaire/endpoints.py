@@ -24,9 +24,12 @@ async def get_schema(tenant: TenantDep, lang: LangQuery = "en") -> SchemaOut:
     return service.schema(lang)
 
 
+SESSION_AT = f"{router.prefix}/sessions/{{id}}"  # a new session's Location, on both paths
+
+
 def create_session(body: SessionCreate, served: ServedDep, response: Response) -> SessionOut:
     out = _create(body, served)
-    response.headers["Location"] = f"/v1/questionnaire/sessions/{out.id}"
+    response.headers["Location"] = SESSION_AT.format(id=out.id)
     return out
 
 
@@ -43,7 +46,7 @@ router.add_api_route(
     response_model=SessionOut,
     summary="Start a questionnaire, optionally prefilled",
     # A plain start skips FastAPI's dependency solving; tests/service/questionnaire/test_api.py compares the bytes.
-    route_class_override=lean_route(served_json(_create, status_code=201, location=f"{router.prefix}/sessions/{{id}}")),
+    route_class_override=lean_route(served_json(_create, status_code=201, location=SESSION_AT)),
 )
 
 

@@ -163,7 +163,7 @@ def test_the_anthropic_spec_is_a_prompt_on_a_model_the_sdk_lists() -> None:
 
 def test_the_pip_line_reads_installed_versions_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every grounded prompt and tuning spec starts with a pip line; reading an installed version walks sys.path's
-    metadata (~0.5 ms), so it is read once per distribution and process, and still names the installed major."""
+    metadata (~1 ms), so it is read once per distribution and process, and still names the installed major."""
     calls: list[str] = []
     real = metadata.version
 
