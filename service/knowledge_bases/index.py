@@ -9,7 +9,9 @@ needed; BM25: its snapshot holds only live records). Upserting a document then g
 
 1. read the document's existing records; records whose id is unchanged stay as they are;
 2. write new records as ``pending`` (invisible), reusing the stored vector of any record with the
-   same content hash and embedding only the rest;
+   same content hash and embedding only the rest; when no record is to be removed and all new ones fit in one
+   call, that one call writes them ``live`` instead and step 3 is skipped (a Chroma write holds the GIL for
+   10-30 ms whatever its size, and every search of this process waits it out: ADR 0029);
 3. flip: ONE ``update`` call turns the new records ``live`` and the orphaned ones ``stale``, so a
    query sees the old version or the new one, never a mix (a document with more than
    ``max_batch_size`` changed records needs several calls; many documents share calls, whole);
@@ -163,11 +165,17 @@ class KnowledgeBaseIndex:
         report = (lambda done, _: progress(skipped + done, total)) if progress else None
         vectors = self.embedder.encode_many(texts, report) if texts else np.zeros((0, 0), np.float32)
         if any(change.changed for change in plan.documents):
-            plan.write_pending(collection, vectors)
-            with _visibility.change(str(collection.id)):
-                plan.flip(collection, self.client.get_max_batch_size())
-                self._bump(collection)  # right after the flip: BM25 snapshots follow the dense view
-            plan.remove_orphans(collection)
+            max_batch = self.client.get_max_batch_size()
+            if plan.adds_only(max_batch):  # new records only, in one call: written live, no flip (ADR 0029)
+                with _visibility.change(str(collection.id)):
+                    plan.write(collection, vectors, "live")
+                    self._bump(collection)
+            else:
+                plan.write(collection, vectors)
+                with _visibility.change(str(collection.id)):
+                    plan.flip(collection, max_batch)
+                    self._bump(collection)  # right after the flip: BM25 snapshots follow the dense view
+                plan.remove_orphans(collection)
         if progress:
             progress(total, total)
         return [UpsertResult(change.embedded, change.skipped, len(change.orphans)) for change in plan.documents]
@@ -227,14 +235,16 @@ class KnowledgeBaseIndex:
     def _snapshot(self, fresh: bool = False) -> Snapshot:
         """The BM25 snapshot: current, or (big KBs, ``fresh=False``) recent while it rebuilds."""
         collection = self.ensure()
+        key = str(collection.id)
         return _snapshots.get(
-            str(collection.id), self._version(), lambda version: _load(collection, version, self.sole_writer), fresh
+            key, self._version(), lambda version: _load(collection, version, self.sole_writer, _snapshots.current(key)), fresh
         )
 
 
-def _load(collection: Collection, version: str, exact: bool = False) -> Snapshot:
+def _load(collection: Collection, version: str, exact: bool = False, previous: Snapshot | None = None) -> Snapshot:
     """Every live record of ``collection`` (paged: one big read overflows SQLite's variable limit); with ``exact``,
-    stamped when no change of the live records began or ended while it loaded."""
+    stamped when no change of the live records began or ended while it loaded. BM25 carries over the chunks whose
+    text and metadata ``previous`` already had (only new or changed ones are tokenized again)."""
     key = str(collection.id)
     before = _visibility.stamp(key) if exact else None
     ids: list[str] = []
@@ -251,5 +261,11 @@ def _load(collection: Collection, version: str, exact: bool = False) -> Snapshot
             break
         offset += WRITE_BATCH
     stamp = before if before is not None and _visibility.stamp(key) == before else None
-    lexical = LexicalIndex((rid, lexical_text(texts[rid], metadatas[rid])) for rid in ids)
+
+    def unchanged(rid: str) -> bool:
+        return previous is not None and previous.texts.get(rid) == texts[rid] and previous.metadatas.get(rid) == metadatas[rid]
+
+    lexical = LexicalIndex.rebuilt(
+        previous.lexical if previous is not None else None, ids, lambda rid: lexical_text(texts[rid], metadatas[rid]), unchanged
+    )
     return Snapshot(version, ids, texts, metadatas, lexical, stamp)

@@ -1,4 +1,4 @@
-"""BM25 over chunk texts (bm25s) with a Unicode tokenizer that also knows Hebrew prefixes.
+"""BM25 over chunk texts (service/knowledge_bases/bm25.py) with a Unicode tokenizer that also knows Hebrew prefixes.
 
 MiniLM barely represents Hebrew, so Hebrew recall depends on this index. Hebrew glues the
 one-letter prefixes ו ה ב ל מ ש כ ("and", "the", "in", "to", "from", "that", "as") to the next
@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-import bm25s
 import numpy as np
+
+from service.knowledge_bases.bm25 import Scores, Source, Terms, terms
 
 HEBREW_PREFIXES = frozenset("והבלמשכ")
 MAX_PREFIXES = 2  # "וכש", "ומה" exist, but three-letter stripping mostly hits word stems
@@ -80,20 +81,47 @@ def tokenize(text: str, *, prefixes: bool = True, stem: bool = True) -> list[str
 
 
 class LexicalIndex:
-    """An in-memory BM25 index over (chunk_id, text) pairs; rebuild it to change the corpus."""
+    """An in-memory BM25 index over (chunk_id, text) pairs; rebuild it to change the corpus (``rebuilt`` carries
+    over what the last index knew of the chunks that did not change)."""
 
     def __init__(self, items: Iterable[tuple[str, str]], *, prefixes: bool = True, stem: bool = True) -> None:
         self.prefixes = prefixes
         self.stem = stem
         self.ids: list[str] = []
-        corpus: list[list[str]] = []
+        sources: list[Source] = []
         for chunk_id, text in items:
             self.ids.append(chunk_id)
-            # bm25s needs at least one token per document; "" never matches a query token.
-            corpus.append(self._tokens(text) or [""])
-        self._bm25 = bm25s.BM25()
-        if corpus:
-            self._bm25.index(corpus, show_progress=False)
+            sources.append(self._tokens(text))
+        self._index(sources, None)
+
+    @classmethod
+    def rebuilt(
+        cls,
+        previous: LexicalIndex | None,
+        ids: Sequence[str],
+        text_of: Callable[[str], str],
+        unchanged: Callable[[str], bool],
+        *,
+        prefixes: bool = True,
+        stem: bool = True,
+    ) -> LexicalIndex:
+        """The index of the chunks ``ids`` (in that order): a chunk ``previous`` holds and ``unchanged`` vouches for
+        keeps its counted tokens; only the others are tokenized (``text_of``). Scores as if built from scratch."""
+        index = cls.__new__(cls)
+        index.prefixes, index.stem, index.ids = prefixes, stem, list(ids)
+        rows: dict[str, int] = {}
+        if previous is not None and (previous.prefixes, previous.stem) == (prefixes, stem):
+            rows = {chunk_id: row for row, chunk_id in enumerate(previous.ids)}
+        sources: list[Source] = []
+        for chunk_id in index.ids:
+            row = rows.get(chunk_id)
+            sources.append(row if row is not None and unchanged(chunk_id) else index._tokens(text_of(chunk_id)))
+        index._index(sources, previous._terms if rows and previous is not None else None)
+        return index
+
+    def _index(self, sources: list[Source], previous: Terms | None) -> None:
+        self._terms = terms(sources, previous)
+        self._scores = Scores(self._terms)
 
     def _tokens(self, text: str) -> list[str]:
         return tokenize(text, prefixes=self.prefixes, stem=self.stem)
@@ -129,23 +157,20 @@ class LexicalIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _frequency(self, token: str) -> int:
-        """In how many chunks ``token`` occurs (bm25s keeps postings as a CSC matrix: one column per token)."""
-        token_id = self._bm25.vocab_dict.get(token) if self.ids else None
-        if token_id is None or not token:
-            return 0
-        indptr = self._bm25.scores["indptr"]
-        return int(indptr[token_id + 1] - indptr[token_id])
+        """In how many chunks ``token`` occurs."""
+        token_id = self._terms.vocab.get(token) if token else None
+        return 0 if token_id is None else self._scores.frequency(token_id)
 
     def search(self, q: str, k: int) -> list[tuple[str, float]]:
         """The ``k`` best (chunk_id, BM25 score) pairs with a positive score, best first."""
         if not self.ids or k <= 0:
             return []
-        vocab = self._bm25.vocab_dict
+        vocab = self._terms.vocab
         # Unique tokens: a question repeating a word should not weigh it twice.
         token_ids = [vocab[t] for t in dict.fromkeys(self._tokens(q)) if t in vocab and t]
         if not token_ids:
             return []
-        scores = np.asarray(self._bm25.get_scores_from_ids(token_ids))
+        scores = self._scores.of(token_ids)
         # Only chunks holding a question word score above 0, usually a small share of them: select among those
         # (at 100,000 chunks ~0.5 ms less than partitioning every score).
         positive = np.flatnonzero(scores > 0)

@@ -1,8 +1,9 @@
 """Per-process BM25 snapshots of each collection's live chunks, refreshed when a write bumps its version.
 
 Rebuilding is cheap for a small knowledge base (a few milliseconds: done inline, so BM25 is always
-current) and slow for a bigger one (~0.3 s at 5,000 chunks, ~25 s at 100,000 on 2 cores: mostly reading
-the texts back from Chroma, then tokenizing). A search never waits for such a build: it answers from the
+current) and slow for a bigger one (~0.3 s at 5,000 chunks, ~25 s at 100,000 on 2 cores for a first build: mostly
+reading the texts back from Chroma, then tokenizing; a rebuild tokenizes only the chunks the snapshot it replaces
+did not have, see ``LexicalIndex.rebuilt``). A search never waits for such a build: it answers from the
 previous snapshot while one background thread rebuilds, at most every ``REBUILD_SPACING`` times the last build's duration so
 a stream of writes cannot keep a core busy. A stale snapshot is safe: a search re-reads
 every hit from Chroma before returning it unless the snapshot is exact (see ``KnowledgeBaseIndex.query``), so a removed chunk
@@ -96,6 +97,10 @@ class SnapshotCache:
             return self._build(key, version, load)
         self._start_background(key, version, load)
         return current
+
+    def current(self, key: str) -> Snapshot | None:
+        """The snapshot searches of ``key`` read now, whatever its version (a loader builds on it)."""
+        return self._snapshots.get(key)
 
     def _build(self, key: str, version: str, load: Loader) -> Snapshot:
         with self._locks[key]:  # one build per collection; other collections are not held up

@@ -102,8 +102,15 @@ class WritePlan:
     def texts_to_embed(self) -> list[str]:
         return [text for _, text in self.to_embed]
 
-    def write_pending(self, collection: Collection, embedded: np.ndarray) -> None:
-        """Add the new records as ``pending``: stored, embedded, invisible to queries."""
+    def adds_only(self, max_batch: int) -> bool:
+        """Whether the plan only adds records (no document loses one) and all of them fit in one call: then one
+        upsert can write them ``live``, as atomic as the flip that would otherwise follow (``write``)."""
+        if any(change.orphans for change in self.documents):
+            return False
+        return sum(len(change.new) for change in self.documents) <= min(max_batch, WRITE_BATCH)
+
+    def write(self, collection: Collection, embedded: np.ndarray, state: str = "pending") -> None:
+        """Add the new records, by default as ``pending``: stored, embedded, invisible to queries."""
         self.vectors.update(zip((rid for rid, _ in self.to_embed), embedded, strict=True))
         new = [pair for change in self.documents for pair in change.new]
         for batch in batches(new):
@@ -111,7 +118,7 @@ class WritePlan:
                 ids=[rid for rid, _ in batch],
                 embeddings=np.asarray([self.vectors[rid] for rid, _ in batch], dtype=np.float32),
                 documents=[chunk.text for _, chunk in batch],
-                metadatas=[_metadata(chunk, "pending") for _, chunk in batch],
+                metadatas=[_metadata(chunk, state) for _, chunk in batch],
             )
 
     def flip(self, collection: Collection, max_batch: int) -> None:

@@ -140,3 +140,35 @@ def test_a_replaced_chunk_never_comes_back_while_a_big_snapshot_rebuilds(
         texts = " ".join(hit.text for hit in sole.query("hotel cap per night", 8, mode))
         assert "390 USD" not in texts, mode
         assert "410 USD" in texts or mode == "lexical", "dense search finds the new chunk before BM25 catches up"
+
+
+def test_a_new_snapshot_tokenizes_only_the_chunks_that_changed(
+    pair: tuple[KnowledgeBaseIndex, KnowledgeBaseIndex], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ingestion rebuilds BM25 after every document: the chunks the last snapshot held keep their counted tokens,
+    and the scores are those of a build from scratch."""
+    from service.knowledge_bases.lexical import LexicalIndex
+    from service.knowledge_bases.search import lexical_text
+
+    sole, _ = pair
+    before = sole._snapshot(fresh=True)
+    edited = _edit_behind_its_back(sole, "faq-badges", "החניון סגור בשבת. badge required")
+    tokenized: list[str] = []
+    tokens = LexicalIndex._tokens
+
+    def counting(self: LexicalIndex, text: str) -> list[str]:
+        tokenized.append(text)
+        return tokens(self, text)
+
+    monkeypatch.setattr(LexicalIndex, "_tokens", counting)
+    ingest(sole, "visitors.md", b"# Visitors\n\nGuests sign in at reception and wear a visitor badge all day.", chunk_tokens=12)
+    after = sole._snapshot(fresh=True)
+    new = [rid for rid in after.ids if rid not in before.texts]
+    assert new and len(after.ids) > len(new) + 1
+    # The new document's chunks and the record edited behind the index's back: nothing else.
+    expected = [lexical_text(after.texts[rid], after.metadatas[rid]) for rid in after.ids if rid in new or rid == edited]
+    assert sorted(tokenized) == sorted(expected)
+    tokenized.clear()
+    scratch = LexicalIndex((rid, lexical_text(after.texts[rid], after.metadatas[rid])) for rid in after.ids)
+    for q in [*QUESTIONS, "visitor badge reception", "החניון בשבת"]:
+        assert after.lexical.search(q, 20) == scratch.search(q, 20), q

@@ -114,7 +114,7 @@ def test_a_write_in_flight_is_invisible_then_complete(kb: KnowledgeBaseIndex) ->
     chunks = chunk_document(doc, 8, 0, kb.embedder.model_name)
     collection = kb.ensure()
     write = WritePlan(collection, [(doc.doc_id, chunks)])
-    write.write_pending(collection, kb.embedder.encode_array(write.texts_to_embed))
+    write.write(collection, kb.embedder.encode_array(write.texts_to_embed))
 
     def visible() -> set[str]:
         texts = {hit.text for mode in ("dense", "hybrid") for hit in kb.query("when does it open", 10, mode)}

@@ -49,8 +49,9 @@ def test_search_gives_the_k_best_positive_scores_best_first_ties_in_corpus_order
     docs += [("twin-a", "alpha beta"), ("twin-b", "alpha beta")]  # equal scores: corpus order
     index = LexicalIndex(docs)
     for q in ("w1 w7", "w3", "alpha beta", "w2 w5 w9 alpha", "zebra w39"):
-        ids = [index._bm25.vocab_dict[t] for t in dict.fromkeys(index._tokens(q)) if t in index._bm25.vocab_dict]
-        scores = np.asarray(index._bm25.get_scores_from_ids(ids)) if ids else np.zeros(len(docs))
+        vocab = index._terms.vocab
+        ids = [vocab[t] for t in dict.fromkeys(index._tokens(q)) if t in vocab]
+        scores = index._scores.of(ids) if ids else np.zeros(len(docs))
         for k in (1, 3, 10, 1000):
             expected = sorted((i for i in range(len(docs)) if scores[i] > 0), key=lambda i: (-scores[i], i))[:k]
             found = index.search(q, k)
