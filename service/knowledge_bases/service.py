@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,12 +63,17 @@ def create_kb(
     return row
 
 
+# Built once: every search and grounded prompt looks its knowledge base up, and building the statement (SQLAlchemy's
+# operator overloading) cost about as much as running it.
+_BY_REF = select(KnowledgeBaseRow).where(
+    KnowledgeBaseRow.tenant_id == bindparam("tenant"),
+    (KnowledgeBaseRow.id == bindparam("ref")) | (KnowledgeBaseRow.name == bindparam("ref")),
+)
+
+
 def get_kb(session: Session, tenant_id: str, ref: str) -> KnowledgeBaseRow:
     """By id or by name."""
-    query = select(KnowledgeBaseRow).where(
-        KnowledgeBaseRow.tenant_id == tenant_id, (KnowledgeBaseRow.id == ref) | (KnowledgeBaseRow.name == ref)
-    )
-    row = session.scalars(query).first()
+    row = session.scalars(_BY_REF, {"tenant": tenant_id, "ref": ref}).first()
     if row is None:
         raise NotFound(f"No knowledge base {ref!r}; create it with POST /v1/knowledge-bases.", code="knowledge_base_not_found")
     return row
