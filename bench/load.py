@@ -10,7 +10,8 @@ miss), GET /v1/advice/{id}, a whole questionnaire session (create, answer until 
 with a note when /v1/questionnaire is absent), and knowledge-base searches and grounded prompts.
 Beside them: one dataset upload every --upload-every seconds, a second ingestion a quarter of the way in (two
 corpus files and --ingest-docs generated ones), and a /metrics scrape every 5 s. Prints per-route count, p50, p99 and
-max, answers by status, the p99 of the searches answered while that ingestion ran (issue 18: <= 100 ms), the RSS
+max, answers by status, the p99 of the searches answered while that ingestion ran (issue 18: <= 100 ms) beside
+the p99 of those that did not overlap it (what the ingestion itself adds on a machine the soak saturates), the RSS
 of both processes before and after, and exits 1 on any 5xx or dropped connection.
 Not a pass/fail test of speed: latency figures depend on what else the machine runs.
 """
@@ -73,7 +74,17 @@ class Stats:
     ingesting: list[tuple[float, float]] = field(default_factory=list)  # (monotonic start, end) of mid-soak ingestions
 
     def searches_while_ingesting(self) -> list[float]:
-        return [took for began, took in self.searches if any(a <= began and began + took <= b for a, b in self.ingesting)]
+        return [took for began, took in self.searches if self._inside(began, took)]
+
+    def searches_otherwise(self) -> list[float]:
+        """Searches that neither began nor ended while an ingestion ran: the same load without its writes."""
+        return [took for began, took in self.searches if not self._overlaps(began, took)]
+
+    def _inside(self, began: float, took: float) -> bool:
+        return any(a <= began and began + took <= b for a, b in self.ingesting)
+
+    def _overlaps(self, began: float, took: float) -> bool:
+        return any(began < b and began + took > a for a, b in self.ingesting)
 
     def server_errors(self) -> int:
         return sum(n for counts in self.statuses.values() for status, n in counts.items() if status >= 500)
@@ -299,6 +310,14 @@ def report(stats: Stats, seconds: float, rss: dict[str, tuple[int, int]], args: 
         p50 = percentile(during, 0.5)
         print(f"searches while the mid-soak ingestion ran: {len(during)}, p50 {p50:.1f} ms, p99 {p99:.1f} ms", end="")
         print(f" (goal <= 100 ms: {verdict})")
+        otherwise = stats.searches_otherwise()
+        if otherwise:
+            # The goal is absolute, but on a saturated machine every route queues: this tells what the ingestion adds.
+            outside = percentile(otherwise, 0.99)
+            print(
+                f"searches outside it: {len(otherwise)}, p50 {percentile(otherwise, 0.5):.1f} ms, p99 {outside:.1f} ms"
+                f" (the ingestion adds {p99 - outside:+.1f} ms at p99)"
+            )
     for name, (before, after) in rss.items():
         print(f"RSS {name:7}: {before / 1024:7.1f} MiB -> {after / 1024:7.1f} MiB ({(after - before) / 1024:+.1f} MiB)")
     for note in stats.notes:
