@@ -121,7 +121,7 @@ class Scores:
         idf = np.array([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) if d else 0.0 for d in distinct.tolist()])
         idf = idf.astype(np.float32)[inverse]
         if n_docs:
-            average = np.array(lengths).mean()  # a document's length counts every occurrence
+            average = lengths.mean()  # a document's length counts every occurrence
             norm = K1 * ((1 - B) + B * lengths / average)
             tfc = counts / (norm[doc] + counts)
             entries = (idf[terms.ids].astype(np.float64) * tfc).astype(np.float32)

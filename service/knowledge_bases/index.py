@@ -11,7 +11,7 @@ needed; BM25: its snapshot holds only live records). Upserting a document then g
 2. write new records as ``pending`` (invisible), reusing the stored vector of any record with the
    same content hash and embedding only the rest; when no record is to be removed and all new ones fit in one
    call, that one call writes them ``live`` instead and step 3 is skipped (a Chroma write holds the GIL for
-   10-30 ms whatever its size, and every search of this process waits it out: ADR 0029);
+   10-20 ms a call and ~1 ms more per upserted record, and every search of this process waits it out: ADR 0029);
 3. flip: ONE ``update`` call turns the new records ``live`` and the orphaned ones ``stale``, so a
    query sees the old version or the new one, never a mix (a document with more than
    ``max_batch_size`` changed records needs several calls; many documents share calls, whole);

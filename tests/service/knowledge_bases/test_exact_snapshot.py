@@ -13,6 +13,8 @@ from service.embeddings.model import Embedder
 from service.knowledge_bases import index as indexes
 from service.knowledge_bases import snapshot as snapshots
 from service.knowledge_bases.index import KnowledgeBaseIndex
+from service.knowledge_bases.lexical import LexicalIndex
+from service.knowledge_bases.search import lexical_text
 from service.store.models import KnowledgeBaseRow
 from service.worker.runtime import Runtime
 from tests.service.knowledge_bases.test_index import BADGES, EXPENSES, PARKING, ingest
@@ -147,9 +149,6 @@ def test_a_new_snapshot_tokenizes_only_the_chunks_that_changed(
 ) -> None:
     """An ingestion rebuilds BM25 after every document: the chunks the last snapshot held keep their counted tokens,
     and the scores are those of a build from scratch."""
-    from service.knowledge_bases.lexical import LexicalIndex
-    from service.knowledge_bases.search import lexical_text
-
     sole, _ = pair
     before = sole._snapshot(fresh=True)
     edited = _edit_behind_its_back(sole, "faq-badges", "החניון סגור בשבת. badge required")
