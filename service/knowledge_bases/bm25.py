@@ -22,6 +22,7 @@ import numpy as np
 
 K1 = 1.5
 B = 0.75
+DENSE_SHARE = 8  # a token in more than 1/8 of the documents has its scores kept as one whole column
 EMPTY = ""  # a document without tokens is indexed as this one token (as bm25s needs one per document)
 
 
@@ -106,16 +107,24 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 class Scores:
-    """BM25 of every (document, token) entry of ``Terms``, by token (CSC), as bm25s keeps them."""
+    """BM25 of every (document, token) entry of ``Terms``, by token (CSC), as bm25s keeps them; the columns of tokens
+    in more than 1/``dense_share`` of the documents are kept whole instead (``dense``).
 
-    def __init__(self, terms: Terms) -> None:
+    A question's common words touch most documents: at 100,000 chunks a question of the search bench touched ~225,000
+    entries, and adding them by index took ~2.3 ms, against ~0.17 ms adding whole columns. A whole column costs 4
+    bytes a document instead of 8 an entry (the columns kept whole held 16 MB at 100,000 chunks; ``dense_share`` 8
+    bounds them by 4x the entries they replace). A document missing from a column adds 0.0, which leaves a float32
+    sum unchanged, so the scores stay bm25s' bit for bit.
+    """
+
+    def __init__(self, terms: Terms, dense_share: int = DENSE_SHARE) -> None:
         n_docs, n_vocab = len(terms.ptr) - 1, len(terms.tokens)
         self.n_docs = n_docs
         per_doc = np.diff(terms.ptr)
         doc = np.repeat(np.arange(n_docs, dtype=np.int32), per_doc)
         counts = terms.counts.astype(np.float64)
         lengths = np.add.reduceat(counts, terms.ptr[:-1]) if counts.size else np.zeros(0)
-        df = np.bincount(terms.ids, minlength=n_vocab)
+        self.df = df = np.bincount(terms.ids, minlength=n_vocab)
         # idf as bm25s computes it (math.log per distinct document frequency), stored as float32.
         distinct, inverse = np.unique(df, return_inverse=True)
         idf = np.array([math.log(1 + (n_docs - d + 0.5) / (d + 0.5)) if d else 0.0 for d in distinct.tolist()])
@@ -127,19 +136,35 @@ class Scores:
             entries = (idf[terms.ids].astype(np.float64) * tfc).astype(np.float32)
         else:
             entries = np.zeros(0, dtype=np.float32)
-        order = np.argsort(terms.ids, kind="stable")  # by token, documents ascending within each
-        self.indices = doc[order]
-        self.data = entries[order]
-        self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+        whole = df * dense_share > n_docs
+        sparse = ~whole[terms.ids]
+        self.dense: dict[int, np.ndarray] = {}
+        at = np.flatnonzero(~sparse)
+        at = at[np.argsort(terms.ids[at], kind="stable")]  # the whole columns' entries, token by token
+        start = 0
+        for token_id in np.flatnonzero(whole).tolist():
+            picked = at[start : start + df[token_id]]
+            start += df[token_id]
+            column = self.dense[token_id] = np.zeros(n_docs, dtype=np.float32)
+            column[doc[picked]] = entries[picked]
+        ids = terms.ids[sparse]
+        order = np.argsort(ids, kind="stable")  # by token, documents ascending within each
+        self.indices = doc[sparse][order]
+        self.data = entries[sparse][order]
+        self.indptr = np.concatenate([[0], np.cumsum(np.where(whole, 0, df))]).astype(np.int64)
 
     def frequency(self, token_id: int) -> int:
         """In how many documents the token occurs."""
-        return int(self.indptr[token_id + 1] - self.indptr[token_id])
+        return int(self.df[token_id])
 
     def of(self, token_ids: Sequence[int]) -> np.ndarray:
         """Every document's score for a question of these (distinct) token ids, summed in their order."""
         scores = np.zeros(self.n_docs, dtype=np.float32)
         for token_id in token_ids:
+            column = self.dense.get(token_id)
+            if column is not None:
+                scores += column
+                continue
             start, end = self.indptr[token_id], self.indptr[token_id + 1]
             scores[self.indices[start:end]] += self.data[start:end]  # a document is in a token's column once
         return scores

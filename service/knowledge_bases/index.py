@@ -42,7 +42,17 @@ from service.knowledge_bases.embeddings import KnowledgeBaseEmbeddingFunction
 from service.knowledge_bases.fusion import dense_weight
 from service.knowledge_bases.lexical import LexicalIndex
 from service.knowledge_bases.parsers import ParsedDocument
-from service.knowledge_bases.search import MODES, Hit, Mode, lexical_text, ranking, read_hits, snapshot_hits
+from service.knowledge_bases.search import (
+    CANDIDATES,
+    MODES,
+    Hit,
+    Mode,
+    dense_side,
+    lexical_text,
+    ranking,
+    read_hits,
+    snapshot_hits,
+)
 from service.knowledge_bases.snapshot import Snapshot, SnapshotCache, Visibility
 from service.knowledge_bases.writes import WRITE_BATCH, WritePlan, batches
 
@@ -219,11 +229,14 @@ class KnowledgeBaseIndex:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if k <= 0 or (not q.strip() and embedding is None):
             return []
-        vector = list(embedding) if embedding is not None else self.embedder.encode_query(q)
-        snapshot = self._snapshot()
         collection = self.ensure()
+        known = list(embedding) if embedding is not None else None
+        dense = dense_side(
+            collection, lambda: self.embedder.encode_query(q) if known is None else known, max(k, CANDIDATES), mode
+        )
+        snapshot = self._snapshot()
         weight = dense_weight(q, self.embedder.tokenizer)
-        ranked = ranking(mode, collection, snapshot, q, vector, k, weight)
+        ranked, vector = ranking(mode, snapshot, q, dense, k, weight)
         key = str(collection.id)
         if self.sole_writer and snapshot.stamp is not None and snapshot.stamp == _visibility.stamp(key):
             # No flip or delete since the snapshot loaded; a second reading after the hits proves none began meanwhile.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -111,7 +112,7 @@ class LexicalIndex:
         index.prefixes, index.stem, index.ids = prefixes, stem, list(ids)
         rows: dict[str, int] = {}
         if previous is not None and (previous.prefixes, previous.stem) == (prefixes, stem):
-            rows = {chunk_id: row for row, chunk_id in enumerate(previous.ids)}
+            rows = previous.rows
         sources: list[Source] = []
         for chunk_id in index.ids:
             row = rows.get(chunk_id)
@@ -122,6 +123,7 @@ class LexicalIndex:
     def _index(self, sources: list[Source], previous: Terms | None) -> None:
         self._terms = terms(sources, previous)
         self._scores = Scores(self._terms)
+        self.rows = {chunk_id: row for row, chunk_id in enumerate(self.ids)}  # chunk id -> its row in the arrays
 
     def _tokens(self, text: str) -> list[str]:
         return tokenize(text, prefixes=self.prefixes, stem=self.stem)
@@ -136,16 +138,26 @@ class LexicalIndex:
         relevance feature: a question about something the knowledge base never mentions covers little
         of any chunk. A word absent from the corpus weighs like the rarest word.
         """
+        return self._shares(q, [set(self._tokens(text)) for text in texts], lambda form: form)
+
+    def coverage_of(self, q: str, chunk_ids: Sequence[str]) -> list[float]:
+        """``coverage`` of indexed chunks, from the tokens counted when they were indexed (nothing tokenized again):
+        the same shares as ``coverage`` of the texts they were indexed from."""
+        ptr, ids, vocab = self._terms.ptr, self._terms.ids, self._terms.vocab
+        present = [set(ids[ptr[row] : ptr[row + 1]].tolist()) for row in (self.rows[c] for c in chunk_ids)]
+        return self._shares(q, present, lambda form: vocab.get(form, -1))
+
+    def _shares(self, q: str, present: list[set[Any]], key: Callable[[str], Any]) -> list[float]:
         every = word_forms(q, prefixes=self.prefixes, stem=self.stem)
         words = list({tuple(forms): None for forms in every if forms[0] not in STOPWORDS})
         if not words:
-            return [0.0] * len(texts)
+            return [0.0] * len(present)
         weights = [self._idf(forms) for forms in words]
+        keys = [[key(form) for form in forms] for forms in words]
         total = sum(weights)
         shares = []
-        for text in texts:
-            present = set(self._tokens(text))
-            found = sum(weight for forms, weight in zip(words, weights, strict=True) if present.intersection(forms))
+        for tokens in present:
+            found = sum(weight for forms, weight in zip(keys, weights, strict=True) if tokens.intersection(forms))
             shares.append(found / total if total else 0.0)
         return shares
 
@@ -171,10 +183,19 @@ class LexicalIndex:
         if not token_ids:
             return []
         scores = self._scores.of(token_ids)
-        # Only chunks holding a question word score above 0, usually a small share of them: select among those
-        # (at 100,000 chunks ~0.5 ms less than partitioning every score).
-        positive = np.flatnonzero(scores > 0)
-        if positive.size > k:
-            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-        top = positive[np.argsort(-scores[positive], kind="stable")]
-        return [(self.ids[i], float(scores[i])) for i in top]
+        return [(self.ids[i], float(scores[i])) for i in best(scores, k).tolist()]
+
+
+def best(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the ``k`` highest positive scores, best first, equal scores in row order.
+
+    A question's common words give most chunks a positive score (98 % of 100,000 in the search bench), so the k-th
+    highest score is found first and only the rows at or above it are sorted (~0.3 ms there, against ~1.3 ms to
+    select among all the positive ones).
+    """
+    if scores.size > k:
+        kth = np.partition(scores, scores.size - k)[scores.size - k]
+        rows = np.flatnonzero(scores >= kth) if kth > 0 else np.flatnonzero(scores > 0)
+    else:
+        rows = np.flatnonzero(scores > 0)
+    return rows[np.lexsort((rows, -scores[rows]))][:k]

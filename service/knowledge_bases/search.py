@@ -7,6 +7,8 @@ mode's ranking ``score`` and a calibrated ``relevance`` (0..1) computed the same
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +23,9 @@ from service.knowledge_bases.writes import batches
 Mode = Literal["dense", "lexical", "hybrid"]
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 CANDIDATES = 50  # per ranker before fusion
+Dense = tuple[list[float], list[tuple[str, float]]]  # the question's vector, and its dense candidates with cosines
+# Threads that embed questions and run dense searches beside the BM25 ranking; more searches at once queue here.
+_DENSE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kb-dense")
 
 
 @dataclass(frozen=True)
@@ -88,20 +93,36 @@ class Ranked:
     complete: bool = True  # False: dense candidates were cut at a fixed depth (read back deeper if few are live)
 
 
-def ranking(mode: Mode, collection: Collection, snapshot: Snapshot, q: str, vector: list[float], k: int, weight: float) -> Ranked:
-    """Ranked record ids; liveness is checked when they are read back (from Chroma or an exact snapshot)."""
-    n = max(k, CANDIDATES)
-    if mode == "dense":
-        dense = dense_candidates(collection, vector, n)
-        return Ranked(dense, dict(dense), complete=len(dense) < n)
-    lexical = snapshot.lexical.search(q, n)
-    if mode == "lexical":
-        return Ranked(lexical, {})
-    if mode != "hybrid":
+def dense_side(collection: Collection, vector_of: Callable[[], list[float]], n: int, mode: Mode) -> Future[Dense]:
+    """Start the question's vector (``vector_of``) and, unless ``mode`` is lexical, its ``n`` dense candidates in a
+    pool thread, while the caller loads the BM25 snapshot and ranks by BM25 (``ranking``).
+
+    Embedding a question (ONNX) and Chroma's query release the GIL, so the two sides overlap: at 100,000 chunks
+    ~4.6 ms of embedding and ~3.5 ms of dense search beside ~1-3 ms of BM25.
+    """
+
+    def run() -> Dense:
+        vector = vector_of()
+        return vector, (dense_candidates(collection, vector, n) if mode != "lexical" else [])
+
+    return _DENSE_POOL.submit(run)
+
+
+def ranking(mode: Mode, snapshot: Snapshot, q: str, dense: Future[Dense], k: int, weight: float) -> tuple[Ranked, list[float]]:
+    """Ranked record ids and the question's vector; liveness is checked when the ids are read back (from Chroma or
+    an exact snapshot). ``dense`` is ``dense_side``'s work for the same ``mode`` and ``max(k, CANDIDATES)``."""
+    if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    n = max(k, CANDIDATES)
+    lexical = snapshot.lexical.search(q, n) if mode != "dense" else []
+    vector, candidates = dense.result()
+    if mode == "dense":
+        return Ranked(candidates, dict(candidates), complete=len(candidates) < n), vector
+    if mode == "lexical":
+        return Ranked(lexical, {}), vector
     # Candidates are ids only (cheap at 100k chunks); only the fused top ones are read back.
-    dense = dense_candidates(collection, vector, n)
-    return Ranked(rrf([[rid for rid, _ in dense], [rid for rid, _ in lexical]], [weight, 1.0], RRF_K), dict(dense))
+    fused = rrf([[rid for rid, _ in candidates], [rid for rid, _ in lexical]], [weight, 1.0], RRF_K)
+    return Ranked(fused, dict(candidates)), vector
 
 
 def read_hits(
@@ -119,7 +140,7 @@ def read_hits(
         # Nearly all the nearest records are mid-write (pending or stale): search deeper, reading their states.
         deeper = nearest(collection, vector, k, start=4 * len(ranked.ids))
         found = _live(collection, Ranked(deeper, dict(deeper)), vector, k)
-    return _scored(snapshot, found, q, weight)
+    return _scored(found, snapshot.lexical.coverage(q, [lexical_text(text, meta) for text, meta, _, _ in found]), weight)
 
 
 def snapshot_hits(
@@ -152,11 +173,11 @@ def snapshot_hits(
         for rid, vec in zip(got["ids"], stored if stored is not None else [None] * len(got["ids"]), strict=True):
             cosines[rid] = _cosine(vec, query_vector)
     found = [(snapshot.texts[rid], snapshot.metadatas[rid], score, cosines.get(rid, 0.0)) for rid, score in chosen]
-    return _scored(snapshot, found, q, weight)
+    # The snapshot's BM25 counted these very texts: their coverage comes from its arrays, without tokenizing them.
+    return _scored(found, snapshot.lexical.coverage_of(q, [rid for rid, _ in chosen]), weight)
 
 
-def _scored(snapshot: Snapshot, found: list[tuple[str, dict[str, Any], float, float]], q: str, weight: float) -> list[Hit]:
-    coverage = snapshot.lexical.coverage(q, [lexical_text(text, meta) for text, meta, _, _ in found])
+def _scored(found: list[tuple[str, dict[str, Any], float, float]], coverage: list[float], weight: float) -> list[Hit]:
     return [
         to_hit(text, meta, score, relevance(cosine, share, weight))
         for (text, meta, score, cosine), share in zip(found, coverage, strict=True)

@@ -8,6 +8,7 @@ import bm25s
 import numpy as np
 import pytest
 
+from service.knowledge_bases.bm25 import DENSE_SHARE, Scores
 from service.knowledge_bases.lexical import LexicalIndex, tokenize
 
 WORDS = ["policy", "policies", "vacation", "חופשה", "בחופשה", "והחופשה", "expense", "review", "code", "incident"]
@@ -26,19 +27,24 @@ def _queries(rng: random.Random) -> list[str]:
     return [" ".join(rng.sample(WORDS, rng.randint(1, 5))) for _ in range(30)] + ["zebra", "policy zebra policy"]
 
 
-def _scores(index: LexicalIndex, q: str) -> np.ndarray:
+def _scores(index: LexicalIndex, q: str, scores: Scores | None = None) -> np.ndarray:
     vocab = index._terms.vocab
     ids = [vocab[t] for t in dict.fromkeys(index._tokens(q)) if t in vocab and t]
-    return index._scores.of(ids)
+    return (scores or index._scores).of(ids)
 
 
+# 1: every column by index; 8: the tokens in more than 1/8 of the documents whole; 10**9: every column whole.
+@pytest.mark.parametrize("dense_share", [1, DENSE_SHARE, 10**9])
 @pytest.mark.parametrize("seed", range(6))
-def test_scores_are_bm25s_bit_for_bit(seed: int) -> None:
+def test_scores_are_bm25s_bit_for_bit(seed: int, dense_share: int) -> None:
     rng = random.Random(seed)
     docs = _corpus(rng, rng.choice([1, 7, 150, 600]))
     ours = LexicalIndex(docs)
+    columns = Scores(ours._terms, dense_share)
     theirs = bm25s.BM25()
     theirs.index([tokenize(text) or [""] for _, text in docs], show_progress=False)
+    df = np.diff(theirs.scores["indptr"])
+    assert len(columns.dense) == int((df * dense_share > len(docs)).sum())  # 0 with 1, the whole vocabulary with 10**9
     for q in _queries(rng):
         tokens = [t for t in dict.fromkeys(tokenize(q)) if t in theirs.vocab_dict]
         expected = (
@@ -46,11 +52,13 @@ def test_scores_are_bm25s_bit_for_bit(seed: int) -> None:
             if tokens
             else np.zeros(len(docs), dtype=np.float32)
         )
-        got = _scores(ours, q)
+        got = _scores(ours, q, columns)
         assert got.dtype == np.float32 and got.tobytes() == expected.astype(np.float32).tobytes(), q
         for token in tokens:
             column = theirs.vocab_dict[token]
-            assert ours._frequency(token) == int(theirs.scores["indptr"][column + 1] - theirs.scores["indptr"][column])
+            assert columns.frequency(ours._terms.vocab[token]) == int(
+                theirs.scores["indptr"][column + 1] - theirs.scores["indptr"][column]
+            )
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -79,9 +87,11 @@ def test_a_rebuild_that_carries_chunks_over_equals_one_from_scratch(seed: int) -
     assert sorted(read) == sorted(c for c in order if c not in before or c in edited)  # only those tokenized
     assert rebuilt.ids == scratch.ids == order
     assert sorted(rebuilt._terms.vocab) == sorted(scratch._terms.vocab)  # no token of a deleted chunk is kept
-    for q in _queries(rng):
+    for q in [*_queries(rng), "what is the policy on והחופשה?", "the of and", ""]:
         assert _scores(rebuilt, q).tobytes() == _scores(scratch, q).tobytes(), q
         assert rebuilt.search(q, 10) == scratch.search(q, 10)
+        # Coverage from the counted tokens equals coverage of the texts, for carried-over rows too.
+        assert rebuilt.coverage_of(q, order) == scratch.coverage(q, [after[c] for c in order]), q
         for token in tokenize(q):
             assert rebuilt._frequency(token) == scratch._frequency(token)
 

@@ -55,6 +55,6 @@ def test_search_gives_the_k_best_positive_scores_best_first_ties_in_corpus_order
         for k in (1, 3, 10, 1000):
             expected = sorted((i for i in range(len(docs)) if scores[i] > 0), key=lambda i: (-scores[i], i))[:k]
             found = index.search(q, k)
-            assert [score for _, score in found] == [float(scores[i]) for i in expected], (q, k)
+            assert found == [(docs[i][0], float(scores[i])) for i in expected], (q, k)
             assert len(found) == min(k, int((scores > 0).sum()))
     assert [doc for doc, _ in index.search("alpha beta", 2)] == ["twin-a", "twin-b"]
