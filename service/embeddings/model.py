@@ -120,13 +120,19 @@ class Embedder:
         """Normalized vectors as plain lists (JSON- and Chroma-friendly)."""
         return [row.tolist() for row in self.encode_array(texts)]
 
-    def encode_query(self, q: str) -> list[float]:
-        """One question's vector, from a small per-embedder LRU cache when it was asked before."""
+    def cached_query(self, q: str) -> list[float] | None:
+        """The vector ``encode_query`` gave ``q`` lately, if the cache still holds it."""
         with self._queries_lock:
             vector = self._queries.get(q)
             if vector is not None:
                 self._queries.move_to_end(q)
-                return vector
+            return vector
+
+    def encode_query(self, q: str) -> list[float]:
+        """One question's vector, from a small per-embedder LRU cache when it was asked before."""
+        vector = self.cached_query(q)
+        if vector is not None:
+            return vector
         vector = self.encode([q])[0]
         with self._queries_lock:
             self._queries[q] = vector

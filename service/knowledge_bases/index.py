@@ -230,10 +230,9 @@ class KnowledgeBaseIndex:
         if k <= 0 or (not q.strip() and embedding is None):
             return []
         collection = self.ensure()
-        known = list(embedding) if embedding is not None else None
-        dense = dense_side(
-            collection, lambda: self.embedder.encode_query(q) if known is None else known, max(k, CANDIDATES), mode
-        )
+        known = list(embedding) if embedding is not None else self.embedder.cached_query(q)
+        embed = known if known is not None else (lambda: self.embedder.encode_query(q))
+        dense = dense_side(collection, embed, max(k, CANDIDATES), mode)
         snapshot = self._snapshot()
         weight = dense_weight(q, self.embedder.tokenizer)
         ranked, vector = ranking(mode, snapshot, q, dense, k, weight)

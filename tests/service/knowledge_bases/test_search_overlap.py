@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from service.knowledge_bases import search
 from service.knowledge_bases.index import KnowledgeBaseIndex
 from service.knowledge_bases.lexical import LexicalIndex
 from tests.service.knowledge_bases.test_index import EXPENSES, PARKING, ingest
@@ -19,6 +20,7 @@ def test_the_question_is_embedded_while_bm25_ranks(kb: KnowledgeBaseIndex, monke
     ingest(kb, "expenses.md", EXPENSES.encode())
     ingest(kb, "parking.md", PARKING.encode())
     expected = kb.query("When is my expense report due?", 2, mode)  # type: ignore[arg-type]
+    kb.embedder._queries.clear()  # a new question again: the vector is to be computed
     ranking = threading.Event()
     seen: dict[str, Any] = {}
     encode, search = kb.embedder.encode_query, LexicalIndex.search
@@ -39,6 +41,23 @@ def test_the_question_is_embedded_while_bm25_ranks(kb: KnowledgeBaseIndex, monke
     assert hits == expected
 
 
+def test_a_known_vector_is_searched_with_in_the_calling_thread(kb: KnowledgeBaseIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    ingest(kb, "expenses.md", EXPENSES.encode())
+    q = "When is my expense report due?"
+    expected = kb.query(q, 2)  # embeds q, which the embedder's cache now holds
+    threads: list[str] = []
+    nearest = search.dense_candidates
+
+    def dense(*args: Any) -> list[tuple[str, float]]:
+        threads.append(threading.current_thread().name)
+        return nearest(*args)
+
+    monkeypatch.setattr(search, "dense_candidates", dense)
+    assert kb.query(q, 2) == expected  # cached: no pool thread to hand over to
+    assert kb.query("anything", 2, embedding=kb.embedder.encode_query(q)) != []  # given
+    assert threads == [threading.current_thread().name] * 2
+
+
 def test_a_failing_embedding_fails_the_search(kb: KnowledgeBaseIndex, monkeypatch: pytest.MonkeyPatch) -> None:
     ingest(kb, "expenses.md", EXPENSES.encode())
 
@@ -46,5 +65,6 @@ def test_a_failing_embedding_fails_the_search(kb: KnowledgeBaseIndex, monkeypatc
         raise RuntimeError("the model is gone")
 
     monkeypatch.setattr(kb.embedder, "encode_query", broken)
+    kb.embedder._queries.clear()
     with pytest.raises(RuntimeError, match="the model is gone"):
         kb.query("When is my expense report due?", 2)
