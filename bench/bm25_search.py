@@ -65,7 +65,8 @@ def main() -> None:
     by_index = Scores(index._terms, dense_share=1)  # no column whole
     whole = index._scores
     print(f"columns kept whole: {len(whole.dense)} tokens, {sum(c.nbytes for c in whole.dense.values()) / 2**20:.1f} MiB")
-    timings: dict[str, list[float]] = {name: [] for name in ("by index", "whole", "positives", "threshold", "tokenize", "counted")}
+    steps = ("by index", "whole", "positives", "threshold", "tokenize", "counted")
+    timings: dict[str, list[float]] = {name: [] for name in steps}
     touched = []
     for q in questions(args.questions, "bm25"):
         vocab = index._terms.vocab
@@ -96,9 +97,10 @@ def main() -> None:
         "coverage of the 5 best": ("tokenize", "counted"),
     }.items():
         old_t, new_t = timings[old_name], timings[new_name]
+        ratio = statistics.mean(new_t) / statistics.mean(old_t)
         print(
             f"{step:44} {statistics.median(old_t):7.3f} / {statistics.mean(old_t):5.3f} "
-            f"{statistics.median(new_t):7.3f} / {statistics.mean(new_t):5.3f} {statistics.mean(new_t) / statistics.mean(old_t):7.2f}"
+            f"{statistics.median(new_t):7.3f} / {statistics.mean(new_t):5.3f} {ratio:7.2f}"
         )
 
 
