@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # bench/http.py must not shadow the standard library's http
@@ -35,6 +36,7 @@ from bench.search import questions  # noqa: E402
 from service.knowledge_bases.bm25 import Scores  # noqa: E402
 from service.knowledge_bases.lexical import LexicalIndex, best  # noqa: E402
 
+T = TypeVar("T")
 TOP = 50  # candidates per ranker (search.CANDIDATES)
 
 
@@ -46,7 +48,7 @@ def among_positives(scores: np.ndarray, k: int) -> np.ndarray:
     return positive[np.argsort(-scores[positive], kind="stable")]
 
 
-def cpu_ms(run: Callable[[], object]) -> tuple[float, object]:
+def cpu_ms(run: Callable[[], T]) -> tuple[float, T]:
     start = time.thread_time()
     result = run()
     return (time.thread_time() - start) * 1000, result
@@ -76,14 +78,14 @@ def main() -> None:
         timings["by index"].append(ms)
         ms, new = cpu_ms(lambda: whole.of(token_ids))  # noqa: B023
         timings["whole"].append(ms)
-        assert old.tobytes() == new.tobytes()  # type: ignore[union-attr]
-        scores: np.ndarray = new  # type: ignore[assignment]
+        assert old.tobytes() == new.tobytes()
+        scores = new
         ms, before = cpu_ms(lambda: among_positives(scores, TOP))  # noqa: B023
         timings["positives"].append(ms)
         ms, after = cpu_ms(lambda: best(scores, TOP))  # noqa: B023
         timings["threshold"].append(ms)
-        assert scores[before].tobytes() == scores[after].tobytes()  # type: ignore[index]  # ties may come in another order
-        top = [ids[i] for i in after[:5]]  # type: ignore[index]
+        assert scores[before].tobytes() == scores[after].tobytes()  # ties may come in another order
+        top = [ids[i] for i in after[:5].tolist()]
         ms, tokenized = cpu_ms(lambda: index.coverage(q, [texts[int(c[1:])] for c in top]))  # noqa: B023
         timings["tokenize"].append(ms)
         ms, counted = cpu_ms(lambda: index.coverage_of(q, top))  # noqa: B023
