@@ -53,7 +53,7 @@ from service.knowledge_bases.search import (
     read_hits,
     snapshot_hits,
 )
-from service.knowledge_bases.snapshot import Snapshot, SnapshotCache, Visibility
+from service.knowledge_bases.snapshot import Snapshot, SnapshotCache, Visibility, read_vectors
 from service.knowledge_bases.writes import WRITE_BATCH, WritePlan, batches
 
 __all__ = ["MODES", "DocumentInfo", "Hit", "KnowledgeBaseIndex", "Mode", "UpsertResult", "collection_name"]
@@ -80,6 +80,7 @@ class DocumentInfo:
 _snapshots = SnapshotCache()
 _visibility = Visibility()  # this process's flips and deletes, per collection id
 VERSION_SECONDS = 1.0
+MEMORY_VECTORS = 20_000  # an exact snapshot of at most this many records holds their vectors (~30 MiB at 384 floats)
 _versions: dict[str, tuple[float, str]] = {}  # collection id -> (when read, write token)
 
 
@@ -230,14 +231,16 @@ class KnowledgeBaseIndex:
         if k <= 0 or (not q.strip() and embedding is None):
             return []
         collection = self.ensure()
+        key = str(collection.id)
+        snapshot = self._snapshot()
+        exact = self.sole_writer and snapshot.stamp is not None and snapshot.stamp == _visibility.stamp(key)
         known = list(embedding) if embedding is not None else self.embedder.cached_query(q)
         embed = known if known is not None else (lambda: self.embedder.encode_query(q))
-        dense = dense_side(collection, embed, max(k, CANDIDATES), mode)
-        snapshot = self._snapshot()
+        memory = snapshot if exact and snapshot.vectors is not None else None
+        dense = dense_side(collection, memory, embed, max(k, CANDIDATES), mode)
         weight = dense_weight(q, self.embedder.tokenizer)
         ranked, vector = ranking(mode, snapshot, q, dense, k, weight)
-        key = str(collection.id)
-        if self.sole_writer and snapshot.stamp is not None and snapshot.stamp == _visibility.stamp(key):
+        if exact:
             # No flip or delete since the snapshot loaded; a second reading after the hits proves none began meanwhile.
             hits = snapshot_hits(collection, snapshot, ranked, q, vector, k, weight)
             if hits is not None and _visibility.stamp(key) == snapshot.stamp:
@@ -272,6 +275,8 @@ def _load(collection: Collection, version: str, exact: bool = False, previous: S
         if len(page["ids"]) < WRITE_BATCH:
             break
         offset += WRITE_BATCH
+    # A small exact snapshot also holds the vectors: its searches rank by cosine in memory (Snapshot.nearest).
+    vectors = read_vectors(collection, ids, previous, WRITE_BATCH) if before is not None and len(ids) <= MEMORY_VECTORS else None
     stamp = before if before is not None and _visibility.stamp(key) == before else None
 
     def unchanged(rid: str) -> bool:
@@ -280,4 +285,4 @@ def _load(collection: Collection, version: str, exact: bool = False, previous: S
     lexical = LexicalIndex.rebuilt(
         previous.lexical if previous is not None else None, ids, lambda rid: lexical_text(texts[rid], metadatas[rid]), unchanged
     )
-    return Snapshot(version, ids, texts, metadatas, lexical, stamp)
+    return Snapshot(version, ids, texts, metadatas, lexical, stamp, vectors if stamp is not None else None)

@@ -7,10 +7,10 @@ mode's ranking ``score`` and a calibrated ``relevance`` (0..1) computed the same
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from chromadb.api.models.Collection import Collection
@@ -23,7 +23,6 @@ from service.knowledge_bases.writes import batches
 Mode = Literal["dense", "lexical", "hybrid"]
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
 CANDIDATES = 50  # per ranker before fusion
-Dense = tuple[list[float], list[tuple[str, float]]]  # the question's vector, and its dense candidates with cosines
 # Threads that embed questions and run dense searches beside the BM25 ranking; more searches at once queue here.
 _DENSE_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kb-dense")
 
@@ -89,22 +88,38 @@ class Ranked:
     """Record ids with their mode's score, best first, and the cosines dense search already knows."""
 
     ids: list[tuple[str, float]]
-    cosines: dict[str, float]
+    cosines: Mapping[str, float]
     complete: bool = True  # False: dense candidates were cut at a fixed depth (read back deeper if few are live)
 
 
-def dense_side(collection: Collection, vector: list[float] | Callable[[], list[float]], n: int, mode: Mode) -> Future[Dense]:
-    """The question's vector and, unless ``mode`` is lexical, its ``n`` dense candidates. When the vector is still to
-    be computed (``vector`` is a function), both run in a pool thread while the caller loads the BM25 snapshot and
-    ranks by BM25 (``ranking``); a known vector is searched with at once, in the caller's thread.
+class Dense(NamedTuple):
+    """The question's vector, its dense candidates (record id, cosine; best first) and the cosines known."""
 
-    Embedding a question (ONNX) and Chroma's query release the GIL, so the two sides overlap: at 100,000 chunks
-    ~4.8 ms of embedding and ~3.4 ms of dense search beside ~0.9 ms of BM25 (ADR 0030).
+    vector: list[float]
+    candidates: list[tuple[str, float]]
+    cosines: Mapping[str, float]
+    live: bool  # every candidate is live (ranked in memory from an exact snapshot's vectors)
+
+
+def dense_side(
+    collection: Collection, memory: Snapshot | None, vector: list[float] | Callable[[], list[float]], n: int, mode: Mode
+) -> Future[Dense]:
+    """The question's vector and, unless ``mode`` is lexical, its ``n`` dense candidates: from ``memory``, an exact
+    snapshot's vectors, when given (every record's cosine is then known), else from Chroma's vector index.
+
+    When the vector is still to be computed (``vector`` is a function), this runs in a pool thread while the caller
+    ranks by BM25 (``ranking``): embedding a question (ONNX) and Chroma's query release the GIL, so the two sides
+    overlap (at 100,000 chunks ~4.8 ms of embedding and ~3.4 ms of vector query beside ~0.9 ms of BM25; ADR 0030).
+    A known vector is searched with at once, in the caller's thread.
     """
 
     def run() -> Dense:
         known = vector() if callable(vector) else vector
-        return known, (dense_candidates(collection, known, n) if mode != "lexical" else [])
+        if memory is not None:
+            nearest, cosines = memory.nearest(known, n)
+            return Dense(known, nearest if mode != "lexical" else [], cosines, live=True)
+        candidates = dense_candidates(collection, known, n) if mode != "lexical" else []
+        return Dense(known, candidates, dict(candidates), live=False)
 
     if callable(vector):
         return _DENSE_POOL.submit(run)
@@ -120,14 +135,14 @@ def ranking(mode: Mode, snapshot: Snapshot, q: str, dense: Future[Dense], k: int
         raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     n = max(k, CANDIDATES)
     lexical = snapshot.lexical.search(q, n) if mode != "dense" else []
-    vector, candidates = dense.result()
+    side = dense.result()
     if mode == "dense":
-        return Ranked(candidates, dict(candidates), complete=len(candidates) < n), vector
+        return Ranked(side.candidates, side.cosines, complete=side.live or len(side.candidates) < n), side.vector
     if mode == "lexical":
-        return Ranked(lexical, {}), vector
+        return Ranked(lexical, side.cosines), side.vector
     # Candidates are ids only (cheap at 100k chunks); only the fused top ones are read back.
-    fused = rrf([[rid for rid, _ in candidates], [rid for rid, _ in lexical]], [weight, 1.0], RRF_K)
-    return Ranked(fused, dict(candidates)), vector
+    fused = rrf([[rid for rid, _ in side.candidates], [rid for rid, _ in lexical]], [weight, 1.0], RRF_K)
+    return Ranked(fused, side.cosines), side.vector
 
 
 def read_hits(

@@ -12,6 +12,9 @@ never comes back; a new chunk is found by dense search until BM25 catches up.
 A snapshot is also *exact* (``stamp`` set) when this process is the collection's only writer and no change of which
 records are live began or ended while it loaded: then it holds exactly the live records, with their texts and
 metadata, until the next such change (``Visibility``), and a search reads its hits from it instead of from Chroma.
+An exact snapshot of a small knowledge base (``index.MEMORY_VECTORS``) also holds the records' vectors: its searches
+rank by cosine in memory (``Snapshot.nearest``, ~0.1 ms against ~2.5 ms for Chroma's query at 240 chunks; ADR 0031),
+and a rebuild reads back only the vectors of records it did not hold.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+from chromadb.api.models.Collection import Collection
 
 from service.knowledge_bases.lexical import LexicalIndex
 
@@ -44,6 +50,64 @@ class Snapshot:
     metadatas: dict[str, dict[str, Any]]
     lexical: LexicalIndex
     stamp: int | None = None  # the Visibility stamp it is exact at; None: it may differ from the live records
+    vectors: np.ndarray | None = None  # an exact snapshot's vectors (float32, one row per id) when it is small
+
+    def nearest(self, vector: Sequence[float], n: int) -> tuple[list[tuple[str, float]], Cosines]:
+        """The ``n`` records nearest ``vector`` by cosine, best first (equal cosines in row order), and the cosine of
+        every record; only for a snapshot with ``vectors``. Exact, where Chroma's HNSW search is approximate."""
+        assert self.vectors is not None
+        cosines = self.vectors @ np.asarray(vector, dtype=np.float32)
+        rows = np.arange(cosines.size)
+        if cosines.size > n:
+            kth = np.partition(cosines, cosines.size - n)[cosines.size - n]
+            rows = np.flatnonzero(cosines >= kth)
+        rows = rows[np.lexsort((rows, -cosines[rows]))][:n]
+        return [(self.ids[row], float(cosines[row])) for row in rows.tolist()], Cosines(self.lexical.rows, cosines)
+
+
+def read_vectors(collection: Collection, ids: list[str], previous: Snapshot | None, batch: int) -> np.ndarray | None:
+    """The vectors of the records ``ids``, one row each; the rows ``previous`` holds are copied from it (a record's id
+    names its text, heading, offsets and model, hence its vector), the others read from Chroma in slices of
+    ``batch``. None when a record was gone by then (a change began: the snapshot will not be exact anyway)."""
+    kept = previous.vectors if previous is not None else None
+    rows = previous.lexical.rows if previous is not None and kept is not None else {}
+    missing = [rid for rid in ids if rid not in rows]
+    read: dict[str, Any] = {}
+    for start in range(0, len(missing), batch):
+        got = collection.get(ids=missing[start : start + batch], include=["embeddings"])
+        stored = got.get("embeddings")
+        read.update(zip(got["ids"], stored if stored is not None else [None] * len(got["ids"]), strict=True))
+    if any(read.get(rid) is None for rid in missing):
+        return None
+    dimension = kept.shape[1] if kept is not None else len(next(iter(read.values()))) if read else 0
+    vectors = np.empty((len(ids), dimension), dtype=np.float32)
+    if kept is not None and len(missing) < len(ids):
+        carried = np.array([(row, rows[rid]) for row, rid in enumerate(ids) if rid in rows], dtype=np.int64)
+        vectors[carried[:, 0]] = kept[carried[:, 1]]
+    if missing:
+        new_rows = [row for row, rid in enumerate(ids) if rid not in rows]
+        vectors[new_rows] = np.asarray([read[rid] for rid in missing], dtype=np.float32)
+    return vectors
+
+
+class Cosines(Mapping[str, float]):
+    """Every record's cosine with one question, by record id (from ``Snapshot.nearest``)."""
+
+    def __init__(self, rows: dict[str, int], cosines: np.ndarray) -> None:
+        self._rows = rows
+        self._cosines = cosines
+
+    def __getitem__(self, rid: str) -> float:
+        return float(self._cosines[self._rows[rid]])
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 class Visibility:
