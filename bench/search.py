@@ -2,6 +2,7 @@
 while the same worker ingests documents, side by side in one run. Not a pass/fail test.
 
 Usage: .venv/bin/python bench/search.py [--chunks 100000] [--queries 300] [--docs 300] [--against GIT-REF] [--rounds 3]
+                                        [--asked N]
 
 1. `advisor serve` on a fresh data dir creates the knowledge base `bench` through the API, then stops.
 2. The bench fills its Chroma collection with --chunks records (random unit vectors, Zipf-distributed words, as
@@ -17,6 +18,9 @@ worker process (from /proc: less sensitive to what else the machine runs than th
 --against REF serves the code of another commit (its tree exported with git archive, first on PYTHONPATH) on the same
 filled knowledge base, in --rounds alternating idle phases with this tree (new questions in every phase), and prints
 both side by side with the ratio; the ingestion phase runs on this tree only, after them.
+
+--asked N asks N distinct questions again and again instead of new ones: the embedder's cache answers, as it does
+for the soak's six questions, so what is left is the search itself.
 """
 
 from __future__ import annotations
@@ -115,7 +119,10 @@ def fill(data_dir: Path, collection: str, total: int) -> float:
     return time.perf_counter() - start
 
 
-def questions(count: int, salt: str) -> list[str]:
+def questions(count: int, salt: str, distinct: int = 0) -> list[str]:
+    """``count`` questions, all new; with ``distinct``, that many asked again and again (as the soak asks)."""
+    if distinct:
+        return [questions(distinct, salt)[i % distinct] for i in range(count)]
     rng = np.random.default_rng(len(salt) * 31 + count)
     return [f"{' '.join(text.split()[:5])} {salt} {i}" for i, text in enumerate(_texts(rng, count))]
 
@@ -182,11 +189,11 @@ def warm_up(server: Server) -> float:
         time.sleep(1)
 
 
-def idle_phase(server: Server, queries: int, salt: str) -> Phase:
+def idle_phase(server: Server, queries: int, salt: str, distinct: int = 0) -> Phase:
     warm_up(server)
     api0, worker0 = server.cpu_seconds()
-    hybrid = search(server, questions(queries, f"idle {salt}"), "hybrid")
-    dense = search(server, questions(queries, f"dense {salt}"), "dense")
+    hybrid = search(server, questions(queries, f"idle {salt}", distinct), "hybrid")
+    dense = search(server, questions(queries, f"dense {salt}", distinct), "dense")
     api1, worker1 = server.cpu_seconds()
     n = len(hybrid) + len(dense)
     return Phase(hybrid, dense, (api1 - api0) * 1000 / n, (worker1 - worker0) * 1000 / n)
@@ -198,7 +205,7 @@ def side_by_side(data_dir: Path, trees: dict[str, Path], args: argparse.Namespac
         for name, tree in trees.items():
             server = Server(data_dir, tree)
             try:
-                phases[name].append(idle_phase(server, args.queries, f"{round_} {name}"))
+                phases[name].append(idle_phase(server, args.queries, f"{round_} {name}", args.asked))
             finally:
                 server.stop()
     rows = {}
@@ -214,7 +221,8 @@ def side_by_side(data_dir: Path, trees: dict[str, Path], args: argparse.Namespac
             "worker CPU/search": statistics.median(run.worker_cpu for run in runs),
         }
     names = list(trees)
-    print(f"idle, {args.chunks} chunks, {args.rounds} alternating rounds of {args.queries} searches per mode (ms)")
+    asked = f", {args.asked} distinct questions" if args.asked else ""
+    print(f"idle, {args.chunks} chunks, {args.rounds} alternating rounds of {args.queries} searches per mode{asked} (ms)")
     print(f"{'':<20}" + "".join(f"{name[:14]:>16}" for name in names) + f"{'ratio':>10}")
     for figure in rows[names[0]]:
         values = [rows[name][figure] for name in names]
@@ -229,6 +237,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=300)
     parser.add_argument("--against", metavar="REF", help="also serve this git commit's code on the same data, alternating")
     parser.add_argument("--rounds", type=int, default=3, help="alternating idle phases per tree with --against")
+    parser.add_argument(
+        "--asked", type=int, default=0, metavar="N", help="ask N questions again and again (cached vectors, as in the soak)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-search-") as folder:
         data_dir = Path(folder)
@@ -249,7 +260,7 @@ def main() -> None:
         server = Server(data_dir)
         try:
             print(f"first search (builds the BM25 snapshot): {warm_up(server):.1f} s")
-            idle = idle_phase(server, args.queries, "last")
+            idle = idle_phase(server, args.queries, "last", args.asked)
             job = upload(server, args.docs)
 
             def finished() -> bool:
@@ -257,7 +268,7 @@ def main() -> None:
                 return status == 200 and json.loads(body)["state"] in ("succeeded", "failed")
 
             t0 = time.perf_counter()
-            during = search(server, questions(20 * args.queries, "busy"), "hybrid", until=finished)
+            during = search(server, questions(20 * args.queries, "busy", args.asked), "hybrid", until=finished)
             print(f"ingestion of {args.docs} documents ran {time.perf_counter() - t0:.1f} s beside the searches")
             print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
             print(line(f"hybrid search, idle, {args.chunks} chunks", idle.hybrid, 15))
