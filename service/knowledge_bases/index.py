@@ -80,7 +80,7 @@ class DocumentInfo:
 _snapshots = SnapshotCache()
 _visibility = Visibility()  # this process's flips and deletes, per collection id
 VERSION_SECONDS = 1.0
-MEMORY_VECTORS = 20_000  # an exact snapshot of at most this many records holds their vectors (~30 MiB at 384 floats)
+MEMORY_VECTORS = 10_000  # an exact snapshot of at most this many records holds their vectors (~15 MiB at 384 floats)
 _versions: dict[str, tuple[float, str]] = {}  # collection id -> (when read, write token)
 
 
