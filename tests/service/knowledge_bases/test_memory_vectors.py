@@ -98,6 +98,18 @@ def test_a_big_knowledge_base_or_a_change_in_flight_uses_chromas_index(
     assert chroma_calls == [("query", None)]  # exact, but too big to hold its vectors
 
 
+def test_an_empty_or_emptied_knowledge_base_finds_nothing(sole: KnowledgeBaseIndex) -> None:
+    for mode in ("dense", "lexical", "hybrid"):
+        assert sole.query("hotel cap in London", 3, mode) == []  # type: ignore[arg-type]
+    ingest(sole, "expenses.md", EXPENSES.encode(), chunk_tokens=12)
+    assert sole.query("hotel cap in London", 3)
+    sole.delete_document("expenses.md")
+    sole.refresh()
+    assert sole._snapshot().ids == [] and sole._snapshot().stamp is not None
+    for mode in ("dense", "lexical", "hybrid"):
+        assert sole.query("hotel cap in London", 3, mode) == []  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("n", [1, 3, 25, 70])
 def test_nearest_is_every_cosine_best_first_equal_ones_in_row_order(n: int) -> None:
     rng = np.random.default_rng(n)
