@@ -31,12 +31,17 @@ QUESTIONS = [
 
 
 @pytest.fixture
-def pair(persistent_client: ClientAPI, embedder: Embedder) -> tuple[KnowledgeBaseIndex, KnowledgeBaseIndex]:
-    """The same collection seen by its only writer and by an index that reads every hit back from Chroma."""
-    sole = KnowledgeBaseIndex(persistent_client, "handbook", embedder, sole_writer=True)
-    for name, text in (("expenses.md", EXPENSES), ("parking.md", PARKING), ("faq.jsonl", BADGES)):
-        ingest(sole, name, text.encode(), chunk_tokens=12)
-    return sole, KnowledgeBaseIndex(persistent_client, "handbook", embedder)
+def pair(
+    persistent_client: ClientAPI, embedder: Embedder, request: pytest.FixtureRequest
+) -> tuple[KnowledgeBaseIndex, KnowledgeBaseIndex]:
+    """The same collection seen by its only writer and by an index that reads every hit back from Chroma. Named per
+    test: one process's Chroma clients can share their data even when their paths differ (test_memory_vectors.py)."""
+    name = f"handbook {request.node.name}"
+    sole = KnowledgeBaseIndex(persistent_client, name, embedder, sole_writer=True)
+    sole.drop()
+    for doc, text in (("expenses.md", EXPENSES), ("parking.md", PARKING), ("faq.jsonl", BADGES)):
+        ingest(sole, doc, text.encode(), chunk_tokens=12)
+    return sole, KnowledgeBaseIndex(persistent_client, name, embedder)
 
 
 def _edit_behind_its_back(kb: KnowledgeBaseIndex, doc: str, text: str) -> str:
