@@ -122,7 +122,8 @@ def fill(data_dir: Path, collection: str, total: int) -> float:
 def questions(count: int, salt: str, distinct: int = 0) -> list[str]:
     """``count`` questions, all new; with ``distinct``, that many asked again and again (as the soak asks)."""
     if distinct:
-        return [questions(distinct, salt)[i % distinct] for i in range(count)]
+        asked = questions(distinct, salt)
+        return [asked[i % distinct] for i in range(count)]
     rng = np.random.default_rng(len(salt) * 31 + count)
     return [f"{' '.join(text.split()[:5])} {salt} {i}" for i, text in enumerate(_texts(rng, count))]
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from chromadb.api.models.Collection import Collection
 
-from service.knowledge_bases.lexical import LexicalIndex
+from service.knowledge_bases.lexical import LexicalIndex, best
 
 # Builds faster than this happen inside the query that needs them. A search during an ingestion would
 # otherwise pay a whole rebuild after each document (p99 344 ms at 5,000 chunks with 0.5 s here; ADR 0017).
@@ -57,11 +57,7 @@ class Snapshot:
         every record; only for a snapshot with ``vectors``. Exact, where Chroma's HNSW search is approximate."""
         assert self.vectors is not None
         cosines = self.vectors @ np.asarray(vector, dtype=np.float32)
-        rows = np.arange(cosines.size)
-        if cosines.size > n:
-            kth = np.partition(cosines, cosines.size - n)[cosines.size - n]
-            rows = np.flatnonzero(cosines >= kth)
-        rows = rows[np.lexsort((rows, -cosines[rows]))][:n]
+        rows = best(cosines, n, positive=False)
         return [(self.ids[row], float(cosines[row])) for row in rows.tolist()], Cosines(self.lexical.rows, cosines)
 
 
@@ -72,24 +68,25 @@ def read_vectors(collection: Collection, ids: list[str], previous: Snapshot | No
     will not be exact anyway)."""
     if not ids:
         return None
-    kept = previous.vectors if previous is not None else None
-    rows = previous.lexical.rows if previous is not None and kept is not None else {}
-    missing = [rid for rid in ids if rid not in rows]
+    kept, rows = (
+        (previous.vectors, previous.lexical.rows) if previous is not None and previous.vectors is not None else (None, {})
+    )
+    carried = [(row, rows[rid]) for row, rid in enumerate(ids) if rid in rows]
+    missing = [(row, rid) for row, rid in enumerate(ids) if rid not in rows]
     read: dict[str, Any] = {}
     for start in range(0, len(missing), batch):
-        got = collection.get(ids=missing[start : start + batch], include=["embeddings"])
+        got = collection.get(ids=[rid for _, rid in missing[start : start + batch]], include=["embeddings"])
         stored = got.get("embeddings")
         read.update(zip(got["ids"], stored if stored is not None else [None] * len(got["ids"]), strict=True))
-    if any(read.get(rid) is None for rid in missing):
+    if any(read.get(rid) is None for _, rid in missing):
         return None
-    dimension = kept.shape[1] if kept is not None else len(next(iter(read.values()))) if read else 0
+    dimension = kept.shape[1] if kept is not None else len(read[missing[0][1]])
     vectors = np.empty((len(ids), dimension), dtype=np.float32)
-    if kept is not None and len(missing) < len(ids):
-        carried = np.array([(row, rows[rid]) for row, rid in enumerate(ids) if rid in rows], dtype=np.int64)
-        vectors[carried[:, 0]] = kept[carried[:, 1]]
+    if kept is not None and carried:
+        to, held = np.array(carried, dtype=np.int64).T
+        vectors[to] = kept[held]
     if missing:
-        new_rows = [row for row, rid in enumerate(ids) if rid not in rows]
-        vectors[new_rows] = np.asarray([read[rid] for rid in missing], dtype=np.float32)
+        vectors[[row for row, _ in missing]] = np.asarray([read[rid] for _, rid in missing], dtype=np.float32)
     return vectors
 
 
