@@ -1,13 +1,16 @@
 """Throughput and latency of POST /v1/advice next to GET /healthz, on the real server, in one run.
 
-Run: .venv/bin/python bench/http.py [--cold] [--seconds S] [--requests N] [--connections C] [--against GIT-REF]
+Run: .venv/bin/python bench/http.py [--cold | --varied] [--seconds S] [--requests N] [--connections C] [--against GIT-REF]
 
 Starts `uvicorn service.main:create_app --factory` with one worker on a free 127.0.0.1 port and
 a fresh SQLite file in a temp dir, then drives each endpoint with C keep-alive connections for
 S seconds or N requests, whichever comes first, in alternating slices so that background load
 hits both alike. The advice bodies cycle through the 12 public scenario profiles; with --cold
 each body also gets its own requests_per_day, so the engine's counterfactual cache misses every
-time. The client is a minimal asyncio HTTP/1.1 loop on uvloop (wrk is not installed) so it takes
+time. With --varied each body is a profile made like the varied cases of tests/rules/cold_cases.py
+(every provider and model, values around every threshold, fields left out): what teams that never
+asked send, and what no kept result of another profile covers (the client makes each, ~20 us).
+The client is a minimal asyncio HTTP/1.1 loop on uvloop (wrk is not installed) so it takes
 as little of the second core as it can. Prints req/s, p50/p99, the CPU each process used, the
 advice/healthz ratio and the issue's goals (advice >= 30% of healthz throughput, p99 <= 10 ms at
 8 connections). Not a pass/fail test.
@@ -31,6 +34,7 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import random  # noqa: E402
 import resource  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -197,7 +201,12 @@ async def preflight(port: int, payload: bytes, expect: int) -> None:
         )
 
 
-def advice_maker(port: int, cold: bool) -> Callable[[int], bytes]:
+def advice_maker(port: int, cold: bool, varied: bool = False) -> Callable[[int], bytes]:
+    if varied:
+        from tests.rules.cold_cases import case
+
+        # Body n is the same for every server (its own seed), and a warm-up number never repeats a timed one's.
+        return lambda n: request_bytes("POST", "/v1/advice", port, json.dumps(case(random.Random(n), n)["profile"]).encode())
     profiles = load_profiles()
     if not cold:
         ready = [request_bytes("POST", "/v1/advice", port, json.dumps(p).encode()) for p in profiles]
@@ -228,7 +237,7 @@ async def prepare(args: argparse.Namespace, server: Server) -> Plan:
     """Wait for ``server``, warm it up, and return what to time on it: (result, request maker, expected status)."""
     await wait_healthy(server.port, server.process)
     health = request_bytes("GET", "/healthz", server.port)
-    advice = advice_maker(server.port, args.cold)
+    advice = advice_maker(server.port, args.cold, args.varied)
     # Warm both paths (imports, the rule set, the SQLite connection pool) outside the timings;
     # the warm-up uses request numbers past the timed ones so --cold bodies stay new.
     offset = 10 * args.requests
@@ -252,7 +261,8 @@ async def run(args: argparse.Namespace, servers: list[Server]) -> dict[str, list
 
 
 def report(results: list[Result], args: argparse.Namespace) -> None:
-    print(f"{args.connections} connections, one uvicorn worker, {'cold' if args.cold else 'warm'} counterfactual cache")
+    kind = "varied never-seen profiles" if args.varied else "cold" if args.cold else "warm"
+    print(f"{args.connections} connections, one uvicorn worker, {kind} counterfactual cache")
     print(f"load average before the run: {args.load:.2f} on {os.cpu_count()} cores (other processes share them)")
     columns = ("requests", "req/s", "p50 ms", "p99 ms", "server CPU", "CPU ms/req", "client CPU")
     print(f"{'':16} " + " ".join(f"{name:>10}" for name in columns) + "  errors")
@@ -333,6 +343,7 @@ def _run_loop(main: Coroutine[Any, Any, dict[str, list[Result]]]) -> dict[str, l
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cold", action="store_true", help="vary requests_per_day so every advice misses the cache")
+    parser.add_argument("--varied", action="store_true", help="never-seen profiles varied in every field (implies --cold)")
     parser.add_argument("--seconds", type=float, default=10.0, help="time limit per endpoint")
     parser.add_argument("--requests", type=int, default=20_000, help="request limit per endpoint")
     parser.add_argument("--connections", type=int, default=8)

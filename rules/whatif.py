@@ -28,7 +28,6 @@ from rules.counterfactuals import Candidate, result
 from rules.facts import STRATEGIES, Lang, Strategy
 from rules.loading import RuleSet
 from rules.model import Counterfactual
-from rules.signature_rules import code_strategy
 from rules.signatures import Signature
 from rules.whatif_state import Single, WhatIf
 
@@ -61,7 +60,7 @@ def _pairs(whatif: WhatIf, paired: tuple[list[Single], dict[int, tuple[Single, .
     ranked: list[_Pair] = []
     chosen = list(best.values())
     coding = whatif.coding
-    code, memo, rules = whatif.code, coding.memo, whatif.rules
+    code, table = whatif.code, whatif.table
     masks = [code & ~coding.mask(index) for index in range(len(whatif.groups))]
     # Per group: the chosen changes of a later group, in the order ``chosen`` has them (the pairs' insertion order).
     later = {group: [b for b in chosen if b.group > group] for group in {a.group for a in chosen}}
@@ -69,9 +68,7 @@ def _pairs(whatif: WhatIf, paired: tuple[list[Single], dict[int, tuple[Single, .
         mask_a, bits_a, ca = masks[a.group], a.bits, a.candidate
         for b in later[a.group]:
             combined = mask_a & masks[b.group] | bits_a | b.bits
-            outcome = memo.get(combined)
-            if outcome is None:
-                outcome = code_strategy(combined, rules)
+            outcome = table.strategy(combined)
             if outcome in missing:
                 cb = b.candidate
                 ranked.append((ca.effort + cb.effort, ca.distance + cb.distance, len(ranked), a, b, False))
@@ -119,7 +116,7 @@ def search(
             missing.discard(outcome)
         return not missing
 
-    singles = whatif.singles()
+    singles = whatif.singles(missing)
     own = whatif.own  # what each group alone could give
     for single in singles:
         if not own[single.group] & missing:

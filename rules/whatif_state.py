@@ -15,13 +15,14 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from knowledge.loader import Catalog
-from rules.bounded import Bounded
+from rules.bounded import Bounded, SeenMarks
 from rules.context import Context, context_for
 from rules.counterfactuals import CANDIDATE_FIELDS, Candidate, field_candidates
 from rules.derived import DERIVED_BY_NAME, DerivedFact
-from rules.facts import STRATEGIES, Strategy
+from rules.facts import Strategy
 from rules.loading import RuleSet
-from rules.signature_rules import code_strategy, coding
+from rules.signature_rules import coding
+from rules.signature_table import answers
 from rules.signatures import Group, Signature, group_facts, groups, signature, strategy_memo, strategy_of
 
 _by_order = attrgetter("order")
@@ -89,11 +90,12 @@ def _layout(rules: RuleSet) -> _Layout:
 # kept across profiles, so a change any profile has tried before costs one lookup.
 # Bounded so a long run of new profiles keeps memory flat: once full, each new entry replaces the oldest.
 SIGNATURE_CACHE_LIMIT = 20_000
-REACH_CACHE_LIMIT = 10_000
 SINGLES_CACHE_LIMIT = 512  # tuples of objects the garbage collector walks: fewer
 _Kept = tuple[Bounded[tuple[Any, ...], Signature], Bounded[tuple[Any, ...], tuple["Single", ...]]]
 _KEPT: dict[tuple[Any, ...], _Kept] = {}
-_REACH: dict[str, Bounded[tuple[Any, ...], frozenset[Strategy]]] = {}
+# Group values met before: met again, their singles are built and kept even if no pair needs them, so a group whose
+# values come back (all but the traffic's, typically) has them at hand, derived once for all the profiles that share it.
+_MET = SeenMarks(SIGNATURE_CACHE_LIMIT)
 
 
 def _kept(catalog: Catalog, today: dt.date, rules: RuleSet) -> _Kept:
@@ -104,13 +106,6 @@ def _kept(catalog: Catalog, today: dt.date, rules: RuleSet) -> _Kept:
         if len(_KEPT) >= 4:  # a new day or catalog starts afresh
             _KEPT.clear()
         found = _KEPT[key] = (Bounded(SIGNATURE_CACHE_LIMIT), Bounded(SINGLES_CACHE_LIMIT))
-    return found
-
-
-def _reached(rules: RuleSet) -> Bounded[tuple[Any, ...], frozenset[Strategy]]:
-    found = _REACH.get(rules.version)
-    if found is None:
-        found = _REACH[rules.version] = Bounded(REACH_CACHE_LIMIT)
     return found
 
 
@@ -145,13 +140,14 @@ class WhatIf:
         self.signatures: tuple[Signature, ...] = tuple(
             cache.get(key) or signature(group, facts) for key, group in zip(self.keys, self.groups, strict=True)
         )
-        self.reached = _reached(rules)
         self.coding = coding(rules)
+        self.table = answers(rules)  # every combination's strategy, and what each group could give
         self.code = self.coding.encode(self.signatures)
         self.own = [self.reach(index) for index in range(len(self.groups))]  # what each group alone could give
         # Per group with singles, in the order its first single comes in ``singles()``: its singles in that order.
         self.members: dict[int, tuple[Single, ...]] = {}
         self.kept_keys: list[tuple[Any, ...]] = []  # per group: what its singles are kept by (its fields' values)
+        self.unbuilt: list[int] = []  # groups whose singles ``singles()`` left out (no single of theirs alone can help)
 
     def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
@@ -209,27 +205,31 @@ class WhatIf:
             found = strategy_of(key, self._facts({c.field: c.value for c in picked}), self.rules)
         return found
 
-    def singles(self) -> list[Single]:
-        """Every actionable single change that touches a group, in the order hits are taken (``candidates``' order);
-        each with its signature when some profile has derived it before (the rest are derived only if they can
-        matter)."""
-        found: list[Single] = []
-        values, kept, extra = self.values, self.kept, self.layout.read_extra
-        parts = []
-        self.kept_keys = []
-        for index, key in enumerate(self.keys):
-            kept_key = (key, *extra[index](values))
-            self.kept_keys.append(kept_key)
-            group = kept.get(kept_key)
+    def singles(self, missing: set[Strategy]) -> list[Single]:
+        """Every actionable single change that touches a group, in the
+        order hits are taken (``candidates``' order); each with its signature when some profile has derived it
+        before (the rest are derived only if they can matter). A group that alone cannot give a strategy still
+        ``missing``, with values met for the first time, is left out: built only if a pair needs it (``paired``;
+        typically the traffic's group, whose values are new for every profile)."""
+        values, extra = self.values, self.layout.read_extra
+        self.kept_keys = [(key, *extra[index](values)) for index, key in enumerate(self.keys)]
+        self.unbuilt, parts = [], []
+        for index, kept_key in enumerate(self.kept_keys):
+            group = self.kept.get(kept_key)
+            if group is None and not self.own[index] & missing and not _MET.offer(kept_key):
+                self.unbuilt.append(index)  # values met the first time, no use alone: built only if a pair needs them
+                continue
             if group is None:
-                group = kept.put(kept_key, self._group_singles(index))
+                group = self.kept.put(kept_key, self._group_singles(index))
             if group:
-                found.extend(group)
                 parts.append(group)
-        found.sort(key=_by_order)
-        parts.sort(key=lambda group: group[0].order)
-        self.members = {group[0].group: group for group in parts}
-        return found
+        self.members = {group[0].group: group for group in sorted(parts, key=lambda group: group[0].order)}
+        return sorted((single for group in parts for single in group), key=_by_order)
+
+    def _kept_singles(self, index: int) -> tuple[Single, ...]:
+        """Group ``index``'s singles, kept by its fields' values."""
+        group = self.kept.get(self.kept_keys[index])
+        return group if group is not None else self.kept.put(self.kept_keys[index], self._group_singles(index))
 
     def _group_singles(self, index: int) -> tuple[Single, ...]:
         cache, key, position, bits = self.cache, self.keys[index], self.layout.position, self.coding.bits
@@ -248,20 +248,7 @@ class WhatIf:
     def reach(self, index: int, code: int | None = None) -> frozenset[Strategy]:
         """Every strategy a change within group ``index`` alone could give: over every signature the group's tests
         could take, realisable or not (an upper bound), with the other groups as in ``code`` (the profile's)."""
-        key = (index, self.code if code is None else code)
-        found = self.reached.get(key)
-        if found is None:
-            offset, rest = self.coding.offsets[index], key[1] & ~self.coding.mask(index)
-            strategies: set[Strategy] = set()
-            memo = self.coding.memo
-            for value in range(1 << self.coding.sizes[index]):
-                combined = rest | value << offset
-                outcome = memo.get(combined)
-                strategies.add(outcome if outcome is not None else code_strategy(combined, self.rules))
-                if len(strategies) == len(STRATEGIES):
-                    break  # every strategy: the rest cannot add one
-            found = self.reached.put(key, frozenset(strategies))
-        return found
+        return self.table.reach(index, self.code if code is None else code)
 
     def paired(self, singles: list[Single], missing: set[Strategy]) -> tuple[list[Single], dict[int, tuple[Single, ...]]]:
         """The singles pairs are made of (``singles()``' list), by group as well: every signature derived, but for the
@@ -269,13 +256,21 @@ class WhatIf:
         and with them all their pairs)."""
         by_group = self.members
         deferred = [index for index, members in by_group.items() if any(s.signature is None for s in members)]
+        deferred += self.unbuilt  # last: the one checked last is the one not taken as needed without a check
         dropped: set[int] = set()
+        built: list[Single] = []
         for position, index in enumerate(deferred):
             if self._matters(index, by_group, set(deferred[position + 1 :]), dropped, missing):
-                for single in by_group[index]:
+                if index in self.unbuilt and (group := self._kept_singles(index)):
+                    by_group[index] = group
+                    built.extend(group)
+                for single in by_group.get(index, ()):
                     self.derived(single)
             else:
                 dropped.add(index)
+        if built:  # as if built from the start: every single and every group in the order they come
+            singles = sorted([*singles, *built], key=_by_order)
+            by_group = dict(sorted(by_group.items(), key=lambda item: item[1][0].order))
         if not dropped:
             return singles, by_group
         kept = {index: members for index, members in by_group.items() if index not in dropped}
@@ -285,13 +280,21 @@ class WhatIf:
         self, index: int, by_group: dict[int, tuple[Single, ...]], unresolved: set[int], dropped: set[int], missing: set[Strategy]
     ) -> bool:
         """Whether a pair with a change of group ``index`` could give a strategy still missing: within the group, or
-        with another group's changes (at any signature of this group: an upper bound)."""
-        if unresolved or self.own[index] & missing:
+        with another group's changes (at any signature of this group: an upper bound). A kept group is taken as
+        mattering while another is unresolved (deriving its singles is done once for every profile that shares them);
+        a group left out by ``singles()`` counts the unresolved ones at any signature they could take, when every
+        combination's answer is at hand."""
+        if self.own[index] & missing or (unresolved and (index not in self.unbuilt or not self.table.complete)):
             return True
+        coding = self.coding
+        for other in unresolved:
+            rest, offset = self.code & ~coding.mask(other), coding.offsets[other]
+            if any(self.reach(index, rest | value << offset) & missing for value in range(1 << coding.sizes[other])):
+                return True
         for other, members in by_group.items():
-            if other == index or other in dropped:
+            if other == index or other in dropped or other in unresolved:
                 continue
-            rest = self.code & ~self.coding.mask(other)
+            rest = self.code & ~coding.mask(other)
             for single in members:
                 self.derived(single)  # all derived by now
             for bits in {single.bits for single in members}:

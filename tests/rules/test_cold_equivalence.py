@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from rules import signature_table, whatif
 from rules.loading import default_rules
 from rules.signature_rules import code_strategy, coding, signature_strategy
 from rules.signatures import strategy_memo
@@ -43,6 +44,16 @@ def test_every_cold_verdict_is_the_recorded_one(cold_memo: bool) -> None:
         if found:
             wrong[index] = found[:5]
     assert not wrong, f"{len(wrong)} of {len(RECORDED)} verdicts differ, e.g. {list(wrong.items())[:3]}"
+
+
+def test_cold_verdicts_answered_one_combination_at_a_time_are_the_recorded_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule set too big for a strategy table (ADR 0032) is searched with each combination evaluated when asked, and
+    a group not resolved yet taken as mattering: the same verdicts."""
+    rules = default_rules()
+    monkeypatch.setitem(signature_table._ANSWERS, rules.version, signature_table.OneByOne(rules))
+    whatif._PAIRS.clear()  # the pair phase's kept hits were found with the table: found again here
+    wrong = [index for index, item in enumerate(RECORDED) if verdict_of(item["case"]) != item["verdict"]]
+    assert not wrong, f"{len(wrong)} of {len(RECORDED)} verdicts differ"
 
 
 def test_the_strategy_of_a_signature_combination_is_the_rules_strategy() -> None:
