@@ -206,22 +206,17 @@ class WhatIf:
         return found
 
     def singles(self, missing: set[Strategy]) -> list[Single]:
-        """Every actionable single change that touches a group, in the
-        order hits are taken (``candidates``' order); each with its signature when some profile has derived it
-        before (the rest are derived only if they can matter). A group that alone cannot give a strategy still
-        ``missing``, with values met for the first time, is left out: built only if a pair needs it (``paired``;
-        typically the traffic's group, whose values are new for every profile)."""
+        """Every actionable single change that touches a group, in the order hits are taken (``candidates``' order);
+        each with its signature when some profile has derived it before (the rest are derived only if they can
+        matter). A group that alone cannot give a strategy still ``missing``, with values met for the first time, is
+        left out: built only if a pair needs it (``paired``; typically the traffic's group, new for every profile)."""
         values, extra = self.values, self.layout.read_extra
         self.kept_keys = [(key, *extra[index](values)) for index, key in enumerate(self.keys)]
         self.unbuilt, parts = [], []
         for index, kept_key in enumerate(self.kept_keys):
-            group = self.kept.get(kept_key)
-            if group is None and not self.own[index] & missing and not _MET.offer(kept_key):
+            if kept_key not in self.kept and not self.own[index] & missing and not _MET.offer(kept_key):
                 self.unbuilt.append(index)  # values met the first time, no use alone: built only if a pair needs them
-                continue
-            if group is None:
-                group = self.kept.put(kept_key, self._group_singles(index))
-            if group:
+            elif group := self._kept_singles(index):
                 parts.append(group)
         self.members = {group[0].group: group for group in sorted(parts, key=lambda group: group[0].order)}
         return sorted((single for group in parts for single in group), key=_by_order)
