@@ -22,6 +22,7 @@ try:
     from starlette.concurrency import run_in_threadpool
 
     from service import auth
+    from service.advice.service import warm_up
     from service.api import edge, problems
     from service.api.routers import OPENAPI_TAGS, ROUTERS
     from service.config import Settings, get_settings
@@ -60,6 +61,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned.callback(app.state.worker.close)
         sweeper = asyncio.create_task(_sweep_datasets(app))  # start-up swept once; then every hour
         owned.callback(sweeper.cancel)
+        warm_up(app.state.clock)  # the first advice after a start as quick as the next ones
         if app.state.settings.freeze_heap:
             freeze_startup_heap()
             owned.callback(gc.unfreeze)  # a process that builds another app collects this one's objects again
