@@ -6,8 +6,8 @@ Usage: .venv/bin/python bench/startup.py [--runs 5]
    For scale, `import fastapi` alone in the same loop (a floor no FastAPI service goes below).
 2. `advisor serve` on a fresh data dir, --runs times: seconds until GET /healthz answers 200 (the API serves)
    and until GET /readyz answers 200 (the worker has opened the store and loaded the embedding model); then four
-   POST /v1/advice of profiles nobody sent, one after another: the first (what the first team after a start waits)
-   and the next three.
+   POST /v1/advice of profiles nobody sent and four new questionnaire sessions, one after another: the first of
+   each (what the first team after a start waits) and the next three.
 
 Goals (issue 18): imports <= 1 s, the worker ready <= 5 s after `advisor serve`.
 
@@ -61,28 +61,30 @@ def _status(port: int, path: str) -> int | None:
         return None
 
 
-def _advice_ms(port: int, body: dict[str, object]) -> float:
-    """Milliseconds one POST /v1/advice takes (a new connection, as a first visitor's)."""
+def _post_ms(port: int, path: str, body: dict[str, object]) -> float:
+    """Milliseconds one POST takes (a new connection, as a first visitor's); it must answer 201."""
     started = time.perf_counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("POST", "/v1/advice", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    connection.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
     response = connection.getresponse()
     response.read()
     connection.close()
     if response.status != 201:
-        raise SystemExit(f"POST /v1/advice answered {response.status} after the start")
+        raise SystemExit(f"POST {path} answered {response.status} after the start")
     return (time.perf_counter() - started) * 1000
 
 
-def first_advice_ms(port: int) -> tuple[float, float]:
-    """The first POST /v1/advice after the start, and the median of the three after it (profiles nobody sent)."""
+def first_requests_ms(port: int) -> dict[str, tuple[float, float]]:
+    """The first POST /v1/advice after the start and the median of the three after it (profiles nobody sent); the
+    same for new questionnaire sessions."""
     lines = (ROOT / "tests" / "data" / "scenarios_public.jsonl").read_text(encoding="utf-8").splitlines()
     profiles = [json.loads(line)["profile"] for line in lines if line.strip()]
-    took = [_advice_ms(port, {**p, "requests_per_day": p["requests_per_day"] + 7}) for p in profiles[:4]]
-    return took[0], statistics.median(took[1:])
+    advice = [_post_ms(port, "/v1/advice", {**p, "requests_per_day": p["requests_per_day"] + 7}) for p in profiles[:4]]
+    sessions = [_post_ms(port, "/v1/questionnaire/sessions", {}) for _ in range(4)]
+    return {name: (took[0], statistics.median(took[1:])) for name, took in (("advice", advice), ("session", sessions))}
 
 
-def serve_seconds() -> tuple[float, float, tuple[float, float]]:
+def serve_seconds() -> tuple[float, float, dict[str, tuple[float, float]]]:
     """Seconds from `advisor serve` to /healthz 200 and to /readyz 200, on a fresh data dir; then the first advice
     and the next ones (ms)."""
     port = free_port()
@@ -99,13 +101,13 @@ def serve_seconds() -> tuple[float, float, tuple[float, float]]:
                 if healthy is not None and _status(port, "/readyz") == 200:
                     ready = time.perf_counter() - started
                 time.sleep(0.02)
-            advice = first_advice_ms(port) if ready is not None else (0.0, 0.0)
+            first = first_requests_ms(port) if ready is not None else {}
         finally:
             process.terminate()
             process.wait(timeout=30)
     if healthy is None or ready is None:
         raise SystemExit("advisor serve did not become ready within 120 s")
-    return healthy, ready, advice
+    return healthy, ready, first
 
 
 def imports_side_by_side(ref: str, runs: int) -> None:
@@ -150,10 +152,12 @@ def main() -> None:
     print(f"advisor serve -> /healthz 200   median {healthy:5.2f} s  (all: {', '.join(f'{h:.2f}' for h, _, _ in serves)})")
     verdict = "met" if ready <= 5.0 else "MISSED"
     print(f"advisor serve -> /readyz 200    median {ready:5.2f} s  (goal <= 5 s: {verdict})")
-    first = [a[0] for _, _, a in serves]
-    listed = ", ".join(f"{f:.1f}" for f in first)
-    print(f"first POST /v1/advice after it  median {statistics.median(first):5.1f} ms (all: {listed})")
-    print(f"the next three, each            median {statistics.median(a[1] for _, _, a in serves):5.1f} ms")
+    for name, label in (("advice", "POST /v1/advice"), ("session", "POST /v1/questionnaire/sessions")):
+        first = [took[name][0] for _, _, took in serves]
+        listed = ", ".join(f"{f:.1f}" for f in first)
+        later = statistics.median(took[name][1] for _, _, took in serves)
+        middle = statistics.median(first)
+        print(f"the first {label} after it: median {middle:5.1f} ms (all: {listed}); the next three {later:.1f} ms")
     print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
 
 

@@ -14,7 +14,8 @@ The method (docs/questionnaire.md has the long form) is an exact search over a c
    signatures (a handful per group), each with one representative assignment.
 4. The product of the groups' signatures covers every distinguishable completion of the answers.
    A field can matter when, for some completion of the other fields, two of its values give two
-   strategies; the engine runs once per combination (memoized, early exit). The session is done
+   strategies; each combination's strategy comes from the table of every combination (rules/signature_table.py),
+   or from the engine when the rules are too many for a table (memoized, early exit). The session is done
    when no unanswered field can matter, which is the same as: every completion gives one strategy.
 
 The limit: "every completion" means every combination of grid values. The grid holds the
@@ -42,6 +43,8 @@ from rules.derived import DERIVED_BY_NAME, HUGE, derive_facts
 from rules.evaluation import evaluate, run_rules
 from rules.facts import Profile, Strategy
 from rules.loading import RULE_FACTS, RuleSet, atoms, default_rules
+from rules.signature_rules import coding
+from rules.signature_table import answers as answers_of
 from rules.signatures import NOTHING_FIRED, Group, Signature, group_facts, groups, strategy_memo
 
 GENERIC_NUMBERS = (0, 1, 10, 100, 1000, 10_000, 1_000_000, HUGE)
@@ -197,13 +200,17 @@ class _Search:
         self.classes = [table.classes for table in self.tables]
         # Facts derived from fields outside every group never change in this search: derived once.
         self.base = derive_facts(self.values, catalog, today)
-        # The strategy is a function of the signatures alone (the effective rules read nothing else), so one memo
-        # per rules version serves every search: a session pays only for combinations nobody has seen yet.
+        # The strategy is a function of the signatures alone (the effective rules read nothing else): one memo per
+        # rules version serves every search, filled from the table of every combination (ADR 0032) when there is one.
         self.memo = strategy_memo(ruleset)
+        self.table = answers_of(ruleset)
+        self.coding = coding(ruleset)
 
     def strategy(self, combination: tuple[Signature, ...]) -> Strategy:
         found = self.memo.get(combination)
-        if found is None:
+        if found is None and self.table.complete:
+            found = self.memo[combination] = self.table.strategy(self.coding.encode(combination))
+        elif found is None:
             facts = dict(self.base)
             for classes, sig in zip(self.classes, combination, strict=True):
                 facts.update(classes[sig])
