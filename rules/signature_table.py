@@ -53,9 +53,9 @@ class StrategyTable:
     """Every combination's strategy, and per group what its tests could give with the other groups fixed."""
 
     strategies: bytes  # per combination code: its strategy's index in STRATEGIES
-    complete = True  # every combination answered already: asking many costs a lookup each
     reaches: tuple[bytes, ...]  # per group, per code with that group's bits cleared: a mask of STRATEGIES indices
     keep: tuple[int, ...]  # per group: the code's bits outside that group
+    complete = True  # not a field: every combination answered already, so asking many costs a lookup each
 
     def strategy(self, code: int) -> Strategy:
         return STRATEGIES[self.strategies[code]]
