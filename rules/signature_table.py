@@ -22,8 +22,10 @@ combination by combination as before. tests/rules/test_signature_table.py compar
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import reduce
 from itertools import product
 from typing import Any
 
@@ -164,11 +166,10 @@ class _Walk:
         return holds
 
     def _key(self, key: str, value: Any) -> Bits:
-        if key in ("all", "any"):
-            parts = [self._condition(item) for item in value]
-            if key == "all":
-                return _joined(parts, self.all, all_of=True)
-            return _joined(parts, 0, all_of=False)
+        if key == "all":
+            return reduce(operator.and_, (self._condition(item) for item in value), self.all)
+        if key == "any":
+            return reduce(operator.or_, (self._condition(item) for item in value), 0)
         if key == "not":
             return self.all & ~self._condition(value)
         if key == "fired":
@@ -185,13 +186,6 @@ class _Walk:
             test = compile_condition(cond, frozenset({fact}))
             holds &= self._matching(distribution, lambda found, fact=fact, test=test: test({fact: found}, frozenset()))
         return holds
-
-
-def _joined(parts: list[Bits], start: Bits, *, all_of: bool) -> Bits:
-    found = start
-    for part in parts:
-        found = found & part if all_of else found | part
-    return found
 
 
 def _added(distribution: Distribution, points: int, holds: Bits) -> Distribution:
@@ -220,47 +214,39 @@ def _as_bytes(bits: Bits, size: int) -> bytes:
     return format(bits, f"0{size}b")[::-1].encode("ascii").translate(_ONES)
 
 
-def _masks(sets: list[Bits], size: int) -> bytes:
-    """One byte per combination: bit i set where ``sets[i]`` holds it (i < 8, so no byte carries into the next)."""
-    total = 0
-    for place, bits in enumerate(sets):
-        total += int.from_bytes(_as_bytes(bits, size), "little") << place
+def _per_combination(weighted: list[tuple[Bits, int]], size: int) -> bytes:
+    """One byte per combination: the sum of the weights of the sets that hold it (at most 255, so no byte carries into
+    the next)."""
+    total = sum(int.from_bytes(_as_bytes(bits, size), "little") * weight for bits, weight in weighted)
     return total.to_bytes(size, "little")
 
 
 def build(ruleset: RuleSet, max_bits: int = MAX_TABLE_BITS) -> StrategyTable | None:
     """The table of ``ruleset``, or None when it has more than ``max_bits`` tests or a test the walk cannot
     evaluate."""
-    ruled = groups(ruleset)
-    sizes = [len(group.tests) for group in ruled]
-    width = sum(sizes)
+    codes = coding(ruleset)
+    width = sum(codes.sizes)
     if width > max_bits:
         return None
-    offsets = [sum(sizes[:index]) for index in range(len(sizes))]
-    where = {key: offset + place for group, offset in zip(ruled, offsets, strict=True) for place, key in enumerate(group.keys)}
+    where = {
+        key: offset + place
+        for group, offset in zip(groups(ruleset), codes.offsets, strict=True)
+        for place, key in enumerate(group.keys)
+    }
     try:
         walk = _Walk(ruleset, where, width)
     except _Unsupported:
         return None
-    size = walk.size
     ordered = [walk.by_strategy[strategy] for strategy in STRATEGIES]
-    strategies = (sum(int.from_bytes(_as_bytes(bits, size), "little") * place for place, bits in enumerate(ordered))).to_bytes(
-        size, "little"
-    )
+    strategies = _per_combination([(bits, place) for place, bits in enumerate(ordered)], walk.size)
     reaches, keep = [], []
-    for offset, width_of in zip(offsets, sizes, strict=True):
-        group_bits = ((1 << width_of) - 1) << offset
-        cleared = walk.all
-        for bit in range(offset, offset + width_of):
+    for index, (offset, size) in enumerate(zip(codes.offsets, codes.sizes, strict=True)):
+        cleared = walk.all  # the combinations with this group's bits all clear
+        for bit in range(offset, offset + size):
             cleared &= ~walk.tested[bit]
-        reach = []
-        for bits in ordered:
-            seen = 0
-            for value in range(1 << width_of):
-                seen |= bits >> (value << offset)
-            reach.append(seen & cleared)
-        reaches.append(_masks(reach, size))
-        keep.append((size - 1) & ~group_bits)
+        reach = [reduce(operator.or_, (bits >> (value << offset) for value in range(1 << size))) & cleared for bits in ordered]
+        reaches.append(_per_combination([(bits, 1 << place) for place, bits in enumerate(reach)], walk.size))
+        keep.append((walk.size - 1) & ~codes.mask(index))
     return StrategyTable(strategies, tuple(reaches), tuple(keep))
 
 
