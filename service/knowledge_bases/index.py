@@ -48,8 +48,10 @@ from service.knowledge_bases.search import (
     Hit,
     Mode,
     dense_side,
+    lexical_side,
     lexical_text,
     ranking,
+    read_ahead,
     read_hits,
     snapshot_hits,
 )
@@ -237,12 +239,16 @@ class KnowledgeBaseIndex:
         known = list(embedding) if embedding is not None else self.embedder.cached_query(q)
         embed = known if known is not None else (lambda: self.embedder.encode_query(q))
         memory = snapshot if exact and snapshot.vectors is not None else None
-        dense = dense_side(collection, memory, embed, max(k, CANDIDATES), mode)
+        n = max(k, CANDIDATES)
+        dense = dense_side(collection, memory, embed, n, mode)
         weight = dense_weight(q, self.embedder.tokenizer)
-        ranked, vector = ranking(mode, snapshot, q, dense, k, weight)
+        lexical = lexical_side(mode, snapshot, q, n)
+        # Vectors in memory give every cosine; else BM25-only hits' vectors are read while the question is embedded.
+        ahead = read_ahead(collection, snapshot, mode, lexical, k) if exact and memory is None and not dense.done() else None
+        ranked, vector = ranking(mode, lexical, dense, k, weight)
         if exact:
             # No flip or delete since the snapshot loaded; a second reading after the hits proves none began meanwhile.
-            hits = snapshot_hits(collection, snapshot, ranked, q, vector, k, weight)
+            hits = snapshot_hits(collection, snapshot, ranked, q, vector, k, weight, ahead)
             if hits is not None and _visibility.stamp(key) == snapshot.stamp:
                 return hits
         return read_hits(collection, snapshot, ranked, q, vector, k, weight)

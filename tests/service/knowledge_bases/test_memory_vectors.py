@@ -16,7 +16,9 @@ from service.embeddings.model import Embedder
 from service.knowledge_bases import index as indexes
 from service.knowledge_bases.index import KnowledgeBaseIndex
 from service.knowledge_bases.lexical import LexicalIndex
+from service.knowledge_bases.search import CANDIDATES, Ranked, read_ahead, snapshot_hits
 from service.knowledge_bases.snapshot import Snapshot
+from tests.service.knowledge_bases.test_exact_snapshot import QUESTIONS, _same_hits
 from tests.service.knowledge_bases.test_index import BADGES, EXPENSES, PARKING, ingest
 
 
@@ -123,3 +125,50 @@ def test_nearest_is_every_cosine_best_first_equal_ones_in_row_order(n: int) -> N
     nearest, every = snapshot.nearest(q.tolist(), n)
     assert nearest == [(ids[row], float(cosines[row])) for row in expected]  # negative cosines too
     assert dict(every) == {rid: float(c) for rid, c in zip(ids, cosines, strict=True)} and "r99" not in every
+
+
+def test_a_big_knowledge_base_reads_bm25_hits_vectors_while_the_question_is_embedded(
+    sole: KnowledgeBaseIndex, chroma_calls: list[tuple[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too big to hold its vectors: the only writer reads the BM25 candidates' vectors while a new question is
+    embedded, and its hits are those of an index that reads every hit back from Chroma."""
+    monkeypatch.setattr(indexes, "MEMORY_VECTORS", 0)
+    for doc, text in (("expenses.md", EXPENSES), ("parking.md", PARKING), ("faq.jsonl", BADGES)):
+        ingest(sole, doc, text.encode(), chunk_tokens=12)
+    sole.refresh()
+    assert sole._snapshot().vectors is None and sole._snapshot().stamp is not None
+    reader = KnowledgeBaseIndex(sole.client, sole.name, Embedder(None))
+    compared = 0
+    for mode in ("lexical", "hybrid"):
+        for q in QUESTIONS:
+            for k in (1, 3, 8):
+                asked = f"{q} ({mode} {k})"  # never asked before: the question is embedded in a pool thread
+                chroma_calls.clear()
+                ours = sole.query(asked, k, mode)  # type: ignore[arg-type]
+                assert _same_hits(ours, reader.query(asked, k, mode)), (mode, q, k)  # type: ignore[arg-type]
+                reads = [ids for kind, ids in chroma_calls if kind == "vectors"]
+                lexical = [rid for rid, _ in sole._snapshot().lexical.search(asked, max(k, CANDIDATES))]
+                if lexical:  # the first read is ahead: BM25's first k (lexical) or 2 k (hybrid) candidates
+                    assert reads[0] == sorted(lexical[: k if mode == "lexical" else 2 * k]), (mode, q, k)
+                compared += len(ours)
+    assert compared > 60
+
+
+def test_hits_read_only_the_vectors_neither_dense_search_nor_the_read_ahead_gave(
+    sole: KnowledgeBaseIndex, chroma_calls: list[tuple[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexes, "MEMORY_VECTORS", 0)
+    ingest(sole, "expenses.md", EXPENSES.encode(), chunk_tokens=12)
+    collection, snapshot = sole.ensure(), sole._snapshot()
+    q = "receipts mileage car"
+    lexical = snapshot.lexical.search(q, CANDIDATES)
+    vector = sole.embedder.encode_query(q)
+    ranked = Ranked(lexical, {})
+    everything = read_ahead(collection, snapshot, "lexical", lexical, 3)
+    expected = snapshot_hits(collection, snapshot, ranked, q, vector, 3, 0.5)
+    assert expected is not None and len(expected) == 3
+    for given in ({}, dict(list(everything.items())[:1]), everything):
+        chroma_calls.clear()
+        assert snapshot_hits(collection, snapshot, ranked, q, vector, 3, 0.5, given) == expected
+        unread = sorted(rid for rid, _ in lexical[:3] if rid not in given)
+        assert [ids for _, ids in chroma_calls] == ([unread] if unread else [])
