@@ -36,6 +36,15 @@ Allowed = Callable[[dict[str, Any], Strategy], bool]
 # ones other profiles had (typically all but the traffic's group, which no pair could use) ranks and tries nothing.
 PAIRS_CACHE_LIMIT = 1024
 _PAIRS: Bounded[tuple[Any, ...], tuple[tuple[Strategy, tuple[Candidate, ...]], ...]] = Bounded(PAIRS_CACHE_LIMIT)
+# Whole searches, kept by what they read: the profile's signature combination and the values of the groups whose
+# singles were built (a group left out by ``WhatIf.singles`` and never built cannot change what is found, ADR 0034).
+# ``_READ`` lists, per combination, the sets of groups the kept searches read (a few: which groups a search builds
+# depends on what earlier profiles had); ``_SEARCHES`` holds what each found.
+SEARCHES_CACHE_LIMIT = 2048
+READ_SETS_LIMIT = 8  # per combination
+_Found = tuple[tuple[Strategy, tuple[Candidate, ...]], ...]
+_READ: Bounded[tuple[Any, ...], tuple[tuple[int, ...], ...]] = Bounded(SEARCHES_CACHE_LIMIT)
+_SEARCHES: Bounded[tuple[Any, ...], _Found] = Bounded(SEARCHES_CACHE_LIMIT)
 _by_rank = attrgetter("effort", "distance")
 
 
@@ -105,9 +114,31 @@ def search(
     ``allowed`` answers for a pair depends only on the values of the groups the pair changes (the engine's veto reads
     the provider side, group 0, and only when a change moves the provider)."""
     wanted = [s for s in STRATEGIES if s != current]
+    whatif = WhatIf(values, facts, catalog, today, rules)
+    if kept_as is None:
+        return result(values, wanted, _found(whatif, values, wanted, allowed, None), lang)
+    base = (kept_as, rules.version, catalog.version, today, whatif.code)
+    kept_keys = whatif.group_keys()
+    for read in _READ.get(base, ()):
+        hit = _SEARCHES.get((base, read, *(kept_keys[index] for index in read)))
+        if hit is not None:
+            return result(values, wanted, dict(hit), lang)
+    found = _found(whatif, values, wanted, allowed, base)
+    read = whatif.read_groups()
+    sets = _READ.get(base, ())
+    if read not in sets:
+        _READ.put(base, (read, *sets[: READ_SETS_LIMIT - 1]))
+    _SEARCHES.put((base, read, *(kept_keys[index] for index in read)), tuple(found.items()))
+    return result(values, wanted, found, lang)
+
+
+def _found(
+    whatif: WhatIf, values: dict[str, Any], wanted: list[Strategy], allowed: Allowed, base: tuple[Any, ...] | None
+) -> dict[Strategy, tuple[Candidate, ...]]:
+    """The changes found per strategy (``search``'s work before the texts); ``base`` (None: nothing kept) starts the
+    key of the pair phase's memo: ``allowed``'s name, the rules, catalog and day, and the profile's combination."""
     missing = set(wanted)
     found: dict[Strategy, tuple[Candidate, ...]] = {}
-    whatif = WhatIf(values, facts, catalog, today, rules)
 
     def consider(outcome: Strategy, picked: tuple[Candidate, ...]) -> bool:
         """Take ``outcome`` if it is still missing and allowed; true once every wanted strategy is found."""
@@ -128,20 +159,19 @@ def search(
             continue  # the profile's own strategy
         alone: tuple[Candidate, ...] = (single.candidate,)
         if consider(whatif.outcome({single.group: sig}, alone), alone):
-            return result(values, wanted, found, lang)
+            return found
     paired = whatif.paired(singles, missing)
     key: tuple[Any, ...] | None = None
-    if kept_as is not None:
+    if base is not None:
         # What the pair phase reads: the groups in play (their singles and signatures follow from their values), the
         # profile's signatures, what is still missing, and the rules, catalog and day the signatures are for.
-        key = (kept_as, rules.version, catalog.version, today, whatif.code, frozenset(missing))
-        key += tuple((index, whatif.kept_keys[index]) for index in paired[1])
+        key = (*base, frozenset(missing), *((index, whatif.kept_keys[index]) for index in paired[1]))
         kept = _PAIRS.get(key)
         if kept is not None:
             for outcome, picked in kept:
                 found[outcome] = picked
                 missing.discard(outcome)
-            return result(values, wanted, found, lang)
+            return found
     taken: list[tuple[Strategy, tuple[Candidate, ...]]] = []
     for _, _, _, a, b, same_group in _pairs(whatif, paired, missing):
         if same_group and not own[a.group] & missing:
@@ -159,4 +189,4 @@ def search(
             break
     if key is not None:
         _PAIRS.put(key, tuple(taken))
-    return result(values, wanted, found, lang)
+    return found

@@ -1,89 +1,29 @@
 """What the what-if search knows about one profile: its group signatures, its single changes, what each group can give.
 
 The search itself is rules/whatif.py. Everything here that does not depend on the profile alone is kept across
-profiles by value (ADR 0015): the groups' layout per rules version; per catalog version, day and rules version, each
-group's signature by the fields its tests read and each group's single changes by the values of its fields; per
-rules version, what a group's signatures can give with the other groups at a given combination.
+profiles by value (ADR 0015): the groups' layout per rules version (rules/whatif_layout.py); per catalog version, day
+and rules version, each group's signature by the fields its tests read and each group's single changes by the values
+of its fields; per rules version, what a group's signatures can give with the other groups at a given combination.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Any
 
 from knowledge.loader import Catalog
 from rules.bounded import Bounded, SeenMarks
 from rules.context import Context, context_for
-from rules.counterfactuals import CANDIDATE_FIELDS, Candidate, field_candidates
-from rules.derived import DERIVED_BY_NAME, DerivedFact
+from rules.counterfactuals import Candidate, field_candidates
 from rules.facts import Strategy
 from rules.loading import RuleSet
 from rules.signature_rules import coding
 from rules.signature_table import answers
-from rules.signatures import Group, Signature, group_facts, groups, signature, strategy_memo, strategy_of
+from rules.signatures import Signature, signature, strategy_memo, strategy_of
+from rules.whatif_layout import layout as layout_of
 
 _by_order = attrgetter("order")
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """What a rules version's groups need, worked out once: who owns a field, what a signature reads."""
-
-    groups: tuple[Group, ...]
-    owner: dict[str, int]
-    owned: list[list[DerivedFact]]  # per group: every derived fact of its fields (to realise a combination)
-    tested: list[list[DerivedFact]]  # per group: only the derived facts its tests read
-    raw_reads: list[list[str]]  # per group: the fields its tests read directly
-    key_fields: list[tuple[str, ...]]  # per group: every field its signature depends on
-    position: dict[str, int]  # a field's place in its group's signature key (absent: the signature ignores it)
-    extra_fields: list[tuple[str, ...]]  # per group: its other fields (with the key, what its singles depend on)
-    candidate_fields: list[tuple[tuple[int, str], ...]]  # per group: (place in CANDIDATE_FIELDS, field) it changes
-    read_key: list[Callable[[dict[str, Any]], tuple[Any, ...]]]  # per group: the values of ``key_fields``
-    read_extra: list[Callable[[dict[str, Any]], tuple[Any, ...]]]  # per group: the values of ``extra_fields``
-
-
-def _reader(fields: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """The values of ``fields`` as a tuple (``itemgetter`` gives a bare value for one field and fails for none)."""
-    if len(fields) > 1:
-        return itemgetter(*fields)
-    return (lambda values: (values[fields[0]],)) if fields else (lambda values: ())
-
-
-_LAYOUTS: dict[str, _Layout] = {}
-
-
-def _layout(rules: RuleSet) -> _Layout:
-    found = _LAYOUTS.get(rules.version)
-    if found is None:
-        ruled = groups(rules)
-        tested = [[DERIVED_BY_NAME[name] for name in group.reads if name in DERIVED_BY_NAME] for group in ruled]
-        raw_reads = [[name for name in group.reads if name not in DERIVED_BY_NAME] for group in ruled]
-        key_fields = [
-            tuple(dict.fromkeys([*raw, *(name for fact in facts for name in fact.inputs)]))
-            for raw, facts in zip(raw_reads, tested, strict=True)
-        ]
-        extra_fields = [
-            tuple(name for name in group.fields if name not in fields) for group, fields in zip(ruled, key_fields, strict=True)
-        ]
-        found = _LAYOUTS[rules.version] = _Layout(
-            groups=ruled,
-            owner={name: index for index, group in enumerate(ruled) for name in group.fields},
-            owned=[[DERIVED_BY_NAME[name] for name in group_facts(group) if name in DERIVED_BY_NAME] for group in ruled],
-            tested=tested,
-            raw_reads=raw_reads,
-            key_fields=key_fields,
-            position={name: place + 1 for fields in key_fields for place, name in enumerate(fields)},
-            extra_fields=extra_fields,
-            candidate_fields=[
-                tuple((listed, name) for listed, name in enumerate(CANDIDATE_FIELDS) if name in group.fields) for group in ruled
-            ],
-            read_key=[_reader(fields) for fields in key_fields],
-            read_extra=[_reader(fields) for fields in extra_fields],
-        )
-    return found
 
 
 # A group's signature is a function of the fields its tests read (on a catalog version and day, for a rules version):
@@ -131,7 +71,7 @@ class WhatIf:
         self.values, self.facts, self.rules = values, facts, rules
         self.context: Context = context_for(catalog, today)
         self.memo = strategy_memo(rules)
-        layout = self.layout = _layout(rules)
+        layout = self.layout = layout_of(rules)
         self.groups, self.owner = layout.groups, layout.owner
         cache, kept = _kept(catalog, today, rules)
         self.cache, self.kept = cache, kept
@@ -210,16 +150,25 @@ class WhatIf:
         each with its signature when some profile has derived it before (the rest are derived only if they can
         matter). A group that alone cannot give a strategy still ``missing``, with values met for the first time, is
         left out: built only if a pair needs it (``paired``; typically the traffic's group, new for every profile)."""
-        values, extra = self.values, self.layout.read_extra
-        self.kept_keys = [(key, *extra[index](values)) for index, key in enumerate(self.keys)]
         self.unbuilt, parts = [], []
-        for index, kept_key in enumerate(self.kept_keys):
+        for index, kept_key in enumerate(self.group_keys()):
             if kept_key not in self.kept and not self.own[index] & missing and not _MET.offer(kept_key):
                 self.unbuilt.append(index)  # values met the first time, no use alone: built only if a pair needs them
             elif group := self._kept_singles(index):
                 parts.append(group)
         self.members = {group[0].group: group for group in sorted(parts, key=lambda group: group[0].order)}
         return sorted((single for group in parts for single in group), key=_by_order)
+
+    def group_keys(self) -> list[tuple[Any, ...]]:
+        """Per group, what its singles are kept by: the values of its fields (read once)."""
+        if not self.kept_keys:
+            extra = self.layout.read_extra
+            self.kept_keys = [(key, *extra[index](self.values)) for index, key in enumerate(self.keys)]
+        return self.kept_keys
+
+    def read_groups(self) -> tuple[int, ...]:
+        """The groups whose singles were built: a group never built has no say in what the search finds."""
+        return tuple(sorted(self.members))
 
     def _kept_singles(self, index: int) -> tuple[Single, ...]:
         """Group ``index``'s singles, kept by its fields' values."""

@@ -52,6 +52,7 @@ def test_cold_verdicts_answered_one_combination_at_a_time_are_the_recorded_ones(
     rules = default_rules()
     monkeypatch.setitem(signature_table._ANSWERS, rules.version, signature_table.OneByOne(rules))
     whatif._PAIRS.clear()  # the pair phase's kept hits were found with the table: found again here
+    whatif._SEARCHES.clear()  # so were the kept searches
     wrong = [index for index, item in enumerate(RECORDED) if verdict_of(item["case"]) != item["verdict"]]
     assert not wrong, f"{len(wrong)} of {len(RECORDED)} verdicts differ"
 
@@ -62,6 +63,8 @@ def test_the_strategy_of_a_signature_combination_is_the_rules_strategy() -> None
     rules = default_rules()
     memo = strategy_memo(rules)
     memo.clear()
+    whatif._SEARCHES.clear()  # kept searches would find their changes without asking the memo
+    whatif._PAIRS.clear()
     for item in RECORDED:
         verdict_of(item["case"])
     assert len(memo) > 500
@@ -83,3 +86,24 @@ def test_cold_verdicts_decided_on_several_threads_are_the_recorded_ones() -> Non
         sys.setswitchinterval(interval)
     wrong = [index for index, (verdict, item) in enumerate(zip(got, RECORDED, strict=True)) if verdict != item["verdict"]]
     assert not wrong
+
+
+def test_a_verdict_whose_search_was_kept_for_another_profile_is_the_recorded_one() -> None:
+    """Whole searches are kept by the combination and the values of the groups they built (ADR 0034): a profile
+    that differs from one decided just before only in its traffic finds its changes there, and gets the verdict the
+    unoptimised code recorded for it."""
+    whatif._SEARCHES.clear()
+    whatif._PAIRS.clear()
+    answered_by_kept = 0
+    wrong = []
+    for index, item in enumerate(RECORDED):
+        case = item["case"]
+        traffic = case["profile"].get("requests_per_day", 1000)
+        for other in (traffic + 1, traffic + 17):  # decided first: its search kept
+            verdict_of({**case, "profile": {**case["profile"], "requests_per_day": other}})
+        before = len(whatif._SEARCHES)
+        if verdict_of(case) != item["verdict"]:
+            wrong.append(index)
+        answered_by_kept += len(whatif._SEARCHES) == before and case["with_counterfactuals"]
+    assert not wrong, f"{len(wrong)} of {len(RECORDED)} verdicts differ, e.g. {wrong[:5]}"
+    assert answered_by_kept > len(RECORDED) // 3  # the kept searches were used, not only kept
