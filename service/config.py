@@ -53,6 +53,18 @@ class Settings(BaseSettings):
         description="A long ingestion gives its turn to another tenant's waiting job after this many chunks "
         "(whole documents), and resumes where it stopped.",
     )
+    warm_snapshot_chunks: int = Field(
+        default=300_000,
+        ge=0,
+        description="When the worker starts, it builds the BM25 snapshots of the biggest knowledge bases, up to this "
+        "many chunks in all, so their first search does not wait for it (~30 s at 100,000 chunks); 0: never.",
+    )
+    warm_snapshot_min_chunks: int = Field(
+        default=5_000,
+        ge=1,
+        description="Knowledge bases smaller than this are left to their first search (their snapshot builds in about "
+        "a second or less).",
+    )
     failure_log_seconds: float = Field(
         default=60.0, gt=0, description="While Redis or the database is down, the worker logs one summary line per this interval."
     )
