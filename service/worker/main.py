@@ -21,6 +21,7 @@ from service.worker.client import worker_file
 from service.worker.failures import FailureFilter, watch_queue
 from service.worker.queue import Queue, worker_queue
 from service.worker.runtime import Runtime
+from service.worker.warm import warm_at_start
 
 log = logging.getLogger("service.worker")
 START_SECONDS = 60.0
@@ -28,15 +29,6 @@ IDLE_POLL_SECONDS = 0.5  # the longest a queued job waits for an idle worker; on
 # How long a thread holds the GIL before another may take it (Python's default is 5 ms). A search waits behind an
 # ingestion or a BM25 rebuild in Python code: at 1 ms its p99 fell from 33 to 3 ms beside a rebuild (ADR 0017).
 SWITCH_INTERVAL_SECONDS = 0.001
-
-
-def _warm_snapshots(runtime: Runtime) -> None:
-    from service.worker.warm import warm_snapshots
-
-    try:
-        warm_snapshots(runtime, runtime.settings.warm_snapshot_chunks, runtime.settings.warm_snapshot_min_chunks)
-    except Exception:  # the database not there yet, say: every knowledge base's first search builds its own
-        log.warning("building the BM25 snapshots at start failed", exc_info=True)
 
 
 def run_worker(settings: Settings, *, threads: int = 1) -> None:
@@ -67,7 +59,7 @@ def run_worker(settings: Settings, *, threads: int = 1) -> None:
         # Load the default model now, not on the first request.
         threading.Thread(target=lambda: runtime.embedder(None).model, name="warm-model", daemon=True).start()
         # And the BM25 snapshots of the biggest knowledge bases, not on their first search (~30 s at 100,000 chunks).
-        threading.Thread(target=_warm_snapshots, args=(runtime,), name="warm-snapshots", daemon=True).start()
+        threading.Thread(target=warm_at_start, args=(runtime,), name="warm-snapshots", daemon=True).start()
         _publish(settings, url)
         # Huey's idle poll backs off to 10 s by default: a job queued on a quiet worker waited that long to start.
         consumer = queue.huey.create_consumer(workers=threads, worker_type="thread", periodic=False, max_delay=IDLE_POLL_SECONDS)

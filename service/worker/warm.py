@@ -21,16 +21,27 @@ from service.worker.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+def warm_at_start(runtime: Runtime) -> None:
+    """``warm_snapshots`` with the worker's settings, in the calling thread lowered to background priority (a search
+    thread keeps its own), as the worker's ``warm-snapshots`` thread runs it; a failure is logged."""
+    background_priority()
+    settings = runtime.settings
+    try:
+        warm_snapshots(runtime, settings.warm_snapshot_chunks, settings.warm_snapshot_min_chunks)
+    except Exception:  # the database not there yet, say: every knowledge base's first search builds its own
+        log.warning("building the BM25 snapshots at start failed", exc_info=True)
+
+
 def warm_snapshots(runtime: Runtime, budget: int, smallest: int) -> list[tuple[str, int]]:
     """Build the snapshots of the knowledge bases of at least ``smallest`` chunks, biggest first, while their chunks
     add up to at most ``budget``; returns (knowledge base id, chunks) of each one built, in order.
 
-    Runs at background priority (a search thread keeps its own). A search of a knowledge base being built waits for
-    that build, as it would have built it itself; one that fails here is left to its first search.
+    A search of a knowledge base being built waits for that build, as it would have built it itself; one that fails
+    here is left to its first search. Counting a knowledge base's chunks opens its collection (creating an empty one
+    if it has none yet, as its first search would).
     """
     if budget <= 0:
         return []
-    background_priority()
     started = time.monotonic()
     with runtime.database.session() as session:
         rows = list(session.scalars(select(KnowledgeBaseRow)))

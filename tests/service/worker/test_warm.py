@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +12,8 @@ import pytest
 from service.config import Settings
 from service.knowledge_bases import index as indexes
 from service.store.models import KnowledgeBaseRow
-from service.worker.main import _warm_snapshots
 from service.worker.runtime import Runtime
-from service.worker.warm import warm_snapshots
+from service.worker.warm import warm_at_start, warm_snapshots
 from tests.service.knowledge_bases.test_index import BADGES, EXPENSES, PARKING, ingest
 
 DOCUMENTS = {"big": (EXPENSES, PARKING, BADGES), "middle": (EXPENSES,), "small": (BADGES,)}
@@ -67,6 +67,10 @@ def test_small_knowledge_bases_and_a_zero_budget_are_left_to_their_first_search(
 
 def test_the_worker_start_uses_the_settings(runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="service.worker.warm"):
-        _warm_snapshots(runtime)  # ADVISOR_WARM_SNAPSHOT_MIN_CHUNKS=1 here: every knowledge base, within 300,000 chunks
+        # As the worker runs it: in a thread of its own, which it lowers to background priority. The settings here
+        # take every knowledge base of at least one chunk, within the default 300,000 chunks.
+        thread = threading.Thread(target=warm_at_start, args=(runtime,))
+        thread.start()
+        thread.join()
     assert all(_built(runtime, name) for name in DOCUMENTS)
     assert "built the BM25 snapshots of 3 knowledge bases" in caplog.text
