@@ -116,14 +116,14 @@ def search(
     wanted = [s for s in STRATEGIES if s != current]
     whatif = WhatIf(values, facts, catalog, today, rules)
     if kept_as is None:
-        return result(values, wanted, _found(whatif, values, wanted, allowed, None), lang)
+        return result(values, wanted, _found(whatif, wanted, allowed, None), lang)
     base = (kept_as, rules.version, catalog.version, today, whatif.code)
     kept_keys = whatif.group_keys()
     for read in _READ.get(base, ()):
         hit = _SEARCHES.get((base, read, *(kept_keys[index] for index in read)))
         if hit is not None:
             return result(values, wanted, dict(hit), lang)
-    found = _found(whatif, values, wanted, allowed, base)
+    found = _found(whatif, wanted, allowed, base)
     read = whatif.read_groups()
     sets = _READ.get(base, ())
     if read not in sets:
@@ -133,10 +133,11 @@ def search(
 
 
 def _found(
-    whatif: WhatIf, values: dict[str, Any], wanted: list[Strategy], allowed: Allowed, base: tuple[Any, ...] | None
+    whatif: WhatIf, wanted: list[Strategy], allowed: Allowed, base: tuple[Any, ...] | None
 ) -> dict[Strategy, tuple[Candidate, ...]]:
     """The changes found per strategy (``search``'s work before the texts); ``base`` (None: nothing kept) starts the
     key of the pair phase's memo: ``allowed``'s name, the rules, catalog and day, and the profile's combination."""
+    values = whatif.values
     missing = set(wanted)
     found: dict[Strategy, tuple[Candidate, ...]] = {}
 
