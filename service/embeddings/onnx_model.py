@@ -20,17 +20,18 @@ MANIFEST = "export.json"
 class WordPieceTokenizer:
     """The model's fast tokenizer through ``tokenizers`` alone: no transformers import, hence no torch."""
 
-    def __init__(self, path: Path, max_length: int, pad_id: int, pad_token: str) -> None:
+    def __init__(self, path: Path, max_length: int, pad_id: int) -> None:
         from tokenizers import Tokenizer
 
+        # Set once, never per call (changing them while another thread encodes raises): one copy truncates to the
+        # model's window, one (``tokenize``) neither truncates nor pads.
         self._tokenizer = Tokenizer.from_file(str(path))
-        # Set once, never per call (changing them while another thread encodes raises), so the
-        # untruncated ``tokenize`` gets its own copy.
         self._tokenizer.enable_truncation(max_length=max_length)
-        self._tokenizer.enable_padding(pad_id=pad_id, pad_token=pad_token)
+        self._tokenizer.no_padding()
         self._plain = Tokenizer.from_file(str(path))
         self._plain.no_truncation()
         self._plain.no_padding()
+        self.pad_id = pad_id
 
     def tokenize(self, text: str) -> list[str]:
         """Word pieces without special tokens or truncation, as a transformers tokenizer's ``tokenize``."""
@@ -40,14 +41,35 @@ class WordPieceTokenizer:
         """Character offset where each word piece of ``text`` starts (no special tokens, no truncation)."""
         return [start for start, end in self._plain.encode(text, add_special_tokens=False).offsets if end > start]
 
-    def batch(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """input_ids, token_type_ids and attention_mask, padded to the longest text."""
-        encodings = self._tokenizer.encode_batch(texts)
-        return {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-        }
+    def encodings(self, texts: list[str]) -> list[Any]:
+        """Each text's word-piece ids with the special tokens, truncated to the model's window, not padded."""
+        return list(self._tokenizer.encode_batch(texts))
+
+    def padded(self, encodings: list[Any]) -> dict[str, np.ndarray]:
+        """input_ids, token_type_ids and attention_mask of ``encodings``, padded to the longest of them."""
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
+        types = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            length = len(encoding.ids)
+            ids[row, :length] = encoding.ids
+            types[row, :length] = encoding.type_ids
+            mask[row, :length] = 1
+        return {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
+
+
+def groups(lengths: list[int], most_texts: int, most_tokens: int | None) -> list[list[int]]:
+    """Indexes of texts in model calls: longest first, each call at most ``most_texts`` texts and, when
+    ``most_tokens`` is set, at most that many word pieces once padded to its longest (one text at least)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True)
+    found: list[list[int]] = []
+    start = 0
+    while start < len(order):
+        size = most_texts if most_tokens is None else min(most_texts, max(1, most_tokens // lengths[order[start]]))
+        found.append(order[start : start + size])
+        start += size
+    return found
 
 
 class OnnxSentenceModel:
@@ -61,7 +83,7 @@ class OnnxSentenceModel:
         self.inputs: list[str] = list(meta["inputs"])
         self.max_seq_length = int(meta["max_seq_length"])
         self._dimension = int(meta["dimension"])
-        self.tokenizer = WordPieceTokenizer(folder / "tokenizer.json", self.max_seq_length, meta["pad_id"], meta["pad_token"])
+        self.tokenizer = WordPieceTokenizer(folder / "tokenizer.json", self.max_seq_length, int(meta["pad_id"]))
         options = onnxruntime.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
@@ -80,16 +102,19 @@ class OnnxSentenceModel:
         normalize_embeddings: bool = True,
         convert_to_numpy: bool = True,
         show_progress_bar: bool = False,
+        batch_tokens: int | None = None,
         **_: Any,
     ) -> np.ndarray:
-        """Float32 vectors, one row per text (a single string gives one vector), like SentenceTransformer."""
+        """Float32 vectors, one row per text (a single string gives one vector), like SentenceTransformer.
+
+        Texts go to the model longest first, at most ``batch_size`` per call and, with ``batch_tokens``, at most that
+        many word pieces per call once padded: short texts in big calls, long ones in small calls (ADR 0036)."""
         single = isinstance(sentences, str)
         texts = [sentences] if isinstance(sentences, str) else list(sentences)
         result = np.zeros((len(texts), self._dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)  # less padding per batch
-        for start in range(0, len(order), batch_size):
-            picked = order[start : start + batch_size]
-            batch = self.tokenizer.batch([texts[i] for i in picked])
+        encodings = self.tokenizer.encodings(texts) if texts else []
+        for picked in groups([len(e.ids) for e in encodings], batch_size, batch_tokens):
+            batch = self.tokenizer.padded([encodings[i] for i in picked])
             feed = {name: batch[name] for name in self.inputs}
             result[picked] = self.session.run(["sentence_embedding"], feed)[0]
         if normalize_embeddings:
