@@ -76,7 +76,8 @@ def load_model(name_or_path: str | None = None, backend: str | None = None, lane
     The int8 ONNX backend (ADR 0014) runs an export of the same model built on this machine; if the export cannot be
     built the loader logs once and uses PyTorch. Each lane has its own ONNX session and thread pool, created by the
     thread that first asks: ingestion loads its lane from a thread at background priority, so its pool threads
-    inherit that priority and a search never waits behind a batch of documents (docs/decisions/0015).
+    inherit that priority and a search never waits behind a batch of documents (docs/decisions/0015). The ingestion
+    lane's pool threads sleep between parallel sections rather than spin (ADR 0036).
     """
     name = model_name(name_or_path)
     chosen, models_dir, query_threads = _backend()
@@ -88,7 +89,9 @@ def load_model(name_or_path: str | None = None, backend: str | None = None, lane
         model = _models.get(key)
         if model is None:
             threads = (query_threads or None) if lane == "query" else None
-            model = load_sentence_model(_resolve(name), key[1], models_dir, name=name, threads=threads)  # type: ignore[arg-type]
+            # The ingestion lane's pool runs at a lower priority beside busy cores: busy-waiting there only takes CPU.
+            spinning = lane == "query"
+            model = load_sentence_model(_resolve(name), key[1], models_dir, name, threads, spinning)  # type: ignore[arg-type]
             _models[key] = model
     return model
 
@@ -191,6 +194,7 @@ def load_sentence_model(
     models_dir: Path | None = None,
     name: str | None = None,
     threads: int | None = None,
+    spinning: bool = True,
 ) -> SentenceTransformer | OnnxSentenceModel:
     """The model for ``backend``; an ONNX backend falls back to PyTorch (logged once) when its export fails."""
     if backend != "torch":
@@ -199,7 +203,7 @@ def load_sentence_model(
         recipe: Recipe = "fp32" if backend == "onnx-fp32" else "int8"
         try:
             found = ensure_export(model_path, export_dir(models_dir, model_path, recipe, name), recipe)
-            return OnnxSentenceModel(found.path, threads=threads)
+            return OnnxSentenceModel(found.path, threads=threads, spinning=spinning)
         except Exception as error:
             key = f"{backend}:{model_path}"
             with _warned_lock:

@@ -15,6 +15,7 @@ import numpy as np
 
 MANIFEST = "export.json"
 """Written last into an export folder: graph file, input names, sequence length, dimension, padding."""
+SPINNING = "session.intra_op.allow_spinning"
 
 
 class WordPieceTokenizer:
@@ -66,7 +67,7 @@ def groups(lengths: list[int], most_texts: int, most_tokens: int | None) -> list
     found: list[list[int]] = []
     start = 0
     while start < len(order):
-        size = most_texts if most_tokens is None else min(most_texts, max(1, most_tokens // lengths[order[start]]))
+        size = most_texts if most_tokens is None else min(most_texts, max(1, most_tokens // max(1, lengths[order[start]])))
         found.append(order[start : start + size])
         start += size
     return found
@@ -75,7 +76,7 @@ def groups(lengths: list[int], most_texts: int, most_tokens: int | None) -> list
 class OnnxSentenceModel:
     """The exported model behind the part of SentenceTransformer's interface the knowledge base uses."""
 
-    def __init__(self, folder: Path, threads: int | None = None) -> None:
+    def __init__(self, folder: Path, threads: int | None = None, spinning: bool = True) -> None:
         import onnxruntime
 
         meta = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -88,6 +89,8 @@ class OnnxSentenceModel:
         if threads:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1  # one chain of ops: a second pool only competes for the cores
+        if not spinning:  # pool threads sleep between parallel sections instead of busy-waiting for work (ADR 0036)
+            options.add_session_config_entry(SPINNING, "0")
         self.session = onnxruntime.InferenceSession(str(folder / meta["file"]), options, providers=["CPUExecutionProvider"])
 
     def get_embedding_dimension(self) -> int:

@@ -13,8 +13,8 @@ import pytest
 from sentence_transformers import SentenceTransformer
 
 from service.config import get_settings
-from service.embeddings.model import ENCODE_BATCH, ONNX_MOST_TEXTS, Embedder, batching
-from service.embeddings.onnx_model import OnnxSentenceModel, groups
+from service.embeddings.model import ENCODE_BATCH, ONNX_MOST_TEXTS, Embedder, batching, load_model
+from service.embeddings.onnx_model import SPINNING, OnnxSentenceModel, groups
 
 # Lengths from one word to a few hundred word pieces, so calls pad differently and carry different scales.
 TEXTS = [
@@ -102,3 +102,14 @@ def test_a_setting_out_of_range_is_refused(setting: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
     with pytest.raises(ValueError, match="embedding_batch_tokens"):
         get_settings()
+
+
+def test_the_ingestion_lanes_pool_sleeps_and_the_questions_lane_keeps_onnx_runtimes_default(
+    onnx_model: OnnxSentenceModel,
+) -> None:
+    ingest = load_model(lane="ingest")
+    assert isinstance(ingest, OnnxSentenceModel) and ingest is not onnx_model
+    assert ingest.session.get_session_options().get_session_config_entry(SPINNING) == "0"
+    with pytest.raises(RuntimeError, match="does not have configuration"):  # never set: ONNX Runtime's own default
+        onnx_model.session.get_session_options().get_session_config_entry(SPINNING)
+    np.testing.assert_allclose(ingest.encode(TEXTS[:3]), onnx_model.encode(TEXTS[:3]), atol=1e-6)
