@@ -96,8 +96,8 @@ class Settings(BaseSettings):
         ge=0,
         le=65536,
         description="Word pieces per model call when the int8 export embeds documents, counted once padded (at most 64 "
-        "texts a call): short texts go in big calls, long ones in small calls, ~2x the texts per second of batches of "
-        "32 (ADR 0036). 0: batches of 32 texts, as PyTorch runs.",
+        "texts a call): short texts go in big calls, long ones in small calls: 1.3-2.6x the texts per second of "
+        "calls of 32 (ADR 0036). 0: calls of 32 texts, as PyTorch runs.",
     )
     models_dir: Path | None = Field(
         default=None,
