@@ -48,6 +48,13 @@ class WordPieceTokenizer:
 
     def padded(self, encodings: list[Any]) -> dict[str, np.ndarray]:
         """input_ids, token_type_ids and attention_mask of ``encodings``, padded to the longest of them."""
+        if len(encodings) == 1:  # a question: nothing to pad
+            ids = np.array([encodings[0].ids], dtype=np.int64)
+            return {
+                "input_ids": ids,
+                "token_type_ids": np.array([encodings[0].type_ids], dtype=np.int64),
+                "attention_mask": np.ones_like(ids),
+            }
         width = max(len(e.ids) for e in encodings)
         ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
         types = np.zeros((len(encodings), width), dtype=np.int64)
@@ -116,7 +123,7 @@ class OnnxSentenceModel:
         texts = [sentences] if isinstance(sentences, str) else list(sentences)
         result = np.zeros((len(texts), self._dimension), dtype=np.float32)
         encodings = self.tokenizer.encodings(texts) if texts else []
-        for picked in groups([len(e.ids) for e in encodings], batch_size, batch_tokens):
+        for picked in groups([len(e) for e in encodings], batch_size, batch_tokens):
             batch = self.tokenizer.padded([encodings[i] for i in picked])
             feed = {name: batch[name] for name in self.inputs}
             result[picked] = self.session.run(["sentence_embedding"], feed)[0]
