@@ -74,7 +74,8 @@ def groups(lengths: list[int], most_texts: int, most_tokens: int | None) -> list
     found: list[list[int]] = []
     start = 0
     while start < len(order):
-        size = most_texts if most_tokens is None else min(most_texts, max(1, most_tokens // max(1, lengths[order[start]])))
+        size = most_texts if most_tokens is None else min(most_texts, most_tokens // max(1, lengths[order[start]]))
+        size = max(1, size)  # a call of no text would never end the loop
         found.append(order[start : start + size])
         start += size
     return found

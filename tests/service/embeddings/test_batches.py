@@ -54,6 +54,7 @@ def test_calls_are_cut_longest_first_by_padded_word_pieces() -> None:
     assert groups(lengths, 3, 1024) == [[1, 5, 4], [2, 7, 3], [8, 0, 6]]
     assert groups(lengths, 4, None) == [[1, 5, 4, 2], [7, 3, 8, 0], [6]]
     assert groups([600], 64, 100) == [[0]]
+    assert groups([5, 9], 0, None) == groups([5, 9], 0, 1024) == [[1], [0]]  # nonsense sizes still take every text
     assert groups([], 64, 1024) == []
     every = groups(lengths, 64, 512)
     assert sorted(i for call in every for i in call) == list(range(len(lengths)))
