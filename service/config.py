@@ -96,7 +96,7 @@ class Settings(BaseSettings):
         ge=0,
         le=65536,
         description="Word pieces per model call when the int8 export embeds documents, counted once padded (at most 64 "
-        "texts a call): short texts go in big calls, long ones in small calls: 1.3-2.6x the texts per second of "
+        "texts a call): short texts go in big calls, long ones in small calls: 1.1-2.6x the texts per second of "
         "calls of 32 (ADR 0036). 0: calls of 32 texts, as PyTorch runs.",
     )
     models_dir: Path | None = Field(
