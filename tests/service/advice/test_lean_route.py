@@ -157,11 +157,20 @@ def test_a_plain_request_is_decided_and_stored_without_a_thread(client: TestClie
 def test_a_busy_database_sends_the_insert_to_the_thread_pool_which_waits(client: TestClient, hops: list[str]) -> None:
     import sqlite3
     import threading
+    import time
 
     database: Database = client.app.state.database  # type: ignore[attr-defined]
     other = sqlite3.connect(database.engine.url.database or "", isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock for a moment
-    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock until the route has handed its insert over
+
+    def commit_once_handed_back() -> None:
+        # Not after a fixed time: on a loaded machine the request could arrive after the lock was gone (seen in CI).
+        deadline = time.monotonic() + 30
+        while database.immediate.handed_back == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        other.execute("COMMIT")
+
+    release = threading.Thread(target=commit_once_handed_back)
     release.start()
     try:
         response = client.post("/v1/advice", json=PROFILE)
