@@ -18,7 +18,7 @@ from knowledge.loader import Catalog, ModelEntry
 from rules.bounded import Bounded
 from rules.economics import Traffic, serving_model
 from rules.feasibility import NO_END, TuningTarget, tuning_target, viable
-from rules.saving import Saving, saving_model
+from rules.saving import Saving, Scale, saving_model, saving_scale
 
 Values = Mapping[str, Any]
 CACHE_LIMIT = 20_000
@@ -46,6 +46,7 @@ class ProviderBundle:
     serving: ModelEntry | None
     retired: bool
     saving: Saving  # tuning's monthly saving on the tuning target, per traffic
+    scale: Scale  # what that saving's rounding is relative to (both sides' costs), per traffic
 
     @property
     def serving_id(self) -> str:
@@ -82,6 +83,7 @@ class Context:
             serving=serving_model(catalog, provider, model, today)[1],
             retired=named is not None and not named.available_on(today),
             saving=saving_model(catalog, target.provider, target.model),
+            scale=saving_scale(catalog, target.provider, target.model),
         )
 
     def saving(self, values: Values) -> float | None:
@@ -93,6 +95,12 @@ class Context:
             values["requests_per_day"], values["prompt_tokens"], values["input_tokens"], values["output_tokens"]
         )
         return self._savings.put(key, saving)
+
+    def saving_scale(self, values: Values) -> float:
+        """What the saving's float rounding is relative to: both sides' monthly costs, bounded above (not kept)."""
+        return self.bundle(values).scale(
+            values["requests_per_day"], values["prompt_tokens"], values["input_tokens"], values["output_tokens"]
+        )
 
 
 _CONTEXTS: dict[tuple[str, dt.date], Context] = {}

@@ -46,6 +46,11 @@ class DerivedFact:
     # For a numeric fact: given a threshold a rule compares it with, values of numeric inputs that land on
     # both sides of it (the questionnaire's grid). None: the inputs' own grid is enough.
     grid: Callable[[float], GridPoints] | None = None
+    # For a numeric fact monotone in one numeric input while the others stay (either direction): that input, and the
+    # magnitude the fact's float rounding is relative to. The what-if search keeps its work across that input's values
+    # where no test of the fact can answer differently (rules/whatif_traffic.py, ADR 0037).
+    monotone_in: str | None = None
+    scale: Callable[[Values, Context], float] | None = None
 
 
 def _usable_examples(values: Values, _context: Context) -> int:
@@ -155,6 +160,10 @@ DERIVED: tuple[DerivedFact, ...] = (
         "(see `saving_known`).",
         lambda values, context: context.saving(values) or 0.0,
         grid=_saving_extremes,
+        # Linear in the requests (each side is tokens x requests x rates); self-hosted, each side is the larger of a
+        # month of one GPU and the GPU-hours the tokens need, and the tuned block is never longer: never decreasing.
+        monotone_in="requests_per_day",
+        scale=lambda values, context: context.saving_scale(values),
     ),
     DerivedFact(
         "saving_known",

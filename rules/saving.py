@@ -24,6 +24,8 @@ from rules.economics import (
 
 Saving = Callable[[int, int, int, int], "float | None"]
 """(requests_per_day, prompt_tokens, input_tokens, output_tokens) -> monthly saving, or None when unpriced."""
+Scale = Callable[[int, int, int, int], float]
+"""The same traffic -> the two sides' monthly costs added up: what the saving's float rounding is relative to."""
 
 
 def saving_model(catalog: Catalog, provider: str, model: str | None) -> Saving:
@@ -44,6 +46,44 @@ def saving_model(catalog: Catalog, provider: str, model: str | None) -> Saving:
     if base is None or tuned is None:
         return _unpriced
     return _api_saving(base, tuned)
+
+
+def saving_scale(catalog: Catalog, provider: str, model: str | None) -> Scale:
+    """Today's and the tuned side's monthly costs added up, as a function of the traffic (0 when unpriced).
+
+    The saving is their difference, made of a few roundings each: its error is a few units in the last place of this
+    sum (~1e-15 of it), however small the difference. rules/whatif_traffic.py keeps margins far above that.
+    """
+    entry = tuned_model(catalog, provider, model)
+    if entry is None:
+        return _no_scale
+    if provider == "open_weights":
+        if entry.gpu_price is None:
+            return _no_scale
+        usd_per_gpu_hour = entry.gpu_price.usd_per_gpu_hour
+
+        def gpu_scale(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float:
+            traffic = Traffic(requests_per_day, prompt_tokens, input_tokens, output_tokens)
+            block = tuned_prompt_tokens(prompt_tokens)
+            return gpu_total(usd_per_gpu_hour, traffic, prompt_tokens) + gpu_total(usd_per_gpu_hour, traffic, block)
+
+        return gpu_scale
+    base = rates_of(entry, tuned=False)
+    tuned = rates_of(entry, tuned=True) or base
+    if base is None or tuned is None:
+        return _no_scale
+    top = max(base.input, base.output, base.cached or 0.0, tuned.input, tuned.output, tuned.cached or 0.0)
+
+    def api_scale(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float:
+        # An upper bound of both sides: every token of both at the highest rate either has.
+        tokens = prompt_tokens + tuned_prompt_tokens(prompt_tokens) + 2 * (input_tokens + output_tokens)
+        return tokens * requests_per_day * DAYS_PER_MONTH * top / 1_000_000
+
+    return api_scale
+
+
+def _no_scale(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float:
+    return 0.0
 
 
 def _block_rates(rates: Rates) -> tuple[float, float]:

@@ -23,13 +23,14 @@ from operator import attrgetter
 from typing import Any
 
 from knowledge.loader import Catalog
-from rules.bounded import Bounded
+from rules.bounded import Bounded, SeenMarks
 from rules.counterfactuals import Candidate, result
 from rules.facts import STRATEGIES, Lang, Strategy
 from rules.loading import RuleSet
 from rules.model import Counterfactual
 from rules.signatures import Signature
 from rules.whatif_state import Single, WhatIf
+from rules.whatif_traffic import Plan, free_key, plan, span
 
 Allowed = Callable[[dict[str, Any], Strategy], bool]
 # The pair phase's hits, kept by what it reads (``search``'s ``kept_as``): a cold profile whose groups in play are
@@ -45,6 +46,12 @@ READ_SETS_LIMIT = 8  # per combination
 _Found = tuple[tuple[Strategy, tuple[Candidate, ...]], ...]
 _READ: Bounded[tuple[Any, ...], tuple[tuple[int, ...], ...]] = Bounded(SEARCHES_CACHE_LIMIT)
 _SEARCHES: Bounded[tuple[Any, ...], _Found] = Bounded(SEARCHES_CACHE_LIMIT)
+# Searches kept for a span of traffic values (ADR 0037): keyed like ``_SEARCHES`` with the traffic left out of its
+# group's key; per key a few spans (lowest, highest traffic, what was found). A span is worked out the second time its
+# key comes (``_SPAN_SEEN``): a profile whose other values are all new rarely comes back, and would only pay for it.
+SPANS_PER_KEY = 8
+_SPANS: Bounded[tuple[Any, ...], tuple[tuple[int, int, _Found], ...]] = Bounded(SEARCHES_CACHE_LIMIT)
+_SPAN_SEEN = SeenMarks(SEARCHES_CACHE_LIMIT)
 _by_rank = attrgetter("effort", "distance")
 
 
@@ -119,8 +126,11 @@ def search(
         return result(values, wanted, _found(whatif, wanted, allowed, None), lang)
     base = (kept_as, rules.version, catalog.version, today, whatif.code)
     kept_keys = whatif.group_keys()
+    traffic = plan(rules)
     for read in _READ.get(base, ()):
         hit = _SEARCHES.get((base, read, *(kept_keys[index] for index in read)))
+        if hit is None and traffic is not None and traffic.group in read and _SPANS:
+            hit = _spanned(_span_key(traffic, base, read, kept_keys), values[traffic.field])
         if hit is not None:
             return result(values, wanted, dict(hit), lang)
     found = _found(whatif, wanted, allowed, base)
@@ -129,7 +139,33 @@ def search(
     if read not in sets:
         _READ.put(base, (read, *sets[: READ_SETS_LIMIT - 1]))
     _SEARCHES.put((base, read, *(kept_keys[index] for index in read)), tuple(found.items()))
+    if traffic is not None and traffic.group in read:
+        _keep_span(whatif, traffic, _span_key(traffic, base, read, kept_keys), tuple(found.items()))
     return result(values, wanted, found, lang)
+
+
+def _span_key(traffic: Plan, base: tuple[Any, ...], read: tuple[int, ...], kept_keys: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    return (base, read, *(free_key(traffic, kept_keys[index]) if index == traffic.group else kept_keys[index] for index in read))
+
+
+def _spanned(key: tuple[Any, ...], value: int) -> _Found | None:
+    """What a search kept for a span holding ``value`` found, if one is kept under ``key``."""
+    return next((found for low, high, found in _SPANS.get(key, ()) if low <= value <= high), None)
+
+
+def _keep_span(whatif: WhatIf, traffic: Plan, key: tuple[Any, ...], found: _Found) -> None:
+    """Keep ``found`` for the span of traffic values around the profile's where the search would find it again."""
+    if not _SPAN_SEEN.offer(key):
+        return
+    group, place, value = traffic.group, traffic.place, whatif.values[traffic.field]
+    keys = (whatif.keys[group], *(single.key for single in whatif.members.get(group, ())), *whatif.asked)
+    bounds = span(whatif, traffic, [k for k in keys if k[0] == group and k[place] == value])
+    if bounds is not None:
+        spans = ((*bounds, found), *_SPANS.get(key, ())[: SPANS_PER_KEY - 1])
+        if key in _SPANS:
+            _SPANS[key] = spans
+        else:
+            _SPANS.put(key, spans)
 
 
 def _found(
@@ -169,13 +205,17 @@ def _found(
         key = (*base, frozenset(missing), *((index, whatif.kept_keys[index]) for index in paired[1]))
         kept = _PAIRS.get(key)
         if kept is not None:
+            whatif.ranked = None  # not ranked here: no span can be worked out
             for outcome, picked in kept:
                 found[outcome] = picked
                 missing.discard(outcome)
             return found
     taken: list[tuple[Strategy, tuple[Candidate, ...]]] = []
-    for _, _, _, a, b, same_group in _pairs(whatif, paired, missing):
+    ranked = whatif.ranked = _pairs(whatif, paired, missing)
+    outcomes = whatif.outcomes
+    for _, _, _, a, b, same_group in ranked:
         if same_group and not own[a.group] & missing:
+            outcomes.append(None)
             continue  # nothing this group's signatures give is still missing: not derived
         picked = _ordered(a.candidate, b.candidate)
         if same_group:
@@ -183,9 +223,11 @@ def _found(
         else:
             changed = {a.group: whatif.derived(a), b.group: whatif.derived(b)}
         outcome = whatif.outcome(changed, picked)
+        outcomes.append(outcome)
         done = consider(outcome, picked)
         if found.get(outcome) is picked:
             taken.append((outcome, picked))
+            whatif.hits[outcome] = len(outcomes) - 1
         if done:
             break
     if key is not None:

@@ -88,6 +88,12 @@ class WhatIf:
         self.members: dict[int, tuple[Single, ...]] = {}
         self.kept_keys: list[tuple[Any, ...]] = []  # per group: what its singles are kept by (its fields' values)
         self.unbuilt: list[int] = []  # groups whose singles ``singles()`` left out (no single of theirs alone can help)
+        self.asked: list[tuple[Any, ...]] = []  # every signature key ``signature()`` was asked for
+        # The pair phase's record (rules/whatif_traffic.py reads it): the pairs ranked, in order (None: its hits came
+        # from the pair memo); per pair gone through, what it gave (None: skipped); per strategy taken, its pair's place.
+        self.ranked: list[tuple[Any, ...]] | None = []  # (effort, distance, order, first, second, same group)
+        self.outcomes: list[Strategy | None] = []
+        self.hits: dict[Strategy, int] = {}
 
     def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
@@ -111,6 +117,7 @@ class WhatIf:
     def signature(self, index: int, *picked: Candidate, key: tuple[Any, ...] | None = None) -> Signature:
         """Group ``index``'s signature with ``picked`` (all in that group) applied, from the fields it reads."""
         key = key or self.key(index, *picked)
+        self.asked.append(key)
         found = self.cache.get(key)
         if found is None:
             changed = {c.field for c in picked}
