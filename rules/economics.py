@@ -46,7 +46,7 @@ def tuned_prompt_tokens(prompt_tokens: int) -> int:
     return min(prompt_tokens, max(TUNED_PROMPT_FLOOR, round(prompt_tokens * TUNED_PROMPT_FRACTION)))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Traffic:
     requests_per_day: int
     prompt_tokens: int
@@ -58,7 +58,7 @@ class Traffic:
         return self.requests_per_day * DAYS_PER_MONTH
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Cost:
     """One way of serving the traffic for a month: where, on what, the cost and its parts (USD)."""
 
@@ -78,7 +78,7 @@ def _usd(tokens: float, per_mtok: float) -> float:
     return tokens * per_mtok / 1_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rates:
     """USD per million tokens a request pays: its block and input, its output, and the cached block (None: never cached)."""
 

@@ -9,6 +9,7 @@ of its fields; per rules version, what a group's signatures can give with the ot
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from operator import attrgetter
 from typing import Any
 
@@ -83,7 +84,6 @@ class WhatIf:
         self.coding = coding(rules)
         self.table = answers(rules)  # every combination's strategy, and what each group could give
         self.code = self.coding.encode(self.signatures)
-        self.own = [self.reach(index) for index in range(len(self.groups))]  # what each group alone could give
         # Per group with singles, in the order its first single comes in ``singles()``: its singles in that order.
         self.members: dict[int, tuple[Single, ...]] = {}
         self.kept_keys: list[tuple[Any, ...]] = []  # per group: what its singles are kept by (its fields' values)
@@ -94,6 +94,11 @@ class WhatIf:
         self.ranked: list[tuple[Any, ...]] | None = []  # (effort, distance, order, first, second, same group)
         self.outcomes: list[Strategy | None] = []
         self.hits: dict[Strategy, int] = {}
+
+    @cached_property
+    def own(self) -> list[frozenset[Strategy]]:
+        """What each group alone could give (worked out when a search needs it: a kept search does not)."""
+        return [self.reach(index) for index in range(len(self.groups))]
 
     def _facts(self, changes: dict[str, Any]) -> dict[str, Any]:
         """The profile's facts with ``changes`` applied: their fields and every derived fact of their groups."""
