@@ -11,7 +11,8 @@ from cachetools import LRUCache
 from knowledge.loader import Catalog
 from rules import explain, explain_economics, explain_kept, whatif
 from rules.bounded import SeenMarks
-from rules.derived import derive_facts
+from rules.context import context_for
+from rules.derived import DERIVED_BY_NAME
 from rules.evaluation import run_rules
 from rules.facts import PROFILE_FIELDS, Lang, Profile, Strategy
 from rules.loading import RuleSet, default_rules
@@ -66,7 +67,7 @@ def _counterfactuals(
             # Moving to a provider is only a plan if that provider can do the work.
             tuned = outcome in ("fine_tuning", "rag_and_fine_tuning")
             moved = changed["provider"] != values["provider"]
-            return not (tuned and moved) or bool(derive_facts(changed, catalog, day)["provider_can_fine_tune"])
+            return not (tuned and moved) or bool(_CAN_TUNE.compute(changed, context_for(catalog, day)))
 
         found = whatif.search(values, facts, strategy, catalog, day, rules, allowed, lang, kept_as="engine")
         if _admit(key):
@@ -111,6 +112,7 @@ def decide(
 
 
 _AS_OF: dict[str, str] = {}
+_CAN_TUNE = DERIVED_BY_NAME["provider_can_fine_tune"]  # the one derived fact the what-ifs' veto reads
 
 
 def _as_of(catalog: Catalog) -> str:
