@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_POOL_SIZE = 20
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -31,6 +32,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     # In WAL mode NORMAL loses no committed data on a process crash, only on power loss; FULL costs ~2.5 ms a commit.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Once started over, the WAL file is cut back to this size (else it keeps the largest size it ever reached).
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -27,6 +27,13 @@ from service.store import driver
 
 # A checkpoint every 128 inserts: at ~3 WAL pages an advice, about SQLite's own 1,000-page mark between two.
 CHECKPOINT_EVERY = 128
+# A passive checkpoint beside a stream of inserts never finds the WAL fully copied when the next insert begins, and
+# only then does SQLite start the WAL over: under steady load it grew by every page written (159 MB after 36,000
+# advice in bench/advice_profile.py, and each insert slower). Past this many frames (64 MiB of 4 KiB pages) the
+# background thread asks for a RESTART checkpoint: it holds writers off for the few frames left (~10-20 ms
+# measured, the loop's inserts go to the thread pool meanwhile) and the next insert starts the WAL over.
+WAL_RESTART_FRAMES = 16_384
+RESTART_WAIT_MS = 50  # the RESTART waits this long at most for a reader or writer to finish (then: next time)
 _WAITS = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 log = logging.getLogger(__name__)
 
@@ -34,10 +41,18 @@ log = logging.getLogger(__name__)
 class ImmediateWriter:
     """One engine's loop-side inserts: ``insert`` commits a row at once or returns False and writes nothing."""
 
-    def __init__(self, engine: Engine, connect: Callable[[], Any], checkpoint_every: int = CHECKPOINT_EVERY) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        connect: Callable[[], Any],
+        checkpoint_every: int = CHECKPOINT_EVERY,
+        restart_frames: int = WAL_RESTART_FRAMES,
+    ) -> None:
         self.engine = engine
         self._connect = connect  # a new connection outside the pool: opening it never waits for one to come back
         self.checkpoint_every = checkpoint_every
+        self.restart_frames = restart_frames
+        self.restarts = 0  # RESTART checkpoints that started the WAL over
         self._connection: Any = None
         self._lock = threading.Lock()
         self.committed = 0  # inserts committed on the caller's thread (the event loop)
@@ -80,11 +95,24 @@ class ImmediateWriter:
         try:
             pooled = self.engine.raw_connection()
             try:
-                pooled.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+                connection: Any = pooled.dbapi_connection
+                busy, frames, _ = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if not busy and frames >= self.restart_frames:
+                    self._restart(connection)
             finally:
                 pooled.close()
         except Exception:  # the next one retries; a failed checkpoint loses nothing, the WAL only grows meanwhile
             log.warning("WAL checkpoint failed", exc_info=True)
+
+    def _restart(self, connection: Any) -> None:
+        """A RESTART checkpoint, waiting at most ``RESTART_WAIT_MS`` for others (the pool's own wait restored)."""
+        (waited,) = connection.execute("PRAGMA busy_timeout").fetchone()
+        connection.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+        try:
+            busy, _, _ = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            self.restarts += not busy
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={int(waited)}")
 
     def wait_checkpoint(self) -> None:
         """Until the checkpoint in flight, if any, has finished (tests, shutdown)."""
