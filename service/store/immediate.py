@@ -30,10 +30,9 @@ CHECKPOINT_EVERY = 128
 # A passive checkpoint beside a stream of inserts never finds the WAL fully copied when the next insert begins, and
 # only then does SQLite start the WAL over: under steady load it grew by every page written (159 MB after 36,000
 # advice in bench/advice_profile.py, and each insert slower). Past this many frames (64 MiB of 4 KiB pages) the
-# background thread asks for a RESTART checkpoint: it holds writers off for the few frames left (~10-20 ms
-# measured, the loop's inserts go to the thread pool meanwhile) and the next insert starts the WAL over.
+# background checkpoint asks the writer to copy, before its next insert, the few frames appended meanwhile: the WAL is
+# then fully copied when that insert begins, and it starts the WAL over (ADR 0023, amended).
 WAL_RESTART_FRAMES = 16_384
-RESTART_WAIT_MS = 50  # the RESTART waits this long at most for a reader or writer to finish (then: next time)
 _WAITS = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,8 @@ class ImmediateWriter:
         self._connect = connect  # a new connection outside the pool: opening it never waits for one to come back
         self.checkpoint_every = checkpoint_every
         self.restart_frames = restart_frames
-        self.restarts = 0  # RESTART checkpoints that started the WAL over
+        self._catch_up = False  # set by the background checkpoint: copy the rest before the next insert
+        self.catch_ups = 0  # such copies made before an insert (each lets that insert start the WAL over)
         self._connection: Any = None
         self._lock = threading.Lock()
         self.committed = 0  # inserts committed on the caller's thread (the event loop)
@@ -67,6 +67,8 @@ class ImmediateWriter:
         if not self._file or not driver.serves(self.engine) or not self._lock.acquire(blocking=False):
             return False
         try:
+            if self._catch_up:
+                self._copy_the_rest()
             dialect = self.engine.dialect
             sql, params = driver.statement(dialect, table, row)
             try:
@@ -98,21 +100,22 @@ class ImmediateWriter:
                 connection: Any = pooled.dbapi_connection
                 busy, frames, _ = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 if not busy and frames >= self.restart_frames:
-                    self._restart(connection)
+                    self._catch_up = True
             finally:
                 pooled.close()
         except Exception:  # the next one retries; a failed checkpoint loses nothing, the WAL only grows meanwhile
             log.warning("WAL checkpoint failed", exc_info=True)
 
-    def _restart(self, connection: Any) -> None:
-        """A RESTART checkpoint, waiting at most ``RESTART_WAIT_MS`` for others (the pool's own wait restored)."""
-        (waited,) = connection.execute("PRAGMA busy_timeout").fetchone()
-        connection.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+    def _copy_the_rest(self) -> None:
+        """A passive checkpoint on the writer's connection, of the frames written since the background one (a few):
+        the insert that follows finds the WAL fully copied and starts it over. It syncs the database file on the
+        loop, once per ``restart_frames`` frames; a failure only leaves the WAL to grow until the next try."""
+        self._catch_up = False
         try:
-            busy, _, _ = connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
-            self.restarts += not busy
-        finally:
-            connection.execute(f"PRAGMA busy_timeout={int(waited)}")
+            busy, _, _ = self._open().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            self.catch_ups += not busy
+        except sqlite3.Error:
+            log.warning("WAL catch-up checkpoint failed", exc_info=True)
 
     def wait_checkpoint(self) -> None:
         """Until the checkpoint in flight, if any, has finished (tests, shutdown)."""
