@@ -21,6 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api import openapi
@@ -86,6 +87,21 @@ def _wrong_type(kind: str, media_type: str | None) -> UnsupportedMediaType:
 def check_json(body: bytes) -> Any:
     """The body's JSON value; ``InvalidJson`` or ``NulCharacter`` for a body no route should see."""
     try:
+        value = orjson.loads(body)  # strict JSON, a fifth of json's time on an advice body
+    except orjson.JSONDecodeError:  # not strict JSON (or UTF-8, or 64-bit numbers): json reads it, or says where
+        value = _lenient(body)
+    # Cheap screens first: nesting needs brackets, and a NUL in JSON text can only be written as the escape \u0000.
+    if body.count(b"[") + body.count(b"{") > JSON_MAX_DEPTH and _too_deep(value):
+        raise InvalidJson(f"it nests deeper than {JSON_MAX_DEPTH} levels")
+    if b"\\u0000" in body and (field := find_nul(value, JSON_MAX_DEPTH)) is not None:
+        raise NulCharacter(field)
+    return value
+
+
+def _lenient(body: bytes) -> Any:
+    """What Python's json reads where orjson refused (NaN, lone surrogates, integers beyond 64 bits, very deep
+    nesting), or ``InvalidJson`` saying where the text stops being JSON."""
+    try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidJson(f"byte {exc.start} is not UTF-8") from None
@@ -97,11 +113,6 @@ def check_json(body: bytes) -> Any:
         raise InvalidJson(f"it nests deeper than {JSON_MAX_DEPTH} levels") from None
     except ValueError:  # Python refuses integers of more than 4,300 digits (a CPU-exhaustion guard)
         raise InvalidJson("a number has too many digits") from None
-    # Cheap screens first: nesting needs brackets, and a NUL in JSON text can only be written as the escape \u0000.
-    if body.count(b"[") + body.count(b"{") > JSON_MAX_DEPTH and _too_deep(value):
-        raise InvalidJson(f"it nests deeper than {JSON_MAX_DEPTH} levels")
-    if b"\\u0000" in body and (field := find_nul(value, JSON_MAX_DEPTH)) is not None:
-        raise NulCharacter(field)
     return value
 
 

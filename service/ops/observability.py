@@ -16,7 +16,6 @@ import logging
 import re
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -27,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rules.facts import STRATEGIES
 from service.config import Settings
+from service.ids import uuid4_hex
 from service.ops.collectors import JobsCollector, LoopInsertsCollector
 from service.store.db import Database
 
@@ -50,7 +50,7 @@ def current_request_id() -> str | None:
 
 def _sane_or_new(request_id: str) -> str:
     # A client's id is kept only when it is a plain token: it ends up in headers, logs and bodies.
-    return request_id if _SANE_ID.fullmatch(request_id) else uuid.uuid4().hex
+    return request_id if _SANE_ID.fullmatch(request_id) else uuid4_hex()
 
 
 class Metrics:
@@ -230,6 +230,7 @@ REQUEST_ID_OPTIONS: dict[str, Any] = {
     "update_request_header": False,
     "validator": None,
     "transformer": _sane_or_new,
+    "generator": uuid4_hex,
 }
 
 

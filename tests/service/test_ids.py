@@ -1,0 +1,28 @@
+"""The ids the service makes are version-4 UUIDs, as ``uuid.uuid4()`` makes them, in the same forms."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from service.ids import uuid4_hex, uuid4_text
+
+
+def test_they_are_random_version_4_uuids_in_the_uuid_modules_forms() -> None:
+    made = [uuid4_text() for _ in range(2_000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert str(parsed) == text
+    for digits in (uuid4_hex() for _ in range(2_000)):
+        parsed = uuid.UUID(hex=digits)
+        assert re.fullmatch(r"[0-9a-f]{32}", digits) and parsed.hex == digits and parsed.version == 4
+    # Every other bit is random: each of the 122 takes both values over a few hundred ids.
+    ones = [0] * 128
+    for _ in range(400):
+        value = int(uuid4_hex(), 16)
+        for bit in range(128):
+            ones[bit] += value >> bit & 1
+    fixed = {bit for bit in range(128) if ones[bit] in (0, 400)}
+    assert fixed == {76, 77, 78, 79, 62, 63}  # the version (0100) and the variant (10)
