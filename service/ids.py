@@ -1,9 +1,10 @@
-"""Random ids: version-4 UUIDs from the OS's random bytes, without building a ``uuid.UUID`` (every advice request
-makes two: its request id and the advice's id; the object costs ~1 µs more each)."""
+"""Ids: UUIDs from the OS's random bytes without building a ``uuid.UUID`` (every advice request makes two: its request
+id and the advice's id; the object costs ~1 µs more each), and time-ordered ones for rows a table indexes by id."""
 
 from __future__ import annotations
 
 import os
+import time
 
 _CLEAR = 0xF000 << 64 | 0xC000 << 48  # the version and variant fields
 _SET = 0x4000 << 64 | 0x8000 << 48  # version 4, RFC 4122's variant
@@ -18,3 +19,16 @@ def uuid4_text() -> str:
     """A random version-4 UUID in its usual form (``str(uuid.uuid4())``)."""
     digits = uuid4_hex()
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+def uuid7_text() -> str:
+    """A version-7 UUID (RFC 9562): the Unix time in milliseconds, then 74 random bits. A stored advice's id: ids
+    made one after another land next to each other in the table's unique index, where random ones hit a random page
+    of it on every insert (at 40,000 advice, an insert cost 53-72 µs of CPU with these against 64-98 µs; ADR 0023)."""
+    random = int.from_bytes(os.urandom(10), "big")
+    value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (random >> 68) << 64 | 0b10 << 62 | random & _LOW_62
+    digits = f"{value:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+_LOW_62 = (1 << 62) - 1

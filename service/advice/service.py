@@ -22,7 +22,7 @@ from service.config import Clock
 from service.datasets import service as datasets
 from service.datasets.schemas import DatasetReport
 from service.errors import NotFound, ValidationFailed
-from service.ids import uuid4_text
+from service.ids import uuid7_text
 from service.store.db import Database
 from service.store.models import AdviceRow, utcnow
 
@@ -212,7 +212,7 @@ def _decided(
         artifact, more = build_artifact(session, tenant_id, profile, verdict, request, report, day, services, dataset_path)
         notes += more
     return {
-        "id": uuid4_text(),
+        "id": uuid7_text(),
         "created_at": utcnow(),
         "strategy": verdict.strategy,
         "task": profile.task,

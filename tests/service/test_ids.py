@@ -1,11 +1,12 @@
-"""The ids the service makes are version-4 UUIDs, as ``uuid.uuid4()`` makes them, in the same forms."""
+"""The ids the service makes: version-4 UUIDs as ``uuid.uuid4()`` makes them, in the same forms, and version-7 ones."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
-from service.ids import uuid4_hex, uuid4_text
+from service.ids import uuid4_hex, uuid4_text, uuid7_text
 
 
 def test_they_are_random_version_4_uuids_in_the_uuid_modules_forms() -> None:
@@ -26,3 +27,23 @@ def test_they_are_random_version_4_uuids_in_the_uuid_modules_forms() -> None:
             ones[bit] += value >> bit & 1
     fixed = {bit for bit in range(128) if ones[bit] in (0, 400)}
     assert fixed == {76, 77, 78, 79, 62, 63}  # the version (0100) and the variant (10)
+
+
+def test_time_ordered_ids_are_version_7_uuids_in_the_order_they_were_made() -> None:
+    before = time.time_ns() // 1_000_000
+    made = [uuid7_text() for _ in range(2_000)]
+    after = time.time_ns() // 1_000_000
+    assert len(set(made)) == len(made)
+    stamps = []
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+        stamps.append(parsed.int >> 80)
+    assert stamps == sorted(stamps) and before <= stamps[0] and stamps[-1] <= after
+    # Apart from the time, the version and the variant, every bit is random.
+    ones = [0] * 80
+    for _ in range(400):
+        value = uuid.UUID(uuid7_text()).int
+        for bit in range(80):
+            ones[bit] += value >> bit & 1
+    assert {bit for bit in range(80) if ones[bit] in (0, 400)} == {76, 77, 78, 79, 62, 63}
