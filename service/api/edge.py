@@ -88,7 +88,7 @@ def check_json(body: bytes) -> Any:
     """The body's JSON value; ``InvalidJson`` or ``NulCharacter`` for a body no route should see."""
     try:
         value = orjson.loads(body)  # strict JSON, a fifth of json's time on an advice body
-    except orjson.JSONDecodeError:  # not strict JSON (or UTF-8, or 64-bit numbers): json reads it, or says where
+    except orjson.JSONDecodeError:  # not JSON, or JSON orjson refuses: Python's json reads it, or says where it fails
         value = _lenient(body)
     # Cheap screens first: nesting needs brackets, and a NUL in JSON text can only be written as the escape \u0000.
     if body.count(b"[") + body.count(b"{") > JSON_MAX_DEPTH and _too_deep(value):
