@@ -115,7 +115,10 @@ def test_verdicts_at_the_ends_and_inside_of_kept_spans_are_the_ones_searched_alo
         if verdict_of(item) != verdict:
             wrong.append(item["profile"])
     assert not wrong, f"{len(wrong)} of {len(answered)} verdicts differ, e.g. {wrong[:2]}"
-    assert answered and by_span == len(answered), (by_span, len(answered))  # every one from its span, ends included
+    # All but a few from their span, ends included (a span's low end left out would lose about a fifth). A few may be
+    # searched again: the memos are bounded (8 spans a key, 8 sets of groups a combination), and other tests' kept
+    # groups change which groups a search builds (551 of 555 in one CI run).
+    assert answered and by_span >= 0.95 * len(answered), (by_span, len(answered))
 
 
 TARGETS = sorted(
