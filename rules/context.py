@@ -18,7 +18,7 @@ from knowledge.loader import Catalog, ModelEntry
 from rules.bounded import Bounded
 from rules.economics import Traffic, serving_model
 from rules.feasibility import NO_END, TuningTarget, tuning_target, viable
-from rules.saving import Saving, Scale, saving_model, saving_scale
+from rules.saving import Saving, Scale, saving_models
 
 Values = Mapping[str, Any]
 CACHE_LIMIT = 20_000
@@ -74,6 +74,7 @@ class Context:
         entry = catalog.providers.get(provider)
         named = entry.model(model, today) if entry is not None and model else None
         end = "" if days >= NO_END else (today + dt.timedelta(days=days)).isoformat()
+        saving, scale = saving_models(catalog, target.provider, target.model)
         return ProviderBundle(
             target=target,
             viable=ok,
@@ -82,8 +83,8 @@ class Context:
             named=named,
             serving=serving_model(catalog, provider, model, today)[1],
             retired=named is not None and not named.available_on(today),
-            saving=saving_model(catalog, target.provider, target.model),
-            scale=saving_scale(catalog, target.provider, target.model),
+            saving=saving,
+            scale=scale,
         )
 
     def saving(self, values: Values) -> float | None:

@@ -28,58 +28,58 @@ Scale = Callable[[int, int, int, int], float]
 """The same traffic -> the two sides' monthly costs added up: what the saving's float rounding is relative to."""
 
 
-def saving_model(catalog: Catalog, provider: str, model: str | None) -> Saving:
-    """``monthly_saving(cost_baseline(...), cost_tuned(...))`` for one tuning target, as a function of the traffic.
+def saving_models(catalog: Catalog, provider: str, model: str | None) -> tuple[Saving, Scale]:
+    """``monthly_saving(cost_baseline(...), cost_tuned(...))`` for one tuning target as a function of the traffic, and
+    its scale (both sides' monthly costs, bounded above; 0 when unpriced), the rates looked up once for both.
 
-    The what-if search prices a tuning target for dozens of traffic variations per profile, so this is the same
+    The what-if search prices a tuning target for dozens of traffic variations per profile, so the saving is the same
     arithmetic as ``_api_parts`` / ``gpu_total``, operation for operation (the float results are identical, which
-    tests/rules/test_economics.py checks bit for bit), with the rates looked up once and no Cost built.
+    tests/rules/test_economics.py checks bit for bit), with no Cost built. Its error is a few units in the last place of
+    the scale (~1e-15 of it), however small the difference: rules/whatif_traffic.py keeps margins far above that.
     """
     entry = tuned_model(catalog, provider, model)
     if entry is None:
-        return _unpriced
+        return _unpriced, _no_scale
     if provider == "open_weights":
-        return _unpriced if entry.gpu_price is None else _gpu_saving(entry.gpu_price.usd_per_gpu_hour)
+        if entry.gpu_price is None:
+            return _unpriced, _no_scale
+        return _gpu_saving(entry.gpu_price.usd_per_gpu_hour), _gpu_scale(entry.gpu_price.usd_per_gpu_hour)
     base = rates_of(entry, tuned=False)
     at_base_rate = entry.tuned_price is None and provider == "google" and entry.price is not None
     tuned = base if at_base_rate else rates_of(entry, tuned=True)
     if base is None or tuned is None:
-        return _unpriced
-    return _api_saving(base, tuned)
+        return _unpriced, _no_scale
+    return _api_saving(base, tuned), _api_scale(base, tuned)
+
+
+def saving_model(catalog: Catalog, provider: str, model: str | None) -> Saving:
+    """The saving of ``saving_models``."""
+    return saving_models(catalog, provider, model)[0]
 
 
 def saving_scale(catalog: Catalog, provider: str, model: str | None) -> Scale:
-    """Today's and the tuned side's monthly costs added up, as a function of the traffic (0 when unpriced).
+    """The scale of ``saving_models``."""
+    return saving_models(catalog, provider, model)[1]
 
-    The saving is their difference, made of a few roundings each: its error is a few units in the last place of this
-    sum (~1e-15 of it), however small the difference. rules/whatif_traffic.py keeps margins far above that.
-    """
-    entry = tuned_model(catalog, provider, model)
-    if entry is None:
-        return _no_scale
-    if provider == "open_weights":
-        if entry.gpu_price is None:
-            return _no_scale
-        usd_per_gpu_hour = entry.gpu_price.usd_per_gpu_hour
 
-        def gpu_scale(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float:
-            traffic = Traffic(requests_per_day, prompt_tokens, input_tokens, output_tokens)
-            block = tuned_prompt_tokens(prompt_tokens)
-            return gpu_total(usd_per_gpu_hour, traffic, prompt_tokens) + gpu_total(usd_per_gpu_hour, traffic, block)
-
-        return gpu_scale
-    base = rates_of(entry, tuned=False)
-    tuned = rates_of(entry, tuned=True) or base
-    if base is None or tuned is None:
-        return _no_scale
+def _api_scale(base: Rates, tuned: Rates) -> Scale:
     top = max(base.input, base.output, base.cached or 0.0, tuned.input, tuned.output, tuned.cached or 0.0)
 
-    def api_scale(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float:
+    def scale(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float:
         # An upper bound of both sides: every token of both at the highest rate either has.
         tokens = prompt_tokens + tuned_prompt_tokens(prompt_tokens) + 2 * (input_tokens + output_tokens)
         return tokens * requests_per_day * DAYS_PER_MONTH * top / 1_000_000
 
-    return api_scale
+    return scale
+
+
+def _gpu_scale(usd_per_gpu_hour: float) -> Scale:
+    def scale(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float:
+        traffic = Traffic(requests_per_day, prompt_tokens, input_tokens, output_tokens)
+        block = tuned_prompt_tokens(prompt_tokens)
+        return gpu_total(usd_per_gpu_hour, traffic, prompt_tokens) + gpu_total(usd_per_gpu_hour, traffic, block)
+
+    return scale
 
 
 def _no_scale(requests_per_day: int, prompt_tokens: int, input_tokens: int, output_tokens: int) -> float:

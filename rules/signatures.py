@@ -12,7 +12,7 @@ reachability search (rules/reachability.py) and the what-if search (rules/whatif
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rules.conditions import Predicate, compile_condition, generate_tuple
@@ -36,6 +36,8 @@ class Group:
     tests: tuple[Predicate, ...]
     reads: tuple[str, ...] = ()  # the facts the tests read (fields and derived facts)
     keys: tuple[str, ...] = ()  # each test's atom as written, ``repr({fact: {op: operand}})``
+    # Each test's fact and condition (``{op: operand}``), in order. Not hashed (a dict); ``keys`` stand for them.
+    atoms: tuple[tuple[str, dict[str, Any]], ...] = field(default=(), compare=False)
     # Every test at once, from one generated function (the same results as ``tests``, in their order).
     evaluate: Callable[[Mapping[str, Any], frozenset[str]], tuple[Any, ...]] | None = None
 
@@ -72,7 +74,8 @@ def effective_rules(ruleset: RuleSet) -> list[Rule]:
         chosen |= more
 
 
-def _inputs(fact: str) -> tuple[str, ...]:
+def fact_inputs(fact: str) -> tuple[str, ...]:
+    """The profile fields a fact is read from: a derived fact's inputs, else the field itself."""
     derived = DERIVED_BY_NAME.get(fact)
     return derived.inputs if derived is not None else (fact,)
 
@@ -95,21 +98,22 @@ def groups(ruleset: RuleSet) -> tuple[Group, ...]:
         return name
 
     for fact, _ in tests.values():
-        first, *rest = _inputs(fact)
+        first, *rest = fact_inputs(fact)
         for name in rest:
             owner[root(name)] = root(first)
         owner.setdefault(first, first)
     members: dict[str, list[str]] = {}
     for name in Profile.model_fields:
-        if name in owner or any(name in _inputs(fact) for fact, _ in tests.values()):
+        if name in owner or any(name in fact_inputs(fact) for fact, _ in tests.values()):
             members.setdefault(root(name), []).append(name)
     result = tuple(
         Group(
             fields=tuple(names),
-            tests=tuple(compile_condition(cond, known) for fact, cond in tests.values() if set(_inputs(fact)) <= set(names)),
-            reads=tuple(dict.fromkeys(fact for fact, _ in tests.values() if set(_inputs(fact)) <= set(names))),
-            keys=tuple(key for key, (fact, _) in tests.items() if set(_inputs(fact)) <= set(names)),
-            evaluate=generate_tuple([cond for fact, cond in tests.values() if set(_inputs(fact)) <= set(names)]),
+            tests=tuple(compile_condition(cond, known) for fact, cond in tests.values() if set(fact_inputs(fact)) <= set(names)),
+            reads=tuple(dict.fromkeys(fact for fact, _ in tests.values() if set(fact_inputs(fact)) <= set(names))),
+            keys=tuple(key for key, (fact, _) in tests.items() if set(fact_inputs(fact)) <= set(names)),
+            atoms=tuple((fact, cond[fact]) for fact, cond in tests.values() if set(fact_inputs(fact)) <= set(names)),
+            evaluate=generate_tuple([cond for fact, cond in tests.values() if set(fact_inputs(fact)) <= set(names)]),
         )
         for names in members.values()
     )

@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 from rules.counterfactuals import NUMERIC, Candidate, field_candidates
 from rules.derived import DERIVED_BY_NAME, DerivedFact
 from rules.facts import Profile
-from rules.loading import RuleSet, atoms
-from rules.signatures import effective_rules
+from rules.loading import RuleSet
+from rules.signatures import fact_inputs
 from rules.whatif_layout import layout as layout_of
 
 if TYPE_CHECKING:
@@ -88,13 +88,12 @@ def _upper(field: str) -> int | None:
 
 def _plan(rules: RuleSet) -> Plan | None:
     layout = layout_of(rules)
-    written = {repr(cond): (fact, cond[fact]) for rule in effective_rules(rules) for fact, cond in atoms(rule.when)}
     for field in NUMERIC:
         group, place, upper = layout.owner.get(field), layout.position.get(field), _upper(field)
         if group is None or place is None or upper is None:
             continue
-        tests = [written[key] for key in layout.groups[group].keys]
-        reading = [name for name, _ in tests if name == field or field in _inputs(name)]
+        tests = layout.groups[group].atoms
+        reading = [name for name, _ in tests if field in fact_inputs(name)]
         facts = []
         for name in dict.fromkeys(reading):
             fact = DERIVED_BY_NAME.get(name)
@@ -109,11 +108,6 @@ def _plan(rules: RuleSet) -> Plan | None:
             derived = tuple((fact, constants) for fact, constants in facts if fact is not None)
             return Plan(field, group, place, NUMERIC[field], upper, derived, raw)
     return None
-
-
-def _inputs(name: str) -> tuple[str, ...]:
-    fact = DERIVED_BY_NAME.get(name)
-    return fact.inputs if fact is not None else ()
 
 
 def free_key(plan: Plan, kept_key: tuple[Any, ...]) -> tuple[Any, ...]:
