@@ -249,6 +249,25 @@ async def prepare(args: argparse.Namespace, server: Server) -> Plan:
     return (Result("GET /healthz"), lambda n: health, 200), (Result("POST /v1/advice"), advice, 201)
 
 
+async def rows_per_transaction(port: int) -> str:
+    """How many advice rows the server committed per SQLite transaction on its event loop (ADR 0038), from /metrics;
+    "not counted" for a tree without the counter."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        status, body = await exchange(reader, writer, request_bytes("GET", "/metrics", port))
+    finally:
+        writer.close()
+    found = {}
+    for line in body.decode().splitlines():
+        for name in ('advisor_loop_inserts_total{outcome="committed"}', "advisor_loop_insert_transactions_total"):
+            if status == 200 and line.startswith(name + " "):
+                found[name] = float(line.split()[-1])
+    if len(found) < 2 or not found["advisor_loop_insert_transactions_total"]:
+        return "not counted"
+    rows, transactions = found.values()
+    return f"{rows / transactions:.2f} ({rows:.0f} rows in {transactions:.0f} transactions, warm-up included)"
+
+
 async def run(args: argparse.Namespace, servers: list[Server]) -> dict[str, list[Result]]:
     plans = {server.name: await prepare(args, server) for server in servers}
     # Alternate short slices of each endpoint (and each server) so a change in background load hits all alike.
@@ -257,6 +276,8 @@ async def run(args: argparse.Namespace, servers: list[Server]) -> dict[str, list
             for result, make, expect in plans[server.name]:
                 seconds = args.seconds / args.slices
                 await drive(result, server.port, server.process.pid, make, expect, args.connections, seconds, args.requests)
+    for server in servers:
+        print(f"{server.name}: advice rows per SQLite transaction on the loop: {await rows_per_transaction(server.port)}")
     return {name: [result for result, _, _ in plan] for name, plan in plans.items()}
 
 

@@ -63,7 +63,7 @@ async def _lean_create_advice(request: Request, body: AdviceRequest | Profile, q
         return response
     values = advice.decide_plain(served.tenant, plain, served.clock)
     count = served.metrics.count_verdict
-    payload = advice.store_now(served.database, served.tenant, values, count)
+    payload = await advice.store_soon(served.database, served.tenant, values, count)
     if payload is None:
         payload = await run_in_threadpool(advice.store_plain, served.database, served.tenant, values, count)
     return _created(payload)

@@ -166,10 +166,13 @@ def store_plain(database: Database, tenant_id: str, values: dict[str, Any], on_v
     return stored(values, on_verdict)
 
 
-def store_now(database: Database, tenant_id: str, values: dict[str, Any], on_verdict: OnVerdict | None) -> dict[str, Any] | None:
-    """``store_plain`` without waiting, for the event loop: the response's data when SQLite took the row at once,
-    else None and nothing written (then ``store_plain`` from a thread)."""
-    if not AdviceRepository.insert_now(database.immediate, tenant_id, values):
+async def store_soon(
+    database: Database, tenant_id: str, values: dict[str, Any], on_verdict: OnVerdict | None
+) -> dict[str, Any] | None:
+    """``store_plain`` without waiting, for the event loop: the row is committed with the other advice decided in the
+    same turn of the loop (ADR 0023, 0038). The response's data once it is committed, else None and nothing written
+    (SQLite was busy: then ``store_plain`` from a thread)."""
+    if not await AdviceRepository.insert_soon(database.immediate, tenant_id, values):
         return None
     return stored(values, on_verdict)
 

@@ -63,6 +63,32 @@ def execute(dbapi: Any, dialect: Dialect, sql: str, params: list[Any]) -> None:
             dbapi.isolation_level = level
 
 
+def execute_together(dbapi: Any, dialect: Dialect, statements: list[tuple[str, list[Any]]]) -> None:
+    """``statements`` in one transaction of their own on ``dbapi`` (which has none open), committed together, or none
+    of them: one lock, one WAL append and one commit for all (ADR 0038). ``BEGIN IMMEDIATE`` takes the write lock
+    first, so a busy database refuses before anything is written."""
+    level, dbapi.isolation_level = dbapi.isolation_level, None
+    cursor = dbapi.cursor()
+    sql: str | None = "BEGIN IMMEDIATE"
+    params: list[Any] | None = None
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+            sql, params = "COMMIT", None
+            cursor.execute("COMMIT")
+        except BaseException:
+            if dbapi.in_transaction:
+                dbapi.rollback()
+            raise
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, dialect.loaded_dbapi.Error) from exc
+    finally:
+        cursor.close()
+        dbapi.isolation_level = level
+
+
 def insert_row(connection: Connection, table: Table, row: dict[str, Any]) -> bool:
     """Insert ``row`` into ``table`` through the SQLite driver: committed at once when nothing else was written in
     ``connection``'s transaction, else within it. False when this connection is not one it serves (another backend,

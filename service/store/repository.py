@@ -149,12 +149,13 @@ class TenantRepository(Generic[Row]):
         return driver.insert_committed(engine, cast(Table, cls.row.__table__), {**values, "tenant_id": tenant_id})
 
     @classmethod
-    def insert_now(cls, writer: ImmediateWriter, tenant_id: str, values: dict[str, Any]) -> bool:
-        """``insert_committed`` on the event loop's own connection, only if SQLite takes it without waiting
-        (service/store/immediate.py, ADR 0023). False when nothing was written: insert it from a thread then."""
+    async def insert_soon(cls, writer: ImmediateWriter, tenant_id: str, values: dict[str, Any]) -> bool:
+        """``insert_committed`` on the event loop's own connection, only if SQLite takes it without waiting, and in one
+        transaction with the rows other requests hand in during the same turn of the loop (service/store/immediate.py,
+        ADR 0023, 0038). False when nothing was written: insert it from a thread then."""
         if not isinstance(tenant_id, str) or not tenant_id.strip():
             raise ValueError(f"{cls.__name__} needs the tenant it serves, got {tenant_id!r}")
-        return writer.insert(cast(Table, cls.row.__table__), {**values, "tenant_id": tenant_id})
+        return await writer.insert_soon(cast(Table, cls.row.__table__), {**values, "tenant_id": tenant_id})
 
     def _core_update(self, key: Any, values: dict[str, Any]) -> None:
         self.session.execute(self._core_set, self._update_params(key, values))

@@ -180,3 +180,29 @@ def test_a_busy_database_sends_the_insert_to_the_thread_pool_which_waits(client:
     assert response.status_code == 201, response.text
     assert hops == ["store_plain"] and database.immediate.handed_back == 1
     assert client.get(response.headers["location"]).json() == response.json()  # stored once, after the lock
+
+
+def test_plain_requests_decided_in_one_turn_are_committed_together(client: TestClient, hops: list[str]) -> None:
+    """ADR 0038: requests the event loop decides in one turn share one transaction; each is answered with its own
+    advice, stored before its 201."""
+    import asyncio
+
+    import httpx
+
+    writer = client.app.state.database.immediate  # type: ignore[attr-defined]
+    before = (writer.committed, writer.transactions)
+    bodies = [{**PROFILE, "requests_per_day": 5000 + n} for n in range(6)]
+
+    async def together() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            return list(await asyncio.gather(*(http.post("/v1/advice", json=body) for body in bodies)))
+
+    assert client.portal is not None
+    responses = client.portal.call(together)
+    assert [response.status_code for response in responses] == [201] * 6
+    for response, body in zip(responses, bodies, strict=True):
+        assert response.json()["profile"]["requests_per_day"] == body["requests_per_day"]
+        assert client.get(response.headers["location"]).json() == response.json()
+    assert hops == []
+    assert writer.committed - before[0] == 6 and writer.transactions - before[1] < 6

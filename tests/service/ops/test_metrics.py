@@ -196,11 +196,12 @@ def test_loop_inserts_are_counted_by_where_they_were_committed(probed: TestClien
     import sqlite3
     import threading
 
-    def counts() -> tuple[float, float]:
+    def counts() -> tuple[float, float, float]:
         found = samples(probed)
         return (
             value(found, "advisor_loop_inserts_total", outcome="committed"),
             value(found, "advisor_loop_inserts_total", outcome="handed_back"),
+            value(found, "advisor_loop_insert_transactions_total"),
         )
 
     profile = SCENARIOS["p02"]["profile"]
@@ -217,4 +218,5 @@ def test_loop_inserts_are_counted_by_where_they_were_committed(probed: TestClien
         release.join()
         other.close()
     after = counts()
-    assert (after[0] - before[0], after[1] - before[1]) == (2, 1)
+    # one after the other: each request's row in a transaction of its own (ADR 0038)
+    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (2, 1, 2)
