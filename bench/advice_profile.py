@@ -8,7 +8,9 @@ every body is new). Without ``--profile`` it prints the process CPU per request 
 pool included) after a warm-up; with ``--profile`` it runs the route's thread-pool calls inline so cProfile sees them
 and prints the top K functions by cumulative and by own time. Every response is checked for 201. With ``--callgrind``, under
 ``valgrind --tool=callgrind --instr-atstart=no``, only the timed requests are instrumented: instructions per request
-(the total callgrind prints divided by N) do not depend on the machine's load. Not a pass/fail test.
+(the total callgrind prints divided by N) do not depend on the machine's load. ``--uvloop`` runs the requests on
+uvloop, the loop the server uses (asyncio's own by default, as the earlier figures in docs/benchmarks.md were
+measured). The requests go one at a time: the rows never share a transaction (ADR 0038). Not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -193,13 +195,19 @@ def main() -> None:
     )
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--dump", help="write the pstats file here")
+    parser.add_argument("--uvloop", action="store_true", help="run on uvloop, the server's loop (asyncio's by default)")
     args = parser.parse_args()
     if args.profile:
         inline_thread_pool()
     with tempfile.TemporaryDirectory(prefix="advisor-profile-") as data_dir:
         os.environ["ADVISOR_DATA_DIR"] = data_dir
         os.environ.setdefault("ADVISOR_LOG_LEVEL", "WARNING")
-        asyncio.run(run(args))
+        if args.uvloop:
+            import uvloop
+
+            uvloop.run(run(args))
+        else:
+            asyncio.run(run(args))
 
 
 if __name__ == "__main__":

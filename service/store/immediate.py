@@ -66,7 +66,8 @@ class ImmediateWriter:
         self._checkpoint: Future[None] | None = None
         self._file = engine.url.database not in (None, "", ":memory:")  # each connection to memory is its own database
         self.handed_back = 0  # inserts refused because SQLite was busy: the thread pool wrote them
-        self._queued: list[tuple[Table, dict[str, Any], asyncio.Future[bool]]] = []  # insert_soon's rows of this turn
+        self._queued: list[tuple[Table, dict[str, Any]]] = []  # insert_soon's rows of this turn, the first one's first
+        self._joined: list[asyncio.Future[bool]] = []  # the answers of the rows after the first
         self._queued_on: asyncio.AbstractEventLoop | None = None
         self.transactions = 0  # committed transactions (committed / transactions: rows per transaction)
 
@@ -78,33 +79,46 @@ class ImmediateWriter:
     async def insert_soon(self, table: Table, row: dict[str, Any]) -> bool:
         """``insert``, committed in one transaction with the rows other requests hand in during the same turn of the
         event loop (ADR 0038): True once it is committed, False with nothing written when SQLite is busy (or the
-        engine is not one this writer serves). A row that fails on its own raises its error, for its request only."""
+        engine is not one this writer serves). A row that fails on its own raises its error, for its request only.
+
+        The turn's first row waits one turn of the loop (the requests ready in this one run meanwhile), then commits
+        every row handed in and answers the others; a lone request pays one turn, not a callback and a wake-up."""
         if not self._file or not driver.serves(self.engine):
             return False
         loop = asyncio.get_running_loop()
-        if self._queued and self._queued_on is not loop:  # another loop's turn is pending: not this one's to join
-            return self.insert(table, row)
-        future: asyncio.Future[bool] = loop.create_future()
-        self._queued.append((table, row, future))
-        if len(self._queued) == 1:
-            self._queued_on = loop
-            loop.call_soon(self._commit_queued)
-        return await future
+        if self._queued:
+            if self._queued_on is not loop:  # another loop's turn is pending: not this one's to join
+                return self.insert(table, row)
+            joined: asyncio.Future[bool] = loop.create_future()
+            self._queued.append((table, row))
+            self._joined.append(joined)
+            return await joined
+        self._queued, self._queued_on = [(table, row)], loop
+        try:
+            await asyncio.sleep(0)
+        finally:  # this request may have gone away meanwhile: the rows are committed all the same, the others answered
+            own = self._commit_queued()
+        if isinstance(own, BaseException):
+            raise own
+        return own
 
-    def _commit_queued(self) -> None:
-        queued, self._queued = self._queued, []
+    def _commit_queued(self) -> bool | BaseException:
+        """Commit the queued rows, answer the requests that joined, and return the first row's outcome."""
+        rows, joined = self._queued, self._joined
+        self._queued, self._joined = [], []
         outcomes: list[bool | BaseException]
         try:
-            outcomes = self._insert_together([(table, row) for table, row, _ in queued])
+            outcomes = self._insert_together(rows)
         except BaseException as exc:  # no request is left waiting for an answer that never comes
-            outcomes = [exc] * len(queued)
-        for (_, _, future), outcome in zip(queued, outcomes, strict=True):
+            outcomes = [exc] * len(rows)
+        for future, outcome in zip(joined, outcomes[1:], strict=True):
             if future.done():  # its request went away meanwhile; the row is stored all the same
                 continue
             if isinstance(outcome, BaseException):
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+        return outcomes[0]
 
     def _insert_together(self, rows: list[tuple[Table, dict[str, Any]]]) -> list[bool | BaseException]:
         """Each row's outcome: all committed in one transaction, or all handed back (busy), or, when a row's error
