@@ -61,6 +61,13 @@ KB = "load-handbook"
 SEARCH = "POST /v1/knowledge-bases/{kb}/query"
 
 
+_LOOP_INSERTS = {
+    'advisor_loop_inserts_total{outcome="committed"}': "committed",
+    'advisor_loop_inserts_total{outcome="handed_back"}': "handed_back",
+    "advisor_loop_insert_transactions_total": "transactions",
+}
+
+
 @dataclass
 class Stats:
     """Latencies and statuses per route template, plus transport failures."""
@@ -72,6 +79,22 @@ class Stats:
     sessions_done: int = 0
     searches: list[tuple[float, float]] = field(default_factory=list)  # (monotonic start, seconds) of each search
     ingesting: list[tuple[float, float]] = field(default_factory=list)  # (monotonic start, end) of mid-soak ingestions
+    metrics: str = ""  # the last /metrics scrape
+
+    def loop_inserts(self) -> str:
+        """The API's advice rows committed on its event loop, handed to the thread pool, and per transaction (ADR 0023,
+        0038), from the last scrape; "not counted" when it has no such counters."""
+        found: dict[str, float] = {}
+        for line in self.metrics.splitlines():
+            name, _, value = line.rpartition(" ")
+            if name in _LOOP_INSERTS:
+                found[_LOOP_INSERTS[name]] = float(value)
+        if "committed" not in found:
+            return "not counted"
+        text = f"{found['committed']:.0f} committed on the loop, {found.get('handed_back', 0):.0f} handed to the thread pool"
+        if found.get("transactions"):
+            text += f", {found['committed'] / found['transactions']:.2f} rows per transaction"
+        return text
 
     def searches_while_ingesting(self) -> list[float]:
         return [took for began, took in self.searches if self._inside(began, took)]
@@ -193,7 +216,9 @@ class Load:
         raise SystemExit(f"ingestion job {job_id} did not finish in {timeout:.0f} s")
 
     async def scrape(self) -> None:
-        await self.call("GET /metrics", "GET", "/metrics", (200,))
+        response = await self.call("GET /metrics", "GET", "/metrics", (200,))
+        if response is not None and response.status_code == 200:
+            self.stats.metrics = response.text
 
 
 def generated_documents(count: int, paragraphs: int = 6) -> list[tuple[str, bytes | str]]:
@@ -364,6 +389,7 @@ async def run(args: argparse.Namespace, data_dir: Path, port: int, api: subproce
         growth = (values[-1] - values[-window - 1]) / 1024
         verdict = "met" if growth <= 5 else "MISSED"
         print(f"RSS {name:7} growth over the last {window * 10} s: {growth:+.1f} MiB (goal <= 5 MiB: {verdict})")
+    print(f"plain advice rows (last /metrics scrape): {stats.loop_inserts()}")
     failures = stats.server_errors() + sum(stats.dropped.values())
     print(f"5xx answers: {stats.server_errors()}, dropped connections: {sum(stats.dropped.values())}")
     return 1 if failures else 0
