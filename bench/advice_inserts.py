@@ -20,13 +20,13 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent)]
 
+from bench.http import _run_loop  # noqa: E402  (uvloop, the server's own loop, when installed)
 from rules.facts import Profile  # noqa: E402
 from service.advice import service as advice  # noqa: E402
 from service.ids import uuid7_text  # noqa: E402
@@ -36,7 +36,6 @@ from tests.conftest import TODAY  # noqa: E402
 
 SCENARIOS = ROOT / "tests" / "data" / "scenarios_public.jsonl"
 TABLE: Any = AdviceRow.__table__
-T = TypeVar("T")
 
 
 def rows(count: int) -> list[dict[str, Any]]:
@@ -78,19 +77,11 @@ def measure(made: list[dict[str, Any]], together: int, total: int) -> tuple[floa
             return after[0] - user, after[1] - system
 
         try:
-            user, system = run_loop(hand_in())
+            user, system = _run_loop(hand_in())
             per_transaction = writer.committed / writer.transactions
         finally:
             database.dispose()
     return user / total * 1e6, system / total * 1e6, per_transaction
-
-
-def run_loop(main: Coroutine[Any, Any, T]) -> T:
-    try:
-        import uvloop  # the server's own loop (uvicorn picks it when installed)
-    except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)
 
 
 def main() -> None:

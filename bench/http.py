@@ -43,7 +43,9 @@ import time  # noqa: E402
 from collections.abc import Callable, Coroutine, Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
+from typing import Any, TypeVar  # noqa: E402
+
+T = TypeVar("T")
 
 ROOT = HERE.parent
 SCENARIOS = ROOT / "tests" / "data" / "scenarios_public.jsonl"
@@ -353,7 +355,7 @@ def served_trees(against: str | None) -> Iterator[list[Server]]:
                     server.process.wait()
 
 
-def _run_loop(main: Coroutine[Any, Any, dict[str, list[Result]]]) -> dict[str, list[Result]]:
+def _run_loop(main: Coroutine[Any, Any, T]) -> T:
     try:
         import uvloop  # uvicorn's own loop: less client CPU per request than the default loop
     except ImportError:

@@ -5,36 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
 
-from service.store.db import Database, upgrade
-from service.store.models import AdviceRow
-from tests.service.store.test_driver_insert import _stored, _values
+from service.store.db import Database
+from tests.service.store import test_immediate
+from tests.service.store.test_driver_insert import _stored
+from tests.service.store.test_immediate import TABLE, _row, _wal_pages
 
-TABLE: Table = AdviceRow.__table__  # type: ignore[assignment]
 T = TypeVar("T")
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Any:
-    database = Database(f"sqlite:///{tmp_path / 'advisor.db'}")
-    upgrade(database.engine)
-    yield database
-    database.dispose()
-
-
-def _row(advice_id: str | None = None, size: int = 0) -> dict[str, Any]:
-    values = _values(advice_id or uuid.uuid4().hex, None)
-    if size:
-        values["verdict"] = {"text": uuid.uuid4().hex * (size // 32)}
-    return values
+database = test_immediate.database  # the same fixture: a migrated SQLite file of its own
 
 
 def _ids(path: Path) -> list[str]:
@@ -158,8 +142,3 @@ def test_checkpoints_keep_up_when_rows_come_in_groups(database: Database, tmp_pa
     _on_a_loop(groups)
     assert writer.committed == 600 and writer.transactions == 120
     assert largest < 1_300
-
-
-def _wal_pages(path: Path) -> int:
-    wal = path.with_name(path.name + "-wal")
-    return (wal.stat().st_size // 4096) if wal.exists() else 0
