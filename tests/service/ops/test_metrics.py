@@ -195,6 +195,7 @@ def test_a_real_failed_ingestion_shows_up(tmp_path: Path) -> None:
 def test_loop_inserts_are_counted_by_where_they_were_committed(probed: TestClient) -> None:
     import sqlite3
     import threading
+    import time
 
     def counts() -> tuple[float, float, float]:
         found = samples(probed)
@@ -209,8 +210,17 @@ def test_loop_inserts_are_counted_by_where_they_were_committed(probed: TestClien
     for _ in range(2):
         assert probed.post("/v1/advice", json=profile).status_code == 201
     other = sqlite3.connect(probed.app.state.database.engine.url.database, isolation_level=None, check_same_thread=False)  # type: ignore[attr-defined]
-    other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock for a moment
-    release = threading.Timer(0.2, lambda: other.execute("COMMIT"))
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the write lock until the row was handed back
+    writer = probed.app.state.database.immediate  # type: ignore[attr-defined]
+    handed_back = writer.handed_back
+
+    def commit_once_handed_back() -> None:
+        deadline = time.monotonic() + 30
+        while writer.handed_back == handed_back and time.monotonic() < deadline:
+            time.sleep(0.005)
+        other.execute("COMMIT")
+
+    release = threading.Thread(target=commit_once_handed_back)
     release.start()
     try:
         assert probed.post("/v1/advice", json=profile).status_code == 201
@@ -218,5 +228,6 @@ def test_loop_inserts_are_counted_by_where_they_were_committed(probed: TestClien
         release.join()
         other.close()
     after = counts()
-    # one after the other: each request's row in a transaction of its own (ADR 0038)
-    assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (2, 1, 2)
+    # one after the other: each request's row in a transaction of its own; the third found the lock held and went to
+    # the thread pool (ADR 0023, 0038)
+    assert tuple(a - b for a, b in zip(after, before, strict=True)) == (2, 1, 2)
