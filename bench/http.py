@@ -259,14 +259,15 @@ async def rows_per_transaction(port: int) -> str:
         status, body = await exchange(reader, writer, request_bytes("GET", "/metrics", port))
     finally:
         writer.close()
+    committed, per = 'advisor_loop_inserts_total{outcome="committed"}', "advisor_loop_insert_transactions_total"
     found = {}
-    for line in body.decode().splitlines():
-        for name in ('advisor_loop_inserts_total{outcome="committed"}', "advisor_loop_insert_transactions_total"):
-            if status == 200 and line.startswith(name + " "):
-                found[name] = float(line.split()[-1])
-    if len(found) < 2 or not found["advisor_loop_insert_transactions_total"]:
+    for line in body.decode().splitlines() if status == 200 else ():
+        name, _, value = line.rpartition(" ")
+        if name in (committed, per):
+            found[name] = float(value)
+    if not found.get(per):
         return "not counted"
-    rows, transactions = found.values()
+    rows, transactions = found.get(committed, 0.0), found[per]
     return f"{rows / transactions:.2f} ({rows:.0f} rows in {transactions:.0f} transactions, warm-up included)"
 
 

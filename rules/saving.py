@@ -1,6 +1,6 @@
 """Tuning's monthly saving as a function of the traffic, for one tuning target: what the what-if search prices.
 
-``saving_model(...)(requests_per_day, prompt_tokens, input_tokens, output_tokens)`` is
+``saving_models(...)[0](requests_per_day, prompt_tokens, input_tokens, output_tokens)`` is
 ``monthly_saving(cost_baseline(...), cost_tuned(...))`` of rules/economics.py, operation for operation, with the
 rates looked up once and no Cost built (tests/rules/test_economics.py checks the floats bit for bit).
 """
@@ -50,16 +50,6 @@ def saving_models(catalog: Catalog, provider: str, model: str | None) -> tuple[S
     if base is None or tuned is None:
         return _unpriced, _no_scale
     return _api_saving(base, tuned), _api_scale(base, tuned)
-
-
-def saving_model(catalog: Catalog, provider: str, model: str | None) -> Saving:
-    """The saving of ``saving_models``."""
-    return saving_models(catalog, provider, model)[0]
-
-
-def saving_scale(catalog: Catalog, provider: str, model: str | None) -> Scale:
-    """The scale of ``saving_models``."""
-    return saving_models(catalog, provider, model)[1]
 
 
 def _api_scale(base: Rates, tuned: Rates) -> Scale:

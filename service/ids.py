@@ -8,6 +8,7 @@ import time
 
 _CLEAR = 0xF000 << 64 | 0xC000 << 48  # the version and variant fields
 _SET = 0x4000 << 64 | 0x8000 << 48  # version 4, RFC 4122's variant
+_LOW_62 = (1 << 62) - 1
 
 
 def uuid4_hex() -> str:
@@ -23,6 +24,3 @@ def uuid7_text() -> str:
     value = (time.time_ns() // 1_000_000) << 80 | 0x7 << 76 | (bits >> 68) << 64 | 0b10 << 62 | bits & _LOW_62
     digits = f"{value:032x}"
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
-
-
-_LOW_62 = (1 << 62) - 1

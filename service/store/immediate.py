@@ -11,7 +11,7 @@ connection (which neither blocks writers nor waits for readers). PostgreSQL and 
 served.
 
 ``insert_soon`` commits the rows the loop's requests hand in during one turn of the loop in one transaction, at the
-start of the next turn (ADR 0038): at 8 connections ~4 rows share the lock calls, the database header and the index
+start of the next turn (ADR 0038): at 8 connections ~3 rows share the lock calls, the database header and the index
 pages each commit writes. Each caller learns its own row's outcome; a row whose error fails the transaction is retried
 alone, so the error is only its own request's. One event loop at a time hands rows in.
 """

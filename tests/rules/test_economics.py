@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from knowledge.loader import default_catalog
 from rules.economics import Traffic, cost_baseline, cost_tuned, monthly_saving
-from rules.saving import saving_model
+from rules.saving import saving_models
 
 CATALOG = default_catalog()
 TARGETS = sorted(
@@ -31,11 +31,11 @@ def test_the_saving_model_is_the_priced_difference_to_the_last_bit(target: tuple
     provider, model = target
     expected = monthly_saving(cost_baseline(CATALOG, provider, model, load), cost_tuned(CATALOG, provider, model, load))
     # Equal, not close: a rule threshold (e.g. $500 a month) must be crossed at the same traffic by both.
-    saving = saving_model(CATALOG, provider, model)
+    saving, _ = saving_models(CATALOG, provider, model)
     assert saving(load.requests_per_day, load.prompt_tokens, load.input_tokens, load.output_tokens) == expected
 
 
 def test_every_kind_of_target_is_priced_somewhere() -> None:
-    savings = [(provider, saving_model(CATALOG, provider, model)(10_000, 8_000, 300, 200)) for provider, model in TARGETS]
+    savings = [(provider, saving_models(CATALOG, provider, model)[0](10_000, 8_000, 300, 200)) for provider, model in TARGETS]
     priced = {provider for provider, saving in savings if saving is not None}
     assert {"openai", "google", "open_weights"} <= priced

@@ -31,7 +31,7 @@ from rules.economics import (
     tuned_prompt_tokens,
 )
 from rules.loading import default_rules
-from rules.saving import saving_model, saving_scale
+from rules.saving import saving_models
 from rules.whatif_traffic import RELATIVE_MARGIN, _pairs_hold, _Ranks, plan
 from tests.rules.cold_cases import case, recorded, verdict_of
 
@@ -172,7 +172,7 @@ def test_the_saving_rounds_far_inside_the_margin_and_is_monotone_in_the_requests
     thousandth of the margin of the exact one, its scale is at least both sides, and the exact saving never turns back
     as the requests grow."""
     rng = random.Random(f"{provider} {model}")
-    saving, scale = saving_model(CATALOG, provider, model), saving_scale(CATALOG, provider, model)
+    saving, scale = saving_models(CATALOG, provider, model)
     for _ in range(200):
         prompt = rng.choice((0, 300, 1023, 1024, 5000, rng.randint(0, 10_000_000)))
         rest = (prompt, rng.randint(0, 10_000_000), rng.randint(0, 5000))
