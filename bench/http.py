@@ -1,6 +1,7 @@
 """Throughput and latency of POST /v1/advice next to GET /healthz, on the real server, in one run.
 
 Run: .venv/bin/python bench/http.py [--cold | --varied] [--seconds S] [--requests N] [--connections C] [--against GIT-REF]
+     [--python PATH]
 
 Starts `uvicorn service.main:create_app --factory` with one worker on a free 127.0.0.1 port and
 a fresh SQLite file in a temp dir, then drives each endpoint with C keep-alive connections for
@@ -17,7 +18,9 @@ advice/healthz ratio and the issue's goals (advice >= 30% of healthz throughput,
 
 --against REF also serves the code of another commit (its tree exported with git archive to a temporary directory,
 first on the server's PYTHONPATH) on a second port, and alternates the slices between the two servers, so both
-see the same background load; the last table sets the two side by side.
+see the same background load; the last table sets the two side by side. --python PATH does the same with this tree
+served by another interpreter (a virtual environment's python that has the project's dependencies installed), to
+compare CPython builds (ADR 0039).
 """
 
 from __future__ import annotations
@@ -320,31 +323,35 @@ def side_by_side(runs: dict[str, list[Result]]) -> None:
         print(f"{label:28}{before:14.3f}{after:14.3f}{after / before:9.2f}")
 
 
-def start_server(tree: Path, data_dir: str) -> tuple[int, subprocess.Popen[bytes]]:
-    """uvicorn with one worker serving ``tree``'s code on a free port, its data in ``data_dir``."""
+def start_server(tree: Path, data_dir: str, python: str = sys.executable) -> tuple[int, subprocess.Popen[bytes]]:
+    """uvicorn with one worker serving ``tree``'s code with ``python`` on a free port, its data in ``data_dir``."""
     port = free_port()
     env = {**os.environ, "ADVISOR_DATA_DIR": data_dir, "ADVISOR_LOG_LEVEL": "WARNING", "PYTHONPATH": str(tree)}
-    command = [sys.executable, "-m", "uvicorn", "service.main:create_app", "--factory", "--host", "127.0.0.1"]
+    command = [python, "-m", "uvicorn", "service.main:create_app", "--factory", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "1", "--log-level", "warning"]
+    command += ["--no-proxy-headers"]  # as `advisor serve`: the app reads forwarded addresses itself (service/auth/gate.py)
     return port, subprocess.Popen(command, cwd=tree, env=env)
 
 
 @contextmanager
-def served_trees(against: str | None) -> Iterator[list[Server]]:
-    """This tree's server, and with ``against`` that commit's (its tree exported with git archive) first, each on a
-    fresh data dir of its own; stopped when the block ends."""
+def served_trees(against: str | None, python: str | None = None) -> Iterator[list[Server]]:
+    """This tree's server, and with ``against`` that commit's (its tree exported with git archive) first, or with
+    ``python`` this tree served by that interpreter first, each on a fresh data dir of its own; stopped when the block
+    ends."""
     with tempfile.TemporaryDirectory(prefix="advisor-bench-") as scratch:
-        trees = {"this tree": ROOT}
+        trees = {"this tree": (ROOT, sys.executable)}
         if against:
             from bench.decide import export
 
-            trees = {against: export(against, Path(scratch) / "tree"), **trees}
+            trees = {against: (export(against, Path(scratch) / "tree"), sys.executable), **trees}
+        if python:
+            trees = {python: (ROOT, python), **trees}
         servers: list[Server] = []
         try:
-            for number, (name, tree) in enumerate(trees.items()):
+            for number, (name, (tree, interpreter)) in enumerate(trees.items()):
                 data_dir = Path(scratch) / f"data-{number}"
                 data_dir.mkdir()
-                servers.append(Server(name, *start_server(tree, str(data_dir))))
+                servers.append(Server(name, *start_server(tree, str(data_dir), interpreter)))
             yield servers
         finally:
             for server in servers:
@@ -373,9 +380,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--slices", type=int, default=5, help="alternating time slices per endpoint")
     parser.add_argument("--against", metavar="REF", help="also serve this git commit's code, in alternating slices")
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="also serve this tree with another interpreter (a venv's python with the project's dependencies), in "
+        "alternating slices",
+    )
     args = parser.parse_args()
     args.load = os.getloadavg()[0]
-    with served_trees(args.against) as servers:
+    with served_trees(args.against, args.python) as servers:
         runs = _run_loop(run(args, servers))
     for name, results in runs.items():
         if len(runs) > 1:

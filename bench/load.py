@@ -401,6 +401,7 @@ def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], subproces
     worker = subprocess.Popen([str(PYTHON), "-m", "service.worker"], cwd=ROOT, env=env, stdout=worker_log, stderr=worker_log)
     command = [str(PYTHON), "-m", "uvicorn", "service.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]  # as `advisor serve` (uvicorn's 5 s drops reused connections)
+    command += ["--no-proxy-headers"]  # as `advisor serve`: the app reads forwarded addresses itself (service/auth/gate.py)
     api_log = (data_dir / "api.log").open("wb")  # one JSON line per request: kept out of the report
     api = subprocess.Popen(command, cwd=ROOT, env=env, stdout=api_log, stderr=api_log)
     return api, worker
