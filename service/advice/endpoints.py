@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, get_args
+from typing import Annotated, get_args
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +15,6 @@ from service.api.problems import PROBLEM_RESPONSES
 from service.artifacts.schemas import Artifact
 from service.deps import Served, ServedDep, SessionDep, TenantDep, get_served
 from service.store.cursors import CURSOR_DESCRIPTION, CURSOR_PATTERN
-from service.store.db import dump_bytes
 from service.worker.client import WorkerClient
 from service.worker.schemas import SearchHit, SearchQuery
 
@@ -35,19 +34,14 @@ def create_advice(
     # and a RAG artifact says how to build its grounded prompt once the worker runs.
     embed = served.worker.embedder_if_up() if wants_artifact else None
     search = _search(served.worker) if embed is not None else None
-    payload = advice.advise(
+    advice_id, answer = advice.advise(
         served.database, served.tenant, body, served.clock, embed, served.metrics.count_verdict, lang, search, served.evidence
     )
-    return _created(payload)
+    return _created(advice_id, answer)
 
 
-def _created(payload: dict[str, Any]) -> Response:
-    return Response(
-        dump_bytes(payload),
-        status_code=201,
-        media_type="application/json",
-        headers={"Location": f"/v1/advice/{payload['id']}"},
-    )
+def _created(advice_id: str, body: bytes) -> Response:
+    return Response(body, status_code=201, media_type="application/json", headers={"Location": f"/v1/advice/{advice_id}"})
 
 
 async def _lean_create_advice(request: Request, body: AdviceRequest | Profile, query: dict[str, str]) -> Response:
@@ -63,10 +57,10 @@ async def _lean_create_advice(request: Request, body: AdviceRequest | Profile, q
         return response
     values = advice.decide_plain(served.tenant, plain, served.clock)
     count = served.metrics.count_verdict
-    payload = await advice.store_soon(served.database, served.tenant, values, count)
-    if payload is None:
-        payload = await run_in_threadpool(advice.store_plain, served.database, served.tenant, values, count)
-    return _created(payload)
+    answer = await advice.store_soon(served.database, served.tenant, values, count)
+    if answer is None:
+        answer = await run_in_threadpool(advice.store_plain, served.database, served.tenant, values, count)
+    return _created(values["id"], answer)
 
 
 router.add_api_route(

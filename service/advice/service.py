@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,8 @@ from rules.facts import Lang, Profile, Quality
 from rules.measured import Measurement, Reading, read
 from rules.texts import value_text
 from rules.validation import ProfileError
+from service.advice import answer
+from service.advice.answer import OnVerdict, stored, stored_body, to_out
 from service.advice.material import Search
 from service.advice.material import artifact as build_artifact
 from service.advice.repository import AdviceRepository
@@ -27,8 +28,7 @@ from service.store.db import Database
 from service.store.models import AdviceRow, utcnow
 
 Embed = Callable[[list[str]], list[list[float]]]
-__all__ = ["Search"]  # (kb id, question, k) -> hits: the route builds one from the worker
-OnVerdict = Callable[[str], None]  # told the strategy of each stored advice (the caller's metrics count it)
+__all__ = ["OnVerdict", "Search", "stored", "stored_body", "to_out"]  # Search: (kb id, question, k) -> hits, built by the route
 # (session, tenant, experiment id) -> what it measured; given by the caller, so advice never imports experiments
 Evidence = Callable[[Session, str, str], Measurement]
 # Share of lines with errors above which a dataset counts as low quality, and as mixed above zero.
@@ -92,10 +92,23 @@ def create_advice(
     evidence: Evidence | None = None,
 ) -> dict[str, Any]:
     """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
-    values = prepare(session, tenant_id, as_request(body, lang), today, embed, search, evidence)
+    values = _committed(session, tenant_id, as_request(body, lang), today, embed, search, evidence)
+    return stored(values, on_verdict)
+
+
+def _committed(
+    session: Session,
+    tenant_id: str,
+    request: AdviceRequest,
+    today: Clock,
+    embed: Embed | None,
+    search: Search | None,
+    evidence: Evidence | None,
+) -> dict[str, Any]:
+    values = prepare(session, tenant_id, request, today, embed, search, evidence)
     AdviceRepository(session, tenant_id).insert(values)
     session.commit()
-    return stored(values, on_verdict)
+    return values
 
 
 def prepare(
@@ -128,15 +141,18 @@ def advise(
     lang: Lang | None = None,
     search: Search | None = None,
     evidence: Evidence | None = None,
-) -> dict[str, Any]:
-    """``create_advice`` for POST /v1/advice: a request that reads nothing from the store (no dataset, experiment or
-    artifact: most of them) is decided without a session and its row committed on a pooled connection of its own
-    (ADR 0019); the others, and other backends than SQLite, in a session as before."""
+) -> tuple[str, bytes]:
+    """``create_advice`` for POST /v1/advice: the advice's id and the response's body. A request that reads nothing
+    from the store (no dataset, experiment or artifact: most of them) is decided without a session and its row
+    committed on a pooled connection of its own (ADR 0019); the others, and other backends than SQLite, in a session
+    as before."""
     request = as_request(body, lang)
     if not plain(request):
         with database.session() as session:
-            return create_advice(session, tenant_id, request, today, embed, on_verdict, None, search, evidence)
-    return store_plain(database, tenant_id, decide_plain(tenant_id, request, today), on_verdict)
+            values = _committed(session, tenant_id, request, today, embed, search, evidence)
+        return values["id"], stored_body(values, on_verdict)
+    values = decide_plain(tenant_id, request, today)
+    return values["id"], store_plain(database, tenant_id, values, on_verdict)
 
 
 def plain(request: AdviceRequest) -> bool:
@@ -156,25 +172,23 @@ def decide_plain(tenant_id: str, request: AdviceRequest, today: Clock) -> dict[s
     return _decided(None, tenant_id, request, today, None, None, None)
 
 
-def store_plain(database: Database, tenant_id: str, values: dict[str, Any], on_verdict: OnVerdict | None) -> dict[str, Any]:
+def store_plain(database: Database, tenant_id: str, values: dict[str, Any], on_verdict: OnVerdict | None) -> bytes:
     """A plain request's row committed on a pooled connection of its own (ADR 0019), or in a session on other
-    backends; the response's data. May wait for SQLite's write lock: call it from a thread."""
+    backends; the response's body. May wait for SQLite's write lock: call it from a thread."""
     if not AdviceRepository.insert_committed(database.engine, tenant_id, values):
         with database.session() as session:
             AdviceRepository(session, tenant_id).insert(values)
             session.commit()
-    return stored(values, on_verdict)
+    return stored_body(values, on_verdict)
 
 
-async def store_soon(
-    database: Database, tenant_id: str, values: dict[str, Any], on_verdict: OnVerdict | None
-) -> dict[str, Any] | None:
+async def store_soon(database: Database, tenant_id: str, values: dict[str, Any], on_verdict: OnVerdict | None) -> bytes | None:
     """``store_plain`` without waiting, for the event loop: the row is committed with the other advice decided in the
-    same turn of the loop (ADR 0023, 0038). The response's data once it is committed, else None and nothing written
+    same turn of the loop (ADR 0023, 0038). The response's body once it is committed, else None and nothing written
     (SQLite was busy: then ``store_plain`` from a thread)."""
     if not await AdviceRepository.insert_soon(database.immediate, tenant_id, values):
         return None
-    return stored(values, on_verdict)
+    return stored_body(values, on_verdict)
 
 
 def _decided(
@@ -219,32 +233,11 @@ def _decided(
         "created_at": utcnow(),
         "strategy": verdict.strategy,
         "task": profile.task,
-        "profile": profile.model_dump(mode="json"),
-        "verdict": {**verdict.model_dump(mode="json", by_alias=True), "notes": notes},
-        "request": request.model_dump(mode="json", exclude={"profile", "examples"}, exclude_none=True),
+        **answer.columns(profile, verdict, notes, request),
         "artifact": artifact,
         "rules_version": verdict.rules_version,
         "catalog_as_of": verdict.catalog_as_of,
     }
-
-
-def stored(values: dict[str, Any], on_verdict: OnVerdict | None) -> dict[str, Any]:
-    """After the commit: the verdict counted, and the response's JSON data."""
-    if on_verdict is not None:  # here, not in a route: questionnaire and Slack advice count too
-        on_verdict(values["strategy"])
-    return _payload(values["id"], values["created_at"], values["verdict"], values["profile"], values["artifact"])
-
-
-def _payload(
-    advice_id: str, created_at: dt.datetime, verdict: dict[str, Any], profile: dict[str, Any], artifact: dict[str, Any] | None
-) -> dict[str, Any]:
-    stamp = created_at.isoformat().replace("+00:00", "Z")
-    return {**verdict, "id": advice_id, "created_at": stamp, "profile": profile, "artifact": artifact}
-
-
-def to_out(row: AdviceRow) -> AdviceOut:
-    # Not from_attributes: the verdict is one JSON column whose keys are the response's top level.
-    return AdviceOut.model_validate(_payload(row.id, row.created_at, row.verdict, row.profile, row.artifact))
 
 
 def _measured(session: Session, tenant_id: str, request: AdviceRequest, evidence: Evidence | None) -> Reading | None:

@@ -47,6 +47,23 @@ def open_sqlite(engine: Engine) -> Any:
     return connection
 
 
+class Encoded:
+    """A JSON value already encoded, as UTF-8 bytes: a JSON column stores its text as it is (``dumps``), and a response
+    can use the same bytes, so a large value (a verdict) is encoded once for both (pydantic writes a model's JSON
+    directly, without building its dict first). ``value()`` decodes it for the rare reader that wants the data."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, json: bytes) -> None:
+        self.json = json
+
+    def value(self) -> Any:
+        return orjson.loads(self.json)
+
+    def __repr__(self) -> str:
+        return f"Encoded({self.json[:60]!r}{'...' if len(self.json) > 60 else ''})"
+
+
 def dump_bytes(value: Any) -> bytes:
     """``value`` as UTF-8 JSON bytes: orjson, or json for what orjson refuses (integers beyond 64 bits)."""
     try:
@@ -57,7 +74,9 @@ def dump_bytes(value: Any) -> bytes:
 
 def dumps(value: Any) -> str:
     """JSON columns through orjson (a stored verdict is encoded in a tenth of json's time); json for what orjson
-    refuses (integers beyond 64 bits)."""
+    refuses (integers beyond 64 bits); an ``Encoded`` value's text as it is."""
+    if type(value) is Encoded:
+        return value.json.decode()
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:
