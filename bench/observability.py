@@ -97,13 +97,11 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
 
 def inprocess(rounds: int = 7, calls: int = 5000) -> dict[str, float]:
     """Median µs per request of a do-nothing ASGI app, bare and wrapped in the request-id and observer middlewares
-    (as ``observability.install`` adds them): their own cost, without HTTP noise."""
+    (as ``observability.install`` adds them; one since ADR 0007's amendment): their own cost, without HTTP noise."""
     import contextlib
     import statistics
     import time
     from types import SimpleNamespace
-
-    from asgi_correlation_id import CorrelationIdMiddleware
 
     from service.config import Settings
     from service.ops import observability
@@ -125,8 +123,7 @@ def inprocess(rounds: int = 7, calls: int = 5000) -> dict[str, float]:
     headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"), (b"content-length", b"2")]
     with tempfile.TemporaryDirectory() as tmp:
         database = Database(f"sqlite:///{tmp}/bench.db")
-        observed = observability.RequestObserver(endpoint, observability.Metrics(database))  # type: ignore[arg-type]
-        wrapped = CorrelationIdMiddleware(observed, **observability.REQUEST_ID_OPTIONS)
+        wrapped = observability.RequestObserver(endpoint, observability.Metrics(database))  # type: ignore[arg-type]
         variants = {"bare": (endpoint, "WARNING"), "metrics": (wrapped, "WARNING"), "logged": (wrapped, "INFO")}
         timings: dict[str, list[float]] = {name: [] for name in variants}
 

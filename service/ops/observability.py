@@ -1,11 +1,11 @@
 """Request ids, structured JSON logs and Prometheus metrics for every request the app answers.
 
-Two pure ASGI middlewares, added with ``add_middleware`` outside every other one: asgi-correlation-id's
-``CorrelationIdMiddleware`` sets the request id (header and context variable) and ``RequestObserver``
-writes the access line and the latency sample. An unhandled exception's 500 is sent by Starlette's
-``ServerErrorMiddleware``, outside both: the observer still counts it (the exception passes through it),
-and the 500 handler in service/api/problems.py adds the header itself. Job metrics are read from the
-store at scrape time, so they are right whichever process (API or worker) changed a job.
+One pure ASGI middleware, added with ``add_middleware`` outside every other one: ``RequestObserver`` takes or
+makes the request id (response header and context variable), writes the access line and the latency sample.
+An unhandled exception's 500 is sent by Starlette's ``ServerErrorMiddleware``, outside it: the observer still
+counts it (the exception passes through it), and the 500 handler in service/api/problems.py adds the header
+itself. Job metrics are read from the store at scrape time, so they are right whichever process (API or worker)
+changed a job.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TextIO
 
-from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,6 +31,10 @@ from service.ops.collectors import JobsCollector, LoopInsertsCollector
 from service.store.db import Database
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_NAME = REQUEST_ID_HEADER.lower().encode("latin-1")
+# The id of the request being served. Each request runs in a task of its own, with a copy of the context: set once
+# per request and never reset, so the 500 handler, which runs after the exception left the app, still reads it.
+correlation_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 # Fine buckets at the low end: a verdict takes about a millisecond, an upload seconds.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -51,6 +55,15 @@ def current_request_id() -> str | None:
 def _sane_or_new(request_id: str) -> str:
     # A client's id is kept only when it is a plain token: it ends up in headers, logs and bodies.
     return request_id if _SANE_ID.fullmatch(request_id) else uuid4_hex()
+
+
+def request_id_of(headers: list[tuple[bytes, bytes]]) -> str:
+    """The client's X-Request-ID when it is a plain token (the first one sent), else a new id: never a log line, so a
+    client cannot add lines at will (ADR 0007)."""
+    for name, value in headers:
+        if name == _REQUEST_ID_NAME:
+            return _sane_or_new(value.decode("latin-1"))
+    return uuid4_hex()
 
 
 class Metrics:
@@ -96,7 +109,8 @@ class Metrics:
 
 
 class RequestObserver:
-    """Pure ASGI: one access log line and one histogram sample per request, 413s and 500s included."""
+    """Pure ASGI: the request id (ADR 0007, amended), one access log line and one histogram sample per request, 413s
+    and 500s included. The request's own headers are left as the client sent them."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -107,6 +121,9 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        request_id = request_id_of(scope["headers"])
+        correlation_id.set(request_id)
+        echoed = (_REQUEST_ID_NAME, request_id.encode("latin-1"))
         # What the client gets if no response starts: the 500 that ServerErrorMiddleware sends after us.
         status = 500
 
@@ -114,6 +131,7 @@ class RequestObserver:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", ()), echoed]  # a new list: the response's own is untouched
             await send(message)
 
         try:
@@ -223,18 +241,6 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("uvicorn.access").disabled = True  # our access line replaces it, with the route and request id
 
 
-# asgi-correlation-id's options: a sane client id is kept, any other replaced by a new one, silently (a
-# validator's refusal would log a warning per request), and the request's own headers are left as they came.
-REQUEST_ID_OPTIONS: dict[str, Any] = {
-    "header_name": REQUEST_ID_HEADER,
-    "update_request_header": False,
-    "validator": None,
-    "transformer": _sane_or_new,
-    "generator": uuid4_hex,
-}
-
-
 def install(app: FastAPI, metrics: Metrics) -> None:
-    """Add the observer, then the request-id middleware around it; call it last, so both wrap every other middleware."""
+    """Add the observer; call it last, so it wraps every other middleware."""
     app.add_middleware(RequestObserver, metrics=metrics)
-    app.add_middleware(CorrelationIdMiddleware, **REQUEST_ID_OPTIONS)
