@@ -92,23 +92,10 @@ def create_advice(
     evidence: Evidence | None = None,
 ) -> dict[str, Any]:
     """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
-    values = _committed(session, tenant_id, as_request(body, lang), today, embed, search, evidence)
-    return stored(values, on_verdict)
-
-
-def _committed(
-    session: Session,
-    tenant_id: str,
-    request: AdviceRequest,
-    today: Clock,
-    embed: Embed | None,
-    search: Search | None,
-    evidence: Evidence | None,
-) -> dict[str, Any]:
-    values = prepare(session, tenant_id, request, today, embed, search, evidence)
-    AdviceRepository(session, tenant_id).insert(values)
+    values = prepare(session, tenant_id, as_request(body, lang), today, embed, search, evidence)
+    insert(session, tenant_id, values)
     session.commit()
-    return values
+    return stored(values, on_verdict)
 
 
 def prepare(
@@ -149,7 +136,9 @@ def advise(
     request = as_request(body, lang)
     if not plain(request):
         with database.session() as session:
-            values = _committed(session, tenant_id, request, today, embed, search, evidence)
+            values = prepare(session, tenant_id, request, today, embed, search, evidence)
+            insert(session, tenant_id, values)
+            session.commit()
         return values["id"], stored_body(values, on_verdict)
     values = decide_plain(tenant_id, request, today)
     return values["id"], store_plain(database, tenant_id, values, on_verdict)
