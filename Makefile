@@ -1,6 +1,6 @@
 # Two commands from a fresh clone: `make run` and `make test`. Everything else installs itself.
-# The machine's own CPython 3.11 when it has one: Debian builds it with PGO and LTO into one static binary, as the
-# Docker image's python:3.11-slim is built; a pyenv build without them costs ~10 % more server CPU per advice (ADR 0039).
+# The machine's own CPython 3.11 when it has one: Debian builds it with PGO and LTO (so is the Docker image's
+# python:3.11-slim); a pyenv build without them costs ~20 % more server CPU per advice (ADR 0039).
 # `make PYTHON=python3.12 install` picks another; an existing .venv keeps the interpreter it was made with.
 PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3)
 VENV := .venv

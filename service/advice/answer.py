@@ -3,8 +3,8 @@
 The verdict is most of a stored advice (~5 KB of JSON) and all of its response. pydantic writes a model's JSON straight
 from the model (``to_json``), without the dict that ``model_dump(mode="json")`` builds and orjson then encodes; the
 columns hold those bytes (``Encoded``: the JSON column stores them as they are) and the response is spliced from the
-same bytes. Per cold advice that is ~66,000 fewer instructions than dumping the models and encoding the verdict twice
-(ADR 0039's section of docs/benchmarks.md).
+same bytes. Encoding the 12 public verdicts so took 188,000 instructions each instead of 254,000, and a cold advice
+in process 1.237 M instead of 1.345 M (callgrind; docs/benchmarks.md, the section of 2026-12-07 17:11).
 """
 
 from __future__ import annotations
