@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TextIO
 
+import orjson
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,8 +44,19 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 # Secrets that could reach a log line through a library's message: keys and bearer tokens.
 _SECRET = re.compile(r"\b(?:sk-[A-Za-z0-9_-]{8,}|xox[a-z]-[A-Za-z0-9-]{8,})|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}")
 access_log = logging.getLogger("service.access")
-# One encoder: json.dumps with any option builds a new JSONEncoder on every call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# One encoder: json.dumps with any option builds a new JSONEncoder on every call. orjson first: a line per request.
+_JSON_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# Dates and dataclasses go to ``default=str`` as json sent them, not orjson's own forms.
+_AS_JSON_DID = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _encode(entry: dict[str, Any]) -> str:
+    """A log line's JSON: orjson (a tenth of json's time), json for what orjson refuses (integers beyond 64 bits); any
+    other value as its ``str``, as json's ``default`` gives it."""
+    try:
+        return orjson.dumps(entry, default=str, option=_AS_JSON_DID).decode()
+    except TypeError:
+        return _JSON_ENCODE(entry)
 
 
 def current_request_id() -> str | None:
@@ -179,7 +191,7 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exc"] = _redact(self.formatException(record.exc_info))
-        return _ENCODE(entry)
+        return _encode(entry)
 
 
 class TextFormatter(logging.Formatter):
