@@ -43,7 +43,7 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable, Coroutine, Iterator  # noqa: E402
+from collections.abc import Callable, Coroutine, Iterable, Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from typing import Any, TypeVar  # noqa: E402
@@ -254,6 +254,17 @@ async def prepare(args: argparse.Namespace, server: Server) -> Plan:
     return (Result("GET /healthz"), lambda n: health, 200), (Result("POST /v1/advice"), advice, 201)
 
 
+def scraped(exposition: str, names: Iterable[str]) -> dict[str, float]:
+    """The values of the samples named (with their labels, as Prometheus' text format writes them) in ``exposition``."""
+    wanted = set(names)
+    found = {}
+    for line in exposition.splitlines():
+        name, _, value = line.rpartition(" ")
+        if name in wanted:
+            found[name] = float(value)
+    return found
+
+
 async def rows_per_transaction(port: int) -> str:
     """How many advice rows the server committed per SQLite transaction on its event loop (ADR 0038), from /metrics;
     "not counted" for a tree without the counter."""
@@ -263,11 +274,7 @@ async def rows_per_transaction(port: int) -> str:
     finally:
         writer.close()
     committed, per = 'advisor_loop_inserts_total{outcome="committed"}', "advisor_loop_insert_transactions_total"
-    found = {}
-    for line in body.decode().splitlines() if status == 200 else ():
-        name, _, value = line.rpartition(" ")
-        if name in (committed, per):
-            found[name] = float(value)
+    found = scraped(body.decode() if status == 200 else "", (committed, per))
     if not found.get(per):
         return "not counted"
     rows, transactions = found.get(committed, 0.0), found[per]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 # bench/http.py would shadow the standard library's http package (and so httpx) from this folder.
 HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path[:] = [str(HERE.parent), *(p for p in sys.path if Path(p or ".").resolve() != HERE)]  # the repository, for bench.http
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
@@ -42,6 +42,7 @@ from typing import Any  # noqa: E402
 
 import httpx  # noqa: E402
 
+from bench.http import scraped  # noqa: E402
 from service.config import Settings  # noqa: E402
 
 ROOT = HERE.parent
@@ -84,11 +85,7 @@ class Stats:
     def loop_inserts(self) -> str:
         """The API's advice rows committed on its event loop, handed to the thread pool, and per transaction (ADR 0023,
         0038), from the last scrape; "not counted" when it has no such counters."""
-        found: dict[str, float] = {}
-        for line in self.metrics.splitlines():
-            name, _, value = line.rpartition(" ")
-            if name in _LOOP_INSERTS:
-                found[_LOOP_INSERTS[name]] = float(value)
+        found = {_LOOP_INSERTS[name]: value for name, value in scraped(self.metrics, _LOOP_INSERTS).items()}
         if "committed" not in found:
             return "not counted"
         text = f"{found['committed']:.0f} committed on the loop, {found.get('handed_back', 0):.0f} handed to the thread pool"

@@ -13,8 +13,7 @@ from rules.facts import Lang, Profile, Quality
 from rules.measured import Measurement, Reading, read
 from rules.texts import value_text
 from rules.validation import ProfileError
-from service.advice import answer
-from service.advice.answer import OnVerdict, stored, stored_body, to_out
+from service.advice.answer import OnVerdict, columns, stored, stored_body, to_out
 from service.advice.material import Search
 from service.advice.material import artifact as build_artifact
 from service.advice.repository import AdviceRepository
@@ -222,7 +221,7 @@ def _decided(
         "created_at": utcnow(),
         "strategy": verdict.strategy,
         "task": profile.task,
-        **answer.columns(profile, verdict, notes, request),
+        **columns(profile, verdict, notes, request),
         "artifact": artifact,
         "rules_version": verdict.rules_version,
         "catalog_as_of": verdict.catalog_as_of,
