@@ -1,16 +1,17 @@
 """Where the server's CPU goes on POST /v1/advice: the real app, called in process through ASGI, no sockets.
 
-Run: .venv/bin/python bench/advice_profile.py [--cold | --warm] [--requests N] [--profile] [--top K] [--dump FILE]
+Run: .venv/bin/python bench/advice_profile.py [--cold | --warm | --varied] [--requests N] [--profile] [--top K] [--dump FILE]
 
 Builds the app as ``advisor serve`` does (``create_app`` on a temporary SQLite data dir, its lifespan run), then sends
 N ``POST /v1/advice`` bodies built like bench/http.py's (the 12 public profiles; ``--cold`` varies requests_per_day so
-every body is new). Without ``--profile`` it prints the process CPU per request (``time.process_time``, the thread
-pool included) after a warm-up; with ``--profile`` it runs the route's thread-pool calls inline so cProfile sees them
-and prints the top K functions by cumulative and by own time. Every response is checked for 201. With ``--callgrind``, under
-``valgrind --tool=callgrind --instr-atstart=no``, only the timed requests are instrumented: instructions per request
-(the total callgrind prints divided by N) do not depend on the machine's load. ``--uvloop`` runs the requests on
-uvloop, the loop the server uses (asyncio's own by default, as the earlier figures in docs/benchmarks.md were
-measured). The requests go one at a time: the rows never share a transaction (ADR 0038). Not a pass/fail test.
+every body is new; ``--varied`` sends profiles new in every field, bench/http.py --varied's). Without ``--profile`` it
+prints the process CPU per request (``time.process_time``, the thread pool included) after a warm-up; with
+``--profile`` it runs the route's thread-pool calls inline so cProfile sees them and prints the top K functions by
+cumulative and by own time. Every response is checked for 201. With ``--callgrind``, under ``valgrind --tool=callgrind
+--instr-atstart=no``, only the timed requests are instrumented: instructions per request (the total callgrind prints
+divided by N) do not depend on the machine's load. ``--uvloop`` runs the requests on uvloop, the loop the server uses
+(asyncio's own by default, as the earlier figures in docs/benchmarks.md were measured). The requests go one at a time:
+the rows never share a transaction (ADR 0038). Not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -42,8 +43,15 @@ def load_profiles() -> list[dict[str, Any]]:
     return [json.loads(line)["profile"] for line in lines if line.strip()]
 
 
-def bodies(cold: bool, start: int, count: int) -> list[bytes]:
-    """Request bodies as bench/http.py sends them: with ``cold``, (profile, round) pairs no one sent before."""
+def bodies(cold: bool, start: int, count: int, varied: bool = False) -> list[bytes]:
+    """Request bodies as bench/http.py sends them: with ``cold``, (profile, round) pairs no one sent before; with
+    ``varied``, profiles new in every field (bench/http.py --varied's, body n from seed n)."""
+    if varied:
+        import random
+
+        from tests.rules.cold_cases import case
+
+        return [json.dumps(case(random.Random(n), n)["profile"]).encode() for n in range(start, start + count)]
     profiles = load_profiles()
     found = []
     for n in range(start, start + count):
@@ -132,11 +140,11 @@ async def run(args: argparse.Namespace) -> None:
     app = create_app()
     async with app.router.lifespan_context(app) as state:
         client = Client(app, dict(state or {}))
-        warm_up = bodies(args.cold, 10 * args.requests, 300)
+        warm_up = bodies(args.cold, 10 * args.requests, 300, args.varied)
         for body in warm_up:
             status, answer = await client.post("/v1/advice", body)
             assert status == 201, answer[:500]
-        timed = bodies(args.cold, 0, args.requests) if args.cold else warm_up * (args.requests // len(warm_up) + 1)
+        timed = bodies(args.cold, 0, args.requests, args.varied) if args.cold else warm_up * (args.requests // len(warm_up) + 1)
         timed = timed[: args.requests]
         if args.freeze:
             gc.freeze()
@@ -169,7 +177,7 @@ async def run(args: argparse.Namespace) -> None:
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         gc.callbacks.remove(on_gc)
     n = len(timed)
-    kind = "cold" if args.cold else "warm"
+    kind = "varied" if args.varied else "cold" if args.cold else "warm"
     print(f"{n} {kind} POST /v1/advice in process: {cpu * 1e6 / n:.0f} us CPU/request, {wall * 1e6 / n:.0f} us wall/request")
     print(f"full collections: {len(collections)}, {sum(collections) * 1e6 / n:.1f} us per request")
     if profiler is not None:
@@ -185,6 +193,7 @@ def main() -> None:
     kind = parser.add_mutually_exclusive_group()
     kind.add_argument("--cold", action="store_true", default=True, help="every body is new (the default)")
     kind.add_argument("--warm", dest="cold", action="store_false", help="cycle through bodies sent before")
+    kind.add_argument("--varied", action="store_true", help="every body new in every field (bench/http.py --varied's)")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", action="store_true", help="cProfile the timed requests (the thread pool inlined)")
     parser.add_argument("--freeze", action="store_true", help="gc.freeze() before the timed requests")

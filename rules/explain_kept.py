@@ -27,6 +27,9 @@ Told = tuple[list[Reason], list[Reason], list[Flag], list[str]]
 # Per (rules version, fired ids): the facts the fired rules' texts name and the fields they assert (None: not kept).
 _READS: Bounded[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], frozenset[str]] | None] = Bounded(TEXTS_LIMIT)
 _TOLD: Bounded[tuple[Any, ...], Told] = Bounded(TEXTS_LIMIT)
+# Per (rules version, rule id): the facts that rule's texts name (None: not kept). Fired sets are many (a profile new
+# in every field often fires a set nobody fired before); the rules are few.
+_RULE_READS: Bounded[tuple[str, str], tuple[str, ...] | None] = Bounded(TEXTS_LIMIT)
 
 
 def _texts(item: CompiledRule) -> list[Text]:
@@ -37,17 +40,30 @@ def _texts(item: CompiledRule) -> list[Text]:
     return found
 
 
-def _read_names(fired: Sequence[CompiledRule]) -> tuple[tuple[str, ...], frozenset[str]] | None:
+def _rule_reads(version: str, item: CompiledRule) -> tuple[str, ...] | None:
+    """The facts one rule's texts name, in order (None: a text reads more than plain names), once per rule."""
+    key = (version, item.rule.id)
+    if key in _RULE_READS:
+        return _RULE_READS[key]
+    names: dict[str, None] = {}
+    for text in _texts(item):
+        for template in (text.en, text.he):
+            read = explain.placeholders(template)
+            if read is None:
+                return _RULE_READS.put(key, None)
+            names.update(dict.fromkeys(read))
+    return _RULE_READS.put(key, tuple(names))
+
+
+def _read_names(version: str, fired: Sequence[CompiledRule]) -> tuple[tuple[str, ...], frozenset[str]] | None:
     names: dict[str, None] = {}
     asserted: set[str] = set()
     for item in fired:
+        read = _rule_reads(version, item)
+        if read is None:
+            return None
         asserted.update(item.rule.asserts)
-        for text in _texts(item):
-            for template in (text.en, text.he):
-                read = explain.placeholders(template)
-                if read is None:
-                    return None
-                names.update(dict.fromkeys(read))
+        names.update(dict.fromkeys(read))
     return tuple(dict.fromkeys([*names, *sorted(asserted)])), frozenset(asserted)
 
 
@@ -56,7 +72,7 @@ def _reads(rules: RuleSet, fired: Sequence[CompiledRule], ids: tuple[str, ...]) 
     key = (rules.version, ids)
     if key in _READS:
         return _READS[key]
-    return _READS.put(key, _read_names(fired))
+    return _READS.put(key, _read_names(rules.version, fired))
 
 
 def _told(
