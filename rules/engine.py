@@ -40,7 +40,10 @@ def _strategy_scores(scores: dict[str, int], blocked: dict[str, list[str]]) -> d
 _DECIDING = operator.itemgetter(*(name for name in PROFILE_FIELDS if name != "task"))
 _ALL_FIELDS = frozenset(PROFILE_FIELDS)
 
-WHATIF_CACHE_SIZE = 4096
+# A kept verdict and its what-ifs hold ~8 KiB (their models, lists and key; tracemalloc, profiles new in every field):
+# 1,024 of each hold ~8 MiB where 4,096 grew towards ~31 MiB through a long run. Profiles come back within minutes
+# (a resumed questionnaire, a retry): in the soak ~30 a minute were kept, so 1,024 reach back half an hour.
+WHATIF_CACHE_SIZE = 1024
 # Whole verdicts, for a profile seen again (a questionnaire resumed, a retried request): frozen, so shared safely.
 _VERDICTS: LRUCache[tuple[Any, ...], Verdict] = LRUCache(maxsize=WHATIF_CACHE_SIZE)
 _WHATIF_CACHE: LRUCache[tuple[Any, ...], list[Counterfactual]] = LRUCache(maxsize=WHATIF_CACHE_SIZE)

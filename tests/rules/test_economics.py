@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,3 +41,18 @@ def test_every_kind_of_target_is_priced_somewhere() -> None:
     savings = [(provider, saving_models(CATALOG, provider, model)[0](10_000, 8_000, 300, 200)) for provider, model in TARGETS]
     priced = {provider for provider, saving in savings if saving is not None}
     assert {"openai", "google", "open_weights"} <= priced
+
+
+def test_a_context_keeps_only_the_savings_it_priced_last_and_prices_older_ones_again_the_same() -> None:
+    from rules.context import SAVINGS_LIMIT, Context
+
+    context = Context(default_catalog(), dt.date(2026, 12, 5))
+    side = {"provider": "openai", "model": None, "own_infrastructure": False, "openai_can_tune": "yes"}
+    traffics = [
+        {**side, "requests_per_day": 1000 + n, "prompt_tokens": 1500, "input_tokens": 200, "output_tokens": 80}
+        for n in range(4 * SAVINGS_LIMIT)
+    ]
+    first = [context.saving(values) for values in traffics]
+    assert len(context._savings) <= SAVINGS_LIMIT <= 1024  # a long run of new traffics holds a few hundred, not 20,000
+    assert [context.saving(values) for values in traffics] == first  # priced again, to the last bit
+    assert all(isinstance(value, float) for value in first) and first[0] != first[-1]
