@@ -112,6 +112,22 @@ _NAMES: Bounded[tuple[str, frozenset[str], bool], tuple[str, ...]] = Bounded(TEX
 _ASSUMED: Bounded[tuple[Any, ...], list[Assumption]] = Bounded(TEXTS_LIMIT)
 
 
+_RELEVANT: dict[tuple[str, bool], tuple[str, ...]] = {}
+
+
+def _relevant(rules: RuleSet, with_economics: bool) -> tuple[str, ...]:
+    """The fields an assumption may name, in the profile's order: those the rules read (and the traffic's, with the
+    economics shown), but the model (once per rules version)."""
+    key = (rules.version, with_economics)
+    found = _RELEVANT.get(key)
+    if found is None:
+        if len(_RELEVANT) >= 64:
+            _RELEVANT.clear()
+        read = set(explain.fields_read(rules)) | (set(SAVING_INPUTS) if with_economics else set())
+        found = _RELEVANT[key] = tuple(name for name in Profile.model_fields if name in read and name != "model")
+    return found
+
+
 def assumptions(
     values: dict[str, Any], unanswered: frozenset[str], rules: RuleSet, with_economics: bool, lang: Lang
 ) -> list[Assumption]:
@@ -119,10 +135,7 @@ def assumptions(
     names_key = (rules.version, unanswered, with_economics)
     names = _NAMES.get(names_key)
     if names is None:
-        relevant = set(explain.fields_read(rules)) | (set(SAVING_INPUTS) if with_economics else set())
-        names = _NAMES.put(
-            names_key, tuple(name for name in Profile.model_fields if name in relevant and name in unanswered and name != "model")
-        )
+        names = _NAMES.put(names_key, tuple(name for name in _relevant(rules, with_economics) if name in unanswered))
     key: tuple[Any, ...] = (names, lang)
     for name in names:
         value = values[name]
