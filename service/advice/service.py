@@ -91,20 +91,12 @@ def create_advice(
     evidence: Evidence | None = None,
 ) -> dict[str, Any]:
     """Decide, store the verdict with its profile (and artifact when asked); returns the response as JSON data."""
-    return stored(_committed(session, tenant_id, as_request(body, lang), today, embed, search, evidence), on_verdict)
+    values = prepare(session, tenant_id, as_request(body, lang), today, embed, search, evidence)
+    return stored(_committed(session, tenant_id, values), on_verdict)
 
 
-def _committed(
-    session: Session,
-    tenant_id: str,
-    request: AdviceRequest,
-    today: Clock,
-    embed: Embed | None,
-    search: Search | None,
-    evidence: Evidence | None,
-) -> dict[str, Any]:
-    """``prepare``'s values, inserted and committed in ``session``."""
-    values = prepare(session, tenant_id, request, today, embed, search, evidence)
+def _committed(session: Session, tenant_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` inserted and committed in ``session``."""
     insert(session, tenant_id, values)
     session.commit()
     return values
@@ -148,7 +140,7 @@ def advise(
     request = as_request(body, lang)
     if not plain(request):
         with database.session() as session:
-            values = _committed(session, tenant_id, request, today, embed, search, evidence)
+            values = _committed(session, tenant_id, prepare(session, tenant_id, request, today, embed, search, evidence))
         return values["id"], stored_body(values, on_verdict)
     values = decide_plain(tenant_id, request, today)
     return values["id"], store_plain(database, tenant_id, values, on_verdict)
@@ -176,8 +168,7 @@ def store_plain(database: Database, tenant_id: str, values: dict[str, Any], on_v
     backends; the response's body. May wait for SQLite's write lock: call it from a thread."""
     if not AdviceRepository.insert_committed(database.engine, tenant_id, values):
         with database.session() as session:
-            insert(session, tenant_id, values)
-            session.commit()
+            _committed(session, tenant_id, values)
     return stored_body(values, on_verdict)
 
 
