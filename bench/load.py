@@ -14,6 +14,10 @@ max, answers by status, the p99 of the searches answered while that ingestion ra
 the p99 of those that did not overlap it (what the ingestion itself adds on a machine the soak saturates), the RSS
 of both processes before and after, and exits 1 on any 5xx or dropped connection.
 Not a pass/fail test of speed: latency figures depend on what else the machine runs.
+
+--sample-memory [SECONDS] also samples the API process every SECONDS (60) from the inside (bench/memory_sampler:
+RSS, Python's allocated blocks, glibc's heap, SQLite's memory, the fill of the rules engine's bounded caches) and
+prints the samples and the caches that were still filling: what a rising RSS is made of.
 """
 
 from __future__ import annotations
@@ -392,7 +396,36 @@ async def run(args: argparse.Namespace, data_dir: Path, port: int, api: subproce
     return 1 if failures else 0
 
 
-def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+def report_memory(path: Path, window: float = 300.0) -> None:
+    """The API's samples, and the bounded caches still filling over the last ``window`` seconds."""
+    samples = [json.loads(line) for line in path.open()] if path.exists() else []
+    if not samples:
+        print("memory samples: none (was the soak shorter than one interval?)")
+        return
+    print("API memory   t s   RSS MiB   blocks   glibc heap MiB (in use)   SQLite MiB   bounded caches full")
+    for sample in samples:
+        caches = sample.get("caches", {})
+        full = sum(1 for entries, limit in caches.values() if entries >= limit)
+        heap = f"{sample.get('heap_arena', 0):7.1f} ({sample.get('heap_used', 0):.1f})"
+        print(
+            f"{sample['t']:17}   {sample['rss']:7.1f}  {sample['blocks']:7}   {heap:>23}   {sample.get('sqlite', 0):10.2f}"
+            f"   {full} of {len(caches)}"
+        )
+    last = samples[-1]
+    before = next((s for s in samples if s["t"] >= last["t"] - window), samples[0])
+    filling = [
+        (name, entries, limit, entries - before.get("caches", {}).get(name, [0])[0])
+        for name, (entries, limit) in last.get("caches", {}).items()
+        if entries < limit and entries > before.get("caches", {}).get(name, [0])[0]
+    ]
+    print(f"bounded caches still filling between {before['t']} s and {last['t']} s (entries / limit, growth):")
+    for name, entries, limit, grew in sorted(filling, key=lambda item: -item[3]):
+        print(f"  {name:70} {entries:6} / {limit:<6} +{grew}")
+
+
+def start(
+    data_dir: Path, port: int, sample_every: float | None = None
+) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
     env = {**os.environ, "ADVISOR_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     worker_log = (data_dir / "worker.log").open("wb")
     worker = subprocess.Popen([str(PYTHON), "-m", "service.worker"], cwd=ROOT, env=env, stdout=worker_log, stderr=worker_log)
@@ -400,6 +433,10 @@ def start(data_dir: Path, port: int) -> tuple[subprocess.Popen[bytes], subproces
     command += ["--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]  # as `advisor serve` (uvicorn's 5 s drops reused connections)
     command += ["--no-proxy-headers"]  # as `advisor serve`: the app reads forwarded addresses itself (service/auth/gate.py)
     api_log = (data_dir / "api.log").open("wb")  # one JSON line per request: kept out of the report
+    if sample_every is not None:  # the sampler's sitecustomize, for the API only
+        paths = [str(HERE / "memory_sampler"), *filter(None, [env.get("PYTHONPATH")])]
+        env = {**env, "PYTHONPATH": os.pathsep.join(paths), "ADVISOR_BENCH_SAMPLE_SECONDS": str(sample_every)}
+        env["ADVISOR_BENCH_SAMPLE_MEMORY"] = str(data_dir / "memory.jsonl")
     api = subprocess.Popen(command, cwd=ROOT, env=env, stdout=api_log, stderr=api_log)
     return api, worker
 
@@ -430,16 +467,21 @@ def main() -> None:
     parser.add_argument("--upload-every", type=float, default=3.0, help="seconds between dataset uploads")
     parser.add_argument("--ingest-docs", type=int, default=40, help="generated documents in the mid-soak ingestion")
     parser.add_argument("--keep", action="store_true", help="keep the data dir (logs, store) and print where it is")
+    parser.add_argument(
+        "--sample-memory", type=float, nargs="?", const=60.0, metavar="SECONDS", help="sample the API's memory from inside"
+    )
     args = parser.parse_args()
     args.load_before = Path("/proc/loadavg").read_text().strip()
     data_dir = Path(tempfile.mkdtemp(prefix="advisor-load-"))
     port = free_port()
-    api, worker = start(data_dir, port)
+    api, worker = start(data_dir, port, args.sample_memory)
     try:
         code = asyncio.run(run(args, data_dir, port, api, worker.pid))
     finally:
         stop(api)
         stop(worker)
+        if args.sample_memory is not None:
+            report_memory(data_dir / "memory.jsonl")
         access = sum(1 for line in (data_dir / "api.log").open("rb") if _is_access_line(line))
         print(f"API log: {access} access lines (one per request the API answered)" + (f", in {data_dir}" if args.keep else ""))
         if not args.keep:
