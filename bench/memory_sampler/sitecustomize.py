@@ -5,7 +5,7 @@ Python's allocated blocks (``sys.getallocatedblocks``), glibc's heap (``mallinfo
 count (``sqlite3_memory_used``), and how full each bounded cache of the rules engine is (``rules.bounded.Bounded``
 found in the ``rules`` modules' globals, one level into dicts, tuples and objects), by name. Nothing happens in a
 process whose command line is not uvicorn's, or without the variable. A bench aid: it reads the app's modules but
-never changes them.
+never changes them. Being first on PYTHONPATH, it takes the place of any other ``sitecustomize`` in that process.
 """
 
 from __future__ import annotations
