@@ -412,11 +412,13 @@ def report_memory(path: Path, window: float = 300.0) -> None:
             f"   {full} of {len(caches)}"
         )
     last = samples[-1]
-    before = next((s for s in samples if s["t"] >= last["t"] - window), samples[0])
+    # The window starts at the last sample taken ``window`` seconds before the end (the first one in a shorter run).
+    before = next((s for s in reversed(samples) if s["t"] <= last["t"] - window), samples[0])
+    earlier = {name: entries for name, (entries, _) in before.get("caches", {}).items()}  # a cache new since: from 0
     filling = [
-        (name, entries, limit, entries - before.get("caches", {}).get(name, [0])[0])
+        (name, entries, limit, entries - earlier.get(name, 0))
         for name, (entries, limit) in last.get("caches", {}).items()
-        if entries < limit and entries > before.get("caches", {}).get(name, [0])[0]
+        if earlier.get(name, 0) < entries < limit
     ]
     print(f"bounded caches still filling between {before['t']} s and {last['t']} s (entries / limit, growth):")
     for name, entries, limit, grew in sorted(filling, key=lambda item: -item[3]):

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.loader import default_catalog
+from rules.context import SAVINGS_LIMIT, Context
 from rules.economics import Traffic, cost_baseline, cost_tuned, monthly_saving
 from rules.saving import saving_models
 
@@ -44,8 +45,6 @@ def test_every_kind_of_target_is_priced_somewhere() -> None:
 
 
 def test_a_context_keeps_only_the_savings_it_priced_last_and_prices_older_ones_again_the_same() -> None:
-    from rules.context import SAVINGS_LIMIT, Context
-
     context = Context(default_catalog(), dt.date(2026, 12, 5))
     side = {"provider": "openai", "model": None, "own_infrastructure": False, "openai_can_tune": "yes"}
     traffics = [
